@@ -1,0 +1,35 @@
+# `make run` and `make test` set everything up on first use (.venv + pinned dependencies).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LOCKS := requirements/main.txt requirements/dev.txt pyproject.toml
+
+.PHONY: run serve test check lint format bench clean
+
+$(STAMP): $(LOCKS)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	SSL_CERT_FILE=$${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt} $(BIN)/uv pip sync -q --python $(BIN)/python requirements/main.txt requirements/dev.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	LEDGERLINE_ENV=development $(BIN)/ledgerline serve
+
+test: $(STAMP)
+	scripts/check
+	scripts/test
+
+check: $(STAMP)
+	scripts/check
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

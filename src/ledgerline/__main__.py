@@ -1,0 +1,3 @@
+from ledgerline.cli.main import main
+
+main()

@@ -1,0 +1,31 @@
+"""The ``ledgerline`` command: parse, call the platform, print (JSON with ``--json``)."""
+
+from __future__ import annotations
+
+import typer
+
+from ledgerline.cli import core as core_commands
+
+app = typer.Typer(
+    name="ledgerline",
+    help="Ledgerline: banking inside a messaging app.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+core_commands.register(app)
+
+
+def _register_optional() -> None:
+    """Command groups owned by other parts register themselves here."""
+    from ledgerline.cli import optional_groups
+
+    for name, group in optional_groups():
+        app.add_typer(group, name=name)
+
+
+_register_optional()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,38 @@
+"""Settings, read from the environment once, at the composition root (bootstrap and cli)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGERLINE_", extra="ignore")
+
+    env: Literal["production", "development"] = "production"
+    data_dir: Path = Path(".ledgerline")
+    database_url: str | None = None
+    master_key: SecretStr | None = None
+    broker_url: str | None = None
+    public_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    webhook_timeout_seconds: float = Field(default=20.0, gt=0)
+    webhook_concurrency_per_business: int = Field(default=8, ge=1)
+    log_level: str = "INFO"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'ledgerline.db').as_posix()}"
+
+    @property
+    def allow_insecure_urls(self) -> bool:
+        """Development allows http and loopback URLs for webhooks and account linking."""
+        return self.env == "development"
+
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

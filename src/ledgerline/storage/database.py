@@ -1,0 +1,198 @@
+"""The one door to the database: transactions, group-committing writers, after-commit events.
+
+Writes run as *actions* — ``fn(uow, *args)`` — on writer threads. A writer takes every action
+waiting in its queue (up to a batch), runs each inside its own SAVEPOINT of one transaction,
+and commits once: many requests share one fsync, yet an action that fails rolls back alone.
+The caller's future resolves only after the commit, so an answered request is durable.
+Events an action emits are published only after that commit.
+
+SQLite has one writer thread (it serialises writers anyway); PostgreSQL has several, and an
+action with a ``partition`` key always goes to the same writer, keeping per-thread order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import Engine
+
+from ledgerline.domain.events import Event
+from ledgerline.storage.engine import Capabilities, create_engine
+from ledgerline.storage.migrate import upgrade
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+
+MAX_BATCH = 256
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction's connection plus the events to publish once it commits."""
+
+    conn: sa.Connection
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+
+EventSink = Callable[[list[Event]], None]
+
+
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: Future[Any]
+
+
+_STOP = object()
+
+
+class _Writer(threading.Thread):
+    def __init__(self, db: Database, index: int) -> None:
+        super().__init__(name=f"ledgerline-writer-{index}", daemon=True)
+        self.db = db
+        self.jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        conn = self.db.engine.connect()
+        conn.info["writer"] = True
+        try:
+            while True:
+                first = self.jobs.get()
+                if first is _STOP:
+                    return
+                batch: list[_Job] = [first]  # type: ignore[list-item]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        more = self.jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is _STOP:
+                        stop = True
+                        break
+                    batch.append(more)  # type: ignore[arg-type]
+                self._run_batch(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _run_batch(self, conn: sa.Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, bool, Any, list[Event]]] = []
+        try:
+            with conn.begin():
+                for job in batch:
+                    uow = UnitOfWork(conn)
+                    savepoint = conn.begin_nested() if len(batch) > 1 else None
+                    try:
+                        result = job.fn(uow, *job.args)
+                    except BaseException as exc:
+                        if savepoint is not None:
+                            savepoint.rollback()
+                            outcomes.append((job, False, exc, []))
+                            continue
+                        raise
+                    if savepoint is not None:
+                        savepoint.commit()
+                    outcomes.append((job, True, result, uow.events))
+        except BaseException as exc:
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+            return
+        events = [event for _, ok, _, job_events in outcomes if ok for event in job_events]
+        if events:
+            try:
+                self.db.publish(events)
+            except Exception:  # publishing never undoes a commit
+                log.exception("event_publish_failed", events=len(events))
+        for job, ok, value, _ in outcomes:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+
+class Database:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine: Engine
+        self.capabilities: Capabilities
+        self.engine, self.capabilities = create_engine(url)
+        if migrate:
+            upgrade(self.engine)
+        self._sinks: list[EventSink] = []
+        self._writers: list[_Writer] = []
+        self._lock = threading.Lock()
+
+    # -- events ---------------------------------------------------------------------------
+    def subscribe(self, sink: EventSink) -> None:
+        """Call ``sink(events)`` after each commit that emitted events (on the writer thread)."""
+        self._sinks.append(sink)
+
+    def publish(self, events: list[Event]) -> None:
+        for sink in self._sinks:
+            sink(events)
+
+    # -- writes ---------------------------------------------------------------------------
+    def _writer_for(self, partition: str | None) -> _Writer:
+        with self._lock:
+            if not self._writers:
+                for index in range(self.capabilities.writer_threads):
+                    writer = _Writer(self, index)
+                    writer.start()
+                    self._writers.append(writer)
+            if partition is None or len(self._writers) == 1:
+                return self._writers[0]
+            return self._writers[zlib.crc32(partition.encode()) % len(self._writers)]
+
+    def submit(self, fn: Callable[..., T], *args: Any, partition: str | None = None) -> Future[T]:
+        future: Future[T] = Future()
+        self._writer_for(partition).jobs.put(_Job(fn, args, future))
+        return future
+
+    def write_sync(self, fn: Callable[..., T], *args: Any, partition: str | None = None) -> T:
+        """Run an action and wait for its commit (CLI, workers on threads, tests)."""
+        return self.submit(fn, *args, partition=partition).result()
+
+    async def write(self, fn: Callable[..., T], *args: Any, partition: str | None = None) -> T:
+        """Run an action on a writer; resolves after the commit."""
+        return await asyncio.wrap_future(self.submit(fn, *args, partition=partition))
+
+    # -- reads ----------------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def read_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        with self.reading() as conn:
+            return fn(conn, *args)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(self.read_sync, fn, *args)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Finish every queued write, then stop the writers and the pool."""
+        with self._lock:
+            writers, self._writers = self._writers, []
+        for writer in writers:
+            writer.jobs.put(_STOP)
+        for writer in writers:
+            writer.join()
+        self.engine.dispose()
