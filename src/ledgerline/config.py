@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".ledgerline")
     database_url: str | None = None
     master_key: SecretStr | None = None
+    secret_key: SecretStr | None = None
     broker_url: str | None = None
     public_url: str | None = None
     host: str = "127.0.0.1"

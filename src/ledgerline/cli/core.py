@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ledgerline.cli.options import DataDir, DatabaseUrl
+from ledgerline.cli.options import DatabaseUrl, DataDir
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
         from ledgerline.cli.server import run_server
 
         run_server(
-            host=host, port=port, public_url=public_url, database_url=database_url,
-            data_dir=data_dir, default_env="production",
+            host=host,
+            port=port,
+            public_url=public_url,
+            database_url=database_url,
+            data_dir=data_dir,
+            default_env="production",
         )

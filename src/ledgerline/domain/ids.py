@@ -7,6 +7,7 @@ every business, so two businesses can never join their data on it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 _PSID_DIGITS = 20  # ~66 bits of entropy; Messenger's are 16-17 digits
@@ -51,3 +52,18 @@ def token_hash(token: str) -> str:
 
 def new_trace_id() -> str:
     return "A" + secrets.token_urlsafe(15)
+
+
+def derive_app_secret(secret_key: bytes, app_id: str, version: int) -> str:
+    """A business's app secret, derived rather than stored (rotation bumps ``version``).
+
+    The platform keeps only ``secret_key`` (its own key file) and the secret's hash; the
+    bank is shown the secret once, when it is created or rotated.
+    """
+    message = f"app-secret:{app_id}:{version}".encode()
+    return hmac.new(secret_key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def appsecret_proof(app_secret: str, access_token: str) -> str:
+    """Graph API's ``appsecret_proof``: hex HMAC-SHA256 of the token keyed by the app secret."""
+    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()

@@ -54,6 +54,7 @@ EventSink = Callable[[list[Event]], None]
 class _Job:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
+    kwargs: dict[str, Any]
     future: Future[Any]
 
 
@@ -99,7 +100,7 @@ class _Writer(threading.Thread):
                     uow = UnitOfWork(conn)
                     savepoint = conn.begin_nested() if len(batch) > 1 else None
                     try:
-                        result = job.fn(uow, *job.args)
+                        result = job.fn(uow, *job.args, **job.kwargs)
                     except BaseException as exc:
                         if savepoint is not None:
                             savepoint.rollback()
@@ -160,18 +161,25 @@ class Database:
                 return self._writers[0]
             return self._writers[zlib.crc32(partition.encode()) % len(self._writers)]
 
-    def submit(self, fn: Callable[..., T], *args: Any, partition: str | None = None) -> Future[T]:
+    def submit(
+        self, fn: Callable[..., T], *args: Any, partition: str | None = None, **kwargs: Any
+    ) -> Future[T]:
+        """Queue ``fn(uow, *args, **kwargs)``; the future resolves after its commit."""
         future: Future[T] = Future()
-        self._writer_for(partition).jobs.put(_Job(fn, args, future))
+        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future))
         return future
 
-    def write_sync(self, fn: Callable[..., T], *args: Any, partition: str | None = None) -> T:
+    def write_sync(
+        self, fn: Callable[..., T], *args: Any, partition: str | None = None, **kwargs: Any
+    ) -> T:
         """Run an action and wait for its commit (CLI, workers on threads, tests)."""
-        return self.submit(fn, *args, partition=partition).result()
+        return self.submit(fn, *args, partition=partition, **kwargs).result()
 
-    async def write(self, fn: Callable[..., T], *args: Any, partition: str | None = None) -> T:
+    async def write(
+        self, fn: Callable[..., T], *args: Any, partition: str | None = None, **kwargs: Any
+    ) -> T:
         """Run an action on a writer; resolves after the commit."""
-        return await asyncio.wrap_future(self.submit(fn, *args, partition=partition))
+        return await asyncio.wrap_future(self.submit(fn, *args, partition=partition, **kwargs))
 
     # -- reads ----------------------------------------------------------------------------
     @contextmanager
@@ -179,12 +187,12 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    def read_sync(self, fn: Callable[..., T], *args: Any) -> T:
+    def read_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.reading() as conn:
-            return fn(conn, *args)
+            return fn(conn, *args, **kwargs)
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.to_thread(self.read_sync, fn, *args)
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(self.read_sync, fn, *args, **kwargs)
 
     # -- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:

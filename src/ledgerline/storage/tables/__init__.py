@@ -1,6 +1,7 @@
 """All tables, on one MetaData; one module per area."""
 
 from ledgerline.storage.tables._metadata import metadata
+from ledgerline.storage.tables.audit import audit_head, audit_log
 from ledgerline.storage.tables.core import (
     businesses,
     messages,
@@ -11,8 +12,11 @@ from ledgerline.storage.tables.core import (
     webhook_attempts,
     webhook_events,
 )
+from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
 
 __all__ = [
+    "audit_head",
+    "audit_log",
     "businesses",
     "messages",
     "metadata",
@@ -20,6 +24,9 @@ __all__ = [
     "threads",
     "user_tokens",
     "users",
+    "vault_keys",
+    "vault_records",
+    "vault_settings",
     "webhook_attempts",
     "webhook_events",
 ]

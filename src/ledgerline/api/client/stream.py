@@ -1,0 +1,120 @@
+"""``WebSocket /api/v1/stream``: live frames for a person — messages, typing, reads.
+
+Frames: ``{"type":"message","page_id","message":{…}}``, ``{"type":"typing","page_id",
+"typing":bool}``, ``{"type":"read","page_id","watermark"}``. A page message pushed to the
+person counts as delivered: the bank gets one ``delivery`` webhook per burst, carrying the
+mids and the watermark. A connection that cannot keep up is closed (code 4008); the client
+reconnects and fills the gap from ``GET /threads/{page_id}/messages?after=<last mid>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from ledgerline.api.context import AppContext
+from ledgerline.api.deps import authenticate_user
+from ledgerline.chat.actions import do_mark_delivered
+from ledgerline.delivery.live import Frame
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.errors import InvalidToken
+
+router = APIRouter()
+log = structlog.get_logger(__name__)
+
+
+def _delivered_from(frame: Frame, pending: dict[str, tuple[list[str], int]]) -> None:
+    if frame.get("type") != "message":
+        return
+    message: dict[str, Any] = frame["message"]
+    if message.get("from") != "page":
+        return
+    mids, _ = pending.get(frame["page_id"], ([], 0))
+    mids.append(message["mid"])
+    pending[frame["page_id"]] = (mids, to_ms_iso(message["created_time"]))
+
+
+def to_ms_iso(created_time: str) -> int:
+    return to_ms(datetime.fromisoformat(created_time))
+
+
+async def _flush_delivered(
+    ctx: AppContext, user_id: str, pending: dict[str, tuple[list[str], int]]
+) -> None:
+    now = to_ms(ctx.clock.now())
+    for page_id, (mids, watermark) in pending.items():
+        try:
+            await ctx.db.write(
+                do_mark_delivered,
+                user_id=user_id,
+                page_id=page_id,
+                mids=mids,
+                watermark=watermark,
+                now=now,
+                partition=f"{page_id}:{user_id}",
+            )
+        except Exception:  # delivery receipts are best effort; never break the stream
+            log.exception("delivery_mark_failed", page_id=page_id)
+
+
+@router.websocket("/api/v1/stream")
+async def stream(websocket: WebSocket) -> None:
+    ctx: AppContext = websocket.app.state.ctx
+    token = websocket.query_params.get("access_token")
+    header = websocket.headers.get("authorization", "")
+    if not token and header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    try:
+        user_id = await authenticate_user(ctx, token)
+    except InvalidToken:
+        await websocket.close(code=4401, reason="invalid access token")
+        return
+    subscription = ctx.hub.subscribe(user_id)
+    await websocket.accept()
+    receiver = asyncio.create_task(_drain_client(websocket))
+    background: set[asyncio.Task[None]] = set()
+    try:
+        while True:
+            getter = asyncio.create_task(subscription.queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                getter.cancel()
+                break
+            frame = getter.result()
+            if frame is None:  # overflowed: the client must resync
+                await websocket.close(code=4008, reason="too slow; resync from history")
+                break
+            pending: dict[str, tuple[list[str], int]] = {}
+            await websocket.send_json(frame)
+            _delivered_from(frame, pending)
+            while not subscription.queue.empty():
+                more = subscription.queue.get_nowait()
+                if more is None:
+                    break
+                await websocket.send_json(more)
+                _delivered_from(more, pending)
+            if pending:
+                task = asyncio.create_task(_flush_delivered(ctx, user_id, pending))
+                background.add(task)
+                task.add_done_callback(background.discard)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        ctx.hub.unsubscribe(subscription)
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await receiver
+        if background:
+            await asyncio.gather(*background, return_exceptions=True)
+
+
+async def _drain_client(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends; returns when it disconnects."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await websocket.receive_text()

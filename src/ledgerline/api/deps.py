@@ -1,0 +1,122 @@
+"""Request context and authentication: page tokens (bank API) and user tokens (people)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from ledgerline.api.context import AppContext
+from ledgerline.domain.errors import InvalidParameter, InvalidToken
+from ledgerline.domain.ids import appsecret_proof, derive_app_secret, token_hash
+from ledgerline.storage.stores import businesses as business_store, people as people_store
+
+TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+class _TokenCache:
+    """Token hash → owner id, for a few seconds: keeps auth off the database on hot paths."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[str, float]] = {}
+
+    def get(self, key: str) -> str | None:
+        hit = self._entries.get(key)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, key: str, value: str) -> None:
+        if len(self._entries) > 100_000:
+            self._entries.clear()
+        self._entries[key] = (value, time.monotonic() + TOKEN_CACHE_SECONDS)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+page_token_cache = _TokenCache()
+user_token_cache = _TokenCache()
+
+
+def bearer_token(request: Request, params: dict[str, Any] | None = None) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    token = request.query_params.get("access_token")
+    if token:
+        return token
+    if params is not None and isinstance(params.get("access_token"), str):
+        return str(params["access_token"])
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageAuth:
+    page_id: str
+    token: str
+
+
+async def authenticate_page(
+    ctx: AppContext, request: Request, params: dict[str, Any] | None = None
+) -> PageAuth:
+    """The page a page access token belongs to; honours ``appsecret_proof`` when given."""
+    token = bearer_token(request, params)
+    if not token:
+        raise InvalidToken(
+            "An active access token must be used to query information about the current user."
+        )
+    digest = token_hash(token)
+    page_id = page_token_cache.get(digest)
+    if page_id is None:
+        page_id = await ctx.db.read(business_store.page_for_token, digest)
+        if page_id is None:
+            raise InvalidToken("Invalid OAuth access token - Cannot parse access token")
+        page_token_cache.put(digest, page_id)
+    proof = request.query_params.get("appsecret_proof") or (params or {}).get("appsecret_proof")
+    if proof:
+        business = await ctx.db.read(business_store.get_business, page_id)
+        if business is None:  # pragma: no cover - token rows reference businesses
+            raise InvalidToken()
+        secret = derive_app_secret(ctx.secret_key, business.app_id, business.secret_version)
+        if not hmac.compare_digest(str(proof), appsecret_proof(secret, token)):
+            raise InvalidParameter("Invalid appsecret_proof provided in the API argument")
+    return PageAuth(page_id, token)
+
+
+async def page_auth(request: Request, ctx: Context) -> PageAuth:
+    return await authenticate_page(ctx, request)
+
+
+Page = Annotated[PageAuth, Depends(page_auth)]
+
+
+async def authenticate_user(ctx: AppContext, token: str | None) -> str:
+    if not token:
+        raise InvalidToken("A user access token is required (Authorization: Bearer …)")
+    digest = token_hash(token)
+    user_id = user_token_cache.get(digest)
+    if user_id is None:
+        user_id = await ctx.db.read(people_store.user_for_token, digest)
+        if user_id is None:
+            raise InvalidToken("Invalid user access token")
+        user_token_cache.put(digest, user_id)
+    return user_id
+
+
+async def user_auth(request: Request, ctx: Context) -> str:
+    return await authenticate_user(ctx, bearer_token(request))
+
+
+UserId = Annotated[str, Depends(user_auth)]

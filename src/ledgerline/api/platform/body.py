@@ -1,0 +1,60 @@
+"""Read a Graph API request's parameters the way Messenger does.
+
+Clients send JSON bodies, form-encoded bodies, multipart forms, and JSON bodies whose
+``recipient``/``message`` values are themselves JSON strings (pymessenger); Meta's own curl
+examples even use single-quoted pseudo-JSON. Query parameters count too. Everything comes
+out as one dict of decoded values; anything unreadable is a clear ``(#100)`` error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from ledgerline.domain.errors import InvalidParameter
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+STRUCTURED = ("recipient", "message", "sender_action_payload", "payload")
+
+
+def _decode_structured(key: str, value: str) -> Any:
+    text = value.strip()
+    if not text or text[0] not in "{[":
+        return value
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            return json.loads(text.replace("'", '"'))
+        except json.JSONDecodeError:
+            raise InvalidParameter(f"param {key} must be a JSON object") from None
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidParameter("Request body is too large")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    params: dict[str, Any] = {}
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            form = await request.form()
+        except Exception as exc:  # malformed multipart
+            raise InvalidParameter(f"Unreadable form body: {type(exc).__name__}") from None
+        params = {key: value for key, value in form.items() if isinstance(value, str)}
+    elif raw.strip():
+        try:
+            decoded = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidParameter("Invalid JSON in the request body") from None
+        if not isinstance(decoded, dict):
+            raise InvalidParameter("The request body must be a JSON object")
+        params = decoded
+    for key, value in request.query_params.items():
+        params.setdefault(key, value)
+    for key in STRUCTURED:
+        if isinstance(params.get(key), str):
+            params[key] = _decode_structured(key, params[key])
+    return params

@@ -1,0 +1,112 @@
+"""The composition root: builds every service from settings. Nothing is built at import."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from ledgerline.api.app import create_app
+from ledgerline.api.context import AppContext
+from ledgerline.config import Settings
+from ledgerline.delivery.live import LiveHub, frames_for
+from ledgerline.delivery.webhooks import WebhookDispatcher
+from ledgerline.domain.clock import Clock, SystemClock
+from ledgerline.domain.events import Event, WebhookQueued
+from ledgerline.storage.database import Database
+
+
+class KeyFileError(RuntimeError):
+    pass
+
+
+def _read_or_create_key_file(path: Path) -> bytes:
+    if path.exists():
+        data = path.read_bytes().strip()
+        try:
+            key = base64.urlsafe_b64decode(data)
+        except ValueError as exc:
+            raise KeyFileError(f"{path} is not a base64 key") from exc
+        if len(key) < 32:
+            raise KeyFileError(f"{path} holds a key shorter than 32 bytes")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(base64.urlsafe_b64encode(key) + b"\n")
+    return key
+
+
+def load_secret_key(settings: Settings) -> bytes:
+    """The key app secrets are derived from: ``LEDGERLINE_SECRET_KEY`` (base64 of ≥32 bytes)
+    or ``DATA_DIR/secret.key``, created with mode 0600 on first use."""
+    if settings.secret_key is not None:
+        try:
+            key = base64.urlsafe_b64decode(settings.secret_key.get_secret_value())
+        except ValueError as exc:
+            raise KeyFileError("LEDGERLINE_SECRET_KEY is not base64") from exc
+        if len(key) < 32:
+            raise KeyFileError("LEDGERLINE_SECRET_KEY must decode to at least 32 bytes")
+        return key
+    return _read_or_create_key_file(settings.data_dir / "secret.key")
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    clock: Clock
+    secret_key: bytes
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
+    """Storage and keys: enough for the CLI's one-shot commands."""
+    db = Database(settings.resolved_database_url())
+    return Platform(
+        settings=settings, db=db, clock=clock or SystemClock(), secret_key=load_secret_key(settings)
+    )
+
+
+def build_app(
+    platform: Platform, *, run_dispatcher: bool = True, transport: object | None = None
+) -> FastAPI:
+    """The whole server: API, live hub, webhook dispatcher, all wired to one database."""
+    settings = platform.settings
+    hub = LiveHub()
+    dispatcher = WebhookDispatcher(
+        db=platform.db,
+        clock=platform.clock,
+        secret_key=platform.secret_key,
+        allow_insecure=settings.allow_insecure_urls,
+        timeout=settings.webhook_timeout_seconds,
+        concurrency=settings.webhook_concurrency_per_business,
+        transport=transport,  # type: ignore[arg-type]
+    )
+
+    def on_commit(events: list[Event]) -> None:
+        frames = frames_for(list(events))
+        if frames:
+            hub.publish_threadsafe(frames)
+        if any(isinstance(event, WebhookQueued) for event in events):
+            dispatcher.notify_threadsafe()
+
+    platform.db.subscribe(on_commit)
+    ctx = AppContext(
+        db=platform.db,
+        clock=platform.clock,
+        secret_key=platform.secret_key,
+        hub=hub,
+        dispatcher=dispatcher,
+        allow_insecure_urls=settings.allow_insecure_urls,
+        public_url=settings.resolved_public_url(),
+        run_dispatcher=run_dispatcher,
+    )
+    return create_app(ctx)

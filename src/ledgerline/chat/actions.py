@@ -1,0 +1,174 @@
+"""State changes in threads: ``check_*`` validates, ``do_*`` writes inside one UnitOfWork.
+
+Every ``do_*`` runs on a database writer (``db.write(do_x, ...)``): the message, the webhook
+outbox rows and the events to publish share its transaction; nothing leaves before commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from ledgerline.chat.shapes import client_message, webhook_item
+from ledgerline.domain.clock import from_ms
+from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
+from ledgerline.domain.events import MessageCreated, PageRead, WebhookQueued
+from ledgerline.domain.ids import new_mid, new_psid
+from ledgerline.domain.messages import account_link_urls
+from ledgerline.domain.window import MessageTag, MessagingType, may_send
+from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores import (
+    businesses as business_store,
+    threads as thread_store,
+    webhooks as outbox,
+)
+from ledgerline.storage.stores.threads import MessageRow, ThreadRow
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    recipient_id: str
+    message_id: str
+
+
+def same_link_target(registered: str, url: str) -> bool:
+    """An account_link button must point at the business's registered URL (query aside)."""
+    a, b = urlsplit(registered), urlsplit(url)
+    return (a.scheme.lower(), a.netloc.lower(), a.path.rstrip("/")) == (
+        b.scheme.lower(),
+        b.netloc.lower(),
+        b.path.rstrip("/"),
+    )
+
+
+def check_account_links(registered: str | None, message: dict[str, Any]) -> None:
+    for url in account_link_urls(message):
+        if registered is None:
+            raise InvalidParameter(
+                "param account_link[url]: this page has no registered account-link URL"
+            )
+        if not same_link_target(registered, url):
+            raise InvalidParameter(
+                "param account_link[url] must match the page's registered account-link URL"
+            )
+
+
+def _store_page_message(
+    uow: UnitOfWork, thread: ThreadRow, message: dict[str, Any], now: int
+) -> MessageRow:
+    mid = new_mid()
+    seq = thread_store.insert_message(
+        uow.conn, thread=thread, mid=mid, sender="page", body=message, created_at=now
+    )
+    row = MessageRow(seq=seq, mid=mid, sender="page", body=message, created_at=now)
+    uow.emit(MessageCreated(thread.page_id, thread.user_id, client_message(row)))
+    return row
+
+
+def do_send_page_message(
+    uow: UnitOfWork,
+    *,
+    page_id: str,
+    psid: str,
+    message: dict[str, Any],
+    messaging_type: MessagingType,
+    tag: MessageTag | None,
+    now: datetime,
+) -> SentMessage:
+    """The Send API: a page messages a person it has a thread with, within policy."""
+    thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
+    if thread is None:
+        raise NoMatchingUser()
+    last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
+    if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
+        raise OutsideWindow()
+    business = business_store.get_business(uow.conn, page_id)
+    check_account_links(None if business is None else business.account_link_url, message)
+    row = _store_page_message(uow, thread, message, int(now.timestamp() * 1000))
+    return SentMessage(recipient_id=psid, message_id=row.mid)
+
+
+def do_post_page_message(
+    uow: UnitOfWork, *, page_id: str, user_id: str, message: dict[str, Any], now: int
+) -> MessageRow:
+    """A message the platform itself posts as the page (updates, confirmations); no window
+    check: callers use it only for what Messenger's tags allow."""
+    thread = thread_store.get_or_create_thread(
+        uow.conn, page_id, user_id, now=now, new_psid=new_psid
+    )
+    return _store_page_message(uow, thread, message, now)
+
+
+def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **event: Any) -> None:
+    business = business_store.get_business(uow.conn, thread.page_id)
+    if business is None or business.webhook_url is None:
+        return
+    item = webhook_item(psid=thread.psid, page_id=thread.page_id, timestamp=now, **event)
+    outbox.enqueue(
+        uow.conn, page_id=thread.page_id, psid=thread.psid, kind=kind, event=item, now=now
+    )
+    uow.emit(WebhookQueued(thread.page_id))
+
+
+def do_user_message(
+    uow: UnitOfWork, *, user_id: str, page_id: str, body: dict[str, Any], now: int
+) -> MessageRow:
+    """A person writes to a page: ``body`` is ``{"text"}`` optionally with ``quick_reply``
+    ``{"payload"}``, or a ``postback`` ``{"title","payload"}`` (shown as its title)."""
+    if business_store.get_business(uow.conn, page_id) is None:
+        raise NoMatchingUser("No such business")
+    thread = thread_store.get_or_create_thread(
+        uow.conn, page_id, user_id, now=now, new_psid=new_psid
+    )
+    mid = new_mid()
+    seq = thread_store.insert_message(
+        uow.conn, thread=thread, mid=mid, sender="user", body=body, created_at=now
+    )
+    row = MessageRow(seq=seq, mid=mid, sender="user", body=body, created_at=now)
+    if "postback" in body:
+        postback = {"title": body["text"], "payload": body["postback"]["payload"], "mid": mid}
+        _enqueue_webhook(uow, thread, "postback", now, postback=postback)
+    else:
+        message: dict[str, Any] = {"mid": mid, "text": body["text"]}
+        if "quick_reply" in body:
+            message["quick_reply"] = {"payload": body["quick_reply"]["payload"]}
+        _enqueue_webhook(uow, thread, "message", now, message=message)
+    uow.emit(MessageCreated(page_id, user_id, client_message(row)))
+    return row
+
+
+def do_user_read(uow: UnitOfWork, *, user_id: str, page_id: str, now: int) -> int | None:
+    """The person read the thread: unread drops to zero and the page gets a ``read`` event
+    whose watermark is the time of the newest page message read. Returns the watermark."""
+    thread = thread_store.get_thread(uow.conn, page_id, user_id)
+    if thread is None:
+        raise NoMatchingUser("No such thread")
+    newest = thread_store.max_page_message_seq(uow.conn, thread.thread_id)
+    if newest is None or newest[0] <= thread.user_read_seq:
+        return None
+    seq, watermark = newest
+    thread_store.set_user_read(uow.conn, thread.thread_id, seq)
+    _enqueue_webhook(uow, thread, "read", now, read={"watermark": watermark})
+    return watermark
+
+
+def do_mark_delivered(
+    uow: UnitOfWork, *, user_id: str, page_id: str, mids: list[str], watermark: int, now: int
+) -> bool:
+    """Page messages reached the person's device: a ``delivery`` event, once per watermark."""
+    thread = thread_store.get_thread(uow.conn, page_id, user_id)
+    if thread is None or not thread_store.set_delivered(uow.conn, thread.thread_id, watermark):
+        return False
+    _enqueue_webhook(uow, thread, "delivery", now, delivery={"mids": mids, "watermark": watermark})
+    return True
+
+
+def do_page_mark_seen(uow: UnitOfWork, *, page_id: str, psid: str, now: int) -> None:
+    """``sender_action: mark_seen``: the page read the person's messages."""
+    thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
+    if thread is None:
+        raise NoMatchingUser()
+    thread_store.set_page_read(uow.conn, thread.thread_id, now)
+    uow.emit(PageRead(page_id, thread.user_id, now))

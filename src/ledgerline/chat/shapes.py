@@ -1,0 +1,27 @@
+"""Wire shapes built from stored messages: the client API's message and webhook items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ledgerline.storage.stores.threads import MessageRow
+
+
+def iso_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def client_message(row: MessageRow) -> dict[str, Any]:
+    """``{"mid","from","text"?,"quick_replies"?,"attachment"?,"created_time"}``."""
+    out: dict[str, Any] = {"mid": row.mid, "from": row.sender}
+    for key in ("text", "quick_replies", "attachment", "quick_reply", "postback"):
+        if key in row.body:
+            out[key] = row.body[key]
+    out["created_time"] = iso_time(row.created_at)
+    return out
+
+
+def webhook_item(*, psid: str, page_id: str, timestamp: int, **event: Any) -> dict[str, Any]:
+    """One item of ``entry[].messaging[]``."""
+    return {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": timestamp, **event}

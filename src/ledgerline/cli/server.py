@@ -1,0 +1,54 @@
+"""Run the platform under uvicorn until SIGINT/SIGTERM, then drain and exit cleanly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import uvicorn
+
+from ledgerline.bootstrap import build_app, build_platform
+from ledgerline.cli.options import settings_from
+from ledgerline.logging import configure_logging
+
+
+def run_server(
+    *,
+    host: str,
+    port: int,
+    public_url: str | None,
+    database_url: str | None,
+    data_dir: Path | None,
+    default_env: Literal["production", "development"],
+    extra_setup: Any = None,
+) -> None:
+    env = os.environ.get("LEDGERLINE_ENV") or default_env
+    settings = settings_from(
+        database_url,
+        data_dir,
+        env=env,
+        host=host,
+        port=port,
+        **({"public_url": public_url} if public_url else {}),
+    )
+    configure_logging(settings.log_level)
+    platform = build_platform(settings)
+    try:
+        app = build_app(platform)
+        if extra_setup is not None:
+            extra_setup(platform, app)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            ws="websockets-sansio",
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=30,
+        )
+        uvicorn.Server(config).run()
+    finally:
+        platform.close()

@@ -1,0 +1,104 @@
+"""Live fan-out to people: each open WebSocket has a bounded queue of frames.
+
+The hub runs on the event loop; events committed on writer threads reach it through
+``publish_threadsafe``. A client too slow to drain its queue is dropped (it reconnects and
+fills the gap from the REST history), so one slow phone never holds the others back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+QUEUE_LIMIT = 1000
+
+Frame = dict[str, Any]
+
+
+class Subscription:
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        self.queue: asyncio.Queue[Frame | None] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        self.overflowed = False
+
+    def offer(self, frame: Frame) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            self.queue = asyncio.Queue(maxsize=1)
+            self.queue.put_nowait(None)
+
+
+class LiveHub:
+    def __init__(self) -> None:
+        self._subs: dict[str, set[Subscription]] = defaultdict(set)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.listeners: list[Callable[[str, Frame], None]] = []
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def subscribe(self, user_id: str) -> Subscription:
+        sub = Subscription(user_id)
+        self._subs[user_id].add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.user_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subs[sub.user_id]
+
+    def connected(self, user_id: str) -> bool:
+        return bool(self._subs.get(user_id))
+
+    def publish(self, user_id: str, frame: Frame) -> None:
+        for sub in list(self._subs.get(user_id, ())):
+            sub.offer(frame)
+        for listener in self.listeners:
+            listener(user_id, frame)
+
+    def publish_many(self, frames: list[tuple[str, Frame]]) -> None:
+        for user_id, frame in frames:
+            self.publish(user_id, frame)
+
+    def publish_threadsafe(self, frames: list[tuple[str, Frame]]) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self.publish_many, frames)
+
+
+def frames_for(events: list[object]) -> list[tuple[str, Frame]]:
+    """The live frames committed events turn into, addressed by user id."""
+    from ledgerline.domain.events import MessageCreated, PageRead, TypingChanged
+
+    frames: list[tuple[str, Frame]] = []
+    for event in events:
+        if isinstance(event, MessageCreated):
+            frames.append(
+                (
+                    event.user_id,
+                    {"type": "message", "page_id": event.page_id, "message": event.message},
+                )
+            )
+        elif isinstance(event, TypingChanged):
+            frames.append(
+                (
+                    event.user_id,
+                    {"type": "typing", "page_id": event.page_id, "typing": event.typing},
+                )
+            )
+        elif isinstance(event, PageRead):
+            frames.append(
+                (
+                    event.user_id,
+                    {"type": "read", "page_id": event.page_id, "watermark": event.watermark},
+                )
+            )
+    return frames

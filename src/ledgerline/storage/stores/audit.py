@@ -1,0 +1,126 @@
+"""SQL for the audit log: lock the chain head, append an entry, scan, query a person's log.
+
+``*_txn`` functions need the caller's open transaction; the head lock they take is held
+until that transaction ends, which keeps the chain linear with concurrent appenders
+(PostgreSQL: ``SELECT ... FOR UPDATE`` on the single head row; SQLite: one writer anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import audit_head, audit_log
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    seq: int
+    at: int
+    actor_kind: str
+    actor_id: str
+    action: str
+    outcome: str
+    page_id: str | None
+    user_id: str | None
+    purpose: str | None
+    record_kind: str | None
+    record_ids: str
+    detail: str
+    prev_hash: str
+    entry_hash: str
+
+
+_COLUMNS = [
+    audit_log.c.seq,
+    audit_log.c.at,
+    audit_log.c.actor_kind,
+    audit_log.c.actor_id,
+    audit_log.c.action,
+    audit_log.c.outcome,
+    audit_log.c.page_id,
+    audit_log.c.user_id,
+    audit_log.c.purpose,
+    audit_log.c.record_kind,
+    audit_log.c.record_ids,
+    audit_log.c.detail,
+    audit_log.c.prev_hash,
+    audit_log.c.entry_hash,
+]
+
+
+def _row(row: sa.Row[Any]) -> AuditRow:
+    return AuditRow(**row._asdict())
+
+
+def lock_head_txn(conn: sa.Connection) -> tuple[int, str]:
+    """Lock the chain head for the rest of the transaction; returns (seq, entry_hash)."""
+    query = (
+        sa.select(audit_head.c.seq, audit_head.c.entry_hash)
+        .where(audit_head.c.id == HEAD_ID)
+        .with_for_update()
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        # Normally created by the migration; recreate it if a fresh schema lacks it.
+        conn.execute(audit_head.insert().values(id=HEAD_ID, seq=0, entry_hash=GENESIS_HASH))
+        row = conn.execute(query).one()
+    return int(row.seq), str(row.entry_hash)
+
+
+def append_txn(conn: sa.Connection, row: AuditRow) -> None:
+    """Insert the entry and move the head to it (the head must be locked by this txn)."""
+    values = {column.name: getattr(row, column.name) for column in _COLUMNS}
+    conn.execute(audit_log.insert().values(**values))
+    conn.execute(
+        audit_head.update()
+        .where(audit_head.c.id == HEAD_ID)
+        .values(seq=row.seq, entry_hash=row.entry_hash)
+    )
+
+
+def read_head(conn: sa.Connection) -> tuple[int, str]:
+    """The head without locking it: (seq, entry_hash); (0, genesis) when absent."""
+    row = conn.execute(
+        sa.select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == HEAD_ID)
+    ).first()
+    if row is None:
+        return 0, GENESIS_HASH
+    return int(row.seq), str(row.entry_hash)
+
+
+def iter_entries(conn: sa.Connection, *, batch: int = 1000) -> Iterator[AuditRow]:
+    """Every entry in ``seq`` order, fetched in keyset pages (memory stays bounded)."""
+    after: int | None = None
+    while True:
+        query = sa.select(*_COLUMNS).order_by(audit_log.c.seq).limit(batch)
+        if after is not None:
+            query = query.where(audit_log.c.seq > after)
+        rows = [_row(r) for r in conn.execute(query)]
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq
+
+
+def entries_for_user(
+    conn: sa.Connection, user_id: str, *, limit: int, before_seq: int | None = None
+) -> list[AuditRow]:
+    """Entries about one person, newest first."""
+    query = sa.select(*_COLUMNS).where(audit_log.c.user_id == user_id)
+    if before_seq is not None:
+        query = query.where(audit_log.c.seq < before_seq)
+    query = query.order_by(audit_log.c.seq.desc()).limit(limit)
+    return [_row(r) for r in conn.execute(query)]
+
+
+def max_seq(conn: sa.Connection) -> int:
+    """The highest stored ``seq`` (0 when empty)."""
+    value = conn.execute(sa.select(sa.func.max(audit_log.c.seq))).scalar_one_or_none()
+    return 0 if value is None else int(value)

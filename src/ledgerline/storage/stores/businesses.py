@@ -1,0 +1,118 @@
+"""Businesses (a bank's page), their page tokens and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import businesses, page_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessRow:
+    page_id: str
+    app_id: str
+    name: str
+    webhook_url: str | None
+    verify_token: str | None
+    account_link_url: str | None
+    secret_version: int
+    webhook_batching: bool
+    created_at: int
+
+
+_COLUMNS = [
+    businesses.c.page_id,
+    businesses.c.app_id,
+    businesses.c.name,
+    businesses.c.webhook_url,
+    businesses.c.verify_token,
+    businesses.c.account_link_url,
+    businesses.c.secret_version,
+    businesses.c.webhook_batching,
+    businesses.c.created_at,
+]
+
+
+def _row(row: sa.Row[Any]) -> BusinessRow:
+    values = row._asdict()
+    values["webhook_batching"] = bool(values["webhook_batching"])
+    return BusinessRow(**values)
+
+
+def insert_business(
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    app_id: str,
+    name: str,
+    webhook_url: str | None,
+    verify_token: str | None,
+    account_link_url: str | None,
+    app_secret_hash: str,
+    created_at: int,
+) -> None:
+    conn.execute(
+        businesses.insert().values(
+            page_id=page_id,
+            app_id=app_id,
+            name=name,
+            name_folded=name.casefold(),
+            webhook_url=webhook_url,
+            verify_token=verify_token,
+            account_link_url=account_link_url,
+            secret_version=1,
+            app_secret_hash=app_secret_hash,
+            created_at=created_at,
+        )
+    )
+
+
+def insert_page_token(conn: sa.Connection, *, token_hash: str, page_id: str, now: int) -> None:
+    conn.execute(
+        page_tokens.insert().values(token_hash=token_hash, page_id=page_id, created_at=now)
+    )
+
+
+def revoke_page_tokens(conn: sa.Connection, *, page_id: str, now: int) -> None:
+    conn.execute(
+        page_tokens.update()
+        .where(page_tokens.c.page_id == page_id, page_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def page_for_token(conn: sa.Connection, token_hash: str) -> str | None:
+    return conn.execute(
+        sa.select(page_tokens.c.page_id).where(
+            page_tokens.c.token_hash == token_hash, page_tokens.c.revoked_at.is_(None)
+        )
+    ).scalar()
+
+
+def get_business(conn: sa.Connection, page_id: str) -> BusinessRow | None:
+    row = conn.execute(sa.select(*_COLUMNS).where(businesses.c.page_id == page_id)).first()
+    return None if row is None else _row(row)
+
+
+def list_businesses(conn: sa.Connection, *, query: str | None, limit: int) -> list[BusinessRow]:
+    stmt = sa.select(*_COLUMNS).order_by(businesses.c.name_folded, businesses.c.page_id)
+    if query:
+        escaped = query.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(businesses.c.name_folded.like(f"%{escaped}%", escape="\\"))
+    return [_row(row) for row in conn.execute(stmt.limit(limit))]
+
+
+def businesses_with_webhooks(conn: sa.Connection) -> list[BusinessRow]:
+    return [
+        _row(row)
+        for row in conn.execute(sa.select(*_COLUMNS).where(businesses.c.webhook_url.is_not(None)))
+    ]
+
+
+def update_business(conn: sa.Connection, page_id: str, **values: object) -> None:
+    if "name" in values:
+        values["name_folded"] = str(values["name"]).casefold()
+    conn.execute(businesses.update().where(businesses.c.page_id == page_id).values(**values))

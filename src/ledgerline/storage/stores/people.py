@@ -1,0 +1,51 @@
+"""People (the messaging app's users) and their access tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import user_tokens, users
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    user_id: str
+    name: str
+    locale: str
+    timezone: str
+    created_at: int
+
+
+def insert_user(
+    conn: sa.Connection, *, user_id: str, name: str, locale: str, timezone: str, created_at: int
+) -> None:
+    conn.execute(
+        users.insert().values(
+            user_id=user_id, name=name, locale=locale, timezone=timezone, created_at=created_at
+        )
+    )
+
+
+def insert_user_token(conn: sa.Connection, *, token_hash: str, user_id: str, now: int) -> None:
+    conn.execute(
+        user_tokens.insert().values(token_hash=token_hash, user_id=user_id, created_at=now)
+    )
+
+
+def user_for_token(conn: sa.Connection, token_hash: str) -> str | None:
+    return conn.execute(
+        sa.select(user_tokens.c.user_id).where(
+            user_tokens.c.token_hash == token_hash, user_tokens.c.revoked_at.is_(None)
+        )
+    ).scalar()
+
+
+def get_user(conn: sa.Connection, user_id: str) -> UserRow | None:
+    row = conn.execute(
+        sa.select(
+            users.c.user_id, users.c.name, users.c.locale, users.c.timezone, users.c.created_at
+        ).where(users.c.user_id == user_id)
+    ).first()
+    return None if row is None else UserRow(*row)

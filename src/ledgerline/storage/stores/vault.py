@@ -1,0 +1,251 @@
+"""SQL for the vault: data keys, encrypted records, per-business settings.
+
+Every record query filters by its owner (``page_id`` and/or ``user_id``). Inserts that may
+race (a data key for a new person, a transaction repeated by a bank) use the dialect's
+``ON CONFLICT DO NOTHING`` so the unique index, not a read-then-write, decides who wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ledgerline.storage.tables import vault_keys, vault_records, vault_settings
+
+DEFAULT_RETENTION_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    page_id: str
+    user_id: str
+    key_id: str
+    master_key_id: str
+    wrapped_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    record_id: str
+    page_id: str
+    user_id: str
+    kind: str
+    key_id: str
+    ref_hash: str | None
+    occurred_at: int
+    created_at: int
+    ciphertext: bytes
+
+
+_KEY_COLUMNS = [
+    vault_keys.c.page_id,
+    vault_keys.c.user_id,
+    vault_keys.c.key_id,
+    vault_keys.c.master_key_id,
+    vault_keys.c.wrapped_key,
+]
+_RECORD_COLUMNS = [
+    vault_records.c.record_id,
+    vault_records.c.page_id,
+    vault_records.c.user_id,
+    vault_records.c.kind,
+    vault_records.c.key_id,
+    vault_records.c.ref_hash,
+    vault_records.c.occurred_at,
+    vault_records.c.created_at,
+    vault_records.c.ciphertext,
+]
+
+
+def _key(row: sa.Row[Any]) -> KeyRow:
+    values = row._asdict()
+    values["wrapped_key"] = bytes(values["wrapped_key"])
+    return KeyRow(**values)
+
+
+def _record(row: sa.Row[Any]) -> RecordRow:
+    values = row._asdict()
+    values["ciphertext"] = bytes(values["ciphertext"])
+    return RecordRow(**values)
+
+
+def _insert_ignoring_conflicts(
+    conn: sa.Connection, table: sa.Table, values: dict[str, Any]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted."""
+    statement: sa.Insert
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return conn.execute(statement).rowcount == 1
+
+
+# -- data keys --------------------------------------------------------------------------
+def get_key(conn: sa.Connection, page_id: str, user_id: str) -> KeyRow | None:
+    row = conn.execute(
+        sa.select(*_KEY_COLUMNS).where(
+            vault_keys.c.page_id == page_id, vault_keys.c.user_id == user_id
+        )
+    ).first()
+    return None if row is None else _key(row)
+
+
+def insert_key_txn(conn: sa.Connection, key: KeyRow, *, created_at: int) -> bool:
+    """Insert a data key unless one exists for (page, person); True when this one won."""
+    values = {column.name: getattr(key, column.name) for column in _KEY_COLUMNS}
+    return _insert_ignoring_conflicts(conn, vault_keys, {**values, "created_at": created_at})
+
+
+def keys_for_user(conn: sa.Connection, user_id: str) -> list[KeyRow]:
+    rows = conn.execute(
+        sa.select(*_KEY_COLUMNS)
+        .where(vault_keys.c.user_id == user_id)
+        .order_by(vault_keys.c.page_id)
+    )
+    return [_key(r) for r in rows]
+
+
+def all_keys(conn: sa.Connection) -> list[KeyRow]:
+    rows = conn.execute(
+        sa.select(*_KEY_COLUMNS).order_by(vault_keys.c.page_id, vault_keys.c.user_id)
+    )
+    return [_key(r) for r in rows]
+
+
+def rewrap_key_txn(
+    conn: sa.Connection, key_id: str, *, master_key_id: str, wrapped_key: bytes, at: int
+) -> None:
+    conn.execute(
+        vault_keys.update()
+        .where(vault_keys.c.key_id == key_id)
+        .values(master_key_id=master_key_id, wrapped_key=wrapped_key, rewrapped_at=at)
+    )
+
+
+def delete_key_txn(conn: sa.Connection, page_id: str, user_id: str) -> str | None:
+    """Destroy the data key of (page, person); returns its key id, or None if there was none."""
+    key = get_key(conn, page_id, user_id)
+    if key is None:
+        return None
+    conn.execute(
+        vault_keys.delete().where(vault_keys.c.page_id == page_id, vault_keys.c.user_id == user_id)
+    )
+    return key.key_id
+
+
+# -- records ----------------------------------------------------------------------------
+def insert_record_txn(conn: sa.Connection, record: RecordRow) -> bool:
+    """Insert unless a record with the same (page, person, kind, ref_hash) exists."""
+    values = {column.name: getattr(record, column.name) for column in _RECORD_COLUMNS}
+    return _insert_ignoring_conflicts(conn, vault_records, values)
+
+
+def record_id_by_ref(
+    conn: sa.Connection, page_id: str, user_id: str, kind: str, ref_hash: str
+) -> str | None:
+    return conn.execute(
+        sa.select(vault_records.c.record_id).where(
+            vault_records.c.page_id == page_id,
+            vault_records.c.user_id == user_id,
+            vault_records.c.kind == kind,
+            vault_records.c.ref_hash == ref_hash,
+        )
+    ).scalar_one_or_none()
+
+
+def get_record(conn: sa.Connection, page_id: str, user_id: str, record_id: str) -> RecordRow | None:
+    row = conn.execute(
+        sa.select(*_RECORD_COLUMNS).where(
+            vault_records.c.record_id == record_id,
+            vault_records.c.page_id == page_id,
+            vault_records.c.user_id == user_id,
+        )
+    ).first()
+    return None if row is None else _record(row)
+
+
+def list_records(
+    conn: sa.Connection,
+    page_id: str,
+    user_id: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    limit: int | None = None,
+) -> list[RecordRow]:
+    """Records of (page, person), oldest first; ``until`` is exclusive."""
+    query = sa.select(*_RECORD_COLUMNS).where(
+        vault_records.c.page_id == page_id, vault_records.c.user_id == user_id
+    )
+    if kinds is not None:
+        query = query.where(vault_records.c.kind.in_(list(kinds)))
+    if since is not None:
+        query = query.where(vault_records.c.occurred_at >= since)
+    if until is not None:
+        query = query.where(vault_records.c.occurred_at < until)
+    query = query.order_by(vault_records.c.occurred_at, vault_records.c.record_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_record(r) for r in conn.execute(query)]
+
+
+def delete_records_txn(conn: sa.Connection, page_id: str, user_id: str) -> int:
+    result = conn.execute(
+        vault_records.delete().where(
+            vault_records.c.page_id == page_id, vault_records.c.user_id == user_id
+        )
+    )
+    return int(result.rowcount)
+
+
+def pages_with_records(conn: sa.Connection) -> list[str]:
+    rows = conn.execute(
+        sa.select(vault_records.c.page_id).distinct().order_by(vault_records.c.page_id)
+    )
+    return [str(r.page_id) for r in rows]
+
+
+def expired_counts(conn: sa.Connection, page_id: str, cutoff: int) -> list[tuple[str, int]]:
+    """(user_id, number of records older than ``cutoff``) for one business."""
+    rows = conn.execute(
+        sa.select(vault_records.c.user_id, sa.func.count().label("n"))
+        .where(vault_records.c.page_id == page_id, vault_records.c.occurred_at < cutoff)
+        .group_by(vault_records.c.user_id)
+        .order_by(vault_records.c.user_id)
+    )
+    return [(str(r.user_id), int(r.n)) for r in rows]
+
+
+def delete_expired_txn(conn: sa.Connection, page_id: str, cutoff: int) -> int:
+    result = conn.execute(
+        vault_records.delete().where(
+            vault_records.c.page_id == page_id, vault_records.c.occurred_at < cutoff
+        )
+    )
+    return int(result.rowcount)
+
+
+# -- settings ---------------------------------------------------------------------------
+def get_retention_days(conn: sa.Connection, page_id: str) -> int:
+    value = conn.execute(
+        sa.select(vault_settings.c.retention_days).where(vault_settings.c.page_id == page_id)
+    ).scalar_one_or_none()
+    return DEFAULT_RETENTION_DAYS if value is None else int(value)
+
+
+def set_retention_days_txn(conn: sa.Connection, page_id: str, days: int, *, at: int) -> None:
+    updated = conn.execute(
+        vault_settings.update()
+        .where(vault_settings.c.page_id == page_id)
+        .values(retention_days=days, updated_at=at)
+    ).rowcount
+    if updated == 0:
+        conn.execute(
+            vault_settings.insert().values(page_id=page_id, retention_days=days, updated_at=at)
+        )
