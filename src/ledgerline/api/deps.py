@@ -120,3 +120,15 @@ async def user_auth(request: Request, ctx: Context) -> str:
 
 
 UserId = Annotated[str, Depends(user_auth)]
+
+
+async def session_user(request: Request) -> str | None:
+    """The person signed in to the web app in this browser (session cookie), if any.
+
+    The web app's sign-in fills this in; until then no browser session exists.
+    """
+    resolver = getattr(request.app.state, "session_resolver", None)
+    if resolver is None:
+        return None
+    user_id: str | None = await resolver(request)
+    return user_id
