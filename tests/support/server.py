@@ -1,0 +1,119 @@
+"""A real server on loopback for tests: the whole app under uvicorn in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from ledgerline.bootstrap import Platform, build_app, build_platform
+from ledgerline.config import Settings
+from ledgerline.domain.clock import Clock
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ThreadedUvicorn:
+    """Run an ASGI app on 127.0.0.1 in a thread; ``stop()`` shuts it down gracefully."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                           ws="websockets-sansio", lifespan="on")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadedUvicorn:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@dataclass
+class RunningPlatform:
+    url: str
+    platform: Platform
+    app: FastAPI
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
+
+    def create_business(self, name: str = "Demo Bank", **kwargs: Any) -> dict[str, str]:
+        from ledgerline.chat.accounts import do_create_business
+        from ledgerline.domain.clock import to_ms
+
+        created = self.platform.db.write_sync(
+            do_create_business, secret_key=self.platform.secret_key, name=name,
+            webhook_url=kwargs.get("webhook_url"), verify_token=kwargs.get("verify_token"),
+            account_link_url=kwargs.get("account_link_url"),
+            now=to_ms(self.platform.clock.now()),
+        )
+        return {"page_id": created.page_id, "app_id": created.app_id,
+                "app_secret": created.app_secret, "page_access_token": created.page_access_token}
+
+    def create_user(self, name: str = "An", locale: str = "vi",
+                    timezone: str = "Asia/Ho_Chi_Minh") -> dict[str, str]:
+        from ledgerline.chat.accounts import do_create_user
+        from ledgerline.domain.clock import to_ms
+
+        created = self.platform.db.write_sync(
+            do_create_user, name=name, locale=locale, timezone=timezone,
+            now=to_ms(self.platform.clock.now()),
+        )
+        return {"user_id": created.user_id, "access_token": created.access_token}
+
+
+@contextlib.contextmanager
+def running_platform(
+    database_url: str, data_dir: Path, *, clock: Clock | None = None, **settings: Any
+) -> Iterator[RunningPlatform]:
+    from ledgerline.api.deps import page_token_cache, user_token_cache
+
+    page_token_cache.clear()
+    user_token_cache.clear()
+    port = free_port()
+    config = Settings(env="development", data_dir=data_dir, database_url=database_url,
+                      port=port, **settings)
+    platform = build_platform(config, clock=clock)
+    app = build_app(platform)
+    server = ThreadedUvicorn(app, port=port).start()
+    try:
+        yield RunningPlatform(url=server.url, platform=platform, app=app)
+    finally:
+        server.stop()
+        platform.close()
+
+
+async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
