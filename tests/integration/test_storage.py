@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ledgerline.domain.events import Custom
+from ledgerline.domain.events import Custom, Event
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.tables import metadata, users
 
@@ -42,16 +42,16 @@ def test_group_commit_isolates_a_failing_action_and_publishes_after_commit(
     published: list[str] = []
     committed_before_publish: list[bool] = []
 
-    def sink(events: list[object]) -> None:
+    def sink(events: list[Event]) -> None:
         for event in events:
             assert isinstance(event, Custom)
             published.append(event.payload["user_id"])
             committed_before_publish.append(
                 db.read_sync(
-                    lambda c, uid=event.payload["user_id"]: c.execute(
-                        sa.select(users.c.user_id).where(users.c.user_id == uid)
-                    ).first()
-                    is not None
+                    lambda c, uid=event.payload["user_id"]: (
+                        c.execute(sa.select(users.c.user_id).where(users.c.user_id == uid)).first()
+                        is not None
+                    )
                 )
             )
 
@@ -62,7 +62,9 @@ def test_group_commit_isolates_a_failing_action_and_publishes_after_commit(
     assert [f.result() for f in futures] == [f"u_{i}" for i in range(60)]
     with pytest.raises(ValueError, match="nope"):
         failing.result()
-    count = db.read_sync(lambda c: c.execute(sa.select(sa.func.count()).select_from(users)).scalar())
+    count = db.read_sync(
+        lambda c: c.execute(sa.select(sa.func.count()).select_from(users)).scalar()
+    )
     assert count == 60
     assert sorted(published) == sorted(f"u_{i}" for i in range(60))
     assert all(committed_before_publish)
@@ -81,6 +83,8 @@ def test_writes_from_many_threads_all_land(database_url: str) -> None:
         t.start()
     for t in threads:
         t.join()
-    count = db.read_sync(lambda c: c.execute(sa.select(sa.func.count()).select_from(users)).scalar())
+    count = db.read_sync(
+        lambda c: c.execute(sa.select(sa.func.count()).select_from(users)).scalar()
+    )
     assert count == 80
     db.close()

@@ -41,7 +41,10 @@ class WebhookReceiver:
     def asgi(self) -> Starlette:
         async def verify(request: Request) -> Response:
             params = request.query_params
-            if params.get("hub.mode") == "subscribe" and params.get("hub.verify_token") == self.verify_token:
+            if (
+                params.get("hub.mode") == "subscribe"
+                and params.get("hub.verify_token") == self.verify_token
+            ):
                 return PlainTextResponse(params.get("hub.challenge", ""))
             return PlainTextResponse("forbidden", status_code=403)
 
@@ -50,9 +53,12 @@ class WebhookReceiver:
 
             raw = await request.body()
             header = request.headers.get("x-hub-signature-256", "")
-            expected = "sha256=" + hmac.new(self.app_secret.encode(), raw, hashlib.sha256).hexdigest()
-            delivery = Delivery(raw, dict(request.headers), json.loads(raw),
-                                hmac.compare_digest(expected, header))
+            expected = (
+                "sha256=" + hmac.new(self.app_secret.encode(), raw, hashlib.sha256).hexdigest()
+            )
+            delivery = Delivery(
+                raw, dict(request.headers), json.loads(raw), hmac.compare_digest(expected, header)
+            )
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)
             status = self.behaviour(delivery) if self.behaviour else 200
@@ -61,13 +67,21 @@ class WebhookReceiver:
                     self.deliveries.append(delivery)
             return PlainTextResponse("EVENT_RECEIVED", status_code=status)
 
-        return Starlette(routes=[Route("/webhook", verify, methods=["GET"]),
-                                 Route("/webhook", receive, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/webhook", verify, methods=["GET"]),
+                Route("/webhook", receive, methods=["POST"]),
+            ]
+        )
 
     def events(self) -> list[dict[str, Any]]:
         with self.lock:
-            return [item for d in self.deliveries for entry in d.payload["entry"]
-                    for item in entry["messaging"]]
+            return [
+                item
+                for d in self.deliveries
+                for entry in d.payload["entry"]
+                for item in entry["messaging"]
+            ]
 
     def wait_for_events(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import threading
@@ -33,8 +32,14 @@ class ThreadedUvicorn:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                           ws="websockets-sansio", lifespan="on")
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                ws="websockets-sansio",
+                lifespan="on",
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -70,21 +75,32 @@ class RunningPlatform:
         from ledgerline.domain.clock import to_ms
 
         created = self.platform.db.write_sync(
-            do_create_business, secret_key=self.platform.secret_key, name=name,
-            webhook_url=kwargs.get("webhook_url"), verify_token=kwargs.get("verify_token"),
+            do_create_business,
+            secret_key=self.platform.secret_key,
+            name=name,
+            webhook_url=kwargs.get("webhook_url"),
+            verify_token=kwargs.get("verify_token"),
             account_link_url=kwargs.get("account_link_url"),
             now=to_ms(self.platform.clock.now()),
         )
-        return {"page_id": created.page_id, "app_id": created.app_id,
-                "app_secret": created.app_secret, "page_access_token": created.page_access_token}
+        return {
+            "page_id": created.page_id,
+            "app_id": created.app_id,
+            "app_secret": created.app_secret,
+            "page_access_token": created.page_access_token,
+        }
 
-    def create_user(self, name: str = "An", locale: str = "vi",
-                    timezone: str = "Asia/Ho_Chi_Minh") -> dict[str, str]:
+    def create_user(
+        self, name: str = "An", locale: str = "vi", timezone: str = "Asia/Ho_Chi_Minh"
+    ) -> dict[str, str]:
         from ledgerline.chat.accounts import do_create_user
         from ledgerline.domain.clock import to_ms
 
         created = self.platform.db.write_sync(
-            do_create_user, name=name, locale=locale, timezone=timezone,
+            do_create_user,
+            name=name,
+            locale=locale,
+            timezone=timezone,
             now=to_ms(self.platform.clock.now()),
         )
         return {"user_id": created.user_id, "access_token": created.access_token}
@@ -99,8 +115,9 @@ def running_platform(
     page_token_cache.clear()
     user_token_cache.clear()
     port = free_port()
-    config = Settings(env="development", data_dir=data_dir, database_url=database_url,
-                      port=port, **settings)
+    config = Settings(
+        env="development", data_dir=data_dir, database_url=database_url, port=port, **settings
+    )
     platform = build_platform(config, clock=clock)
     app = build_app(platform)
     server = ThreadedUvicorn(app, port=port).start()
@@ -109,11 +126,3 @@ def running_platform(
     finally:
         server.stop()
         platform.close()
-
-
-async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
