@@ -7,17 +7,14 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-
-from ledgerline.api.app import create_app
-from ledgerline.api.context import AppContext
 from ledgerline.config import Settings
-from ledgerline.delivery.live import LiveHub, frames_for
-from ledgerline.delivery.webhooks import WebhookDispatcher
 from ledgerline.domain.clock import Clock, SystemClock
-from ledgerline.domain.events import Event, WebhookQueued
 from ledgerline.storage.database import Database
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 class KeyFileError(RuntimeError):
@@ -79,6 +76,13 @@ def build_app(
     platform: Platform, *, run_dispatcher: bool = True, transport: object | None = None
 ) -> FastAPI:
     """The whole server: API, live hub, webhook dispatcher, all wired to one database."""
+    # Imported here so one-shot CLI commands don't pay for the web stack.
+    from ledgerline.api.app import create_app
+    from ledgerline.api.context import AppContext
+    from ledgerline.delivery.live import LiveHub, frames_for
+    from ledgerline.delivery.webhooks import WebhookDispatcher
+    from ledgerline.domain.events import Event, WebhookQueued
+
     settings = platform.settings
     hub = LiveHub()
     dispatcher = WebhookDispatcher(

@@ -28,4 +28,7 @@ _register_optional()
 
 
 def main() -> None:
-    app()
+    """Entry point: known failures become one readable line on stderr, never a traceback."""
+    from ledgerline.cli.errors import run_with_clean_errors
+
+    run_with_clean_errors(app)
