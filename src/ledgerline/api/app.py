@@ -8,11 +8,22 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from ledgerline.api.client import stream as client_stream, threads as client_threads
+from ledgerline.api.client import (
+    linking as client_linking,
+    linking_pages,
+    stream as client_stream,
+    threads as client_threads,
+)
 from ledgerline.api.context import AppContext
 from ledgerline.api.errors import install_error_handlers
 from ledgerline.api.openapi import install_openapi
-from ledgerline.api.platform import deliveries as platform_deliveries, send as platform_send
+from ledgerline.api.platform import (
+    deliveries as platform_deliveries,
+    linking as platform_linking,
+    send as platform_send,
+)
+from ledgerline.linking.hooks import hooks_from
+from ledgerline.linking.worker import ConsentWorker
 
 DESCRIPTION = """
 Ledgerline's HTTP API.
@@ -30,9 +41,19 @@ def create_app(ctx: AppContext) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.hub.bind(asyncio.get_running_loop())
         task = asyncio.create_task(ctx.dispatcher.run()) if ctx.run_dispatcher else None
+        consents = ConsentWorker(
+            db=ctx.db,
+            clock=ctx.clock,
+            hooks=hooks_from(ctx.extras),
+            interval=float(ctx.extras.get("consent_worker_interval", 60.0)),
+        )
+        consent_task = asyncio.create_task(consents.run()) if ctx.run_dispatcher else None
         try:
             yield
         finally:
+            if consent_task is not None:
+                await consents.stop()
+                await consent_task
             if task is not None:
                 await ctx.dispatcher.stop()
                 await task
@@ -50,6 +71,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_deliveries.router)
     app.include_router(client_threads.router)
     app.include_router(client_stream.router)
+    app.include_router(platform_linking.router)
+    app.include_router(client_linking.router)
+    app.include_router(linking_pages.router)
     for router in ctx.extras.get("routers", []):
         app.include_router(router)
     install_openapi(app, title="Ledgerline", version="0.1.0", description=DESCRIPTION)

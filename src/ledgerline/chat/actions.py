@@ -112,6 +112,12 @@ def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **
     uow.emit(WebhookQueued(thread.page_id))
 
 
+def enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **event: Any) -> None:
+    """Queue a webhook event of ``thread`` for its business, in the caller's transaction
+    (nothing is queued when the business has no webhook URL)."""
+    _enqueue_webhook(uow, thread, kind, now, **event)
+
+
 def do_user_message(
     uow: UnitOfWork, *, user_id: str, page_id: str, body: dict[str, Any], now: int
 ) -> MessageRow:

@@ -12,12 +12,15 @@ from ledgerline.storage.tables.core import (
     webhook_attempts,
     webhook_events,
 )
+from ledgerline.storage.tables.linking import link_consents, link_tokens
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
 
 __all__ = [
     "audit_head",
     "audit_log",
     "businesses",
+    "link_consents",
+    "link_tokens",
     "messages",
     "metadata",
     "page_tokens",

@@ -1,0 +1,94 @@
+"""The browser pages of account linking (consent screen, results), rendered with Jinja2.
+
+Only presentation lives here: the words come from ``texts`` (per-locale catalogues), the
+decisions from ``actions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
+from ledgerline.linking.texts import SCOPE_ORDER, catalog
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("ledgerline.linking", "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeChoice:
+    value: str
+    name: str
+    purposes: list[str]
+    checked: bool
+
+
+def render_consent(
+    *,
+    locale: str,
+    business: str,
+    person: str | None,
+    ticket: str,
+    action: str,
+    until: int,
+    timezone: str | None,
+    checked: frozenset[Scope] | None = None,
+    error: str | None = None,
+) -> str:
+    texts = catalog(locale)
+    chosen = set(SCOPE_ORDER) if checked is None else set(checked)
+    scopes = [
+        ScopeChoice(
+            value=scope.value,
+            name=texts.scope_name(scope),
+            purposes=texts.scope_purposes(scope, business=business),
+            checked=scope in chosen,
+        )
+        for scope in SCOPE_ORDER
+    ]
+    return (
+        _environment()
+        .get_template("consent.html")
+        .render(
+            lang=texts.locale,
+            title=texts.text("consent", "page_title", business=business),
+            t=texts.data,
+            business=business,
+            person=person,
+            ticket=ticket,
+            action=action,
+            scopes=scopes,
+            days=DEFAULT_CONSENT_DAYS,
+            until=texts.date(until, timezone),
+            version=texts.version,
+            error=error,
+        )
+    )
+
+
+def render_result(
+    *, locale: str, outcome: str, business: str | None, body: str | None = None
+) -> str:
+    texts = catalog(locale)
+    name = business or "Ledgerline"
+    return (
+        _environment()
+        .get_template("result.html")
+        .render(
+            lang=texts.locale,
+            outcome=outcome,
+            title=texts.text("result", f"{outcome}_title"),
+            body=body
+            if body is not None
+            else texts.text("result", f"{outcome}_body", business=name),
+        )
+    )

@@ -1,0 +1,59 @@
+"""Reads for the APIs: a person's links as they see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ledgerline.domain.scopes import Scope
+from ledgerline.linking.actions import scopes_of
+from ledgerline.linking.texts import ordered
+from ledgerline.storage.stores import linking as store
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+STATUS = {store.ACTIVE: "linked", store.EXPIRED: "expired", store.REVOKED: "unlinked"}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    page_id: str
+    page_name: str
+    status: str  # linked | expired | unlinked
+    scopes: list[Scope]
+    consent_version: str
+    granted_at: int | None
+    expires_at: int
+    ended_at: int | None
+    reminded_at: int | None
+
+
+def view(consent: store.ConsentRow, page_name: str, now: int) -> LinkView:
+    status = STATUS.get(consent.status, consent.status)
+    ended_at = consent.ended_at
+    if consent.status == store.ACTIVE and consent.expires_at <= now:
+        status, ended_at = "expired", consent.expires_at
+    return LinkView(
+        page_id=consent.page_id,
+        page_name=page_name,
+        status=status,
+        scopes=ordered(scopes_of(consent.scopes)),
+        consent_version=consent.text_version,
+        granted_at=consent.granted_at,
+        expires_at=consent.expires_at,
+        ended_at=ended_at,
+        reminded_at=consent.reminded_at,
+    )
+
+
+def list_links(conn: sa.Connection, user_id: str, now: int) -> list[LinkView]:
+    """Every business the person linked, with the latest consent's scopes and times."""
+    return [view(link.consent, link.page_name, now) for link in store.list_links(conn, user_id)]
+
+
+def get_link(conn: sa.Connection, user_id: str, page_id: str, now: int) -> LinkView | None:
+    for link in store.list_links(conn, user_id):
+        if link.consent.page_id == page_id:
+            return view(link.consent, link.page_name, now)
+    return None
