@@ -171,7 +171,8 @@ def test_link_succeeds_through_the_bank_and_sends_the_linked_webhook(world: Worl
     (message,) = world.thread_messages()
     assert message["from"] == "page"
     payload = message["attachment"]["payload"]
-    assert "Ngân hàng Demo" in payload["text"] and "Huỷ liên kết" in payload["text"]
+    assert "Ngân hàng Demo" in payload["text"]
+    assert "Huỷ liên kết" in payload["text"]
     assert payload["buttons"] == [{"type": "account_unlink"}]
 
     (link,) = world.links()
@@ -180,8 +181,9 @@ def test_link_succeeds_through_the_bank_and_sends_the_linked_webhook(world: Worl
     assert link["page_name"] == "Ngân hàng Demo"
     granted = datetime.fromisoformat(link["granted_time"])
     expires = datetime.fromisoformat(link["expires_time"])
-    assert granted == START and expires - granted == timedelta(days=180)
-    assert world.scopes_now() == {Scope.BALANCES, Scope.TRANSACTIONS}
+    assert granted == START
+    assert expires - granted == timedelta(days=180)
+    assert world.scopes_now() == frozenset({Scope.BALANCES, Scope.TRANSACTIONS})
     assert [a.action for a in world.audits] == ["link"]
 
 
@@ -221,12 +223,14 @@ def test_expired_token_is_refused_at_lookup_and_callback(world: World) -> None:
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["message"] == "(#10301) Account linking token expired"
-    assert error["code"] == 10301 and error["type"] == "OAuthException"
+    assert error["code"] == 10301
+    assert error["type"] == "OAuthException"
     with world.browser() as browser:
         page = browser.get(redirect_uri + "&authorization_code=abc")
     assert page.status_code == 400
     assert 'data-outcome="expired"' in page.text
-    assert world.links() == [] and world.scopes_now() is None
+    assert world.links() == []
+    assert world.scopes_now() is None
 
 
 def test_reused_redirect_uri_links_once(world: World) -> None:
@@ -334,7 +338,8 @@ def test_person_unlinks_and_the_bank_is_told_and_data_erased(world: World) -> No
     with world.http() as http:
         answer = http.delete(f"/api/v1/links/{world.page_id}", headers=world.auth())
         again = http.delete(f"/api/v1/links/{world.page_id}", headers=world.auth())
-    assert answer.status_code == 200 and answer.json() == {"success": True}
+    assert answer.status_code == 200
+    assert answer.json() == {"success": True}
     assert again.status_code == 404
     events = world.wait_link_events(2)
     assert events[-1]["account_linking"] == {"status": "unlinked"}
@@ -377,8 +382,10 @@ def test_bank_unlinks_with_unlink_accounts(world: World) -> None:
         )
     assert answer.status_code == 200
     assert answer.json() == {"result": "unlink account success"}
-    assert unknown.status_code == 400 and unknown.json()["error"]["error_subcode"] == 2018001
-    assert missing.status_code == 400 and missing.json()["error"]["code"] == 100
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["error_subcode"] == 2018001
+    assert missing.status_code == 400
+    assert missing.json()["error"]["code"] == 100
     assert world.wait_link_events(2)[-1]["account_linking"] == {"status": "unlinked"}
     assert world.unlinked[0].by == "business"
     assert world.scopes_now() is None
@@ -392,7 +399,7 @@ def test_scopes_narrow_and_widen_without_relinking(world: World) -> None:
                               json={"scopes": ["balances"]})  # fmt: skip
         assert narrowed.status_code == 200, narrowed.text
         assert narrowed.json()["scopes"] == ["balances"]
-        assert world.scopes_now() == {Scope.BALANCES}
+        assert world.scopes_now() == frozenset({Scope.BALANCES})
         widened = http.patch(f"/api/v1/links/{world.page_id}", headers=world.auth(),
                              json={"scopes": ["balances", "receipts"]})  # fmt: skip
         empty = http.patch(f"/api/v1/links/{world.page_id}", headers=world.auth(),
@@ -400,8 +407,9 @@ def test_scopes_narrow_and_widen_without_relinking(world: World) -> None:
         other = http.patch("/api/v1/links/42", headers=world.auth(), json={"scopes": ["balances"]})
     assert widened.json()["scopes"] == ["balances", "receipts"]
     assert widened.json()["expires_time"] == narrowed.json()["expires_time"]
-    assert world.scopes_now() == {Scope.BALANCES, Scope.RECEIPTS}
-    assert empty.status_code == 400 and other.status_code == 404
+    assert world.scopes_now() == frozenset({Scope.BALANCES, Scope.RECEIPTS})
+    assert empty.status_code == 400
+    assert other.status_code == 404
     assert [a.action for a in world.audits] == ["link", "change_scopes", "change_scopes"]
     assert world.audits[1].detail["scopes"] == "balances"
     assert world.link_events()[-1]["account_linking"]["status"] == "linked"  # no relink
@@ -424,7 +432,7 @@ def test_reminder_once_then_expiry_stops_sharing_and_erases(world: World) -> Non
     assert sweep() == (0, 0)  # once
     reminder = world.thread_messages()[-1]
     assert "hết hạn" in reminder["text"]
-    assert world.scopes_now() == {Scope.BALANCES}
+    assert world.scopes_now() == frozenset({Scope.BALANCES})
 
     world.clock.advance(timedelta(days=7))
     assert world.scopes_now() is None  # stopped even before the worker marks it
@@ -494,7 +502,7 @@ def test_consent_screen_lets_the_person_untick_scopes(world: World) -> None:
             follow_redirects=False,
         )
     assert replay.status_code in (403, 409)  # the consent cookie is gone, and the nonce spent
-    assert world.scopes_now() == {Scope.BALANCES, Scope.FRAUD_ALERTS}
+    assert world.scopes_now() == frozenset({Scope.BALANCES, Scope.FRAUD_ALERTS})
     (link,) = world.links()
     assert link["consent_version"].startswith("vi-")
 
@@ -516,10 +524,13 @@ def test_consent_screen_in_english_and_for_an_api_client(world: World) -> None:
             params={"page_id": world.page_id, "url": "https://evil.example/x"},
             headers=world.auth(english),
         )
-    assert screen.status_code == 200 and '<html lang="en">' in screen.text
-    assert "Account balances" in screen.text and "180 days" in screen.text
+    assert screen.status_code == 200
+    assert '<html lang="en">' in screen.text
+    assert "Account balances" in screen.text
+    assert "180 days" in screen.text
     assert anonymous.status_code == 401
-    assert wrong_url.status_code == 400 and "registered account-link URL" in wrong_url.text
+    assert wrong_url.status_code == 400
+    assert "registered account-link URL" in wrong_url.text
 
 
 def test_consent_form_needs_the_cookie_of_the_browser_that_loaded_it(world: World) -> None:
@@ -552,7 +563,8 @@ def test_consent_form_needs_the_cookie_of_the_browser_that_loaded_it(world: Worl
         )
     assert other_origin.status_code == 403
     assert 'data-outcome="cancelled"' in declined.text
-    assert none_ticked.status_code == 400 and "ít nhất một" in none_ticked.text
+    assert none_ticked.status_code == 400
+    assert "ít nhất một" in none_ticked.text
     assert world.links() == []
 
 
@@ -570,8 +582,10 @@ def test_callback_in_another_browser_or_session_is_refused(world: World) -> None
     bank_url = started.headers["location"]
     with world.browser() as other_browser:
         page = other_browser.get(bank_url)
-    assert page.status_code == 403 and 'data-outcome="refused"' in page.text
-    assert world.links() == [] and world.link_events() == []
+    assert page.status_code == 403
+    assert 'data-outcome="refused"' in page.text
+    assert world.links() == []
+    assert world.link_events() == []
     assert world.audits[-1].action == "link_refused"
 
     # A browser signed in (web app session) as another person is refused too.
@@ -585,7 +599,8 @@ def test_callback_in_another_browser_or_session_is_refused(world: World) -> None
     with world.browser() as browser:
         browser.cookies.set("session", "mallory")
         page = browser.get(started_api.json()["redirect_url"])
-    assert page.status_code == 403 and 'data-outcome="refused"' in page.text
+    assert page.status_code == 403
+    assert 'data-outcome="refused"' in page.text
     assert world.links() == []
 
 

@@ -507,6 +507,8 @@ def expire_and_remind(
             now=now,
         )
         reminded += 1
+    # A linking token lives 5 minutes: attempts older than a day can no longer finish.
+    store.cancel_stale_pending_txn(uow.conn, before=now - DAY_MS, now=now)
     store.delete_spent_tokens_txn(uow.conn, before=now - DAY_MS)
     return ExpiryReport(expired=expired, reminded=reminded)
 

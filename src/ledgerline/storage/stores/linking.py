@@ -244,6 +244,17 @@ def due_for_reminder(conn: sa.Connection, *, before: int, limit: int) -> list[Co
     return [_consent(row) for row in rows]
 
 
+def cancel_stale_pending_txn(conn: sa.Connection, *, before: int, now: int) -> int:
+    """Pending consents whose linking never finished (given before ``before``) end as
+    cancelled; returns how many."""
+    result = conn.execute(
+        link_consents.update()
+        .where(link_consents.c.status == PENDING, link_consents.c.given_at < before)
+        .values(status=CANCELLED, ended_at=now, ended_by="expiry")
+    )
+    return int(result.rowcount or 0)
+
+
 # -- tokens --------------------------------------------------------------------------------
 def insert_token_txn(
     conn: sa.Connection,
