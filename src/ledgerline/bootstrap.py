@@ -82,6 +82,8 @@ def build_app(
     from ledgerline.delivery.live import LiveHub, frames_for
     from ledgerline.delivery.webhooks import WebhookDispatcher
     from ledgerline.domain.events import Event, WebhookQueued
+    from ledgerline.identity.service import Identity
+    from ledgerline.web import WebConfig, install_web
 
     settings = platform.settings
     hub = LiveHub()
@@ -113,4 +115,17 @@ def build_app(
         public_url=settings.resolved_public_url(),
         run_dispatcher=run_dispatcher,
     )
-    return create_app(ctx)
+    app = create_app(ctx)
+    install_web(
+        app,
+        WebConfig(
+            db=platform.db,
+            clock=platform.clock,
+            secret_key=platform.secret_key,
+            identity=Identity(platform.db, platform.clock),
+            public_url=ctx.public_url,
+            allow_insecure_urls=settings.allow_insecure_urls,
+            webhook_transport=transport,  # type: ignore[arg-type]
+        ),
+    )
+    return app

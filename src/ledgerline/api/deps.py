@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from ledgerline.api.context import AppContext
 from ledgerline.domain.errors import InvalidParameter, InvalidToken
@@ -116,16 +117,23 @@ async def authenticate_user(ctx: AppContext, token: str | None) -> str:
 
 
 async def user_auth(request: Request, ctx: Context) -> str:
-    return await authenticate_user(ctx, bearer_token(request))
+    """A bearer token, else the web app's session cookie (with CSRF checked by the port)."""
+    token = bearer_token(request)
+    if token is None:
+        user_id = await session_user(request)
+        if user_id is not None:
+            return user_id
+    return await authenticate_user(ctx, token)
 
 
 UserId = Annotated[str, Depends(user_auth)]
 
 
-async def session_user(request: Request) -> str | None:
+async def session_user(request: HTTPConnection) -> str | None:
     """The person signed in to the web app in this browser (session cookie), if any.
 
-    The web app's sign-in fills this in; until then no browser session exists.
+    The port is filled by the web app (``bootstrap`` wires it); it raises ``InvalidToken``
+    for an expired session and ``PermissionDenied`` for a missing or forged CSRF token.
     """
     resolver = getattr(request.app.state, "session_resolver", None)
     if resolver is None:

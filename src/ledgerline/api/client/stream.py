@@ -18,11 +18,11 @@ import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from ledgerline.api.context import AppContext
-from ledgerline.api.deps import authenticate_user
+from ledgerline.api.deps import authenticate_user, session_user
 from ledgerline.chat.actions import do_mark_delivered
 from ledgerline.delivery.live import Frame
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import InvalidToken
+from ledgerline.domain.errors import InvalidToken, PermissionDenied
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
@@ -70,8 +70,10 @@ async def stream(websocket: WebSocket) -> None:
     if not token and header.lower().startswith("bearer "):
         token = header[7:].strip()
     try:
-        user_id = await authenticate_user(ctx, token)
-    except InvalidToken:
+        user_id = (None if token else await session_user(websocket)) or await authenticate_user(
+            ctx, token
+        )
+    except (InvalidToken, PermissionDenied):
         await websocket.close(code=4401, reason="invalid access token")
         return
     subscription = ctx.hub.subscribe(user_id)

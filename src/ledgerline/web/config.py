@@ -1,0 +1,32 @@
+"""What the web app needs from the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import httpx
+from starlette.requests import HTTPConnection
+
+from ledgerline.domain.clock import Clock
+from ledgerline.identity.service import Identity
+from ledgerline.storage.database import Database
+
+
+@dataclass
+class WebConfig:
+    db: Database
+    clock: Clock
+    secret_key: bytes
+    identity: Identity
+    public_url: str
+    allow_insecure_urls: bool
+    webhook_transport: httpx.BaseTransport | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def web_config(conn: HTTPConnection) -> WebConfig:
+    return cast("WebConfig", conn.app.state.web)

@@ -1,0 +1,25 @@
+"""Wiring the web app into the ASGI app (called by ``bootstrap``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from ledgerline.web import console, pages
+from ledgerline.web.config import WebConfig
+from ledgerline.web.security import person_session_user
+
+
+def install_web(app: FastAPI, config: WebConfig) -> None:
+    """Pages, static assets at ``/static``, and the session port the person API reads."""
+    app.state.web = config
+    app.state.session_resolver = person_session_user
+    app.include_router(pages.router)
+    app.include_router(console.router)
+    static = StaticFiles(packages=[("ledgerline.web", "static")])
+    # First, so no API route with a path parameter ever shadows an asset.
+    app.router.routes.insert(0, Mount("/static", app=static, name="static"))
+
+
+__all__ = ["WebConfig", "install_web"]

@@ -1,0 +1,631 @@
+// Ledgerline messenger: vanilla JS over the person API (/api/v1) and its WebSocket.
+// Auth is the HttpOnly session cookie; state-changing calls carry X-CSRF-Token.
+// All text goes through textContent / attributes: no HTML is ever built from data.
+(() => {
+  "use strict";
+
+  const meta = (name) => {
+    const el = document.querySelector(`meta[name="${name}"]`);
+    return el ? el.getAttribute("content") || "" : "";
+  };
+  const $ = (sel) => document.querySelector(sel);
+  const CSRF = meta("csrf-token");
+  const LOCALE = meta("ll-locale") || "vi";
+  let T = {};
+  const t = (key, vals) =>
+    (T[key] || key).replace(/\{(\w+)\}/g, (m, n) => (vals && n in vals ? String(vals[n]) : m));
+
+  const state = {
+    threads: [],
+    current: null, // page_id of the open thread
+    currentName: "",
+    byMid: new Map(), // mid -> message, for the open thread
+    pending: [], // {el, text} bubbles sent but not yet confirmed
+    readWatermark: 0,
+    ws: null,
+    attempt: 0,
+    holdUntil: 0,
+    connected: false,
+    typingTimer: null,
+  };
+
+  // ---- HTTP ---------------------------------------------------------------------------
+  async function api(method, path, body) {
+    const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (method !== "GET") opts.headers["X-CSRF-Token"] = CSRF;
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, opts);
+    if (res.status === 401) {
+      window.location.assign("/signin?expired=1");
+      throw new Error("session expired");
+    }
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      const err = new Error((data.error && data.error.message) || res.statusText);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  const el = (tag, attrs, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children) if (c) node.append(c);
+    return node;
+  };
+
+  const safeUrl = (url) => {
+    try {
+      const u = new URL(url, window.location.href);
+      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  };
+
+  const timeOf = (m) => Date.parse(m.created_time) || 0;
+  const shortTime = (m) => {
+    const d = new Date(timeOf(m));
+    return d.toLocaleTimeString(LOCALE === "vi" ? "vi-VN" : "en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  };
+
+  // ---- thread list and directory --------------------------------------------------------
+  function preview(m) {
+    if (!m) return "";
+    if (m.text) return (m.from === "user" ? t("you") + ": " : "") + m.text;
+    if (m.attachment && m.attachment.payload) {
+      const p = m.attachment.payload;
+      return p.text || (p.elements && p.elements[0] && p.elements[0].title) || t("receipt");
+    }
+    return "";
+  }
+
+  function renderThreads() {
+    const list = $("#threads");
+    list.replaceChildren();
+    for (const th of state.threads) {
+      const unread = th.page_id === state.current ? 0 : th.unread;
+      list.append(
+        el(
+          "li",
+          {},
+          el(
+            "button",
+            {
+              type: "button",
+              class: "item" + (th.page_id === state.current ? " active" : ""),
+              "data-page-id": th.page_id,
+              "data-testid": "thread",
+              onclick: () => openThread(th.page_id, th.page_name),
+            },
+            el("span", { class: "avatar", text: (th.page_name || "?").slice(0, 1) }),
+            el(
+              "span",
+              { class: "item-body" },
+              el("span", { class: "item-title", text: th.page_name }),
+              el("span", { class: "item-sub", text: preview(th.last_message) }),
+            ),
+            unread > 0
+              ? el("span", {
+                  class: "badge",
+                  text: String(unread),
+                  title: t("unread", { n: unread }),
+                  "data-testid": "unread",
+                })
+              : null,
+          ),
+        ),
+      );
+    }
+    $("#empty").hidden = state.threads.length > 0 || !$("#results").hidden;
+  }
+
+  let threadsTimer = null;
+  function refreshThreads(delay) {
+    clearTimeout(threadsTimer);
+    threadsTimer = setTimeout(async () => {
+      try {
+        state.threads = (await api("GET", "/api/v1/threads")).data;
+        renderThreads();
+      } catch (e) {
+        /* shown by the connection status */
+      }
+    }, delay || 0);
+  }
+
+  let searchTimer = null;
+  function onSearch() {
+    clearTimeout(searchTimer);
+    const q = $("#search").value.trim();
+    const results = $("#results");
+    if (!q) {
+      results.hidden = true;
+      results.replaceChildren();
+      renderThreads();
+      return;
+    }
+    searchTimer = setTimeout(async () => {
+      const data = (await api("GET", "/api/v1/businesses?q=" + encodeURIComponent(q))).data;
+      results.replaceChildren(el("li", { class: "section", text: t("directory") }));
+      if (!data.length) results.append(el("li", { class: "empty", text: t("no_results", { q }) }));
+      for (const b of data) {
+        results.append(
+          el(
+            "li",
+            {},
+            el(
+              "button",
+              {
+                type: "button",
+                class: "item",
+                "data-testid": "business",
+                "data-page-id": b.page_id,
+                onclick: () => {
+                  $("#search").value = "";
+                  results.hidden = true;
+                  openThread(b.page_id, b.name);
+                },
+              },
+              el("span", { class: "avatar", text: b.name.slice(0, 1) }),
+              el("span", { class: "item-body" }, el("span", { class: "item-title", text: b.name })),
+            ),
+          ),
+        );
+      }
+      results.hidden = false;
+      $("#empty").hidden = true;
+    }, 200);
+  }
+
+  // ---- one thread ----------------------------------------------------------------------
+  async function openThread(pageId, name) {
+    state.current = pageId;
+    state.currentName = name;
+    state.byMid = new Map();
+    state.pending = [];
+    state.readWatermark = 0;
+    $("#thread-title").textContent = name;
+    $("#messages").replaceChildren();
+    $("#chips").replaceChildren();
+    showTyping(false);
+    $("#app").dataset.view = "thread";
+    renderThreads();
+    const data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages?limit=50`))
+      .data;
+    if (state.current !== pageId) return;
+    if (!data.length) {
+      $("#messages").append(
+        el("p", { class: "empty hello", text: t("start_conversation", { name }) }),
+      );
+    }
+    for (const m of data) addMessage(m);
+    markRead();
+    $("#text").focus();
+  }
+
+  function lastMid() {
+    let last = null;
+    for (const m of state.byMid.values()) if (!last || timeOf(m) >= timeOf(last)) last = m;
+    return last ? last.mid : null;
+  }
+
+  async function fillGap() {
+    const pageId = state.current;
+    if (!pageId) return;
+    let after = lastMid();
+    for (let round = 0; round < 20; round++) {
+      const q = after ? `?limit=200&after=${encodeURIComponent(after)}` : "?limit=50";
+      let data;
+      try {
+        data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages${q}`)).data;
+      } catch (e) {
+        if (e.status === 400 && after) {
+          after = null; // the mark is unknown: reload the tail
+          continue;
+        }
+        throw e;
+      }
+      if (state.current !== pageId) return;
+      for (const m of data) addMessage(m);
+      if (!after || data.length < 200) break;
+      after = data[data.length - 1].mid;
+    }
+    markRead();
+  }
+
+  let readTimer = null;
+  function markRead() {
+    clearTimeout(readTimer);
+    const pageId = state.current;
+    readTimer = setTimeout(() => {
+      if (pageId && document.visibilityState !== "hidden" && state.current === pageId) {
+        api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/read`).then(
+          () => refreshThreads(100),
+          () => {},
+        );
+      }
+    }, 300);
+  }
+
+  function addMessage(m) {
+    if (state.byMid.has(m.mid)) return false;
+    // Our own message echoed by the stream before the POST answered: adopt the bubble.
+    if (m.from === "user") {
+      const i = state.pending.findIndex((p) => p.text === m.text);
+      if (i >= 0) {
+        const [p] = state.pending.splice(i, 1);
+        p.el.remove();
+      }
+    }
+    state.byMid.set(m.mid, m);
+    const box = $("#messages");
+    const hello = box.querySelector(".hello");
+    if (hello) hello.remove();
+    const node = renderMessage(m);
+    // Keep time order even when history and live frames interleave.
+    let before = null;
+    for (const child of box.children) {
+      const other = state.byMid.get(child.dataset.mid);
+      if (other && timeOf(other) > timeOf(m)) {
+        before = child;
+        break;
+      }
+    }
+    box.insertBefore(node, before || box.querySelector(".pending"));
+    renderChips();
+    renderSeen();
+    box.scrollTop = box.scrollHeight;
+    return true;
+  }
+
+  function renderMessage(m) {
+    const bubble = el("div", { class: "bubble" });
+    if (m.text && !(m.attachment && m.attachment.type === "template")) {
+      bubble.append(el("p", { class: "text", text: m.text }));
+    }
+    if (m.attachment) bubble.append(renderAttachment(m.attachment));
+    return el(
+      "div",
+      { class: `msg ${m.from}`, "data-mid": m.mid, "data-testid": "message" },
+      bubble,
+      el("time", { datetime: m.created_time, text: shortTime(m) }),
+    );
+  }
+
+  function renderAttachment(att) {
+    const p = att.payload || {};
+    if (att.type === "image" && safeUrl(p.url)) {
+      return el("img", { class: "media", src: safeUrl(p.url), alt: "" });
+    }
+    if (att.type !== "template") return el("p", { class: "muted", text: t("unsupported") });
+    if (p.template_type === "button") {
+      return el(
+        "div",
+        { class: "tpl tpl-button", "data-testid": "template-button" },
+        el("p", { class: "text", text: p.text || "" }),
+        renderButtons(p.buttons),
+      );
+    }
+    if (p.template_type === "generic") {
+      const cards = el("div", { class: "tpl tpl-generic", "data-testid": "template-generic" });
+      for (const e of p.elements || []) {
+        const img = safeUrl(e.image_url);
+        const link = e.default_action && safeUrl(e.default_action.url);
+        const title = el("strong", { text: e.title || "" });
+        cards.append(
+          el(
+            "article",
+            { class: "card-el" },
+            img ? el("img", { src: img, alt: "", loading: "lazy" }) : null,
+            el(
+              "div",
+              { class: "card-body" },
+              link
+                ? el("a", { href: link, target: "_blank", rel: "noopener noreferrer" }, title)
+                : title,
+              e.subtitle ? el("p", { class: "muted", text: e.subtitle }) : null,
+            ),
+            renderButtons(e.buttons),
+          ),
+        );
+      }
+      return cards;
+    }
+    if (p.template_type === "receipt") return renderReceipt(p);
+    return el("p", { class: "muted", text: t("unsupported") });
+  }
+
+  function renderReceipt(p) {
+    const cur = p.currency || "";
+    const amount = (v) => (v === undefined || v === null ? "" : `${v} ${cur}`.trim());
+    const row = (label, value, cls) =>
+      value === "" || value === undefined
+        ? null
+        : el("div", { class: "r-row " + (cls || "") }, el("span", { text: label }), el("span", { text: value }));
+    const items = el("div", { class: "r-items" });
+    for (const e of p.elements || []) {
+      const img = safeUrl(e.image_url);
+      items.append(
+        el(
+          "div",
+          { class: "r-item" },
+          img ? el("img", { src: img, alt: "" }) : null,
+          el(
+            "div",
+            { class: "r-item-body" },
+            el("strong", { text: e.title || "" }),
+            e.subtitle ? el("span", { class: "muted", text: e.subtitle }) : null,
+            e.quantity ? el("span", { class: "muted", text: "× " + e.quantity }) : null,
+          ),
+          el("span", { class: "r-price", text: `${e.price ?? ""} ${e.currency || cur}`.trim() }),
+        ),
+      );
+    }
+    const s = p.summary || {};
+    const a = p.address;
+    const address = a
+      ? [a.street_1, a.street_2, a.city, a.state, a.postal_code, a.country].filter(Boolean).join(", ")
+      : "";
+    const adjustments = (p.adjustments || []).map((x) => row(x.name || "", amount(x.amount)));
+    return el(
+      "div",
+      { class: "tpl tpl-receipt", "data-testid": "template-receipt" },
+      el("div", { class: "r-head" }, el("strong", { text: t("receipt") }), el("span", { text: p.recipient_name || "" })),
+      row(t("order_number"), p.order_number),
+      row(t("payment_method"), p.payment_method),
+      items,
+      ...adjustments,
+      row(t("subtotal"), amount(s.subtotal)),
+      row(t("shipping"), amount(s.shipping_cost)),
+      row(t("tax"), amount(s.total_tax)),
+      row(t("total"), amount(s.total_cost), "r-total"),
+      address ? row(t("ship_to"), address) : null,
+      p.order_url && safeUrl(p.order_url)
+        ? el("a", { class: "btn", href: safeUrl(p.order_url), target: "_blank", rel: "noopener noreferrer", text: t("open_link") })
+        : null,
+    );
+  }
+
+  function renderButtons(buttons) {
+    if (!buttons || !buttons.length) return null;
+    const box = el("div", { class: "buttons" });
+    for (const b of buttons) {
+      if (b.type === "postback") {
+        box.append(
+          el("button", {
+            type: "button",
+            class: "btn",
+            text: b.title,
+            "data-testid": "postback",
+            onclick: () => send({ postback: { title: b.title, payload: b.payload } }, b.title),
+          }),
+        );
+      } else if (b.type === "web_url" && safeUrl(b.url)) {
+        box.append(el("a", { class: "btn", href: safeUrl(b.url), target: "_blank", rel: "noopener noreferrer", text: b.title }));
+      } else if (b.type === "account_link" && safeUrl(b.url)) {
+        const href =
+          "/account_linking/consent?page_id=" +
+          encodeURIComponent(state.current) +
+          "&url=" +
+          encodeURIComponent(b.url);
+        box.append(el("a", { class: "btn primary", href, "data-testid": "account-link", text: t("link_account") }));
+      } else if (b.type === "account_unlink") {
+        box.append(el("a", { class: "btn", href: "/privacy", text: b.title || t("link_account") }));
+      } else if (b.type === "phone_number" && b.payload) {
+        box.append(el("a", { class: "btn", href: "tel:" + String(b.payload).replace(/[^0-9+]/g, ""), text: b.title || t("call") }));
+      }
+    }
+    return box;
+  }
+
+  function latest() {
+    let last = null;
+    for (const m of state.byMid.values()) if (!last || timeOf(m) >= timeOf(last)) last = m;
+    return last;
+  }
+
+  function renderChips() {
+    const box = $("#chips");
+    box.replaceChildren();
+    const m = latest();
+    if (!m || m.from !== "page" || !m.quick_replies) return;
+    for (const q of m.quick_replies) {
+      if (q.content_type && q.content_type !== "text") continue;
+      const img = safeUrl(q.image_url);
+      box.append(
+        el(
+          "button",
+          {
+            type: "button",
+            class: "chip",
+            "data-testid": "quick-reply",
+            onclick: () => {
+              box.replaceChildren();
+              send({ quick_reply: { title: q.title, payload: q.payload } }, q.title);
+            },
+          },
+          img ? el("img", { src: img, alt: "" }) : null,
+          q.title,
+        ),
+      );
+    }
+  }
+
+  function renderSeen() {
+    const box = $("#messages");
+    for (const old of box.querySelectorAll(".receipt-mark")) old.remove();
+    let lastUser = null;
+    for (const node of box.querySelectorAll(".msg.user[data-mid]")) lastUser = node;
+    if (!lastUser) return;
+    const m = state.byMid.get(lastUser.dataset.mid);
+    const seen = m && state.readWatermark >= timeOf(m);
+    lastUser.append(
+      el("span", { class: "receipt-mark", "data-testid": seen ? "seen" : "sent", text: seen ? t("seen") : t("sent") }),
+    );
+  }
+
+  function showTyping(on) {
+    const box = $("#typing");
+    clearTimeout(state.typingTimer);
+    box.hidden = !on;
+    box.textContent = on ? t("typing", { name: state.currentName }) : "";
+    if (on) state.typingTimer = setTimeout(() => showTyping(false), 20000);
+  }
+
+  async function send(body, label) {
+    const pageId = state.current;
+    if (!pageId) return;
+    const node = el(
+      "div",
+      { class: "msg user pending" },
+      el("div", { class: "bubble" }, el("p", { class: "text", text: label })),
+    );
+    const pending = { el: node, text: label };
+    state.pending.push(pending);
+    $("#messages").append(node);
+    $("#messages").scrollTop = $("#messages").scrollHeight;
+    try {
+      const out = await api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/messages`, body);
+      const i = state.pending.indexOf(pending);
+      if (i >= 0) {
+        state.pending.splice(i, 1);
+        node.remove();
+        if (!state.byMid.has(out.mid) && state.current === pageId) {
+          addMessage({ mid: out.mid, from: "user", text: label, ...body, created_time: new Date().toISOString() });
+        }
+      }
+      refreshThreads(200);
+    } catch (e) {
+      node.classList.add("failed");
+      node.title = e.message;
+      node.append(el("button", {
+        type: "button",
+        class: "retry",
+        text: t("send_failed"),
+        onclick: () => {
+          state.pending.splice(state.pending.indexOf(pending), 1);
+          node.remove();
+          send(body, label);
+        },
+      }));
+    }
+  }
+
+  // ---- live stream ---------------------------------------------------------------------
+  function setStatus(text) {
+    const s = $("#status");
+    s.hidden = !text;
+    s.textContent = text || "";
+  }
+
+  function connect() {
+    if (Date.now() < state.holdUntil) {
+      setTimeout(connect, state.holdUntil - Date.now());
+      return;
+    }
+    const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${proto}//${window.location.host}/api/v1/stream`);
+    state.ws = ws;
+    ws.onopen = () => {
+      const reconnected = state.attempt > 0 || state.everConnected;
+      state.attempt = 0;
+      state.connected = true;
+      state.everConnected = true;
+      setStatus("");
+      document.body.dataset.live = "1";
+      if (reconnected) {
+        fillGap().catch(() => {});
+        refreshThreads(0);
+      }
+    };
+    ws.onmessage = (ev) => {
+      let frame;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      onFrame(frame);
+    };
+    ws.onclose = () => {
+      if (state.ws !== ws) return;
+      state.connected = false;
+      document.body.dataset.live = "0";
+      setStatus(t("connecting"));
+      const delay = Math.min(10000, 500 * 2 ** state.attempt) * (0.75 + Math.random() * 0.5);
+      state.attempt += 1;
+      if (state.attempt > 2) refreshThreads(0); // a 401 here means the session ended
+      setTimeout(connect, delay);
+    };
+  }
+
+  function onFrame(frame) {
+    if (frame.type === "message") {
+      if (frame.page_id === state.current) {
+        addMessage(frame.message);
+        if (frame.message.from === "page") {
+          showTyping(false);
+          markRead();
+        }
+      }
+      refreshThreads(150);
+    } else if (frame.type === "typing" && frame.page_id === state.current) {
+      showTyping(Boolean(frame.typing));
+    } else if (frame.type === "read" && frame.page_id === state.current) {
+      state.readWatermark = Math.max(state.readWatermark, Number(frame.watermark) || 0);
+      renderSeen();
+    }
+  }
+
+  // Test hook: drop the live connection (and hold off reconnecting for ``holdMs``).
+  window.ledgerline = {
+    dropConnection(holdMs) {
+      state.holdUntil = Date.now() + (holdMs || 0);
+      if (state.ws) state.ws.close(4000, "dropped");
+    },
+    isLive: () => state.connected,
+  };
+
+  // ---- start ---------------------------------------------------------------------------
+  async function start() {
+    try {
+      T = await (await fetch(`/static/i18n/${LOCALE}.json`)).json();
+    } catch (e) {
+      T = {};
+    }
+    $("#search").addEventListener("input", onSearch);
+    $("#back").addEventListener("click", () => {
+      state.current = null;
+      $("#app").dataset.view = "list";
+      renderThreads();
+    });
+    $("#composer").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const input = $("#text");
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      send({ text }, text);
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") markRead();
+    });
+    refreshThreads(0);
+    connect();
+  }
+
+  start();
+})();
