@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import FrameType
 from typing import Any, Literal
 
 import uvicorn
@@ -11,6 +12,15 @@ import uvicorn
 from ledgerline.bootstrap import build_app, build_platform
 from ledgerline.cli.options import settings_from
 from ledgerline.logging import configure_logging
+
+
+class _GracefulServer(uvicorn.Server):
+    """Uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would kill the
+    process before the database writers drain. We finish the shutdown and exit 0 instead."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def run_server(
@@ -49,6 +59,6 @@ def run_server(
             log_level="warning",
             timeout_graceful_shutdown=30,
         )
-        uvicorn.Server(config).run()
+        _GracefulServer(config).run()
     finally:
         platform.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.openapi import documented_body
@@ -70,7 +70,12 @@ def parse_policy(params: dict[str, Any]) -> tuple[MessagingType, MessageTag | No
     openapi_extra=documented_body(SendRequest, SEND_EXAMPLES),
 )
 async def send_message(
-    request: Request, ctx: Context, node: str, version: str | None = None
+    request: Request,
+    ctx: Context,
+    node: Annotated[
+        str, Path(pattern=r"^(me|[0-9]{1,32})$", description="`me` or the page id", examples=["me"])
+    ],
+    version: str | None = None,
 ) -> dict[str, Any]:
     check_version(version)
     params = await read_params(request)
