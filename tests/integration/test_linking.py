@@ -634,3 +634,24 @@ def test_every_linking_endpoint_is_documented(world: World) -> None:
         assert path in paths, path
     body = paths["/api/v1/threads/{page_id}/account_link"]["post"]["requestBody"]
     assert body["content"]["application/json"]["examples"]
+
+
+def test_unfinished_attempts_are_cancelled_and_their_tokens_forgotten(world: World) -> None:
+    from ledgerline.storage.stores import linking as link_store
+
+    started = world.start()
+    token = parse_qs(urlsplit(started.json()["redirect_url"]).query)["account_linking_token"][0]
+    db = world.live.platform.db
+    world.clock.advance(timedelta(days=2))
+    hooks = hooks_from(world.live.app.state.ctx.extras)
+    db.write_sync(expire_and_remind, now=to_ms(world.clock.now()), hooks=hooks)
+    assert db.read_sync(link_store.token_by_hash, link_store_digest(token)) is None
+    assert db.read_sync(link_store.active_consent, world.page_id, world.user["user_id"]) is None
+    assert world.links() == []
+    assert world.unlinked == []
+
+
+def link_store_digest(token: str) -> str:
+    from ledgerline.linking.tokens import digest
+
+    return digest(token)
