@@ -1,0 +1,216 @@
+"""The fraud features: one definition, computed here offline (vectorised) and in
+``ledgerline.fraud.online`` incrementally. ``tests/unit/fraud`` proves both give the same values.
+
+Time is whole seconds (``TX_DATETIME`` floored to the second, naive = UTC). Amount windows sum
+integer cents, so both implementations are exact. ``D`` = 7 days is the label delay.
+
+Handbook baseline (15 inputs, ``BaselineFeatureTransformation.ipynb``):
+
+* ``TX_AMOUNT``; ``TX_DURING_WEEKEND`` (weekday >= 5); ``TX_DURING_NIGHT`` (hour <= 6);
+* ``CUSTOMER_ID_NB_TX_nDAY_WINDOW`` / ``CUSTOMER_ID_AVG_AMOUNT_nDAY_WINDOW``, n in 1, 7, 30:
+  the card's transactions in ``(t - n days, t]``, the current one included;
+* ``TERMINAL_ID_NB_TX_nDAY_WINDOW`` / ``TERMINAL_ID_RISK_nDAY_WINDOW``: the terminal's
+  transactions in ``(t - D - n, t - D]`` and the fraction of them labelled fraud (0 when none).
+
+Ledgerline additions:
+
+* ``CUSTOMER_AMOUNT_RATIO_7DAY`` / ``_30DAY``: amount / the card's average over the window;
+* ``CUSTOMER_AMOUNT_ZSCORE_30DAY``: (amount - mean) / (std + 1) of the card's *previous*
+  transactions in ``(t - 30 days, t)`` (0 with fewer than 2 of them);
+* ``CUSTOMER_SECONDS_SINCE_PREV``: seconds since the card's previous transaction, 30 days when
+  none in the last 30 days;
+* ``TERMINAL_NB_TX_LIVE_1DAY`` / ``_7DAY``: the terminal's volume in ``(t - n, t]`` (no labels);
+* ``TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS`` / ``TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS``: days from the
+  first / last fraud on the terminal in ``(t - D - 30, t - D]`` to ``t`` (-1 when none);
+* ``TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD``: the terminal's transactions after that last
+  known fraud and up to ``t - D`` (-1 when none).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+SECONDS_PER_DAY = 86_400
+DELAY_DAYS = 7
+CUSTOMER_WINDOWS = (1, 7, 30)
+TERMINAL_WINDOWS = (1, 7, 30)
+LIVE_WINDOWS = (1, 7)
+HISTORY_DAYS = 30
+NO_PREVIOUS_SECONDS = float(HISTORY_DAYS * SECONDS_PER_DAY)
+
+BASELINE_FEATURES: tuple[str, ...] = (
+    "TX_AMOUNT",
+    "TX_DURING_WEEKEND",
+    "TX_DURING_NIGHT",
+    *(f"CUSTOMER_ID_NB_TX_{n}DAY_WINDOW" for n in CUSTOMER_WINDOWS),
+    *(f"CUSTOMER_ID_AVG_AMOUNT_{n}DAY_WINDOW" for n in CUSTOMER_WINDOWS),
+    *(f"TERMINAL_ID_NB_TX_{n}DAY_WINDOW" for n in TERMINAL_WINDOWS),
+    *(f"TERMINAL_ID_RISK_{n}DAY_WINDOW" for n in TERMINAL_WINDOWS),
+)
+EXTRA_FEATURES: tuple[str, ...] = (
+    "CUSTOMER_AMOUNT_RATIO_7DAY",
+    "CUSTOMER_AMOUNT_RATIO_30DAY",
+    "CUSTOMER_AMOUNT_ZSCORE_30DAY",
+    "CUSTOMER_SECONDS_SINCE_PREV",
+    *(f"TERMINAL_NB_TX_LIVE_{n}DAY" for n in LIVE_WINDOWS),
+    "TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS",
+    "TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS",
+    "TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD",
+)
+ALL_FEATURES: tuple[str, ...] = BASELINE_FEATURES + EXTRA_FEATURES
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+_KEY_STRIDE = np.int64(1) << np.int64(40)
+_KEY_OFFSET = np.int64(1) << np.int64(30)
+
+
+def to_cents(amount: float) -> int:
+    """The integer-cent value windows add up (online path)."""
+    return round(amount * 100)
+
+
+def amount_zscore(amount: float, prev_count: int, prev_sum: int, prev_sumsq: int) -> float:
+    """Z-score of ``amount`` against previous cents sums (shared by both paths)."""
+    if prev_count < 2:
+        return 0.0
+    mean = prev_sum / prev_count
+    variance = prev_sumsq / prev_count - mean * mean
+    std = math.sqrt(variance) if variance > 0 else 0.0
+    return (amount * 100 - mean) / (std + 100.0)
+
+
+def _zscore_vector(
+    amount: FloatArray, count: IntArray, total: IntArray, total_sq: IntArray
+) -> FloatArray:
+    safe = np.maximum(count, 1)
+    mean = total / safe
+    variance = total_sq / safe - mean * mean
+    std = np.sqrt(np.where(variance > 0, variance, 0.0))
+    z = (amount * 100 - mean) / (std + 100.0)
+    return np.where(count >= 2, z, 0.0)
+
+
+def _grouped_keys(groups: pd.Series, seconds: IntArray) -> tuple[IntArray, IntArray]:
+    """Sort rows by (group, stream position); return the order and monotone int64 sort keys."""
+    codes, _ = pd.factorize(groups, sort=False)
+    order = np.argsort(codes, kind="stable").astype(np.int64)
+    relative = seconds - seconds.min()
+    if relative.max(initial=0) >= (_KEY_STRIDE >> 1) - _KEY_OFFSET:
+        raise ValueError("the time span of the data is too long")
+    keys = codes[order].astype(np.int64) * _KEY_STRIDE + _KEY_OFFSET + relative[order]
+    return order, keys
+
+
+def epoch_seconds(when: pd.Series) -> IntArray:
+    """Whole seconds since 1970 (naive date-times are taken as UTC)."""
+    values = when.to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
+    return values.astype(np.int64)
+
+
+def _customer_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, FloatArray]) -> None:
+    amount = frame["TX_AMOUNT"].to_numpy(dtype=np.float64)
+    cents = np.round(amount * 100).astype(np.int64)
+    order, keys = _grouped_keys(frame["CUSTOMER_ID"], seconds)
+    position = np.arange(len(order), dtype=np.int64)
+    sorted_cents = cents[order]
+    cum = np.concatenate(([0], np.cumsum(sorted_cents)))
+    cum_sq = np.concatenate(([0], np.cumsum(sorted_cents * sorted_cents)))
+    sorted_amount = amount[order]
+    result: dict[str, FloatArray] = {}
+    for n in CUSTOMER_WINDOWS:
+        start = np.searchsorted(keys, keys - n * SECONDS_PER_DAY, side="right")
+        count = position - start + 1
+        total = cum[position + 1] - cum[start]
+        average = total / count / 100
+        result[f"CUSTOMER_ID_NB_TX_{n}DAY_WINDOW"] = count.astype(np.float64)
+        result[f"CUSTOMER_ID_AVG_AMOUNT_{n}DAY_WINDOW"] = average
+        if n in (7, 30):
+            result[f"CUSTOMER_AMOUNT_RATIO_{n}DAY"] = _ratio(sorted_amount, average)
+        if n == HISTORY_DAYS:
+            prev_count = count - 1
+            prev_total = cum[position] - cum[start]
+            prev_sq = cum_sq[position] - cum_sq[start]
+            result["CUSTOMER_AMOUNT_ZSCORE_30DAY"] = _zscore_vector(
+                sorted_amount, prev_count, prev_total, prev_sq
+            )
+            previous = np.where(prev_count > 0, np.roll(keys, 1), keys)
+            gap = (keys - previous).astype(np.float64)
+            result["CUSTOMER_SECONDS_SINCE_PREV"] = np.where(
+                prev_count > 0, gap, NO_PREVIOUS_SECONDS
+            )
+    for name, values in result.items():
+        column = np.empty(len(order), dtype=np.float64)
+        column[order] = values
+        out[name] = column
+
+
+def _ratio(amount: FloatArray, average: FloatArray) -> FloatArray:
+    return np.where(average > 0, amount / np.where(average > 0, average, 1.0), 1.0)
+
+
+def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, FloatArray]) -> None:
+    fraud = frame["TX_FRAUD"].to_numpy(dtype=np.int64)
+    order, keys = _grouped_keys(frame["TERMINAL_ID"], seconds)
+    position = np.arange(len(order), dtype=np.int64)
+    sorted_fraud = fraud[order]
+    cum_fraud = np.concatenate(([0], np.cumsum(sorted_fraud)))
+    delay = DELAY_DAYS * SECONDS_PER_DAY
+    matured_end = np.searchsorted(keys, keys - delay, side="right")
+    result: dict[str, FloatArray] = {}
+    for n in TERMINAL_WINDOWS:
+        tail = np.searchsorted(keys, keys - delay - n * SECONDS_PER_DAY, side="right")
+        count = matured_end - tail
+        frauds = cum_fraud[matured_end] - cum_fraud[tail]
+        result[f"TERMINAL_ID_NB_TX_{n}DAY_WINDOW"] = count.astype(np.float64)
+        result[f"TERMINAL_ID_RISK_{n}DAY_WINDOW"] = np.where(
+            count > 0, frauds / np.maximum(count, 1), 0.0
+        )
+    for n in LIVE_WINDOWS:
+        start = np.searchsorted(keys, keys - n * SECONDS_PER_DAY, side="right")
+        result[f"TERMINAL_NB_TX_LIVE_{n}DAY"] = (position - start + 1).astype(np.float64)
+    tail = np.searchsorted(keys, keys - delay - HISTORY_DAYS * SECONDS_PER_DAY, side="right")
+    fraud_positions = np.flatnonzero(sorted_fraud).astype(np.int64)
+    sentinel = np.full(len(order), -1.0)
+    first_age, last_age, since_last = sentinel.copy(), sentinel.copy(), sentinel.copy()
+    if len(fraud_positions):
+        j = np.searchsorted(fraud_positions, tail, side="left")
+        j_safe = np.minimum(j, len(fraud_positions) - 1)
+        first = fraud_positions[j_safe]
+        has_first = (j < len(fraud_positions)) & (first < matured_end)
+        first_age = np.where(has_first, (keys - keys[first]) / SECONDS_PER_DAY, -1.0)
+        k = np.searchsorted(fraud_positions, matured_end, side="left") - 1
+        last = fraud_positions[np.maximum(k, 0)]
+        has_last = (k >= 0) & (last >= tail)
+        last_age = np.where(has_last, (keys - keys[last]) / SECONDS_PER_DAY, -1.0)
+        since_last = np.where(has_last, (matured_end - last - 1).astype(np.float64), -1.0)
+    result["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"] = first_age
+    result["TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS"] = last_age
+    result["TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD"] = since_last
+    for name, values in result.items():
+        column = np.empty(len(order), dtype=np.float64)
+        column[order] = values
+        out[name] = column
+
+
+def compute_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """All features (``ALL_FEATURES`` order) for a normalised, time-sorted transactions frame."""
+    seconds = epoch_seconds(frame["TX_DATETIME"])
+    out: dict[str, FloatArray] = {
+        "TX_AMOUNT": frame["TX_AMOUNT"].to_numpy(dtype=np.float64),
+    }
+    when = frame["TX_DATETIME"].dt.floor("s")
+    out["TX_DURING_WEEKEND"] = (when.dt.day_of_week >= 5).to_numpy(dtype=np.float64)
+    out["TX_DURING_NIGHT"] = (when.dt.hour <= 6).to_numpy(dtype=np.float64)
+    if len(frame):
+        _customer_features(frame, seconds, out)
+        _terminal_features(frame, seconds, out)
+    else:
+        for name in ALL_FEATURES:
+            out.setdefault(name, np.zeros(0))
+    return pd.DataFrame({name: out[name] for name in ALL_FEATURES}, index=frame.index)

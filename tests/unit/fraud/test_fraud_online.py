@@ -1,0 +1,186 @@
+"""The online engine: same features as offline, serialisable state, scoring and verdicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ledgerline.fraud.budget import AlertBudget, FixedThreshold
+from ledgerline.fraud.dataset import normalize
+from ledgerline.fraud.errors import FraudInputError
+from ledgerline.fraud.features import ALL_FEATURES, compute_features
+from ledgerline.fraud.model import FraudModel, train_model
+from ledgerline.fraud.online import (
+    InMemoryStateStore,
+    OnlineScorer,
+    Transaction,
+    TransactionRef,
+    epoch_seconds,
+)
+from ledgerline.fraud.simulate import SimulationConfig, simulate
+from ledgerline.fraud.state import CardState, TerminalState
+
+
+@pytest.fixture(scope="module")
+def stream() -> pd.DataFrame:
+    frame, _ = simulate(SimulationConfig(customers=120, terminals=250, days=45, seed=11))
+    return normalize(frame)
+
+
+@pytest.fixture(scope="module")
+def model(stream: pd.DataFrame) -> FraudModel:
+    return train_model(stream, dt.date(2018, 5, 1))
+
+
+def transactions(frame: pd.DataFrame) -> list[tuple[Transaction, bool]]:
+    """The rows of ``frame`` as engine transactions, with their labels."""
+    whens = [pd.Timestamp(v).to_pydatetime() for v in frame["TX_DATETIME"].to_numpy()]
+    return [
+        (Transaction(str(i), str(c), str(t), float(a), w), bool(y))
+        for i, c, t, a, w, y in zip(
+            frame["TRANSACTION_ID"].tolist(),
+            frame["CUSTOMER_ID"].tolist(),
+            frame["TERMINAL_ID"].tolist(),
+            frame["TX_AMOUNT"].tolist(),
+            whens,
+            frame["TX_FRAUD"].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def test_online_features_equal_offline_features(stream: pd.DataFrame, model: FraudModel) -> None:
+    store = InMemoryStateStore()
+    scorer = OnlineScorer(model, store)
+    online = []
+    for tx, fraud in transactions(stream):
+        out, ref, _, _ = scorer.features(tx)
+        online.append([out[name] for name in ALL_FEATURES])
+        scorer.record_verdict(ref, fraud)
+    offline = compute_features(stream)
+    np.testing.assert_array_equal(np.array(online), offline.to_numpy())
+    assert len(store.labels) == len(stream)
+    # The online state stays small: under 1 KB per card and per terminal on average.
+    assert np.mean([len(v) for v in store.cards.values()]) < 1024
+    assert np.mean([len(v) for v in store.terminals.values()]) < 1024
+
+
+def test_online_scores_equal_batch_scores(stream: pd.DataFrame, model: FraudModel) -> None:
+    part = stream[stream["TX_DATETIME"] < "2018-04-20"]
+    scorer = OnlineScorer(model, InMemoryStateStore())
+    scores = []
+    for tx, fraud in transactions(part):
+        result = scorer.score(tx)
+        scorer.record_verdict(result.ref, fraud)
+        scores.append(result.score)
+    batch = model.predict_frame(compute_features(part))
+    np.testing.assert_allclose(scores, batch, rtol=1e-9, atol=1e-12)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_state_survives_a_restart_mid_stream(stream: pd.DataFrame) -> None:
+    card, terminal = CardState(), TerminalState()
+    restored_card, restored_terminal = CardState(), TerminalState()
+    rows = stream[(stream["CUSTOMER_ID"] == stream["CUSTOMER_ID"].iloc[0])]
+    for i, (tx, fraud) in enumerate(transactions(rows)):
+        t = epoch_seconds(tx.when)
+        a: dict[str, float] = {}
+        b: dict[str, float] = {}
+        seq = terminal.update(t, a)
+        card.update(t, tx.amount, a)
+        restored_terminal = TerminalState.from_bytes(restored_terminal.to_bytes())
+        restored_card = CardState.from_bytes(restored_card.to_bytes())
+        seq_b = restored_terminal.update(t, b)
+        restored_card.update(t, tx.amount, b)
+        assert a == b, f"row {i}"
+        assert seq == seq_b
+        terminal.set_label(seq, fraud)
+        restored_terminal.set_label(seq_b, fraud)
+
+
+def test_corrupt_state_is_a_clear_error() -> None:
+    with pytest.raises(FraudInputError, match="corrupt card state"):
+        CardState.from_bytes(b"\x01\x02")
+    with pytest.raises(FraudInputError, match="corrupt terminal state"):
+        TerminalState.from_bytes(b"")
+
+
+def when(day: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(2018, 6, 1, hour) + dt.timedelta(days=day)  # noqa: DTZ001 (naive = UTC)
+
+
+def test_verdict_raises_terminal_risk_after_the_delay(model: FraudModel) -> None:
+    store = InMemoryStateStore()
+    scorer = OnlineScorer(model, store)
+    first = scorer.score(Transaction("t1", "card-a", "term-x", 20.0, when(0)))
+    assert first.new_card
+    assert first.new_terminal
+    assert scorer.record_verdict(first.ref, fraud=True)
+    assert store.labels[-1]["fraud"] is True
+    assert store.labels[-1]["transaction_id"] == "t1"
+    early, _, _, _ = scorer.features(Transaction("t2", "card-b", "term-x", 20.0, when(3)))
+    assert early["TERMINAL_ID_RISK_7DAY_WINDOW"] == 0.0
+    later, _, _, _ = scorer.features(Transaction("t3", "card-c", "term-x", 20.0, when(7, 13)))
+    assert later["TERMINAL_ID_RISK_7DAY_WINDOW"] == 1.0
+    # "genuine" after all: the risk drops again.
+    assert scorer.record_verdict(first.ref, fraud=False)
+    again, _, _, _ = scorer.features(Transaction("t4", "card-d", "term-x", 20.0, when(7, 14)))
+    assert again["TERMINAL_ID_RISK_7DAY_WINDOW"] == 0.0
+
+
+def test_verdicts_for_unknown_or_expired_transactions_are_kept(model: FraudModel) -> None:
+    store = InMemoryStateStore()
+    scorer = OnlineScorer(model, store)
+    ref = TransactionRef("x", "card", "nowhere", 0, 0, 1.0)
+    assert not scorer.record_verdict(ref, fraud=True)
+    old = scorer.score(Transaction("t1", "card", "term", 20.0, when(0)))
+    for day in range(1, 60, 2):
+        scorer.score(Transaction(f"t{day}", "card", "term", 20.0, when(day)))
+    assert not scorer.record_verdict(old.ref, fraud=True)
+    assert [label["transaction_id"] for label in store.labels] == ["x", "t1"]
+    assert TransactionRef.from_json(old.ref.to_json()) == old.ref
+    with pytest.raises(FraudInputError):
+        TransactionRef.from_json({"transaction_id": "x"})
+
+
+def test_threshold_and_alerts(model: FraudModel) -> None:
+    scorer = OnlineScorer(model, InMemoryStateStore())
+    assert scorer.threshold_for(FixedThreshold(0.5)) == 0.5
+    budget = scorer.threshold_for(AlertBudget(per_thousand=5))
+    assert 0.0 < budget <= 1.0
+    big = scorer.score(Transaction("t1", "c", "t", 900.0, when(0)), threshold=0.5)
+    assert big.alert
+    assert big.score >= 0.5  # scenario 1: far above 220
+    small = scorer.score(Transaction("t2", "c2", "t2", 12.0, when(0)), threshold=0.5)
+    assert not small.alert
+    assert not scorer.score(Transaction("t3", "c3", "t3", 12.0, when(0))).alert
+
+
+@pytest.mark.parametrize(
+    "tx",
+    [
+        Transaction("t", "c", "t", float("nan"), when(0)),
+        Transaction("t", "c", "t", -1.0, when(0)),
+        Transaction("t", "", "t", 1.0, when(0)),
+        Transaction("t", "c", "", 1.0, when(0)),
+    ],
+)
+def test_bad_transactions_are_refused(model: FraudModel, tx: Transaction) -> None:
+    store = InMemoryStateStore()
+    with pytest.raises(FraudInputError):
+        OnlineScorer(model, store).score(tx)
+    assert not store.cards
+    assert not store.terminals
+
+
+def test_out_of_order_and_aware_times_are_handled(model: FraudModel) -> None:
+    scorer = OnlineScorer(model, InMemoryStateStore())
+    scorer.score(Transaction("t1", "c", "t", 10.0, when(5)))
+    out, ref, _, _ = scorer.features(Transaction("t2", "c", "t", 10.0, when(1)))
+    assert out["CUSTOMER_SECONDS_SINCE_PREV"] == 0.0  # taken to happen at the newest time
+    aware = dt.datetime(2018, 6, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert epoch_seconds(aware) == epoch_seconds(when(0))
+    assert ref.terminal_seq == 1

@@ -1,0 +1,132 @@
+"""The simulator: determinism, the handbook's constants and its volume statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ledgerline.fraud import simulate as sim
+from ledgerline.fraud.errors import FraudInputError
+
+SMALL = sim.SimulationConfig(customers=150, terminals=400, days=40, seed=7)
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[pd.DataFrame, dict[str, object]]:
+    return sim.simulate(SMALL)
+
+
+def test_same_seed_gives_the_same_table(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    again, _ = sim.simulate(SMALL)
+    pd.testing.assert_frame_equal(small[0], again)
+
+
+def test_another_seed_gives_another_table(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    other, _ = sim.simulate(sim.SimulationConfig(customers=150, terminals=400, days=40, seed=8))
+    assert len(other) != len(small[0]) or not other["TX_AMOUNT"].equals(small[0]["TX_AMOUNT"])
+
+
+def test_layout_and_order(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    frame = small[0]
+    assert tuple(frame.columns) == sim.COLUMNS
+    assert (frame["TRANSACTION_ID"].to_numpy() == np.arange(len(frame))).all()
+    assert frame["TX_DATETIME"].is_monotonic_increasing
+    assert frame["TX_DATETIME"].iloc[0] >= pd.Timestamp("2018-04-01")
+    seconds = frame["TX_TIME_SECONDS"].to_numpy()
+    assert (frame["TX_TIME_DAYS"].to_numpy() == seconds // 86_400).all()
+    expected = pd.Timestamp("2018-04-01") + pd.to_timedelta(seconds, unit="s")
+    assert (frame["TX_DATETIME"].to_numpy() == expected.to_numpy()).all()
+    time_of_day = seconds % 86_400
+    assert ((time_of_day > 0) & (time_of_day < 86_400)).all()
+    assert set(frame["TX_FRAUD"].unique()) <= {0, 1}
+    assert ((frame["TX_FRAUD"] == 1) == (frame["TX_FRAUD_SCENARIO"] > 0)).all()
+
+
+def test_volume_matches_the_profiles(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    profiles = sim.generate_profiles(SMALL)
+    # P(0 < N(43200, 20000) < 86400) = 0.9692; customers without terminals make nothing.
+    active = profiles.available_counts > 0
+    expected = profiles.mean_nb_tx_per_day[active].sum() * 0.9692 * SMALL.days
+    assert len(small[0]) == pytest.approx(expected, rel=0.05)
+
+
+def test_transactions_use_terminals_within_the_radius(
+    small: tuple[pd.DataFrame, dict[str, object]],
+) -> None:
+    profiles = sim.generate_profiles(SMALL)
+    frame = small[0]
+    c = profiles.customer_xy[frame["CUSTOMER_ID"].to_numpy()]
+    t = profiles.terminal_xy[frame["TERMINAL_ID"].to_numpy()]
+    assert (np.sqrt(((c - t) ** 2).sum(axis=1)) < sim.TERMINAL_RADIUS).all()
+
+
+def test_scenario_constants_are_the_handbooks() -> None:
+    assert sim.SCENARIO1_AMOUNT == 220
+    assert (sim.SCENARIO2_TERMINALS_PER_DAY, sim.SCENARIO2_DAYS) == (2, 28)
+    assert (sim.SCENARIO3_CUSTOMERS_PER_DAY, sim.SCENARIO3_DAYS) == (3, 14)
+    assert (sim.SCENARIO3_FRACTION_DIVISOR, sim.SCENARIO3_AMOUNT_FACTOR) == (3, 5)
+    assert sim.TERMINAL_RADIUS == 5
+    assert (sim.TIME_OF_DAY_MEAN, sim.TIME_OF_DAY_STD) == (43_200, 20_000)
+
+
+def test_scenarios_behave_as_published(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    frame = small[0]
+    # Scenario 1: every amount above 220 is fraud (scenario 3 may have raised it there).
+    high = frame[frame["TX_AMOUNT"] > 220]
+    assert (high["TX_FRAUD"] == 1).all()
+    assert set(high["TX_FRAUD_SCENARIO"].unique()) <= {1, 2, 3}
+    # Scenario 2: a compromised terminal's transactions on a compromised day are all fraud.
+    s2 = frame[frame["TX_FRAUD_SCENARIO"] == 2][["TERMINAL_ID", "TX_TIME_DAYS"]].drop_duplicates()
+    on_days = frame.merge(s2, on=["TERMINAL_ID", "TX_TIME_DAYS"])
+    assert len(s2) > 0
+    assert (on_days["TX_FRAUD"] == 1).all()
+    # Scenario 3: amounts are five times an amount on the customer's own scale.
+    profiles = sim.generate_profiles(SMALL)
+    s3 = frame[frame["TX_FRAUD_SCENARIO"] == 3]
+    assert len(s3) > 0
+    mean = profiles.mean_amount[s3["CUSTOMER_ID"].to_numpy()]
+    assert np.median(s3["TX_AMOUNT"].to_numpy() / mean) == pytest.approx(5, rel=0.2)
+
+
+def test_profiles_for_seed_0_are_the_handbooks() -> None:
+    profiles = sim.generate_profiles(sim.SimulationConfig())
+    counts = profiles.available_counts
+    # The research note re-derived the handbook's profiles: mean 75.2, min 22, max 106.
+    assert counts.mean() == pytest.approx(75.2, abs=0.05)
+    assert (counts.min(), counts.max()) == (22, 106)
+    expected_per_day = profiles.mean_nb_tx_per_day.sum() * 0.9692
+    assert expected_per_day == pytest.approx(9_584, abs=5)
+
+
+def test_summary_statistics(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
+    frame, summary = small
+    assert summary["transactions"] == len(frame)
+    assert summary["frauds"] == int(frame["TX_FRAUD"].sum())
+    by_scenario = summary["frauds_by_scenario"]
+    assert isinstance(by_scenario, dict)
+    assert sum(by_scenario.values()) == summary["frauds"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        sim.SimulationConfig(customers=0),
+        sim.SimulationConfig(terminals=0),
+        sim.SimulationConfig(days=0),
+        sim.SimulationConfig(seed=-1),
+    ],
+)
+def test_bad_configuration_is_refused(config: sim.SimulationConfig) -> None:
+    with pytest.raises(FraudInputError):
+        sim.simulate(config)
+
+
+def test_start_date_shifts_the_datetimes() -> None:
+    frame, _ = sim.simulate(
+        sim.SimulationConfig(customers=20, terminals=50, days=3, start=dt.date(2020, 2, 28))
+    )
+    assert frame["TX_DATETIME"].dt.date.min() >= dt.date(2020, 2, 28)
+    assert frame["TX_DATETIME"].dt.date.max() <= dt.date(2020, 3, 1)
