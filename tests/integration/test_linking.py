@@ -18,6 +18,7 @@ from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import consent_scopes, expire_and_remind
 from ledgerline.linking.hooks import LinkAudit, Unlinked, hooks_from
+from ledgerline.linking.queries import consent_records
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads as thread_store
 from tests.support.bank import BankStub, RunningBank
@@ -185,6 +186,12 @@ def test_link_succeeds_through_the_bank_and_sends_the_linked_webhook(world: Worl
     assert expires - granted == timedelta(days=180)
     assert world.scopes_now() == frozenset({Scope.BALANCES, Scope.TRANSACTIONS})
     assert [a.action for a in world.audits] == ["link"]
+    (record,) = world.live.platform.db.read_sync(consent_records, world.user["user_id"])
+    assert record["status"] == "active"
+    assert record["scopes"] == ["balances", "transactions"]
+    assert record["consent_version"] == body["consent_version"]
+    assert record["given_at"] == record["granted_at"] == to_ms(START)
+    assert record["expires_at"] == to_ms(START + timedelta(days=180))
 
 
 def test_bank_url_with_a_query_gets_the_token_appended_with_an_ampersand(world: World) -> None:
@@ -634,6 +641,8 @@ def test_every_linking_endpoint_is_documented(world: World) -> None:
         assert path in paths, path
     body = paths["/api/v1/threads/{page_id}/account_link"]["post"]["requestBody"]
     assert body["content"]["application/json"]["examples"]
+    form = paths["/account_linking/consent"]["post"]["requestBody"]["content"]
+    assert form["application/x-www-form-urlencoded"]["example"]["decision"] == "accept"
 
 
 def test_unfinished_attempts_are_cancelled_and_their_tokens_forgotten(world: World) -> None:

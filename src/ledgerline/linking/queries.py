@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import scopes_of
 from ledgerline.linking.texts import ordered
+from ledgerline.linking.tokens import digest
 from ledgerline.storage.stores import linking as store
 
 if TYPE_CHECKING:
@@ -57,3 +58,33 @@ def get_link(conn: sa.Connection, user_id: str, page_id: str, now: int) -> LinkV
         if link.consent.page_id == page_id:
             return view(link.consent, link.page_name, now)
     return None
+
+
+def consent_records(conn: sa.Connection, user_id: str) -> list[dict[str, Any]]:
+    """The person's consent records, machine-readable (for the privacy export): who, to
+    whom, which scopes, which text version, when and until when, and how each ended."""
+    return [
+        {
+            "consent_id": c.consent_id,
+            "page_id": c.page_id,
+            "scopes": [s.value for s in ordered(scopes_of(c.scopes))],
+            "consent_version": c.text_version,
+            "locale": c.locale,
+            "status": c.status,
+            "given_at": c.given_at,
+            "granted_at": c.granted_at,
+            "expires_at": c.expires_at,
+            "ended_at": c.ended_at,
+            "ended_by": c.ended_by,
+            "reminded_at": c.reminded_at,
+            "previous_id": c.previous_id,
+        }
+        for c in store.consents_of(conn, user_id)
+    ]
+
+
+def callback_partition(conn: sa.Connection, state: str) -> str | None:
+    """The writer partition (``page_id:user_id``) of the link a callback ``state`` belongs
+    to, so the callback is ordered with the person's other changes to that link."""
+    token = store.token_by_state(conn, digest(state))
+    return None if token is None else f"{token.page_id}:{token.user_id}"

@@ -35,6 +35,7 @@ from ledgerline.linking.actions import (
 )
 from ledgerline.linking.hooks import hooks_from
 from ledgerline.linking.pages import render_consent, render_result
+from ledgerline.linking.queries import callback_partition
 from ledgerline.linking.texts import catalog, pick_locale
 from ledgerline.linking.tokens import (
     TICKET_LIFETIME_MS,
@@ -205,6 +206,15 @@ def _origin(url: str) -> str:
     responses={303: {"description": "To the bank's URL with account_linking_token and "
                      "redirect_uri"}, 400: HTML_DOC, 403: HTML_DOC, 409: HTML_DOC},
     summary="Submit the consent form (form-encoded: ticket, scopes…, decision)",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "required": ["ticket"], "properties": {
+                "ticket": {"type": "string", "description": "The form ticket of the page"},
+                "scopes": {"type": "array", "items": {"type": "string", "enum": [
+                    s.value for s in Scope]}},
+                "decision": {"type": "string", "enum": ["accept", "decline"]}}},
+            "example": {"ticket": "eyJr…", "scopes": ["balances", "transactions"],
+                        "decision": "accept"}}}}},
 )  # fmt: skip
 async def submit_consent(request: Request, ctx: Context) -> Response:
     now = to_ms(ctx.clock.now())
@@ -303,6 +313,7 @@ async def callback(
     locale = _browser_locale(request)
     if not state:
         return _result(locale, "invalid", 400)
+    partition = await ctx.db.read(callback_partition, state)
     result = await ctx.db.write(
         do_complete_link,
         state=state,
@@ -311,6 +322,7 @@ async def callback(
         binding=request.cookies.get(BINDING_COOKIE),
         now=to_ms(ctx.clock.now()),
         hooks=hooks_from(ctx.extras),
+        partition=partition,
     )
     locale = pick_locale(result.locale, locale)
     response = _result(locale, result.outcome.value, OUTCOME_STATUS[result.outcome],

@@ -219,6 +219,16 @@ def list_links(conn: sa.Connection, user_id: str) -> list[LinkRow]:
     return links
 
 
+def consents_of(conn: sa.Connection, user_id: str) -> list[ConsentRow]:
+    """Every consent record of the person, oldest first (export, audit)."""
+    rows = conn.execute(
+        sa.select(*_CONSENT_COLUMNS)
+        .where(link_consents.c.user_id == user_id)
+        .order_by(link_consents.c.consent_id)
+    )
+    return [_consent(row) for row in rows]
+
+
 def due_for_expiry(conn: sa.Connection, *, now: int, limit: int) -> list[ConsentRow]:
     rows = conn.execute(
         sa.select(*_CONSENT_COLUMNS)
