@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from ledgerline.domain.scopes import Scope
+from ledgerline.linking.pages import render_consent, render_result
+from ledgerline.linking.texts import catalog
+
+
+def test_consent_page_escapes_names_and_shows_version_and_choices() -> None:
+    html = render_consent(
+        locale="en",
+        business="<script>alert(1)</script> Bank",
+        person='Ann "the" <b>',
+        ticket="t.x",
+        action="/account_linking/consent",
+        until=1_796_083_200_000,
+        timezone="UTC",
+        checked=frozenset({Scope.BALANCES}),
+    )
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html
+    assert "<b>" not in html
+    assert catalog("en").version in html
+    assert html.count(" checked>") == 1
+    assert 'value="balances" checked' in html
+    assert "December 1, 2026" in html
+
+
+def test_result_pages_exist_for_every_outcome_in_both_locales() -> None:
+    for locale in ("vi", "en"):
+        for outcome in ("linked", "cancelled", "expired", "used", "invalid", "refused", "signin"):
+            html = render_result(locale=locale, outcome=outcome, business="B")
+            assert f'data-outcome="{outcome}"' in html
+            assert f'lang="{locale}"' in html
