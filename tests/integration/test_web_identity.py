@@ -287,11 +287,13 @@ def test_console_sign_in_rotate_webhook_and_test_event(
         assert event["message"]["text"] == "Test event from the Ledgerline console"
         assert receiver.receiver.deliveries[0].signature_ok
         # Rotation shows the new token once; the old one stops working for the API.
-        rotated = http.post("/console/rotate-token", data={"csrf": csrf})
+        rotated = http.post("/console/rotate-token", data={"csrf": csrf}, follow_redirects=True)
         assert rotated.status_code == 200
         assert rotated.headers["cache-control"] == "no-store"
         new_token = re.search(r'data-testid="secret-value">([^<]+)<', rotated.text)
         assert new_token
+        again = http.get(rotated.url)  # shown once: a reload does not show it again
+        assert new_token.group(1) not in again.text
         with live.client() as api:
             old = api.get(
                 "/me/webhook_deliveries",
@@ -303,7 +305,7 @@ def test_console_sign_in_rotate_webhook_and_test_event(
             assert log.json()["data"][0]["kind"] == "test"
         # This console session survives its own rotation; a forged token changes nothing.
         assert http.post("/console/rotate-secret", data={"csrf": "forged"}).status_code == 403
-        secret = http.post("/console/rotate-secret", data={"csrf": csrf})
+        secret = http.post("/console/rotate-secret", data={"csrf": csrf}, follow_redirects=True)
         assert secret.status_code == 200
         assert business["app_secret"] not in secret.text
         assert http.post("/console/signout", data={"csrf": csrf}).status_code == 303
@@ -315,6 +317,6 @@ def test_rotating_the_token_signs_out_other_console_sessions(live: RunningPlatfo
     with _browser(live) as first, _browser(live) as second:
         csrf = _console_sign_in(first, business["page_access_token"])
         _console_sign_in(second, business["page_access_token"])
-        assert first.post("/console/rotate-token", data={"csrf": csrf}).status_code == 200
+        assert first.post("/console/rotate-token", data={"csrf": csrf}).status_code == 303
         assert "page_access_token" in second.get("/console").text  # the sign-in form again
         assert 'data-testid="page-id"' in first.get("/console").text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import httpx
@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from ledgerline.domain.clock import Clock
 from ledgerline.identity.service import Identity
 from ledgerline.storage.database import Database
+from ledgerline.web.reveals import Reveals
 
 
 @dataclass
@@ -22,6 +23,7 @@ class WebConfig:
     public_url: str
     allow_insecure_urls: bool
     webhook_transport: httpx.BaseTransport | None = None
+    reveals: Reveals = field(default_factory=Reveals)
 
     @property
     def secure_cookies(self) -> bool:

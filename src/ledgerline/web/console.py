@@ -93,9 +93,18 @@ async def console(request: Request) -> Response:
         if request.cookies.get(CONSOLE_COOKIE):
             clear_cookie(request, response, CONSOLE_COOKIE)
         return response
+    locale = pick_locale(request)
     done = request.query_params.get("done")
-    notice = translate(pick_locale(request), done) if done in NOTICES else None
-    return await _dashboard(request, *session, notice=notice)
+    notice = translate(locale, done) if done in NOTICES else None
+    revealed = web_config(request).reveals.pop(session[0], request.query_params.get("reveal"))
+    return await _dashboard(
+        request,
+        *session,
+        notice=notice,
+        revealed=None
+        if revealed is None
+        else {"label": translate(locale, revealed[0]), "value": revealed[1]},
+    )
 
 
 @router.post("/signin")
@@ -158,12 +167,8 @@ async def rotate_token(request: Request) -> Response:
         keep_session_hash=session_hash(session_id),
         now=to_ms(config.clock.now()),
     )
-    locale = pick_locale(request)
-    return await _dashboard(
-        request,
-        session_id,
-        page_id,
-        revealed={"label": translate(locale, "new_token"), "value": token},
+    return redirect(
+        f"/console?reveal={web_config(request).reveals.put(session_id, 'new_token', token)}"
     )
 
 
@@ -177,12 +182,8 @@ async def rotate_secret(request: Request) -> Response:
     secret = await config.db.write(
         do_rotate_app_secret, secret_key=config.secret_key, page_id=page_id
     )
-    locale = pick_locale(request)
-    return await _dashboard(
-        request,
-        session_id,
-        page_id,
-        revealed={"label": translate(locale, "new_secret"), "value": secret},
+    return redirect(
+        f"/console?reveal={web_config(request).reveals.put(session_id, 'new_secret', secret)}"
     )
 
 

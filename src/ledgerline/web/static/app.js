@@ -192,6 +192,7 @@
 
   // ---- one thread ----------------------------------------------------------------------
   async function openThread(pageId, name) {
+    flushRead();
     state.current = pageId;
     state.currentName = name;
     state.byMid = new Map();
@@ -247,17 +248,24 @@
   }
 
   let readTimer = null;
-  function markRead() {
+  let readPage = null;
+  function flushRead() {
     clearTimeout(readTimer);
-    const pageId = state.current;
-    readTimer = setTimeout(() => {
-      if (pageId && document.visibilityState !== "hidden" && state.current === pageId) {
-        api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/read`).then(
-          () => refreshThreads(100),
-          () => {},
-        );
-      }
-    }, 300);
+    const pageId = readPage;
+    readPage = null;
+    if (pageId && document.visibilityState !== "hidden") {
+      api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/read`).then(
+        () => refreshThreads(50),
+        () => {},
+      );
+    }
+  }
+  function markRead() {
+    // Debounced: a burst of messages costs one read mark; leaving the thread flushes it.
+    if (readPage && readPage !== state.current) flushRead();
+    readPage = state.current;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(flushRead, 300);
   }
 
   function addMessage(m) {
@@ -608,6 +616,7 @@
     }
     $("#search").addEventListener("input", onSearch);
     $("#back").addEventListener("click", () => {
+      flushRead();
       state.current = null;
       $("#app").dataset.view = "list";
       renderThreads();

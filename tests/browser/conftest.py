@@ -1,0 +1,53 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright (from PyPI), headless.
+
+Under ``CI=true`` a missing Chromium fails the run (``make test`` installs it); elsewhere the
+browser tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.browser import ARGS, CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing under CI=true (make test installs it)")
+        pytest.skip(f"{CHROMIUM} is missing (make test installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _page(browser: Browser, width: int, height: int, scale: float) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale, locale="en-GB"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A phone-sized page: the messenger is mobile first."""
+    yield from _page(browser, 390, 800, 2)
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    yield from _page(browser, 1280, 900, 1)
