@@ -357,6 +357,7 @@ def test_person_unlinks_and_the_bank_is_told_and_data_erased(world: World) -> No
     assert world.scopes_now() is None
     assert world.links()[0]["status"] == "unlinked"
     assert [a.action for a in world.audits] == ["link", "unlink"]
+    assert world.thread_messages()[-1]["text"].startswith("Bạn đã huỷ liên kết tài khoản tại")
 
 
 def test_unlink_button_unlinks(world: World) -> None:
@@ -395,6 +396,7 @@ def test_bank_unlinks_with_unlink_accounts(world: World) -> None:
     assert missing.json()["error"]["code"] == 100
     assert world.wait_link_events(2)[-1]["account_linking"] == {"status": "unlinked"}
     assert world.unlinked[0].by == "business"
+    assert world.thread_messages()[-1]["text"].startswith("Ngân hàng Demo đã huỷ liên kết")
     assert world.scopes_now() is None
 
 
@@ -664,3 +666,38 @@ def link_store_digest(token: str) -> str:
     from ledgerline.linking.tokens import digest
 
     return digest(token)
+
+
+def test_me_without_a_token_and_consent_text(world: World) -> None:
+    page_token = world.business["page_access_token"]
+    with world.http() as http:
+        plain = http.get("/v2.6/me", params={"access_token": page_token})
+        no_token = http.get("/me", params={"fields": "recipient", "access_token": page_token})
+        no_auth = http.get("/me", params={"fields": "recipient", "account_linking_token": "x"})
+        text = http.get("/api/v1/consent_text", params={"page_id": world.page_id},
+                        headers=world.auth())  # fmt: skip
+    assert plain.json() == {"id": world.page_id, "name": "Ngân hàng Demo"}
+    assert no_token.status_code == 400
+    assert no_token.json()["error"]["message"] == "(#100) param account_linking_token is required"
+    assert no_auth.status_code == 400
+    assert no_auth.json()["error"]["code"] == 190
+    assert text.status_code == 200
+    body = text.json()
+    assert body["locale"] == "vi"
+    assert [s["scope"] for s in body["scopes"]] == [s.value for s in Scope]
+    assert body["days"] == 180
+
+
+def test_consent_ticket_opened_while_signed_in_as_someone_else_is_refused(world: World) -> None:
+    mallory = world.live.create_user("Mallory", "en")
+
+    async def resolver(request: Any) -> str | None:
+        return mallory["user_id"] if request.cookies.get("session") == "mallory" else None
+
+    world.live.app.state.session_resolver = resolver
+    url = _consent_url(world)
+    with world.browser() as browser:
+        browser.cookies.set("session", "mallory")
+        screen = browser.get(url)
+    assert screen.status_code == 403
+    assert 'data-outcome="refused"' in screen.text

@@ -408,7 +408,24 @@ def _end_link(
         uow, hooks, "expire_consent" if by == "expiry" else "unlink", consent, actor=actor,
         now=now, by=by, scopes=_scopes_detail(consent.scopes),
     )  # fmt: skip
+    _tell_person(uow, consent, "expired" if by == "expiry" else f"unlinked_{by}", now)
     return thread
+
+
+def _tell_person(uow: UnitOfWork, consent: ConsentRow, key: str, now: int) -> None:
+    """A message in the thread, as the page, in the person's language."""
+    business = business_store.get_business(uow.conn, consent.page_id)
+    user = people_store.get_user(uow.conn, consent.user_id)
+    if business is None or user is None:  # pragma: no cover - FKs
+        return
+    text = catalog(user.locale).text("messages", key, business=business.name)
+    do_post_page_message(
+        uow,
+        page_id=consent.page_id,
+        user_id=consent.user_id,
+        message=_text_message(text),
+        now=now,
+    )
 
 
 def do_unlink(
@@ -472,17 +489,6 @@ def expire_and_remind(
     for consent in store.due_for_expiry(uow.conn, now=now, limit=limit):
         if _end_link(uow, consent, status=store.EXPIRED, by="expiry", now=now, hooks=hooks) is None:
             continue  # pragma: no cover - unlinked concurrently
-        business = business_store.get_business(uow.conn, consent.page_id)
-        user = people_store.get_user(uow.conn, consent.user_id)
-        if business is not None and user is not None:
-            text = catalog(user.locale).text("messages", "expired", business=business.name)
-            do_post_page_message(
-                uow,
-                page_id=consent.page_id,
-                user_id=consent.user_id,
-                message=_text_message(text),
-                now=now,
-            )
         expired += 1
     reminded = 0
     for consent in store.due_for_reminder(uow.conn, before=now + remind_before_ms, limit=limit):
