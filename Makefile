@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCKS := requirements/main.txt requirements/dev.txt pyproject.toml
 
-.PHONY: run serve test check lint format bench clean
+.PHONY: run serve test check lint format bench clean browser
 
 $(STAMP): $(LOCKS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,7 +17,16 @@ $(STAMP): $(LOCKS)
 run: $(STAMP)
 	LEDGERLINE_ENV=development $(BIN)/ledgerline serve
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright from PyPI never downloads a browser).
+# Idempotent: nothing to do when /usr/bin/chromium is there; installs it (as root) otherwise.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	}
+
+test: $(STAMP) browser
 	scripts/check
 	scripts/test
 

@@ -65,8 +65,9 @@
   };
 
   const safeUrl = (url) => {
+    if (typeof url !== "string" || !url) return null;
     try {
-      const u = new URL(url, window.location.href);
+      const u = new URL(url); // absolute http(s) only: banks send full URLs
       return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
     } catch (e) {
       return null;
