@@ -125,8 +125,12 @@ def evaluate(
     test_start: dt.date | None = None,
     test_days: int = 7,
     progress: Progress | None = None,
+    collect: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the protocol on ``frame`` for ``model``; the result is what ``eval --json`` prints."""
+    """Run the protocol on ``frame`` for ``model``; the result is what ``eval --json`` prints.
+
+    ``collect``, when given, receives the test rows' ``scores`` and ``labels`` (for charts).
+    """
     report = progress or _noop
     if test_days < 1:
         raise FraudInputError("--test-days must be at least 1")
@@ -166,6 +170,9 @@ def evaluate(
     report("scoring", 0.0)
     scores = model.predict_frame(features.loc[test])
     report("scoring", 1.0)
+    if collect is not None:
+        collect["scores"] = scores
+        collect["labels"] = labels[test]
     test_days_arr = day_index[test]
     test_cards = cards[test]
     result: dict[str, Any] = metrics(test_days_arr, test_cards, labels[test], scores)

@@ -19,6 +19,9 @@ Ledgerline additions:
   transactions in ``(t - 30 days, t)`` (0 with fewer than 2 of them);
 * ``CUSTOMER_SECONDS_SINCE_PREV``: seconds since the card's previous transaction, 30 days when
   none in the last 30 days;
+* ``CUSTOMER_AMOUNT_RATIO_LAGGED`` / ``CUSTOMER_AMOUNT_ZSCORE_LAGGED``: the amount against the
+  card's transactions in ``(t - 30 days, t - 14 days]`` (ratio -1 and z 0 without them): a
+  compromise lasts at most 14 days, so this baseline is not inflated by the fraud itself;
 * ``TERMINAL_NB_TX_LIVE_1DAY`` / ``_7DAY``: the terminal's volume in ``(t - n, t]`` (no labels);
 * ``TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS`` / ``TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS``: days from the
   first / last fraud on the terminal in ``(t - D - 30, t - D]`` to ``t`` (-1 when none);
@@ -41,6 +44,7 @@ TERMINAL_WINDOWS = (1, 7, 30)
 LIVE_WINDOWS = (1, 7)
 HISTORY_DAYS = 30
 NO_PREVIOUS_SECONDS = float(HISTORY_DAYS * SECONDS_PER_DAY)
+LAG_DAYS = 14
 
 BASELINE_FEATURES: tuple[str, ...] = (
     "TX_AMOUNT",
@@ -56,6 +60,8 @@ EXTRA_FEATURES: tuple[str, ...] = (
     "CUSTOMER_AMOUNT_RATIO_30DAY",
     "CUSTOMER_AMOUNT_ZSCORE_30DAY",
     "CUSTOMER_SECONDS_SINCE_PREV",
+    "CUSTOMER_AMOUNT_RATIO_LAGGED",
+    "CUSTOMER_AMOUNT_ZSCORE_LAGGED",
     *(f"TERMINAL_NB_TX_LIVE_{n}DAY" for n in LIVE_WINDOWS),
     "TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS",
     "TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS",
@@ -143,6 +149,19 @@ def _customer_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
             gap = (keys - previous).astype(np.float64)
             result["CUSTOMER_SECONDS_SINCE_PREV"] = np.where(
                 prev_count > 0, gap, NO_PREVIOUS_SECONDS
+            )
+            lag_end = np.searchsorted(keys, keys - LAG_DAYS * SECONDS_PER_DAY, side="right")
+            lag_count = lag_end - start
+            lag_total = cum[lag_end] - cum[start]
+            lag_sq = cum_sq[lag_end] - cum_sq[start]
+            lag_mean = lag_total / np.maximum(lag_count, 1) / 100
+            result["CUSTOMER_AMOUNT_RATIO_LAGGED"] = np.where(
+                (lag_count > 0) & (lag_mean > 0),
+                sorted_amount / np.where(lag_mean > 0, lag_mean, 1.0),
+                -1.0,
+            )
+            result["CUSTOMER_AMOUNT_ZSCORE_LAGGED"] = _zscore_vector(
+                sorted_amount, lag_count, lag_total, lag_sq
             )
     for name, values in result.items():
         column = np.empty(len(order), dtype=np.float64)

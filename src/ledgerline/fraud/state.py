@@ -22,6 +22,7 @@ from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.features import (
     CUSTOMER_WINDOWS,
     DELAY_DAYS,
+    LAG_DAYS,
     LIVE_WINDOWS,
     NO_PREVIOUS_SECONDS,
     SECONDS_PER_DAY,
@@ -31,7 +32,7 @@ from ledgerline.fraud.features import (
 
 _FORMAT_VERSION = 1
 _COMPACT_MIN = 32
-_CARD_HEADER = struct.Struct("<BBqqIqqqQQII")
+_CARD_HEADER = struct.Struct("<BBqqIqqqQQIIIqQQ")
 _TERMINAL_HEADER = struct.Struct("<BqqqIIIIIIIIII")
 _U32_MAX = 2**32 - 1
 
@@ -43,7 +44,7 @@ LABEL_GENUINE = 2
 class CardState:
     """A card's transactions in the last 30 days and running window sums."""
 
-    __slots__ = ("cents", "last_t", "sums", "sumsq", "tails", "ts")
+    __slots__ = ("cents", "lag", "lag_sq", "lag_sum", "last_t", "sums", "sumsq", "tails", "ts")
 
     def __init__(self) -> None:
         self.ts: array[int] = array("q")
@@ -52,6 +53,9 @@ class CardState:
         self.tails = [0, 0, 0]
         self.sums = [0, 0, 0]
         self.sumsq = 0
+        self.lag = 0  # first entry newer than t - LAG_DAYS; [tails[2], lag) is the lagged window
+        self.lag_sum = 0
+        self.lag_sq = 0
 
     def __len__(self) -> int:
         return len(self.ts) - self.tails[-1]
@@ -63,6 +67,13 @@ class CardState:
         self.last_t = t
         ts, cents, tails, sums = self.ts, self.cents, self.tails, self.sums
         size = len(ts)
+        i = self.lag
+        limit = t - LAG_DAYS * SECONDS_PER_DAY
+        while i < size and ts[i] <= limit:
+            self.lag_sum += cents[i]
+            self.lag_sq += cents[i] * cents[i]
+            i += 1
+        self.lag = i
         for w, n in enumerate(CUSTOMER_WINDOWS):
             limit = t - n * SECONDS_PER_DAY
             i = tails[w]
@@ -70,11 +81,21 @@ class CardState:
                 sums[w] -= cents[i]
                 if w == 2:
                     self.sumsq -= cents[i] * cents[i]
+                    self.lag_sum -= cents[i]
+                    self.lag_sq -= cents[i] * cents[i]
                 i += 1
             tails[w] = i
         prev_count = size - tails[2]
         previous_gap = float(t - ts[-1]) if prev_count > 0 else NO_PREVIOUS_SECONDS
         z = amount_zscore(amount, prev_count, sums[2], self.sumsq)
+        lag_count = self.lag - tails[2]
+        lag_mean = self.lag_sum / max(lag_count, 1) / 100
+        out["CUSTOMER_AMOUNT_RATIO_LAGGED"] = (
+            amount / lag_mean if lag_count > 0 and lag_mean > 0 else -1.0
+        )
+        out["CUSTOMER_AMOUNT_ZSCORE_LAGGED"] = amount_zscore(
+            amount, lag_count, self.lag_sum, self.lag_sq
+        )
         c = round(amount * 100)
         ts.append(t)
         cents.append(c)
@@ -100,6 +121,7 @@ class CardState:
             del self.ts[:drop]
             del self.cents[:drop]
             self.tails = [tail - drop for tail in self.tails]
+            self.lag -= drop
 
     def to_bytes(self) -> bytes:
         self._compact()
@@ -117,6 +139,10 @@ class CardState:
             self.sumsq & (2**64 - 1),
             self.tails[0],
             self.tails[1],
+            self.lag,
+            self.lag_sum,
+            self.lag_sq >> 64,
+            self.lag_sq & (2**64 - 1),
         )
         deltas = array("I", [t - t0 for t in self.ts])
         cents = array("q" if wide else "I", self.cents)
@@ -125,9 +151,24 @@ class CardState:
     @classmethod
     def from_bytes(cls, data: bytes) -> CardState:
         try:
-            version, wide, last_t, t0, n, s1, s7, s30, sq_hi, sq_lo, tail1, tail7 = (
-                _CARD_HEADER.unpack_from(data)
-            )
+            (
+                version,
+                wide,
+                last_t,
+                t0,
+                n,
+                s1,
+                s7,
+                s30,
+                sq_hi,
+                sq_lo,
+                tail1,
+                tail7,
+                lag,
+                lag_sum,
+                lag_hi,
+                lag_lo,
+            ) = _CARD_HEADER.unpack_from(data)
             if version != _FORMAT_VERSION:
                 raise ValueError(f"unknown card state version {version}")
             offset = _CARD_HEADER.size
@@ -145,6 +186,9 @@ class CardState:
         state.sums = [s1, s7, s30]
         state.sumsq = (sq_hi << 64) | sq_lo
         state.tails = [tail1, tail7, 0]
+        state.lag = lag
+        state.lag_sum = lag_sum
+        state.lag_sq = (lag_hi << 64) | lag_lo
         return state
 
 

@@ -130,3 +130,17 @@ def test_amount_changes_leave_other_cards_alone() -> None:
     x = compute_features(f)
     assert x["CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"].tolist() == [10.0, 500.0]
     assert x["CUSTOMER_AMOUNT_ZSCORE_30DAY"].tolist() == [0.0, 0.0]
+
+
+def test_lagged_amount_baseline_ignores_the_last_14_days() -> None:
+    f = frame(
+        [
+            ("2018-04-01 12:00:00", 1, 1, 10.0, 0),
+            ("2018-04-02 12:00:00", 1, 1, 30.0, 0),
+            ("2018-04-10 12:00:00", 1, 1, 500.0, 1),  # inside 14 days: not in the baseline
+            ("2018-04-16 12:00:00", 1, 1, 100.0, 0),  # baseline (03-17 12h, 04-02 12h]
+        ]
+    )
+    x = compute_features(f)
+    assert x["CUSTOMER_AMOUNT_RATIO_LAGGED"].tolist() == [-1.0, -1.0, -1.0, 100.0 / 20.0]
+    assert x["CUSTOMER_AMOUNT_ZSCORE_LAGGED"].iloc[3] == pytest.approx((10_000 - 2000) / 1100)
