@@ -273,6 +273,12 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     page.get_by_role("button", name="Back").click()
     expect(thread.get_by_test_id("unread")).to_have_count(0)
 
+    # The account-link button leads to the consent screen, signed in by the same cookie.
+    thread.click()
+    page.get_by_test_id("account-link").click()
+    page.wait_for_url(re.compile(r"/account_linking/consent\?page_id="))
+    expect(page.locator("body")).to_contain_text("Demo Bank")
+
 
 def _user_id(live: RunningPlatform, login: str) -> str:
     credential = live.platform.db.read_sync(web_store.credential_for_login, login)

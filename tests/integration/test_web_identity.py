@@ -320,3 +320,39 @@ def test_rotating_the_token_signs_out_other_console_sessions(live: RunningPlatfo
         assert first.post("/console/rotate-token", data={"csrf": csrf}).status_code == 303
         assert "page_access_token" in second.get("/console").text  # the sign-in form again
         assert 'data-testid="page-id"' in first.get("/console").text
+
+
+def test_cookies_are_secure_behind_an_https_public_url(database_url: str, tmp_path: Path) -> None:
+    with (
+        running_platform(database_url, tmp_path, public_url="https://ledgerline.example") as live,
+        _browser(live) as http,
+    ):
+        form = http.get("/signup")
+        token = _form_token(form)
+        pre = next(h for h in form.headers.get_list("set-cookie") if h.startswith("ll_pre="))
+        assert "Secure" in pre
+        # (A TLS proxy would carry the Secure cookie back; plain-http httpx must be told.)
+        http.headers["Cookie"] = pre.split(";")[0]
+        response = http.post(
+            "/signup",
+            data={
+                "csrf": token,
+                "name": "An",
+                "login": "an.https",
+                "password": "long enough",
+                "locale": "vi",
+                "timezone": "Asia/Ho_Chi_Minh",
+            },
+        )
+        assert response.status_code == 303
+        cookies = response.headers.get_list("set-cookie")
+        session = next(h for h in cookies if h.startswith("ll_session="))
+        assert "Secure" in session
+        assert "HttpOnly" in session
+        # The public origin is accepted for state changes, a foreign one is not.
+        forged = http.post(
+            "/signin",
+            data={"csrf": token, "login": "an.https", "password": "long enough"},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert forged.status_code == 403
