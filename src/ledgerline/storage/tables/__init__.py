@@ -14,6 +14,7 @@ from ledgerline.storage.tables.core import (
 )
 from ledgerline.storage.tables.linking import link_consents, link_tokens
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
+from ledgerline.storage.tables.web import login_throttle, user_credentials, web_sessions
 
 __all__ = [
     "audit_head",
@@ -21,15 +22,18 @@ __all__ = [
     "businesses",
     "link_consents",
     "link_tokens",
+    "login_throttle",
     "messages",
     "metadata",
     "page_tokens",
     "threads",
+    "user_credentials",
     "user_tokens",
     "users",
     "vault_keys",
     "vault_records",
     "vault_settings",
+    "web_sessions",
     "webhook_attempts",
     "webhook_events",
 ]
