@@ -7,7 +7,7 @@ race (a data key for a new person, a transaction repeated by a bank) use the dia
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,13 +76,17 @@ def _record(row: sa.Row[Any]) -> RecordRow:
 def _insert_ignoring_conflicts(
     conn: sa.Connection, table: sa.Table, values: dict[str, Any]
 ) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING pk; True when the row was inserted.
+
+    RETURNING, not ``rowcount``: drivers do not all report a count for this statement.
+    """
+    first_key = next(iter(table.primary_key.columns))
     statement: sa.Insert
     if conn.dialect.name == "postgresql":
         statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     else:
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    return conn.execute(statement.returning(first_key)).first() is not None
 
 
 # -- data keys --------------------------------------------------------------------------
@@ -110,11 +114,18 @@ def keys_for_user(conn: sa.Connection, user_id: str) -> list[KeyRow]:
     return [_key(r) for r in rows]
 
 
-def all_keys(conn: sa.Connection) -> list[KeyRow]:
-    rows = conn.execute(
-        sa.select(*_KEY_COLUMNS).order_by(vault_keys.c.page_id, vault_keys.c.user_id)
-    )
-    return [_key(r) for r in rows]
+def all_keys(conn: sa.Connection, *, batch: int = 1000) -> Iterator[KeyRow]:
+    """Every data key, in ``key_id`` order, fetched in keyset pages."""
+    after: str | None = None
+    while True:
+        query = sa.select(*_KEY_COLUMNS).order_by(vault_keys.c.key_id).limit(batch)
+        if after is not None:
+            query = query.where(vault_keys.c.key_id > after)
+        rows = [_key(r) for r in conn.execute(query)]
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].key_id
 
 
 def rewrap_key_txn(

@@ -1,0 +1,191 @@
+"""What an audit entry says, and how it is hashed into the chain.
+
+An entry records who did what to which records for which purpose, and how it ended — never
+a financial value. To keep free text out, ``record_ids`` and the values of ``detail`` must
+look like identifiers, codes or numbers (see ``_TOKEN``); anything else is refused.
+
+The chain: ``entry_hash = SHA-256("ledgerline.audit.v1\\n" || prev_hash || "\\n" ||
+canonical_json(body))`` where ``body`` holds every stored field of the entry (its ``seq``
+too), so an entry modified, deleted, inserted or moved breaks the chain at that point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+_DOMAIN = b"ledgerline.audit.v1\n"
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{0,80}$")
+
+DetailValue = str | int | bool | None
+
+
+class ActorKind(StrEnum):
+    BUSINESS = "business"  # a bank, through its page token
+    PERSON = "person"  # the person the data is about, through their app
+    AGENT = "agent"  # a customer-service agent
+    COMPONENT = "component"  # a part of the platform (ingest, fraud, retention, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: ActorKind
+    id: str
+
+    def __post_init__(self) -> None:
+        if not self.id or not _TOKEN.fullmatch(self.id) or len(self.id) > 64:
+            raise ValueError("actor id must be a non-empty identifier of at most 64 characters")
+
+    @classmethod
+    def business(cls, page_id: str) -> Actor:
+        return cls(ActorKind.BUSINESS, page_id)
+
+    @classmethod
+    def person(cls, user_id: str) -> Actor:
+        return cls(ActorKind.PERSON, user_id)
+
+    @classmethod
+    def agent(cls, agent_id: str) -> Actor:
+        return cls(ActorKind.AGENT, agent_id)
+
+    @classmethod
+    def component(cls, name: str) -> Actor:
+        return cls(ActorKind.COMPONENT, name)
+
+
+class Action(StrEnum):
+    """Actions the vault records; other parts may log their own (any identifier string)."""
+
+    STORE = "store"
+    READ = "read"
+    EXPORT = "export"
+    ERASE = "erase"
+    PURGE = "purge"
+    REWRAP_KEYS = "rewrap_keys"
+    SET_RETENTION = "set_retention"
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"  # done (a read served, a record stored, data erased, ...)
+    REFUSED = "refused"  # the purpose or consent did not allow it; nothing was done
+    DUPLICATE = "duplicate"  # already there; nothing stored
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """What a caller appends; the log adds ``seq``, ``at`` and the hashes."""
+
+    actor: Actor
+    action: str
+    outcome: str = Outcome.ALLOWED
+    page_id: str | None = None
+    user_id: str | None = None
+    purpose: str | None = None
+    record_kind: str | None = None
+    record_ids: tuple[str, ...] = ()
+    detail: Mapping[str, DetailValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("action", "outcome", "page_id", "user_id", "purpose", "record_kind"):
+            value = getattr(self, name)
+            if value is not None and (not _TOKEN.fullmatch(str(value)) or len(str(value)) > 32):
+                raise ValueError(f"audit field {name} must be an identifier of at most 32 chars")
+        if not self.action or not self.outcome:
+            raise ValueError("audit entries need an action and an outcome")
+        for record_id in self.record_ids:
+            if not _TOKEN.fullmatch(record_id):
+                raise ValueError("audit record ids must be identifiers")
+        for key, value in self.detail.items():
+            if not _TOKEN.fullmatch(key) or not key:
+                raise ValueError("audit detail keys must be identifiers")
+            if isinstance(value, str) and not _TOKEN.fullmatch(value):
+                # Free text could carry a financial value: only codes and ids are allowed.
+                raise ValueError(f"audit detail {key!r} must be an identifier, code or number")
+            if value is not None and not isinstance(value, str | int | bool):
+                raise ValueError(f"audit detail {key!r} must be a string, integer or boolean")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One stored entry of the chain."""
+
+    seq: int
+    at: int  # epoch ms
+    actor: Actor
+    action: str
+    outcome: str
+    page_id: str | None
+    user_id: str | None
+    purpose: str | None
+    record_kind: str | None
+    record_ids: tuple[str, ...]
+    detail: Mapping[str, DetailValue]
+    prev_hash: str
+    entry_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": {"kind": str(self.actor.kind), "id": self.actor.id},
+            "action": self.action,
+            "outcome": self.outcome,
+            "page_id": self.page_id,
+            "user_id": self.user_id,
+            "purpose": self.purpose,
+            "record_kind": self.record_kind,
+            "record_ids": list(self.record_ids),
+            "detail": dict(self.detail),
+            "entry_hash": self.entry_hash,
+        }
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8: one text for one value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_body(
+    *,
+    seq: int,
+    at: int,
+    actor_kind: str,
+    actor_id: str,
+    action: str,
+    outcome: str,
+    page_id: str | None,
+    user_id: str | None,
+    purpose: str | None,
+    record_kind: str | None,
+    record_ids: str,
+    detail: str,
+) -> dict[str, Any]:
+    """The hashed fields, exactly as stored (JSON columns as their stored text)."""
+    return {
+        "seq": seq,
+        "at": at,
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "action": action,
+        "outcome": outcome,
+        "page_id": page_id,
+        "user_id": user_id,
+        "purpose": purpose,
+        "record_kind": record_kind,
+        "record_ids": record_ids,
+        "detail": detail,
+    }
+
+
+def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256(_DOMAIN)
+    digest.update(prev_hash.encode("ascii", "replace"))
+    digest.update(b"\n")
+    digest.update(canonical_json(body).encode("utf-8"))
+    return digest.hexdigest()
