@@ -406,3 +406,23 @@ def test_bank_console_sign_in_rotate_test_event_and_delivery_log(
     page.reload()
     expect(page.get_by_test_id("secret-value")).to_have_count(0)  # shown once
     expect(page.get_by_test_id("page-id")).to_have_text(business["page_id"])
+
+
+def test_the_messenger_speaks_vietnamese(live: RunningPlatform, phone: Page) -> None:
+    live.create_business("Ngân hàng Demo")
+    page = phone
+    page.goto(live.url + "/signup?lang=vi")
+    page.get_by_label("Tên của bạn").fill("Trần Bình")
+    page.get_by_label("Tên đăng nhập, email hoặc số điện thoại").fill("0912345678")
+    page.get_by_label("Mật khẩu").fill("mật khẩu dài")
+    page.get_by_role("button", name="Tạo tài khoản").click()
+    page.wait_for_url(live.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.get_by_role("heading", name="Trò chuyện")).to_be_visible()
+    search = page.get_by_placeholder("Tìm ngân hàng, doanh nghiệp")
+    search.fill("không có")
+    expect(page.get_by_text("Không tìm thấy doanh nghiệp nào khớp với “không có”.")).to_be_visible()
+    search.fill("ngân")
+    page.get_by_test_id("business").click()
+    expect(page.get_by_text("Hãy chào Ngân hàng Demo để bắt đầu.")).to_be_visible()
+    screenshot(page, "08-vi-new-thread")

@@ -116,6 +116,8 @@ def do_sign_up(uow: UnitOfWork, *, sign_up: SignUp, password_hash: str, now: int
 def do_start_session(
     uow: UnitOfWork, *, session_hash: str, kind: str, subject_id: str, now: int, expires_at: int
 ) -> None:
+    """Start a session; the subject's dead sessions are forgotten on the way."""
+    web_store.delete_dead_sessions(uow.conn, kind=kind, subject_id=subject_id, now=now)
     web_store.insert_session(
         uow.conn,
         session_hash=session_hash,

@@ -131,11 +131,13 @@ def revoke_other_sessions(
     return conn.execute(stmt.values(revoked_at=now)).rowcount
 
 
-def delete_dead_sessions(conn: sa.Connection, *, before: int) -> int:
-    """Forget sessions that expired or were revoked before ``before``."""
+def delete_dead_sessions(conn: sa.Connection, *, kind: str, subject_id: str, now: int) -> int:
+    """Forget the subject's sessions that expired or were ended (keeps the table small)."""
     return conn.execute(
         web_sessions.delete().where(
-            sa.or_(web_sessions.c.expires_at < before, web_sessions.c.revoked_at < before)
+            web_sessions.c.kind == kind,
+            web_sessions.c.subject_id == subject_id,
+            sa.or_(web_sessions.c.expires_at <= now, web_sessions.c.revoked_at.is_not(None)),
         )
     ).rowcount
 
