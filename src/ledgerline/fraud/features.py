@@ -22,6 +22,8 @@ Ledgerline additions:
 * ``CUSTOMER_AMOUNT_RATIO_LAGGED`` / ``CUSTOMER_AMOUNT_ZSCORE_LAGGED``: the amount against the
   card's transactions in ``(t - 30 days, t - 14 days]`` (ratio -1 and z 0 without them): a
   compromise lasts at most 14 days, so this baseline is not inflated by the fraud itself;
+* ``CUSTOMER_NB_HIGH_RATIO_7DAY``: the card's transactions in ``(t - 7 days, t]`` whose lagged
+  ratio was above 2.5 (the current one included);
 * ``TERMINAL_NB_TX_LIVE_1DAY`` / ``_7DAY``: the terminal's volume in ``(t - n, t]`` (no labels);
 * ``TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS`` / ``TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS``: days from the
   first / last fraud on the terminal in ``(t - D - 30, t - D]`` to ``t`` (-1 when none);
@@ -45,6 +47,7 @@ LIVE_WINDOWS = (1, 7)
 HISTORY_DAYS = 30
 NO_PREVIOUS_SECONDS = float(HISTORY_DAYS * SECONDS_PER_DAY)
 LAG_DAYS = 14
+HIGH_RATIO = 2.5
 
 BASELINE_FEATURES: tuple[str, ...] = (
     "TX_AMOUNT",
@@ -62,6 +65,7 @@ EXTRA_FEATURES: tuple[str, ...] = (
     "CUSTOMER_SECONDS_SINCE_PREV",
     "CUSTOMER_AMOUNT_RATIO_LAGGED",
     "CUSTOMER_AMOUNT_ZSCORE_LAGGED",
+    "CUSTOMER_NB_HIGH_RATIO_7DAY",
     *(f"TERMINAL_NB_TX_LIVE_{n}DAY" for n in LIVE_WINDOWS),
     "TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS",
     "TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS",
@@ -129,8 +133,10 @@ def _customer_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
     cum_sq = np.concatenate(([0], np.cumsum(sorted_cents * sorted_cents)))
     sorted_amount = amount[order]
     result: dict[str, FloatArray] = {}
+    starts: dict[int, IntArray] = {}
     for n in CUSTOMER_WINDOWS:
         start = np.searchsorted(keys, keys - n * SECONDS_PER_DAY, side="right")
+        starts[n] = start
         count = position - start + 1
         total = cum[position + 1] - cum[start]
         average = total / count / 100
@@ -163,6 +169,10 @@ def _customer_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
             result["CUSTOMER_AMOUNT_ZSCORE_LAGGED"] = _zscore_vector(
                 sorted_amount, lag_count, lag_total, lag_sq
             )
+    high = (result["CUSTOMER_AMOUNT_RATIO_LAGGED"] > HIGH_RATIO).astype(np.int64)
+    cum_high = np.concatenate(([0], np.cumsum(high)))
+    high_7 = cum_high[position + 1] - cum_high[starts[7]]
+    result["CUSTOMER_NB_HIGH_RATIO_7DAY"] = high_7.astype(np.float64)
     for name, values in result.items():
         column = np.empty(len(order), dtype=np.float64)
         column[order] = values

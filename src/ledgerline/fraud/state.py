@@ -22,6 +22,7 @@ from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.features import (
     CUSTOMER_WINDOWS,
     DELAY_DAYS,
+    HIGH_RATIO,
     LAG_DAYS,
     LIVE_WINDOWS,
     NO_PREVIOUS_SECONDS,
@@ -32,7 +33,7 @@ from ledgerline.fraud.features import (
 
 _FORMAT_VERSION = 1
 _COMPACT_MIN = 32
-_CARD_HEADER = struct.Struct("<BBqqIqqqQQIIIqQQ")
+_CARD_HEADER = struct.Struct("<BBqqIqqqQQIIIqQQI")
 _TERMINAL_HEADER = struct.Struct("<BqqqIIIIIIIIII")
 _U32_MAX = 2**32 - 1
 
@@ -44,7 +45,19 @@ LABEL_GENUINE = 2
 class CardState:
     """A card's transactions in the last 30 days and running window sums."""
 
-    __slots__ = ("cents", "lag", "lag_sq", "lag_sum", "last_t", "sums", "sumsq", "tails", "ts")
+    __slots__ = (
+        "cents",
+        "high",
+        "high7",
+        "lag",
+        "lag_sq",
+        "lag_sum",
+        "last_t",
+        "sums",
+        "sumsq",
+        "tails",
+        "ts",
+    )
 
     def __init__(self) -> None:
         self.ts: array[int] = array("q")
@@ -56,6 +69,8 @@ class CardState:
         self.lag = 0  # first entry newer than t - LAG_DAYS; [tails[2], lag) is the lagged window
         self.lag_sum = 0
         self.lag_sq = 0
+        self.high = bytearray()  # 1 where the entry's lagged ratio was above HIGH_RATIO
+        self.high7 = 0  # how many of those in the 7-day window
 
     def __len__(self) -> int:
         return len(self.ts) - self.tails[-1]
@@ -79,6 +94,8 @@ class CardState:
             i = tails[w]
             while i < size and ts[i] <= limit:
                 sums[w] -= cents[i]
+                if w == 1:
+                    self.high7 -= self.high[i]
                 if w == 2:
                     self.sumsq -= cents[i] * cents[i]
                     self.lag_sum -= cents[i]
@@ -90,9 +107,12 @@ class CardState:
         z = amount_zscore(amount, prev_count, sums[2], self.sumsq)
         lag_count = self.lag - tails[2]
         lag_mean = self.lag_sum / max(lag_count, 1) / 100
-        out["CUSTOMER_AMOUNT_RATIO_LAGGED"] = (
-            amount / lag_mean if lag_count > 0 and lag_mean > 0 else -1.0
-        )
+        lag_ratio = amount / lag_mean if lag_count > 0 and lag_mean > 0 else -1.0
+        out["CUSTOMER_AMOUNT_RATIO_LAGGED"] = lag_ratio
+        flag = 1 if lag_ratio > HIGH_RATIO else 0
+        self.high.append(flag)
+        self.high7 += flag
+        out["CUSTOMER_NB_HIGH_RATIO_7DAY"] = float(self.high7)
         out["CUSTOMER_AMOUNT_ZSCORE_LAGGED"] = amount_zscore(
             amount, lag_count, self.lag_sum, self.lag_sq
         )
@@ -120,6 +140,7 @@ class CardState:
         if drop:
             del self.ts[:drop]
             del self.cents[:drop]
+            del self.high[:drop]
             self.tails = [tail - drop for tail in self.tails]
             self.lag -= drop
 
@@ -143,10 +164,11 @@ class CardState:
             self.lag_sum,
             self.lag_sq >> 64,
             self.lag_sq & (2**64 - 1),
+            self.high7,
         )
         deltas = array("I", [t - t0 for t in self.ts])
         cents = array("q" if wide else "I", self.cents)
-        return header + deltas.tobytes() + cents.tobytes()
+        return header + deltas.tobytes() + cents.tobytes() + bytes(self.high)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CardState:
@@ -168,6 +190,7 @@ class CardState:
                 lag_sum,
                 lag_hi,
                 lag_lo,
+                high7,
             ) = _CARD_HEADER.unpack_from(data)
             if version != _FORMAT_VERSION:
                 raise ValueError(f"unknown card state version {version}")
@@ -177,6 +200,10 @@ class CardState:
             offset += 4 * n
             cents = array("q" if wide else "I")
             cents.frombytes(data[offset : offset + cents.itemsize * n])
+            offset += cents.itemsize * n
+            high = bytearray(data[offset : offset + n])
+            if len(high) != n:
+                raise ValueError("truncated")
         except (struct.error, ValueError) as exc:
             raise FraudInputError(f"corrupt card state: {exc}") from exc
         state = cls()
@@ -189,6 +216,8 @@ class CardState:
         state.lag = lag
         state.lag_sum = lag_sum
         state.lag_sq = (lag_hi << 64) | lag_lo
+        state.high = high
+        state.high7 = high7
         return state
 
 

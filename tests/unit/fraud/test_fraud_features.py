@@ -144,3 +144,4 @@ def test_lagged_amount_baseline_ignores_the_last_14_days() -> None:
     x = compute_features(f)
     assert x["CUSTOMER_AMOUNT_RATIO_LAGGED"].tolist() == [-1.0, -1.0, -1.0, 100.0 / 20.0]
     assert x["CUSTOMER_AMOUNT_ZSCORE_LAGGED"].iloc[3] == pytest.approx((10_000 - 2000) / 1100)
+    assert x["CUSTOMER_NB_HIGH_RATIO_7DAY"].tolist() == [0.0, 0.0, 0.0, 1.0]
