@@ -962,3 +962,36 @@ def test_reads_filter_by_kind_and_time_and_page_through_keys(
     assert sorted(keys) == sorted([ANN, "u_k1", "u_k2", "u_k3"])
     entries = db.read_sync(lambda c: [row.seq for row in audit_store.iter_entries(c, batch=3)])
     assert entries == list(range(1, len(entries) + 1))
+
+
+def test_several_records_are_read_at_once_and_a_person_is_erased_everywhere(
+    db: Database, vault: Vault, clock: FrozenClock
+) -> None:
+    note = NewRecord(RecordKind.CHAT_MESSAGE, {"text": "You paid"}, clock.now(), record_id="m_abc")
+    _put(db, vault, note)
+    _put(db, vault, _tx(clock))
+    _put(db, vault, _tx(clock), page=OTHER_BANK)
+    ann = Actor.person(ANN)
+
+    def many(uow: UnitOfWork, ids: list[str], actor: Actor) -> dict[str, object]:
+        found = vault.get_many(
+            uow.conn,
+            actor=actor,
+            purpose=Purpose.USER_ACCESS,
+            page_id=BANK,
+            user_id=ANN,
+            record_ids=ids,
+        )
+        return {k: v.payload for k, v in found.items()}
+
+    assert db.write_sync(many, ["m_abc", "m_abc", "rec_gone"], ann) == {
+        "m_abc": {"text": "You paid"}
+    }
+    assert db.write_sync(many, [], ann) == {}
+    with pytest.raises(PurposeNotAllowed):
+        db.write_sync(many, ["m_abc"], Actor.business(BANK))
+    assert "You paid" not in repr(note)
+    erased = db.write_sync(lambda uow: vault.erase_person(uow.conn, actor=ann, user_id=ANN))
+    assert sorted((e.page_id, e.records_deleted) for e in erased) == [(BANK, 2), (OTHER_BANK, 1)]
+    assert db.write_sync(lambda uow: vault.export(uow.conn, actor=ann, user_id=ANN)) == []
+    assert db.read_sync(verify).ok

@@ -50,7 +50,7 @@ class NewRecord:
     record of the same kind with the same ref for the same (business, person) is a duplicate."""
 
     kind: RecordKind
-    payload: Mapping[str, Any]
+    payload: Mapping[str, Any] = field(repr=False)
     occurred_at: datetime | int  # booked_at / as_of / created; epoch ms or aware datetime
     ref: str | None = None
     record_id: str | None = None
@@ -452,6 +452,44 @@ class Vault:
         )
         return records[0]
 
+    def get_many(
+        self,
+        conn: Connection,
+        *,
+        actor: Actor,
+        purpose: Purpose,
+        page_id: str,
+        user_id: str,
+        record_ids: Sequence[str],
+    ) -> dict[str, Record]:
+        """Read several records at once (e.g. the chat messages of a thread page).
+
+        Missing or erased ids are simply absent from the result. The purpose must be
+        allowed for every kind found; one audit entry per kind.
+        """
+        rows = store.get_records(conn, page_id, user_id, list(dict.fromkeys(record_ids)))
+        kinds = sorted({RecordKind(row.kind) for row in rows})
+        self._check_read(
+            conn,
+            actor=actor,
+            purpose=purpose,
+            page_id=page_id,
+            user_id=user_id,
+            kinds=kinds,
+            action=Action.READ,
+        )
+        records = self._decrypt_rows(conn, page_id, user_id, rows)
+        self._audit_reads(
+            conn,
+            actor=actor,
+            purpose=Purpose(purpose),
+            page_id=page_id,
+            user_id=user_id,
+            records=records,
+            requested=kinds,
+        )
+        return {record.record_id: record for record in records}
+
     def read(
         self,
         conn: Connection,
@@ -611,6 +649,15 @@ class Vault:
             ),
         )
         return ErasureResult(page_id, user_id, deleted, key_id is not None)
+
+    def erase_person(
+        self, conn: Connection, *, actor: Actor, user_id: str, reason: str = "account_deleted"
+    ) -> list[ErasureResult]:
+        """Erase the person's data at every business (e.g. when the account is deleted)."""
+        return [
+            self.erase(conn, actor=actor, page_id=key.page_id, user_id=user_id, reason=reason)
+            for key in store.keys_for_user(conn, user_id)
+        ]
 
     def retention_days(self, conn: Connection, page_id: str) -> int:
         """The business's retention period (default 400 days)."""

@@ -180,6 +180,24 @@ def get_record(conn: sa.Connection, page_id: str, user_id: str, record_id: str) 
     return None if row is None else _record(row)
 
 
+def get_records(
+    conn: sa.Connection, page_id: str, user_id: str, record_ids: Sequence[str]
+) -> list[RecordRow]:
+    """The named records of (page, person) that exist, in time order."""
+    if not record_ids:
+        return []
+    rows = conn.execute(
+        sa.select(*_RECORD_COLUMNS)
+        .where(
+            vault_records.c.page_id == page_id,
+            vault_records.c.user_id == user_id,
+            vault_records.c.record_id.in_(list(record_ids)),
+        )
+        .order_by(vault_records.c.occurred_at, vault_records.c.record_id)
+    )
+    return [_record(r) for r in rows]
+
+
 def list_records(
     conn: sa.Connection,
     page_id: str,
