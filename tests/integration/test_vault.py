@@ -995,3 +995,19 @@ def test_several_records_are_read_at_once_and_a_person_is_erased_everywhere(
     assert sorted((e.page_id, e.records_deleted) for e in erased) == [(BANK, 2), (OTHER_BANK, 1)]
     assert db.write_sync(lambda uow: vault.export(uow.conn, actor=ann, user_id=ANN)) == []
     assert db.read_sync(verify).ok
+
+
+def test_probing_for_records_without_a_link_is_refused(db: Database, vault: Vault) -> None:
+    def probe(uow: UnitOfWork) -> object:
+        return vault.get_many(
+            uow.conn,
+            actor=Actor.component("analytics"),
+            purpose=Purpose.NOTIFY,
+            page_id=BANK,
+            user_id="u_unlinked",
+            record_ids=["rec_x"],
+        )
+
+    with pytest.raises(PurposeNotAllowed) as refused:
+        db.write_sync(probe)
+    assert refused.value.reason == "not_linked"

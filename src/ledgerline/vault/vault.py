@@ -215,6 +215,8 @@ class Vault:
                 reason = "not_the_person"
         elif purpose not in CONSENT_FREE:
             granted = self.consent(conn, page_id, user_id)
+            if granted is None and not kinds:  # nothing found is still no business of theirs
+                reason = "not_linked"
             for kind in kinds:
                 needed = read_scopes(purpose, kind)
                 if needed is None:

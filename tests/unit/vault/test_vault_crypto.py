@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ledgerline.vault.crypto import (
     Binding,
@@ -99,3 +100,20 @@ def test_ref_hashes_are_keyed_and_kind_scoped() -> None:
     assert first != ref_hash(DataKey.generate("dk_2"), "transaction", "TX1")
     assert "TX1" not in first
     assert len(first) == 64
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None, max_examples=50)
+@given(payload=st.dictionaries(st.text(max_size=12), json_values, max_size=6))
+def test_any_json_object_round_trips(payload: dict[str, object]) -> None:
+    key = DataKey.generate("dk_1")
+    binding = Binding("rec_1", "p1", "u1", "receipt", 7)
+    assert open_(key, binding, seal(key, binding, payload)) == payload
