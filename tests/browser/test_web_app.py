@@ -111,6 +111,7 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     expect(result).to_contain_text("Demo Bank")
     result.click()
     expect(page.locator("#thread-title")).to_have_text("Demo Bank")
+    page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
 
     # Send a message: it shows once, and the bank receives it.
     page.get_by_placeholder("Write a message…").fill("Xin chào")
@@ -262,6 +263,7 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     assert len(mids) == _count_messages(live, stored.thread_id)
 
     # Back to the list: a new message shows as unread there.
+    _wait_until_read(page, business["page_id"])
     page.get_by_role("button", name="Back").click()
     _send(live, token, psid, {"text": "Bạn có 1 thông báo mới"})
     thread = page.get_by_test_id("thread").filter(has_text="Demo Bank")
@@ -278,6 +280,24 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     page.get_by_test_id("account-link").click()
     page.wait_for_url(re.compile(r"/account_linking/consent\?page_id="))
     expect(page.locator("body")).to_contain_text("Demo Bank")
+
+
+def _wait_until_read(page: Page, page_id: str) -> None:
+    """Until the page's own read mark has reached the server (nothing unread in the thread)."""
+    deadline = time.monotonic() + 15
+    while True:
+        unread = page.evaluate(
+            """async (pageId) => {
+                const body = await (await fetch('/api/v1/threads')).json();
+                const thread = body.data.find((t) => t.page_id === pageId);
+                return thread ? thread.unread : -1;
+            }""",
+            page_id,
+        )
+        if unread == 0:
+            return
+        assert time.monotonic() < deadline, f"thread still has {unread} unread"
+        time.sleep(0.1)
 
 
 def _user_id(live: RunningPlatform, login: str) -> str:
