@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -286,6 +287,13 @@ def test_console_sign_in_rotate_webhook_and_test_event(
         (event,) = receiver.receiver.wait_for_events(1)
         assert event["message"]["text"] == "Test event from the Ledgerline console"
         assert receiver.receiver.deliveries[0].signature_ok
+        # The delivery log, filtered by status.
+        deadline = time.monotonic() + 15
+        while "status-delivered" not in http.get("/console?status=delivered").text:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert "No webhook deliveries yet." in http.get("/console?status=failed&lang=en").text
+        assert "status-delivered" in http.get("/console?status=bogus&before=x").text
         # Rotation shows the new token once; the old one stops working for the API.
         rotated = http.post("/console/rotate-token", data={"csrf": csrf}, follow_redirects=True)
         assert rotated.status_code == 200

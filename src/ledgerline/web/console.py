@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -40,6 +41,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 NOTICES = ("webhook_saved", "test_event_queued")
 LOG_LIMIT = 50
+STATUSES = ("pending", "delivered", "failed")
 
 
 async def _session(request: Request) -> tuple[str, str] | None:
@@ -59,9 +61,18 @@ async def _dashboard(
     business = await config.db.read(business_store.get_business, page_id)
     if business is None:  # pragma: no cover - sessions reference existing pages
         return redirect("/console")
+    asked = request.query_params.get("status")
+    log_status = asked if asked in STATUSES else None
+    before_raw = request.query_params.get("before", "")
+    before = int(before_raw) if before_raw.isdigit() and len(before_raw) < 19 else None
     deliveries = await config.db.read(
-        outbox.list_deliveries, page_id=page_id, limit=LOG_LIMIT, status=None, before=None
+        outbox.list_deliveries, page_id=page_id, limit=LOG_LIMIT, status=log_status, before=before
     )
+    older = None
+    if len(deliveries) == LOG_LIMIT:
+        older = urlencode(
+            {**({"status": log_status} if log_status else {}), "before": deliveries[-1]["id"]}
+        )
     values.setdefault("notice", None)
     values.setdefault("error", None)
     values.setdefault("revealed", None)
@@ -72,6 +83,9 @@ async def _dashboard(
         status=status,
         business=business,
         deliveries=deliveries,
+        log_status=log_status,
+        statuses=STATUSES,
+        older=older,
         csrf=csrf_token(config.secret_key, BUSINESS, session_id),
         **values,
     )
