@@ -960,6 +960,7 @@ def test_reads_filter_by_kind_and_time_and_page_through_keys(
         _put(db, vault, _tx(clock), user=user)
     keys = db.read_sync(lambda c: [k.user_id for k in store.all_keys(c, batch=2)])
     assert sorted(keys) == sorted([ANN, "u_k1", "u_k2", "u_k3"])
+    assert db.write_sync(lambda uow: store.insert_records_txn(uow.conn, [])) == set()
     entries = db.read_sync(lambda c: [row.seq for row in audit_store.iter_entries(c, batch=3)])
     assert entries == list(range(1, len(entries) + 1))
 
@@ -1011,3 +1012,26 @@ def test_probing_for_records_without_a_link_is_refused(db: Database, vault: Vaul
     with pytest.raises(PurposeNotAllowed) as refused:
         db.write_sync(probe)
     assert refused.value.reason == "not_linked"
+
+
+def test_a_record_id_repeated_within_one_batch(
+    db: Database, vault: Vault, clock: FrozenClock
+) -> None:
+    same_ref = [
+        NewRecord(RecordKind.TRANSACTION, {"n": 1}, clock.now(), ref="T1", record_id="rec_same"),
+        NewRecord(RecordKind.TRANSACTION, {"n": 2}, clock.now(), ref="T1", record_id="rec_same"),
+    ]
+
+    def put(uow: UnitOfWork, records: list[NewRecord]) -> list[tuple[str, str]]:
+        results = vault.put_many(
+            uow.conn, actor=BANK_ACTOR, page_id=BANK, user_id=ANN, records=records
+        )
+        return [(r.record_id, r.status) for r in results]
+
+    assert db.write_sync(put, same_ref) == [("rec_same", "stored"), ("rec_same", "duplicate")]
+    other_ref = [
+        NewRecord(RecordKind.TRANSACTION, {"n": 1}, clock.now(), ref="T2", record_id="rec_twice"),
+        NewRecord(RecordKind.TRANSACTION, {"n": 2}, clock.now(), ref="T3", record_id="rec_twice"),
+    ]
+    with pytest.raises(ValueError, match="record_id"):
+        db.write_sync(put, other_ref)

@@ -297,9 +297,7 @@ class Vault:
             return []
         key = self._key_for_write(conn, page_id, user_id)
         now = self._now()
-        results: list[PutResult] = []
-        stored: dict[RecordKind, list[str]] = defaultdict(list)
-        duplicates: dict[RecordKind, int] = defaultdict(int)
+        rows: list[store.RecordRow] = []
         for new in records:
             kind = RecordKind(new.kind)
             record_id = new.record_id or _new_record_id()
@@ -310,28 +308,39 @@ class Vault:
                     raise ValueError(f"a record ref must have 1 to {MAX_REF_LENGTH} characters")
                 hashed = ref_hash(key, kind, new.ref)
             binding = Binding(record_id, page_id, user_id, kind, occurred_at)
-            row = store.RecordRow(
-                record_id=record_id,
-                page_id=page_id,
-                user_id=user_id,
-                kind=kind,
-                key_id=key.key_id,
-                ref_hash=hashed,
-                occurred_at=occurred_at,
-                created_at=now,
-                ciphertext=seal(key, binding, new.payload),
+            rows.append(
+                store.RecordRow(
+                    record_id=record_id,
+                    page_id=page_id,
+                    user_id=user_id,
+                    kind=kind,
+                    key_id=key.key_id,
+                    ref_hash=hashed,
+                    occurred_at=occurred_at,
+                    created_at=now,
+                    ciphertext=seal(key, binding, new.payload),
+                )
             )
-            if store.insert_record_txn(conn, row):
-                stored[kind].append(record_id)
-                results.append(PutResult(record_id, "stored"))
+        inserted = store.insert_records_txn(conn, rows)
+        existing: dict[tuple[str, str], str] = {}
+        if len(inserted) < len(rows):  # some were skipped: find what they duplicate
+            refs = [row.ref_hash for row in rows if row.ref_hash]
+            existing = store.record_ids_by_refs(conn, page_id, user_id, refs)
+        results: list[PutResult] = []
+        stored: dict[RecordKind, list[str]] = defaultdict(list)
+        duplicates: dict[RecordKind, int] = defaultdict(int)
+        for row in rows:
+            kind = RecordKind(row.kind)
+            if row.record_id in inserted:
+                inserted.discard(row.record_id)  # a repeated record_id counts once
+                stored[kind].append(row.record_id)
+                results.append(PutResult(row.record_id, "stored"))
                 continue
-            existing = None
-            if hashed is not None:
-                existing = store.record_id_by_ref(conn, page_id, user_id, kind, hashed)
-            if existing is None:
+            original = existing.get((row.kind, row.ref_hash or ""))
+            if original is None:
                 raise ValueError("a record with this record_id already exists")
             duplicates[kind] += 1
-            results.append(PutResult(existing, "duplicate"))
+            results.append(PutResult(original, "duplicate"))
         for kind in kinds:
             self.audit.append(
                 conn,

@@ -150,10 +150,40 @@ def delete_key_txn(conn: sa.Connection, page_id: str, user_id: str) -> str | Non
 
 
 # -- records ----------------------------------------------------------------------------
-def insert_record_txn(conn: sa.Connection, record: RecordRow) -> bool:
-    """Insert unless a record with the same (page, person, kind, ref_hash) exists."""
-    values = {column.name: getattr(record, column.name) for column in _RECORD_COLUMNS}
-    return _insert_ignoring_conflicts(conn, vault_records, values)
+def insert_records_txn(conn: sa.Connection, records: Sequence[RecordRow]) -> set[str]:
+    """Insert records, skipping any whose (page, person, kind, ref_hash) or id already exists
+    (ON CONFLICT DO NOTHING, one multi-row statement); returns the ids actually inserted."""
+    if not records:
+        return set()
+    rows = [{column.name: getattr(r, column.name) for column in _RECORD_COLUMNS} for r in records]
+    statement: sa.Insert
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(vault_records).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(vault_records).on_conflict_do_nothing()
+    result = conn.execute(statement.returning(vault_records.c.record_id), rows)
+    return {str(row.record_id) for row in result}
+
+
+def record_ids_by_refs(
+    conn: sa.Connection, page_id: str, user_id: str, ref_hashes: Sequence[str]
+) -> dict[tuple[str, str], str]:
+    """``{(kind, ref_hash): record_id}`` for the stored records of (page, person) among them."""
+    found: dict[tuple[str, str], str] = {}
+    unique = sorted(set(ref_hashes))
+    for start in range(0, len(unique), 500):
+        rows = conn.execute(
+            sa.select(
+                vault_records.c.kind, vault_records.c.ref_hash, vault_records.c.record_id
+            ).where(
+                vault_records.c.page_id == page_id,
+                vault_records.c.user_id == user_id,
+                vault_records.c.ref_hash.in_(unique[start : start + 500]),
+            )
+        )
+        for row in rows:
+            found[(str(row.kind), str(row.ref_hash))] = str(row.record_id)
+    return found
 
 
 def record_id_by_ref(
