@@ -250,7 +250,12 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     page.wait_for_function("() => !window.ledgerline.isLive()")
     expect(page.get_by_text("Reconnecting…")).to_be_visible()
     missed = [_send(live, token, psid, {"text": f"Giao dịch {n}"}) for n in (1, 2)]
+    page.get_by_placeholder("Write a message…").fill("Gửi lúc mất kết nối")
+    page.get_by_role("button", name="Send").click()  # accepted by the API while offline
     page.wait_for_function("() => window.ledgerline.isLive()", timeout=20_000)
+    offline = page.locator(".msg.user[data-mid]").filter(has_text="Gửi lúc mất kết nối")
+    expect(offline).to_have_count(1)
+    expect(page.locator(".msg.pending")).to_have_count(0)
     for mid in missed:
         expect(page.locator(f'[data-mid="{mid}"]')).to_have_count(1)
     after = _send(live, token, psid, {"text": "Sau khi kết nối lại"})

@@ -271,9 +271,10 @@
 
   function addMessage(m) {
     if (state.byMid.has(m.mid)) return false;
-    // Our own message echoed by the stream before the POST answered: adopt the bubble.
+    // Our own message, from the stream or history: it replaces its pending bubble.
     if (m.from === "user") {
-      const i = state.pending.findIndex((p) => p.text === m.text);
+      let i = state.pending.findIndex((p) => p.mid === m.mid);
+      if (i < 0) i = state.pending.findIndex((p) => !p.mid && p.text === m.text);
       if (i >= 0) {
         const [p] = state.pending.splice(i, 1);
         p.el.remove();
@@ -502,19 +503,20 @@
       { class: "msg user pending" },
       el("div", { class: "bubble" }, el("p", { class: "text", text: label })),
     );
-    const pending = { el: node, text: label };
+    const pending = { el: node, text: label, mid: null };
     state.pending.push(pending);
     $("#messages").append(node);
     $("#messages").scrollTop = $("#messages").scrollHeight;
     try {
       const out = await api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/messages`, body);
-      const i = state.pending.indexOf(pending);
-      if (i >= 0) {
-        state.pending.splice(i, 1);
+      // Accepted: the bubble waits for the stream's echo (or the gap fill after a
+      // reconnect), which carries the server's time and replaces it.
+      pending.mid = out.mid;
+      node.classList.add("accepted");
+      if (state.byMid.has(out.mid) || state.current !== pageId) {
+        const i = state.pending.indexOf(pending);
+        if (i >= 0) state.pending.splice(i, 1);
         node.remove();
-        if (!state.byMid.has(out.mid) && state.current === pageId) {
-          addMessage({ mid: out.mid, from: "user", text: label, ...body, created_time: new Date().toISOString() });
-        }
       }
       refreshThreads(200);
     } catch (e) {
