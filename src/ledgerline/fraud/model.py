@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,8 +99,11 @@ class FraudModel:
 
     def predict_frame(self, features: pd.DataFrame) -> FloatArray:
         """Calibrated fraud probabilities for a features frame."""
-        matrix = features.loc[:, list(self.features)].to_numpy(dtype=np.float64)
-        return self.calibrate(self.raw_scores(matrix))
+        # C order: LightGBM would otherwise copy a column-major matrix before predicting.
+        matrix = np.empty((len(features), len(self.features)), dtype=np.float64)
+        for j, name in enumerate(self.features):
+            matrix[:, j] = features[name].to_numpy(dtype=np.float64)
+        return self.calibrate(self.raw_scores(matrix, num_threads=os.cpu_count() or 1))
 
     def threshold_for(self, policy: AlertPolicy) -> float:
         return derive_threshold(policy, self.curve)

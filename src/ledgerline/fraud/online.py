@@ -34,6 +34,7 @@ import numpy as np
 
 from ledgerline.fraud.budget import AlertPolicy
 from ledgerline.fraud.errors import FraudInputError
+from ledgerline.fraud.fastpredict import SingleRowPredictor
 from ledgerline.fraud.model import FraudModel
 from ledgerline.fraud.state import CardState, TerminalState, time_flags
 
@@ -171,6 +172,7 @@ class OnlineScorer:
         self.store = store
         self._features = model.features
         self._width = len(model.features)
+        self._predictor = SingleRowPredictor(model.booster, self._width)
 
     def threshold_for(self, policy: AlertPolicy) -> float:
         """A business's threshold from its policy and the model's validation distribution."""
@@ -207,7 +209,7 @@ class OnlineScorer:
         """
         out, ref, new_card, new_terminal = self.features(tx)
         row = np.fromiter((out[name] for name in self._features), np.float64, self._width)
-        raw = float(self.model.raw_scores(row.reshape(1, -1), num_threads=1)[0])
+        raw = self._predictor.predict(row)
         score = self.model.calibrate_one(raw)
         return ScoreResult(
             score=score,
