@@ -434,7 +434,7 @@ def test_bank_console_sign_in_rotate_test_event_and_delivery_log(
 
 
 def test_the_messenger_speaks_vietnamese(live: RunningPlatform, phone: Page) -> None:
-    live.create_business("Ngân hàng Demo")
+    business = live.create_business("Ngân hàng Demo")
     page = phone
     page.goto(live.url + "/signup?lang=vi")
     page.get_by_label("Tên của bạn").fill("Trần Bình")
@@ -451,3 +451,23 @@ def test_the_messenger_speaks_vietnamese(live: RunningPlatform, phone: Page) -> 
     page.get_by_test_id("business").click()
     expect(page.get_by_text("Hãy chào Ngân hàng Demo để bắt đầu.")).to_be_visible()
     screenshot(page, "08-vi-new-thread")
+
+    # A long thread opens on its newest 50 messages; earlier ones load on demand, once each.
+    page.get_by_placeholder("Nhập tin nhắn…").fill("Chào ngân hàng")
+    page.get_by_role("button", name="Gửi").click()
+    expect(page.locator(".msg.user[data-mid]")).to_have_count(1)
+    user_id = _user_id(live, "0912345678")
+    thread = live.platform.db.read_sync(thread_store.get_thread, business["page_id"], user_id)
+    assert thread is not None
+    for n in range(1, 56):
+        _send(live, business["page_access_token"], thread.psid, {"text": f"Tin số {n}"})
+    page.reload()
+    page.get_by_test_id("thread").click()
+    expect(page.get_by_test_id("message")).to_have_count(50)
+    expect(page.get_by_test_id("message").first).to_contain_text("Tin số 6")
+    page.get_by_test_id("load-earlier").click()
+    expect(page.get_by_test_id("message")).to_have_count(56)
+    expect(page.get_by_test_id("message").first).to_contain_text("Chào ngân hàng")
+    expect(page.get_by_test_id("load-earlier")).to_have_count(0)
+    texts = page.get_by_test_id("message").locator(".text").all_inner_texts()
+    assert texts == ["Chào ngân hàng", *[f"Tin số {n}" for n in range(1, 56)]]

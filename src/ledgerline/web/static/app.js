@@ -15,6 +15,7 @@
   const t = (key, vals) =>
     (T[key] || key).replace(/\{(\w+)\}/g, (m, n) => (vals && n in vals ? String(vals[n]) : m));
 
+  const PAGE = 50; // messages per history page
   const state = {
     threads: [],
     current: null, // page_id of the open thread
@@ -205,8 +206,9 @@
     showTyping(false);
     $("#app").dataset.view = "thread";
     renderThreads();
-    const data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages?limit=50`))
-      .data;
+    const data = (
+      await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages?limit=${PAGE}`)
+    ).data;
     if (state.current !== pageId) return;
     if (!data.length) {
       $("#messages").append(
@@ -214,8 +216,45 @@
       );
     }
     for (const m of data) addMessage(m);
+    showEarlier(data.length >= PAGE);
     markRead();
     $("#text").focus();
+  }
+
+  function oldestMid() {
+    let first = null;
+    for (const m of state.byMid.values()) if (!first || timeOf(m) < timeOf(first)) first = m;
+    return first ? first.mid : null;
+  }
+
+  function showEarlier(more) {
+    const box = $("#messages");
+    const old = box.querySelector(".earlier");
+    if (old) old.remove();
+    if (!more) return;
+    box.prepend(
+      el("button", {
+        type: "button",
+        class: "earlier ghost",
+        "data-testid": "load-earlier",
+        text: t("load_earlier"),
+        onclick: loadEarlier,
+      }),
+    );
+  }
+
+  async function loadEarlier() {
+    const pageId = state.current;
+    const before = oldestMid();
+    if (!pageId || !before) return;
+    const box = $("#messages");
+    const height = box.scrollHeight;
+    const q = `?limit=${PAGE}&before=${encodeURIComponent(before)}`;
+    const data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages${q}`)).data;
+    if (state.current !== pageId) return;
+    for (const m of data) addMessage(m, true);
+    showEarlier(data.length >= PAGE);
+    box.scrollTop = box.scrollHeight - height; // keep the reader where they were
   }
 
   function lastMid() {
@@ -269,7 +308,7 @@
     readTimer = setTimeout(flushRead, 300);
   }
 
-  function addMessage(m) {
+  function addMessage(m, older) {
     if (state.byMid.has(m.mid)) return false;
     // Our own message, from the stream or history: it replaces its pending bubble.
     if (m.from === "user") {
@@ -289,7 +328,7 @@
     let before = null;
     for (const child of box.children) {
       const other = state.byMid.get(child.dataset.mid);
-      if (other && timeOf(other) > timeOf(m)) {
+      if (other && (older ? timeOf(other) >= timeOf(m) : timeOf(other) > timeOf(m))) {
         before = child;
         break;
       }
@@ -297,7 +336,7 @@
     box.insertBefore(node, before || box.querySelector(".pending"));
     renderChips();
     renderSeen();
-    box.scrollTop = box.scrollHeight;
+    if (!older) box.scrollTop = box.scrollHeight;
     return true;
   }
 
