@@ -364,3 +364,22 @@ def test_cookies_are_secure_behind_an_https_public_url(database_url: str, tmp_pa
             headers={"Origin": "https://evil.example"},
         )
         assert forged.status_code == 403
+
+
+def test_the_stream_takes_the_session_cookie_from_our_origin_only(live: RunningPlatform) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with _browser(live) as http:
+        _sign_up(http, login="dung")
+        cookie = f"ll_session={http.cookies['ll_session']}"
+    url = live.url.replace("http", "ws") + "/api/v1/stream"
+    with connect(url, additional_headers={"Cookie": cookie, "Origin": live.url}) as ws:
+        ws.ping().wait(5)
+    with (
+        pytest.raises(InvalidStatus),
+        connect(url, additional_headers={"Cookie": cookie, "Origin": "https://evil.example"}),
+    ):
+        pass
+    with pytest.raises(InvalidStatus), connect(url, additional_headers={"Origin": live.url}):
+        pass

@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from ledgerline.identity.errors import CsrfRejected, SessionExpired
-from ledgerline.identity.sessions import BUSINESS, PERSON, csrf_ok, csrf_token
+from ledgerline.identity.sessions import PERSON, csrf_ok, csrf_token
 from ledgerline.web.config import web_config
 
 PERSON_COOKIE = "ll_session"
@@ -128,6 +128,3 @@ async def person_session_user(conn: HTTPConnection) -> str | None:
     elif api and conn.scope.get("method", "GET") not in SAFE_METHODS:
         check_session_form(conn, PERSON, session_id, conn.headers.get("x-csrf-token"))
     return row.subject_id
-
-
-__all__ = ["BUSINESS", "PERSON", "person_session_user"]
