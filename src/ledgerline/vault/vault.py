@@ -4,6 +4,9 @@ Every method takes the caller's connection (``uow.conn`` inside an action), so a
 its audit entry and the caller's own changes and outbox events commit — or roll back —
 together. Refusals are audited too: through ``refusal_recorder`` (its own transaction, so
 the entry survives the caller rolling back) or, without one, in the caller's transaction.
+
+Every call writes (its audit entry), reads included: call the vault from an action on a
+``Database`` writer (``db.write``/``db.write_sync``), not from ``db.read``.
 """
 
 from __future__ import annotations
