@@ -40,7 +40,9 @@ class ConsentLookup(Protocol):
     Returns None when the person is not linked to that business (or the link expired).
     """
 
-    def __call__(self, conn: Connection, page_id: str, user_id: str) -> frozenset[Scope] | None: ...
+    def __call__(
+        self, conn: Connection, page_id: str, user_id: str, /
+    ) -> frozenset[Scope] | None: ...
 
 
 RefusalRecorder = Callable[[AuditEvent, int], None]
