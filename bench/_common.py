@@ -1,0 +1,135 @@
+"""Helpers shared by the benchmarks: processes, ports, peak RSS, wrk, the results file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+UVICORN_FLAGS = [
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the peak resident set of a live process, in MB."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def self_peak_rss_mb() -> float:
+    return peak_rss_mb(os.getpid())
+
+
+@contextlib.contextmanager
+def server_process(
+    args: list[str], port: int, env: dict[str, str] | None = None, ready_path: str = "/"
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1)
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                err = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"server did not start: {err[-2000:]}") from None
+            time.sleep(0.1)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "wrk"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    path = shutil.which("wrk")
+    if not path:
+        raise SystemExit("wrk is needed for this benchmark: apt-get install wrk")
+    return path
+
+
+def run_wrk(
+    url: str, lua: Path, *, connections: int, seconds: int, threads: int = 1
+) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            ensure_wrk(),
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(lua),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(non2xx.group(1)) if non2xx else 0
+    return {"requests_per_s": rps, "requests": total, "non_2xx": errors}
+
+
+def write_section(title: str, markdown: str) -> None:
+    """Replace (or add) one section of docs/benchmarks.md, leaving the others alone."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Benchmarks\n\nLatest figures, written by the scripts under `bench/`.\n"
+    )
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = f"## {title}\n\n{markdown.strip()}\n\n"
+    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+
+
+def emit(result: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
