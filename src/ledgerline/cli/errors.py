@@ -9,15 +9,14 @@ from ledgerline.domain.errors import LedgerlineError
 
 
 def _message(exc: BaseException) -> str | None:
-    from sqlalchemy.exc import OperationalError
-
     from ledgerline.bootstrap import KeyFileError
-    from ledgerline.storage.engine import UnsupportedDatabase
+    from ledgerline.storage.errors import describe_database_error
 
-    if isinstance(exc, UnsupportedDatabase | KeyFileError):
+    described = describe_database_error(exc)
+    if described is not None:
+        return described
+    if isinstance(exc, KeyFileError):
         return str(exc)
-    if isinstance(exc, OperationalError):
-        return f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}"
     if isinstance(exc, LedgerlineError):
         return exc.message
     if isinstance(exc, PermissionError | FileNotFoundError | IsADirectoryError):
