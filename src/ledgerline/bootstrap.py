@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ledgerline.audit import Actor, ActorKind, AuditEvent, AuditLog
 from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock, SystemClock
-from ledgerline.storage.database import Database
+from ledgerline.linking.actions import consent_lookup
+from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
+from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.vault import Vault, database_refusal_recorder, load_or_create_master_key
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -59,16 +63,67 @@ class Platform:
     db: Database
     clock: Clock
     secret_key: bytes
+    vault: Vault
+    audit: AuditLog
 
     def close(self) -> None:
         self.db.close()
 
+    def linking_hooks(self) -> LinkingHooks:
+        """Unlinking erases the (person, business) data through the vault, and every
+        consent change lands in the audit log, both inside the unlink's transaction."""
+
+        def actor_of(event: Unlinked) -> Actor:
+            if event.by == "person":
+                return Actor.person(event.user_id)
+            if event.by == "business":
+                return Actor.business(event.page_id)
+            return Actor.component("linking")
+
+        def erase(uow: UnitOfWork, event: Unlinked) -> None:
+            self.vault.erase(
+                uow.conn,
+                actor=actor_of(event),
+                page_id=event.page_id,
+                user_id=event.user_id,
+                reason=event.reason,
+            )
+
+        def audit(uow: UnitOfWork, fact: LinkAudit) -> None:
+            self.audit.append(
+                uow.conn,
+                AuditEvent(
+                    actor=Actor(ActorKind(fact.actor_kind), fact.actor_id),
+                    action=fact.action,
+                    page_id=fact.page_id,
+                    user_id=fact.user_id,
+                    detail=fact.detail,
+                ),
+            )
+
+        return LinkingHooks(on_unlink=[erase], on_audit=[audit])
+
 
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
-    """Storage and keys: enough for the CLI's one-shot commands."""
+    """Storage, keys and the vault: enough for the CLI's one-shot commands."""
+    clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
+    master = None if settings.master_key is None else settings.master_key.get_secret_value()
+    audit_log = AuditLog(clock)
+    vault = Vault(
+        load_or_create_master_key(settings.data_dir, master),
+        consent_lookup(clock),
+        clock,
+        audit=audit_log,
+        refusal_recorder=database_refusal_recorder(db),
+    )
     return Platform(
-        settings=settings, db=db, clock=clock or SystemClock(), secret_key=load_secret_key(settings)
+        settings=settings,
+        db=db,
+        clock=clock,
+        secret_key=load_secret_key(settings),
+        vault=vault,
+        audit=audit_log,
     )
 
 
@@ -83,6 +138,7 @@ def build_app(
     from ledgerline.delivery.webhooks import WebhookDispatcher
     from ledgerline.domain.events import Event, WebhookQueued
     from ledgerline.identity.service import Identity
+    from ledgerline.ingest.actions import Ingestor
     from ledgerline.web import WebConfig, install_web
 
     settings = platform.settings
@@ -114,6 +170,10 @@ def build_app(
         allow_insecure_urls=settings.allow_insecure_urls,
         public_url=settings.resolved_public_url(),
         run_dispatcher=run_dispatcher,
+        extras={
+            "linking_hooks": platform.linking_hooks(),
+            "ingestor": Ingestor(db=platform.db, vault=platform.vault, clock=platform.clock),
+        },
     )
     app = create_app(ctx)
     install_web(

@@ -19,6 +19,7 @@ from ledgerline.api.errors import install_error_handlers
 from ledgerline.api.openapi import install_openapi
 from ledgerline.api.platform import (
     deliveries as platform_deliveries,
+    financial as platform_financial,
     linking as platform_linking,
     send as platform_send,
 )
@@ -69,6 +70,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     install_error_handlers(app)
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)
+    app.include_router(platform_financial.router)
     app.include_router(client_threads.router)
     app.include_router(client_stream.router)
     app.include_router(platform_linking.router)

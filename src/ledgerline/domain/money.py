@@ -18,7 +18,7 @@ class Money:
             raise ValueError(f"not an ISO 4217 code: {self.currency!r}")
 
 
-def parse_decimal(text: str) -> Decimal:
+def parse_decimal(text: object) -> Decimal:
     """Parse a decimal string strictly: digits, one optional point, an optional sign."""
     if not isinstance(text, str):
         raise ValueError('amounts are decimal strings, e.g. "125000" or "12.50"')

@@ -12,6 +12,7 @@ from ledgerline.storage.tables.core import (
     webhook_attempts,
     webhook_events,
 )
+from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
 from ledgerline.storage.tables.web import login_throttle, user_credentials, web_sessions
@@ -20,6 +21,7 @@ __all__ = [
     "audit_head",
     "audit_log",
     "businesses",
+    "idempotency_keys",
     "link_consents",
     "link_tokens",
     "login_throttle",

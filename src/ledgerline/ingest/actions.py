@@ -1,0 +1,161 @@
+"""Bank data in: card-number refusal, validation, idempotency, consent gate, vault write.
+
+``Ingestor.ingest`` validates everything it can before touching the database, then runs
+``do_ingest`` on a writer: the idempotency record, the encrypted records (through the
+vault, which checks consent and audits) and the events for notifications share one
+transaction, so a refused or failed request stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ledgerline.audit import Actor
+from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.domain.errors import Conflict, InvalidParameter, NoMatchingUser
+from ledgerline.domain.events import Custom
+from ledgerline.domain.ids import token_hash
+from ledgerline.domain.luhn import find_card_number
+from ledgerline.ingest import validation
+from ledgerline.ingest.validation import Item
+from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.stores import idempotency, threads as thread_store
+from ledgerline.vault import NewRecord, RecordKind, Vault
+
+__all__ = ["CardNumberRefused", "Ingestor", "RecordKind", "check_ingest", "do_ingest"]
+
+IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+MAX_IDEMPOTENCY_KEY = 255
+
+
+class CardNumberRefused(InvalidParameter):
+    default_message = (
+        "The request contains a full card number. Send only the last four digits "
+        "(card_last4); nothing was stored."
+    )
+
+
+def _validator(kind: RecordKind) -> Callable[[dict[str, Any], int], list[Item]]:
+    match kind:
+        case RecordKind.BALANCE:
+            return lambda body, _now: validation.balance(body)
+        case RecordKind.TRANSACTION:
+            return lambda body, _now: validation.transactions(body)
+        case RecordKind.RECEIPT:
+            return validation.receipt
+        case RecordKind.SHIPMENT:
+            return validation.shipment
+        case RecordKind.FRAUD_ALERT:
+            return validation.fraud_alert
+    raise InvalidParameter(f"unsupported kind {kind}")  # pragma: no cover
+
+
+def check_ingest(body: dict[str, Any], kind: RecordKind, now: int) -> tuple[str, list[Item]]:
+    """Everything that needs no database: card numbers, shape, amounts, times."""
+    if find_card_number(body):
+        raise CardNumberRefused()
+    return validation.psid_of(body), _validator(kind)(body, now)
+
+
+def _request_hash(kind: RecordKind, body: dict[str, Any]) -> str:
+    canonical = json.dumps([str(kind), body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def do_ingest(
+    uow: UnitOfWork,
+    *,
+    vault: Vault,
+    page_id: str,
+    psid: str,
+    kind: RecordKind,
+    items: list[Item],
+    key_hash: str | None,
+    request_hash: str,
+    now: int,
+) -> dict[str, Any]:
+    """Store validated records for (page, psid); replays the first answer to a key."""
+    if key_hash is not None:
+        prior = idempotency.find(
+            uow.conn, page_id=page_id, key_hash=key_hash, not_before=now - IDEMPOTENCY_WINDOW_MS
+        )
+        if prior is not None:
+            if prior[0] != request_hash:
+                raise Conflict("Idempotency-Key was already used with a different request")
+            return prior[1]
+    thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
+    if thread is None:
+        raise NoMatchingUser()
+    results = vault.put_many(
+        uow.conn,
+        actor=Actor.business(page_id),
+        page_id=page_id,
+        user_id=thread.user_id,
+        records=[
+            NewRecord(kind=kind, payload=item.payload, occurred_at=item.occurred_at, ref=item.ref)
+            for item in items
+        ],
+    )
+    stored = [r.record_id for r in results if not r.duplicate]
+    response: dict[str, Any] = {
+        "accepted": len(stored),
+        "duplicates": len(results) - len(stored),
+        "alerts": [],
+    }
+    if stored:
+        uow.emit(
+            Custom(
+                "financial_data",
+                {
+                    "page_id": page_id,
+                    "user_id": thread.user_id,
+                    "kind": str(kind),
+                    "record_ids": stored,
+                },
+            )
+        )
+    if key_hash is not None:
+        idempotency.remember(
+            uow.conn,
+            page_id=page_id,
+            key_hash=key_hash,
+            request_hash=request_hash,
+            response=response,
+            now=now,
+        )
+    return response
+
+
+class Ingestor:
+    def __init__(self, *, db: Database, vault: Vault, clock: Clock) -> None:
+        self.db = db
+        self.vault = vault
+        self.clock = clock
+
+    async def ingest(
+        self,
+        *,
+        page_id: str,
+        kind: RecordKind,
+        body: dict[str, Any],
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        now = to_ms(self.clock.now())
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        psid, items = check_ingest(body, kind, now)
+        return await self.db.write(
+            do_ingest,
+            vault=self.vault,
+            page_id=page_id,
+            psid=psid,
+            kind=kind,
+            items=items,
+            key_hash=None if idempotency_key is None else token_hash(idempotency_key),
+            request_hash=_request_hash(kind, body),
+            now=now,
+            partition=f"{page_id}:{psid}",
+        )

@@ -1,0 +1,50 @@
+"""Link a person to a business through the real flow (API start → bank → callback)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from ledgerline.storage.stores import threads as thread_store
+from tests.support.bank import BankStub, RunningBank
+from tests.support.server import RunningPlatform
+
+
+@dataclass
+class LinkedWorld:
+    live: RunningPlatform
+    bank: RunningBank
+    business: dict[str, str]
+
+    def link(self, user: dict[str, str], scopes: list[str]) -> str:
+        """Link ``user`` with ``scopes``; returns the PSID the bank knows them by."""
+        with self.live.client() as http:
+            started = http.post(
+                f"/api/v1/threads/{self.business['page_id']}/account_link",
+                headers={"Authorization": f"Bearer {user['access_token']}"},
+                json={"url": self.bank.authorize_url, "scopes": scopes},
+            )
+        assert started.status_code == 200, started.text
+        with httpx.Client(timeout=30, follow_redirects=True) as browser:
+            page = browser.get(started.json()["redirect_url"])
+        assert 'data-outcome="linked"' in page.text, page.text[:500]
+        thread = self.live.platform.db.read_sync(
+            thread_store.get_thread, self.business["page_id"], user["user_id"]
+        )
+        assert thread is not None
+        return thread.psid
+
+
+@contextlib.contextmanager
+def linked_world(live: RunningPlatform, name: str = "Ngân hàng Demo") -> Iterator[LinkedWorld]:
+    stub = BankStub(platform_url=live.url)
+    with RunningBank(stub) as bank:
+        business = live.create_business(
+            name, webhook_url=bank.webhook_url, account_link_url=bank.authorize_url
+        )
+        stub.page_access_token = business["page_access_token"]
+        stub.receiver.app_secret = business["app_secret"]
+        yield LinkedWorld(live, bank, business)
