@@ -172,6 +172,7 @@ def build_app(
         run_dispatcher=run_dispatcher,
         extras={
             "linking_hooks": platform.linking_hooks(),
+            "vault": platform.vault,
             "ingestor": Ingestor(db=platform.db, vault=platform.vault, clock=platform.clock),
         },
     )

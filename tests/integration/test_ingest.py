@@ -277,3 +277,60 @@ def test_concurrent_duplicates_are_stored_once(world: tuple[LinkedWorld, dict[st
         t.join()
     assert sum(a["accepted"] for a in answers) == 2
     assert sum(a["duplicates"] for a in answers) == 14
+
+
+def test_export_access_log_then_unlink_erases_and_the_chain_still_verifies(
+    world: tuple[LinkedWorld, dict[str, Any]], database_url: str, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    w, who = world
+    assert (
+        post(w, "transactions", {"psid": who["psid"], "transactions": [tx("e1")]}).status_code
+        == 200
+    )
+    headers = {"Authorization": f"Bearer {who['user']['access_token']}"}
+    with w.live.client() as http:
+        export = http.get("/api/v1/me/export", headers=headers)
+        assert export.status_code == 200
+        data = export.json()
+        assert data["profile"]["user_id"] == who["user"]["user_id"]
+        assert data["links"][0]["page_id"] == w.business["page_id"]
+        (record,) = data["financial_records"]
+        assert record["data"]["merchant"]["name"] == MERCHANT
+        assert record["data"]["amount"] == {"amount": "125000", "currency": "VND"}
+        log = http.get("/api/v1/me/access-log", headers=headers).json()["data"]
+        texts = [entry["text"] for entry in log]
+        assert any("Ngân hàng Demo" in text and "giao dịch" in text for text in texts)
+        assert all("125000" not in text and "Highlands" not in text for text in texts)
+
+        unlinked = http.delete(f"/api/v1/links/{w.business['page_id']}", headers=headers)
+        assert unlinked.status_code in (200, 204), unlinked.text
+        after = http.get("/api/v1/me/export", headers=headers).json()
+        assert after["financial_records"] == []
+    assert (
+        post(w, "transactions", {"psid": who["psid"], "transactions": [tx("e2")]}).status_code
+        == 403
+    )
+    verified = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledgerline",
+            "audit",
+            "verify",
+            "--json",
+            "--database-url",
+            database_url,
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["ok"] is True

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from ledgerline.api.client import (
     linking as client_linking,
     linking_pages,
+    privacy as client_privacy,
     stream as client_stream,
     threads as client_threads,
 )
@@ -72,6 +73,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)
     app.include_router(client_threads.router)
+    app.include_router(client_privacy.router)
     app.include_router(client_stream.router)
     app.include_router(platform_linking.router)
     app.include_router(client_linking.router)
