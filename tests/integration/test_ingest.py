@@ -334,3 +334,37 @@ def test_export_access_log_then_unlink_erases_and_the_chain_still_verifies(
     )
     assert verified.returncode == 0, verified.stderr
     assert json.loads(verified.stdout)["ok"] is True
+
+
+def test_retention_purges_records_older_than_the_business_keeps_them(
+    world: tuple[LinkedWorld, dict[str, Any]],
+) -> None:
+    from ledgerline.audit import Actor
+    from ledgerline.domain.clock import to_ms
+    from ledgerline.privacy.retention import do_purge
+    from ledgerline.storage.database import UnitOfWork
+
+    w, who = world
+    old = tx("old-1", booked_at="2020-01-01T00:00:00+07:00")
+    assert (
+        post(w, "transactions", {"psid": who["psid"], "transactions": [old, tx("new-1")]}).json()[
+            "accepted"
+        ]
+        == 2
+    )
+    platform = w.live.platform
+    page_id = w.business["page_id"]
+
+    def shorten(uow: UnitOfWork) -> None:
+        platform.vault.set_retention_days(
+            uow.conn, actor=Actor.component("test"), page_id=page_id, days=400
+        )
+
+    platform.db.write_sync(shorten)
+    report = platform.db.write_sync(do_purge, vault=platform.vault, now=to_ms(platform.clock.now()))
+    assert report.records_deleted == 1
+    with w.live.client() as http:
+        records = http.get(
+            "/api/v1/me/export", headers={"Authorization": f"Bearer {who['user']['access_token']}"}
+        ).json()["financial_records"]
+    assert [r["data"]["transaction_id"] for r in records] == ["new-1"]

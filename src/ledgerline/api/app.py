@@ -26,6 +26,7 @@ from ledgerline.api.platform import (
 )
 from ledgerline.linking.hooks import hooks_from
 from ledgerline.linking.worker import ConsentWorker
+from ledgerline.privacy.retention import RetentionWorker
 
 DESCRIPTION = """
 Ledgerline's HTTP API.
@@ -50,9 +51,23 @@ def create_app(ctx: AppContext) -> FastAPI:
             interval=float(ctx.extras.get("consent_worker_interval", 60.0)),
         )
         consent_task = asyncio.create_task(consents.run()) if ctx.run_dispatcher else None
+        retention = RetentionWorker(
+            db=ctx.db,
+            vault=ctx.extras.get("vault"),
+            clock=ctx.clock,
+            interval=float(ctx.extras.get("retention_interval", 3600.0)),
+        )
+        retention_task = (
+            asyncio.create_task(retention.run())
+            if ctx.run_dispatcher and "vault" in ctx.extras
+            else None
+        )
         try:
             yield
         finally:
+            if retention_task is not None:
+                await retention.stop()
+                await retention_task
             if consent_task is not None:
                 await consents.stop()
                 await consent_task

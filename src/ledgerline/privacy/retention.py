@@ -1,0 +1,69 @@
+"""Retention: records older than each business's retention period are purged (audited),
+and Idempotency-Keys older than 24 h are forgotten. Runs periodically in the server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import structlog
+
+from ledgerline.audit import Actor
+from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.stores import idempotency
+from ledgerline.vault import Vault
+
+log = structlog.get_logger(__name__)
+
+IDEMPOTENCY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    records_deleted: int
+    idempotency_keys_deleted: int
+
+
+def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
+    results = vault.purge_expired(uow.conn, actor=Actor.component("retention"))
+    keys = idempotency.purge_before(uow.conn, now - IDEMPOTENCY_MS)
+    return RetentionReport(sum(r.records_deleted for r in results), keys)
+
+
+class RetentionWorker:
+    """One purge pass every ``interval`` seconds (hourly by default) until stopped."""
+
+    def __init__(
+        self, *, db: Database, vault: Vault, clock: Clock, interval: float = 3600.0
+    ) -> None:
+        self.db = db
+        self.vault = vault
+        self.clock = clock
+        self.interval = interval
+        self._stopping = asyncio.Event()
+
+    async def run_once(self) -> RetentionReport:
+        report = await self.db.write(
+            do_purge, vault=self.vault, now=to_ms(self.clock.now()), partition="retention"
+        )
+        if report.records_deleted or report.idempotency_keys_deleted:
+            log.info(
+                "retention_purged",
+                records=report.records_deleted,
+                idempotency_keys=report.idempotency_keys_deleted,
+            )
+        return report
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # the next pass retries; never kill the server
+                log.exception("retention_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+
+    async def stop(self) -> None:
+        self._stopping.set()
