@@ -51,21 +51,26 @@ def create_app(ctx: AppContext) -> FastAPI:
             interval=float(ctx.extras.get("consent_worker_interval", 60.0)),
         )
         consent_task = asyncio.create_task(consents.run()) if ctx.run_dispatcher else None
-        retention = RetentionWorker(
-            db=ctx.db,
-            vault=ctx.extras.get("vault"),
-            clock=ctx.clock,
-            interval=float(ctx.extras.get("retention_interval", 3600.0)),
+        vault = ctx.extras.get("vault")
+        retention = (
+            None
+            if vault is None
+            else RetentionWorker(
+                db=ctx.db,
+                vault=vault,
+                clock=ctx.clock,
+                interval=float(ctx.extras.get("retention_interval", 3600.0)),
+            )
         )
         retention_task = (
             asyncio.create_task(retention.run())
-            if ctx.run_dispatcher and "vault" in ctx.extras
+            if ctx.run_dispatcher and retention is not None
             else None
         )
         try:
             yield
         finally:
-            if retention_task is not None:
+            if retention is not None and retention_task is not None:
                 await retention.stop()
                 await retention_task
             if consent_task is not None:
