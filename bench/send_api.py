@@ -25,7 +25,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
+from _common import (
     ROOT,
     UVICORN_FLAGS,
     emit,
@@ -37,12 +37,12 @@ from _common import (  # noqa: E402
     write_section,
 )
 
-from ledgerline.bootstrap import build_platform  # noqa: E402
-from ledgerline.chat.accounts import do_create_business, do_create_user  # noqa: E402
-from ledgerline.chat.actions import do_user_message  # noqa: E402
-from ledgerline.config import Settings  # noqa: E402
-from ledgerline.domain.clock import to_ms  # noqa: E402
-from ledgerline.storage.stores import threads  # noqa: E402
+from ledgerline.bootstrap import build_platform
+from ledgerline.chat.accounts import do_create_business, do_create_user
+from ledgerline.chat.actions import do_user_message
+from ledgerline.config import Settings
+from ledgerline.domain.clock import to_ms
+from ledgerline.storage.stores import threads
 
 
 def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
@@ -146,7 +146,7 @@ class Receivers:
                         if frame["type"] == "message":
                             self.frames += 1
                             self.arrivals[frame["message"]["mid"]] = now
-            except Exception as exc:  # noqa: BLE001 - count it, reconnect
+            except Exception as exc:
                 self.disconnects += 1
                 self.last_error = repr(exc)
                 await asyncio.sleep(0.1)
