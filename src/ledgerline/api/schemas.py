@@ -76,6 +76,13 @@ class SendRequest(BaseModel):
 
 
 class SendResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"recipient_id": "12345678901234567890", "message_id": "m_AG5Hz2Uq7tuwNEhX"}
+            ]
+        }
+    )
     recipient_id: str
     message_id: str | None = Field(default=None, description="Absent for sender actions")
 
@@ -140,6 +147,46 @@ class Delivery(BaseModel):
 
 
 class DeliveryLog(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [
+                        {
+                            "id": "42",
+                            "kind": "message",
+                            "psid": "12345678901234567890",
+                            "status": "delivered",
+                            "attempts": [
+                                {
+                                    "attempted_at": 1764380998700,
+                                    "status_code": 500,
+                                    "error": "HTTP 500",
+                                    "duration_ms": 12,
+                                },
+                                {
+                                    "attempted_at": 1764380999800,
+                                    "status_code": 200,
+                                    "error": None,
+                                    "duration_ms": 9,
+                                },
+                            ],
+                            "next_attempt_at": None,
+                            "last_status_code": 200,
+                            "created_at": 1764380998650,
+                            "delivered_at": 1764380999800,
+                            "event": {
+                                "sender": {"id": "12345678901234567890"},
+                                "recipient": {"id": "103879971135619"},
+                                "timestamp": 1764380998650,
+                                "message": {"mid": "m_a", "text": "Số dư?"},
+                            },
+                        }
+                    ]
+                }
+            ]
+        }
+    )
     data: list[Delivery]
 
 
@@ -150,6 +197,11 @@ class BusinessOut(BaseModel):
 
 
 class BusinessList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"data": [{"page_id": "103879971135619", "name": "Ngân hàng Demo"}]}]
+        }
+    )
     data: list[BusinessOut]
 
 
@@ -171,10 +223,56 @@ class ThreadOut(BaseModel):
 
 
 class ThreadList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [
+                        {
+                            "page_id": "103879971135619",
+                            "page_name": "Ngân hàng Demo",
+                            "unread": 1,
+                            "last_message": {
+                                "mid": "m_x",
+                                "from": "page",
+                                "text": "Số dư: 1.250.000 ₫",
+                                "created_time": "2026-11-29T01:49:58.627+00:00",
+                            },
+                        }
+                    ]
+                }
+            ]
+        }
+    )
     data: list[ThreadOut]
 
 
 class MessageList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [
+                        {
+                            "mid": "m_a",
+                            "from": "user",
+                            "text": "Số dư?",
+                            "created_time": "2026-11-29T01:49:58.530+00:00",
+                        },
+                        {
+                            "mid": "m_b",
+                            "from": "page",
+                            "text": "1.250.000 ₫",
+                            "quick_replies": [
+                                {"content_type": "text", "title": "Chi tiết", "payload": "DETAILS"}
+                            ],
+                            "created_time": "2026-11-29T01:49:58.627+00:00",
+                        },
+                    ]
+                }
+            ]
+        }
+    )
     data: list[MessageOut]
 
 
@@ -186,16 +284,31 @@ class PayloadIn(BaseModel):
 class UserMessageIn(BaseModel):
     """Exactly one of `text`, `quick_reply` or `postback`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "Số dư của tôi?"},
+                {"quick_reply": {"title": "Có", "payload": "YES"}},
+                {"postback": {"title": "Số dư", "payload": "BALANCE"}},
+            ]
+        },
+    )
     text: str | None = Field(default=None, min_length=1, max_length=2000)
     quick_reply: PayloadIn | None = None
     postback: PayloadIn | None = None
 
 
 class MidOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"mid": "m_xkCo3GbtO-L9dWkYULNZ81Pc1vzkt0p6"}]}
+    )
     mid: str
 
 
 class ReadOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"success": True, "watermark": 1764380998627}]}
+    )
     success: bool
     watermark: int | None
