@@ -15,6 +15,7 @@ from ledgerline.domain.clock import Clock, SystemClock
 from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
 from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.stores import notify as notify_store
 from ledgerline.vault import Vault, database_refusal_recorder, load_or_create_master_key
 
 if TYPE_CHECKING:
@@ -89,6 +90,9 @@ class Platform:
                 reason=event.reason,
             )
 
+        def forget_alerts(uow: UnitOfWork, event: Unlinked) -> None:
+            notify_store.delete_alerts(uow.conn, event.page_id, event.user_id)
+
         def audit(uow: UnitOfWork, fact: LinkAudit) -> None:
             self.audit.append(
                 uow.conn,
@@ -101,7 +105,7 @@ class Platform:
                 ),
             )
 
-        return LinkingHooks(on_unlink=[erase], on_audit=[audit])
+        return LinkingHooks(on_unlink=[erase, forget_alerts], on_audit=[audit])
 
 
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
@@ -139,6 +143,7 @@ def build_app(
     from ledgerline.domain.events import Event, WebhookQueued
     from ledgerline.identity.service import Identity
     from ledgerline.ingest.actions import Ingestor
+    from ledgerline.ingest.notify import MessageResolver
     from ledgerline.web import WebConfig, install_web
 
     settings = platform.settings
@@ -174,6 +179,7 @@ def build_app(
             "linking_hooks": platform.linking_hooks(),
             "vault": platform.vault,
             "ingestor": Ingestor(db=platform.db, vault=platform.vault, clock=platform.clock),
+            "message_resolver": MessageResolver(platform.db, platform.vault, platform.clock),
         },
     )
     app = create_app(ctx)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from ledgerline.api.client import (
     linking as client_linking,
     linking_pages,
+    preferences as client_preferences,
     privacy as client_privacy,
     stream as client_stream,
     threads as client_threads,
@@ -94,6 +95,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_financial.router)
     app.include_router(client_threads.router)
     app.include_router(client_privacy.router)
+    app.include_router(client_preferences.router)
     app.include_router(client_stream.router)
     app.include_router(platform_linking.router)
     app.include_router(client_linking.router)

@@ -6,6 +6,7 @@ outbox rows and the events to publish share its transaction; nothing leaves befo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,6 +119,23 @@ def enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **e
     _enqueue_webhook(uow, thread, kind, now, **event)
 
 
+QuickReplyHandler = Callable[[UnitOfWork, ThreadRow, str, int], bool]
+_quick_reply_handlers: list[QuickReplyHandler] = []
+
+
+def on_quick_reply(handler: QuickReplyHandler) -> QuickReplyHandler:
+    """Register ``handler(uow, thread, payload, now) -> handled`` for quick replies the
+    platform itself asked (e.g. fraud-alert answers); a handled reply sends no ``message``
+    webhook (the handler sends its own event)."""
+    if handler not in _quick_reply_handlers:
+        _quick_reply_handlers.append(handler)
+    return handler
+
+
+def _platform_quick_reply(uow: UnitOfWork, thread: ThreadRow, payload: str, now: int) -> bool:
+    return any(handler(uow, thread, payload, now) for handler in _quick_reply_handlers)
+
+
 def do_user_message(
     uow: UnitOfWork, *, user_id: str, page_id: str, body: dict[str, Any], now: int
 ) -> MessageRow:
@@ -136,6 +154,13 @@ def do_user_message(
     if "postback" in body:
         postback = {"title": body["text"], "payload": body["postback"]["payload"], "mid": mid}
         _enqueue_webhook(uow, thread, "postback", now, postback=postback)
+    elif "quick_reply" in body and _quick_reply_handlers:
+        uow.emit(MessageCreated(page_id, user_id, client_message(row)))
+        if not _platform_quick_reply(uow, thread, str(body["quick_reply"]["payload"]), now):
+            reply = {"payload": body["quick_reply"]["payload"]}
+            item = {"mid": mid, "text": body["text"], "quick_reply": reply}
+            _enqueue_webhook(uow, thread, "message", now, message=item)
+        return row
     else:
         message: dict[str, Any] = {"mid": mid, "text": body["text"]}
         if "quick_reply" in body:

@@ -20,6 +20,7 @@ from ledgerline.domain.events import Custom
 from ledgerline.domain.ids import token_hash
 from ledgerline.domain.luhn import find_card_number
 from ledgerline.ingest import validation
+from ledgerline.ingest.notify import notify_records
 from ledgerline.ingest.validation import Item
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import idempotency, threads as thread_store
@@ -106,6 +107,15 @@ def do_ingest(
         "alerts": [],
     }
     if stored:
+        notify_records(
+            uow,
+            vault=vault,
+            page_id=page_id,
+            user_id=thread.user_id,
+            kind=kind,
+            record_ids=stored,
+            now=now,
+        )
         uow.emit(
             Custom(
                 "financial_data",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ledgerline.audit import Actor, access_log
@@ -10,7 +11,7 @@ from ledgerline.linking.queries import consent_records
 from ledgerline.privacy.wording import describe
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, people, threads
-from ledgerline.vault import Vault
+from ledgerline.vault import RecordKind, Vault
 
 
 def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str, Any]:
@@ -21,6 +22,10 @@ def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str
     user = people.get_user(conn, user_id)
     if user is None:  # pragma: no cover - the caller authenticated this person
         raise LookupError(user_id)
+    records = vault.export(conn, actor=Actor.person(user_id), user_id=user_id)
+    # Updates built from financial data keep their bodies in the vault (ingest.notify).
+    bodies = {r.record_id: r.payload for r in records if r.kind is RecordKind.CHAT_MESSAGE}
+    records = [r for r in records if r.kind is not RecordKind.CHAT_MESSAGE]
     summaries = threads.list_user_threads(conn, user_id, limit=10_000)
     conversations = []
     for summary in summaries:
@@ -32,10 +37,12 @@ def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str
             {
                 "page_id": summary.page_id,
                 "page_name": summary.page_name,
-                "messages": [client_message(row) for row in rows],
+                "messages": [
+                    client_message(replace(row, body=bodies[row.mid]) if row.mid in bodies else row)
+                    for row in rows
+                ],
             }
         )
-    records = vault.export(conn, actor=Actor.person(user_id), user_id=user_id)
     return {
         "profile": {
             "user_id": user.user_id,

@@ -50,17 +50,39 @@ async def list_businesses(
 )
 async def list_threads(ctx: Context, user_id: UserId) -> dict[str, Any]:
     summaries = await ctx.db.read(thread_store.list_user_threads, user_id)
+    pairs = _pairs(summaries)
+    lasts = await _resolve(ctx, user_id, pairs)
+    by_page = {page_id: row for (page_id, _old), row in zip(pairs, lasts, strict=True)}
     return {
         "data": [
             {
                 "page_id": s.page_id,
                 "page_name": s.page_name,
-                "last_message": None if s.last_message is None else client_message(s.last_message),
+                "last_message": None
+                if s.page_id not in by_page
+                else client_message(by_page[s.page_id]),
                 "unread": s.unread,
             }
             for s in summaries
         ]
     }
+
+
+def _pairs(
+    summaries: list[thread_store.ThreadSummary],
+) -> list[tuple[str, thread_store.MessageRow]]:
+    return [(s.page_id, s.last_message) for s in summaries if s.last_message is not None]
+
+
+async def _resolve(
+    ctx: Context, user_id: str, items: list[tuple[str, thread_store.MessageRow]]
+) -> list[thread_store.MessageRow]:
+    """Bodies of updates kept in the vault, decrypted for the person (``ingest.notify``)."""
+    resolver = ctx.extras.get("message_resolver")
+    if resolver is None:
+        return [row for _page, row in items]
+    rows: list[thread_store.MessageRow] = await resolver.resolve(user_id, items)
+    return rows
 
 
 async def _require_business(ctx: Context, page_id: str) -> None:
@@ -106,7 +128,7 @@ async def list_messages(
             conn, thread.thread_id, limit=limit, before_seq=before_seq, after_seq=after_seq
         )
 
-    rows = await ctx.db.read(load)
+    rows = await _resolve(ctx, user_id, [(page_id, row) for row in await ctx.db.read(load)])
     return {"data": [client_message(row) for row in rows]}
 
 

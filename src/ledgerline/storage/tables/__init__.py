@@ -14,6 +14,7 @@ from ledgerline.storage.tables.core import (
 )
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
+from ledgerline.storage.tables.notify import fraud_alerts, notify_preferences
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
 from ledgerline.storage.tables.web import login_throttle, user_credentials, web_sessions
 
@@ -21,12 +22,14 @@ __all__ = [
     "audit_head",
     "audit_log",
     "businesses",
+    "fraud_alerts",
     "idempotency_keys",
     "link_consents",
     "link_tokens",
     "login_throttle",
     "messages",
     "metadata",
+    "notify_preferences",
     "page_tokens",
     "threads",
     "user_credentials",

@@ -1,0 +1,113 @@
+"""What a person wants to hear from one business: categories, a minimum transaction amount,
+low-balance thresholds per account (``GET/PUT /api/v1/links/{page_id}/preferences``).
+
+Fraud alerts cannot be switched off: they exist to protect the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledgerline.domain.errors import InvalidParameter, NotFound
+from ledgerline.ingest import validation
+from ledgerline.linking.actions import consent_scopes
+from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores import notify as notify_store
+
+CATEGORIES = ("balances", "transactions", "low_balance", "receipts", "shipments")
+MAX_ACCOUNTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    categories: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, True))
+    min_transaction_amount: dict[str, str] | None = None
+    low_balance_thresholds: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def wants(self, category: str) -> bool:
+        return self.categories.get(category, True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "categories": dict(self.categories),
+            "min_transaction_amount": self.min_transaction_amount,
+            "low_balance_thresholds": dict(self.low_balance_thresholds),
+        }
+
+
+def parse(body: dict[str, Any], base: Preferences | None = None) -> Preferences:
+    """Validate a (partial) preferences body over ``base``; unknown keys are refused."""
+    base = base or Preferences()
+    unknown = set(body) - {"categories", "min_transaction_amount", "low_balance_thresholds"}
+    if unknown:
+        raise InvalidParameter(f"param {sorted(unknown)[0]} is not a preference")
+    categories = dict(base.categories)
+    if body.get("categories") is not None:
+        raw = body["categories"]
+        if not isinstance(raw, dict):
+            raise InvalidParameter("param categories must be an object")
+        for name, on in raw.items():
+            if name not in CATEGORIES:
+                raise InvalidParameter(f"param categories[{str(name)[:40]}] is not a category")
+            if not isinstance(on, bool):
+                raise InvalidParameter(f"param categories[{name}] must be true or false")
+            categories[name] = on
+    minimum = base.min_transaction_amount
+    if "min_transaction_amount" in body:
+        raw_min = body["min_transaction_amount"]
+        minimum = None if raw_min is None else validation.amount(raw_min, "min_transaction_amount")
+    thresholds = dict(base.low_balance_thresholds)
+    if "low_balance_thresholds" in body:
+        raw_thr = body["low_balance_thresholds"] or {}
+        if not isinstance(raw_thr, dict) or len(raw_thr) > MAX_ACCOUNTS:
+            raise InvalidParameter(
+                f"param low_balance_thresholds must be an object of at most {MAX_ACCOUNTS} accounts"
+            )
+        thresholds = {}
+        for account, value in raw_thr.items():
+            if not isinstance(account, str) or not 0 < len(account) <= 64:
+                raise InvalidParameter("param low_balance_thresholds keys must be account ids")
+            if value is not None:
+                thresholds[account] = validation.amount(value, f"low_balance_thresholds[{account}]")
+    return Preferences(categories, minimum, thresholds)
+
+
+def load(conn: sa.Connection, page_id: str, user_id: str) -> Preferences:
+    stored = notify_store.get_preferences(conn, page_id, user_id)
+    return Preferences() if stored is None else parse(stored)
+
+
+def save(conn: sa.Connection, page_id: str, user_id: str, prefs: Preferences, now: int) -> None:
+    notify_store.put_preferences(conn, page_id, user_id, prefs.to_dict(), now)
+
+
+def below(amount: dict[str, str], threshold: dict[str, str] | None) -> bool:
+    """``amount`` is under ``threshold`` (never across currencies)."""
+    if threshold is None or threshold["currency"] != amount["currency"]:
+        return False
+    return Decimal(amount["amount"]) < Decimal(threshold["amount"])
+
+
+def _require_link(conn: sa.Connection, page_id: str, user_id: str, now: int) -> None:
+    if consent_scopes(conn, page_id, user_id, now) is None:
+        raise NotFound("You are not linked to this business")
+
+
+def get_for_person(conn: sa.Connection, *, page_id: str, user_id: str, now: int) -> dict[str, Any]:
+    """The person's preferences for a business they are linked to."""
+    _require_link(conn, page_id, user_id, now)
+    return load(conn, page_id, user_id).to_dict()
+
+
+def do_update(
+    uow: UnitOfWork, *, page_id: str, user_id: str, body: dict[str, Any], now: int
+) -> dict[str, Any]:
+    """Change some preferences (the keys given); returns them all."""
+    _require_link(uow.conn, page_id, user_id, now)
+    prefs = parse(body, load(uow.conn, page_id, user_id))
+    save(uow.conn, page_id, user_id, prefs, now)
+    return prefs.to_dict()

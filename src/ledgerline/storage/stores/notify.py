@@ -1,0 +1,129 @@
+"""Fraud alerts awaiting the person's answer, and notification preferences per link."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import fraud_alerts, notify_preferences
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    alert_id: str
+    page_id: str
+    user_id: str
+    transaction_ref: str
+    source: str
+    score: float | None
+    status: str
+    verdict: str | None
+    mid: str | None
+    created_at: int
+    answered_at: int | None
+
+
+_ALERT_COLUMNS = [
+    fraud_alerts.c.alert_id,
+    fraud_alerts.c.page_id,
+    fraud_alerts.c.user_id,
+    fraud_alerts.c.transaction_ref,
+    fraud_alerts.c.source,
+    fraud_alerts.c.score,
+    fraud_alerts.c.status,
+    fraud_alerts.c.verdict,
+    fraud_alerts.c.mid,
+    fraud_alerts.c.created_at,
+    fraud_alerts.c.answered_at,
+]
+
+
+def _alert(row: sa.Row[Any] | None) -> AlertRow | None:
+    return None if row is None else AlertRow(**row._asdict())
+
+
+def get_alert(conn: sa.Connection, alert_id: str) -> AlertRow | None:
+    return _alert(
+        conn.execute(sa.select(*_ALERT_COLUMNS).where(fraud_alerts.c.alert_id == alert_id)).first()
+    )
+
+
+def alert_for_transaction(
+    conn: sa.Connection, page_id: str, user_id: str, transaction_ref: str
+) -> AlertRow | None:
+    return _alert(
+        conn.execute(
+            sa.select(*_ALERT_COLUMNS).where(
+                fraud_alerts.c.page_id == page_id,
+                fraud_alerts.c.user_id == user_id,
+                fraud_alerts.c.transaction_ref == transaction_ref,
+            )
+        ).first()
+    )
+
+
+def insert_alert(conn: sa.Connection, row: AlertRow) -> None:
+    conn.execute(
+        fraud_alerts.insert().values(
+            alert_id=row.alert_id,
+            page_id=row.page_id,
+            user_id=row.user_id,
+            transaction_ref=row.transaction_ref,
+            source=row.source,
+            score=row.score,
+            status=row.status,
+            verdict=row.verdict,
+            mid=row.mid,
+            created_at=row.created_at,
+            answered_at=row.answered_at,
+        )
+    )
+
+
+def answer_alert(conn: sa.Connection, alert_id: str, verdict: str, now: int) -> bool:
+    """Record the person's verdict; False when the alert was already answered."""
+    result = conn.execute(
+        fraud_alerts.update()
+        .where(fraud_alerts.c.alert_id == alert_id, fraud_alerts.c.status == "open")
+        .values(status="answered", verdict=verdict, answered_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def delete_alerts(conn: sa.Connection, page_id: str, user_id: str) -> int:
+    result = conn.execute(
+        fraud_alerts.delete().where(
+            fraud_alerts.c.page_id == page_id, fraud_alerts.c.user_id == user_id
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def get_preferences(conn: sa.Connection, page_id: str, user_id: str) -> dict[str, Any] | None:
+    text = conn.execute(
+        sa.select(notify_preferences.c.preferences).where(
+            notify_preferences.c.page_id == page_id, notify_preferences.c.user_id == user_id
+        )
+    ).scalar()
+    return None if text is None else dict(json.loads(str(text)))
+
+
+def put_preferences(
+    conn: sa.Connection, page_id: str, user_id: str, preferences: dict[str, Any], now: int
+) -> None:
+    conn.execute(
+        notify_preferences.delete().where(
+            notify_preferences.c.page_id == page_id, notify_preferences.c.user_id == user_id
+        )
+    )
+    conn.execute(
+        notify_preferences.insert().values(
+            page_id=page_id,
+            user_id=user_id,
+            preferences=json.dumps(preferences, sort_keys=True, separators=(",", ":")),
+            updated_at=now,
+        )
+    )

@@ -1,0 +1,279 @@
+"""Financial updates in chat, end to end: the bank's POST → a message from the page on the
+person's WebSocket, in their language; duplicates, order, fraud-alert answers reaching the
+bank's real webhook receiver, encryption of the stored bodies, erasure on unlink, preferences."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from websockets.sync.client import connect
+
+from ledgerline.storage.tables import messages
+from tests.support.linking import LinkedWorld, linked_world
+from tests.support.server import running_platform
+
+MERCHANT = "Highlands Coffee Tràng Tiền"
+ALL = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
+
+
+def tx(transaction_id: str, amount: str = "125000", **extra: Any) -> dict[str, Any]:
+    return {
+        "transaction_id": transaction_id,
+        "account_id": "acc-1",
+        "card_last4": "1234",
+        "amount": {"amount": amount, "currency": "VND"},
+        "credit_debit": "debit",
+        "status": "booked",
+        "booked_at": "2026-11-29T08:15:00+07:00",
+        "merchant": {"name": MERCHANT, "category_code": "5814", "city": "Hà Nội", "country": "VN"},
+        **extra,
+    }
+
+
+@dataclass
+class Person:
+    world: LinkedWorld
+    user: dict[str, str]
+    psid: str
+
+    @property
+    def page_id(self) -> str:
+        return self.world.business["page_id"]
+
+    def bank(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        with self.world.live.client() as http:
+            return http.post(
+                f"/v19.0/me/{path}",
+                json={"psid": self.psid, **body},
+                headers={"Authorization": f"Bearer {self.world.business['page_access_token']}"},
+            )
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        with self.world.live.client() as http:
+            return http.request(
+                method,
+                f"/api/v1{path}",
+                headers={"Authorization": f"Bearer {self.user['access_token']}"},
+                **kwargs,
+            )
+
+    def ws(self) -> Any:
+        url = self.world.live.url.replace("http", "ws")
+        return connect(f"{url}/api/v1/stream?access_token={self.user['access_token']}")
+
+    def messages(self) -> list[dict[str, Any]]:
+        answer = self.api("GET", f"/threads/{self.page_id}/messages", params={"limit": 200})
+        assert answer.status_code == 200, answer.text
+        data: list[dict[str, Any]] = answer.json()["data"]
+        return data
+
+
+def next_message(ws: Any) -> dict[str, Any]:
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv(timeout=10))
+        if frame["type"] == "message":
+            message: dict[str, Any] = frame["message"]
+            return message
+
+
+def no_more_messages(ws: Any) -> None:
+    try:
+        while True:
+            frame = json.loads(ws.recv(timeout=0.5))
+            assert frame["type"] != "message", frame
+    except TimeoutError:
+        return
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
+    with running_platform(database_url, tmp_path) as live, linked_world(live) as linked:
+        yield linked
+
+
+def person(world: LinkedWorld, locale: str = "vi", scopes: list[str] | None = None) -> Person:
+    user = world.live.create_user(locale=locale, timezone="Asia/Ho_Chi_Minh")
+    return Person(world, user, world.link(user, scopes or ALL))
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "text"),
+    [
+        ("vi", "125.000\xa0₫", "Thẻ •••• 1234: thanh toán"),
+        ("en", "₫125,000", "Card •••• 1234: payment of"),
+    ],
+)
+def test_a_transaction_arrives_live_once_in_the_persons_language(
+    world: LinkedWorld, locale: str, amount: str, text: str
+) -> None:
+    p = person(world, locale)
+    with p.ws() as ws:
+        assert p.bank("transactions", {"transactions": [tx("t1")]}).json()["accepted"] == 1
+        first = next_message(ws)
+        assert first["from"] == "page"
+        assert text in first["text"]
+        assert amount in first["text"]
+        assert MERCHANT in first["text"]
+        assert ("08:15" if locale == "vi" else "8:15") in first["text"]  # the person's timezone
+        repeated = p.bank("transactions", {"transactions": [tx("t1")]}).json()
+        assert repeated == {"accepted": 0, "duplicates": 1, "alerts": []}
+        no_more_messages(ws)
+        p.bank("transactions", {"transactions": [tx("t2", "50000"), tx("t3", "70000")]})
+        second, third = next_message(ws)["text"], next_message(ws)["text"]
+        assert "50" in second
+        assert "70" in third
+    page_texts = [m.get("text") for m in p.messages() if m["from"] == "page"]
+    assert page_texts[-3:] == [first["text"], second, third]  # in order, decrypted
+    assert sum(1 for t in page_texts if t and "125" in t) == 1
+
+
+def test_balance_receipt_and_shipment_with_tracking_button(world: LinkedWorld) -> None:
+    p = person(world, "vi")
+    with p.ws() as ws:
+        balance = {
+            "account_id": "acc-1",
+            "account_name": "Thanh toán",
+            "available": {"amount": "1250000", "currency": "VND"},
+            "current": {"amount": "1300000", "currency": "VND"},
+            "as_of": "2026-11-29T09:30:00+07:00",
+        }
+        assert p.bank("balances", balance).status_code == 200
+        text = next_message(ws)["text"]
+        assert "Số dư tài khoản Thanh toán" in text
+        assert "1.250.000\xa0₫" in text
+        receipt = {
+            "recipient_name": "An",
+            "order_number": "ORD-1",
+            "currency": "VND",
+            "payment_method": "Visa •••• 1234",
+            "elements": [{"title": "Cà phê", "price": 125000, "quantity": 1}],
+            "summary": {"total_cost": 125000},
+        }
+        assert p.bank("receipts", receipt).status_code == 200, p.bank("receipts", receipt).text
+        got = next_message(ws)["attachment"]["payload"]
+        assert got["template_type"] == "receipt"
+        assert got["order_number"] == "ORD-1"
+        shipment = {
+            "order_id": "ORD-1",
+            "carrier": "GHN",
+            "tracking_number": "GHN123",
+            "status": "in_transit",
+            "url": "https://track.example/GHN123",
+        }
+        assert p.bank("shipments", shipment).status_code == 200
+        button = next_message(ws)["attachment"]["payload"]
+        assert button["template_type"] == "button"
+        assert "ORD-1" in button["text"]
+        assert "GHN" in button["text"]
+        assert button["buttons"][0]["url"] == "https://track.example/GHN123"
+        assert button["buttons"][0]["title"] == "Theo dõi đơn hàng"
+        assert (
+            p.bank("shipments", {**shipment, "url": None, "status": "delivered"}).status_code == 200
+        )
+        assert "đã được GHN giao" in next_message(ws)["text"]
+
+
+def test_low_balance_and_preferences(world: LinkedWorld) -> None:
+    p = person(world, "en")
+    prefs = p.api(
+        "PUT",
+        f"/links/{p.page_id}/preferences",
+        json={
+            "categories": {"balances": False},
+            "min_transaction_amount": {"amount": "100000", "currency": "VND"},
+            "low_balance_thresholds": {"acc-1": {"amount": "500000", "currency": "VND"}},
+        },
+    )
+    assert prefs.status_code == 200, prefs.text
+    assert p.api("GET", f"/links/{p.page_id}/preferences").json()["categories"]["balances"] is False
+    with p.ws() as ws:
+        p.bank("transactions", {"transactions": [tx("small", "20000"), tx("big", "250000")]})
+        assert "₫250,000" in next_message(ws)["text"]
+        low = {
+            "account_id": "acc-1",
+            "available": {"amount": "300000", "currency": "VND"},
+            "current": {"amount": "300000", "currency": "VND"},
+            "as_of": "2026-11-29T09:30:00Z",
+        }
+        p.bank("balances", low)
+        text = next_message(ws)["text"]
+        assert text.startswith("Low balance: acc-1 has ₫300,000")
+        assert "₫500,000" in text
+        no_more_messages(ws)
+    bad = p.api("PUT", f"/links/{p.page_id}/preferences", json={"categories": {"fraud": False}})
+    assert bad.status_code == 400
+
+
+def test_fraud_alert_answer_reaches_the_bank_and_is_confirmed(world: LinkedWorld) -> None:
+    p = person(world, "vi")
+    receiver = world.bank.bank.receiver
+    with p.ws() as ws:
+        p.bank("transactions", {"transactions": [tx("t9")]})
+        next_message(ws)
+        assert (
+            p.bank(
+                "fraud_alerts", {"transaction_id": "t9", "reason": "Unusual country"}
+            ).status_code
+            == 200
+        )
+        alert = next_message(ws)
+        assert "125.000\xa0₫" in alert["text"]
+        assert "Unusual country" in alert["text"]
+        titles = [q["title"] for q in alert["quick_replies"]]
+        assert titles == ["Đúng, là tôi", "Không phải tôi"]
+        no = alert["quick_replies"][1]
+        answer = p.api(
+            "POST",
+            f"/threads/{p.page_id}/messages",
+            json={"quick_reply": {"title": no["title"], "payload": no["payload"]}},
+        )
+        assert answer.status_code == 201, answer.text
+        assert next_message(ws)["from"] == "user"
+        confirmation = next_message(ws)
+        assert "khoá thẻ" in confirmation["text"]
+    answers: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 15
+    while not answers and time.monotonic() < deadline:
+        answers = [e for e in receiver.events() if "fraud_alert_response" in e]
+        time.sleep(0.05)
+    assert len(answers) == 1
+    response = answers[0]["fraud_alert_response"]
+    assert response["transaction_id"] == "t9"
+    assert response["verdict"] == "fraud"
+    assert response["alert_id"].startswith("fa_")
+    assert answers[0]["sender"]["id"] == p.psid
+    assert not any(
+        e.get("message", {}).get("quick_reply") for e in receiver.events()
+    )  # the answer is not also sent as a plain message
+
+
+def test_bodies_are_encrypted_at_rest_and_erased_on_unlink(world: LinkedWorld) -> None:
+    p = person(world, "en")
+    p.bank("transactions", {"transactions": [tx("t1", "987654")]})
+    assert "₫987,654" in p.messages()[-1]["text"]
+
+    def all_bodies(conn: sa.Connection) -> list[str]:
+        return [str(b) for b in conn.execute(sa.select(messages.c.body)).scalars()]
+
+    bodies = world.live.platform.db.read_sync(all_bodies)
+    assert bodies
+    assert not any("987" in b or "Highlands" in b for b in bodies)
+    assert any('"vault":true' in b for b in bodies)
+    with world.live.client() as http:
+        unlinked = http.post(
+            "/v19.0/me/unlink_accounts",
+            json={"psid": p.psid},
+            headers={"Authorization": f"Bearer {world.business['page_access_token']}"},
+        )
+    assert unlinked.status_code == 200, unlinked.text
+    texts = [m.get("text") for m in p.messages()]
+    assert "This update was erased when you unlinked Ngân hàng Demo." in texts
+    assert not any("987" in (t or "") for t in texts)
