@@ -90,8 +90,9 @@ class Platform:
                 reason=event.reason,
             )
 
-        def forget_alerts(uow: UnitOfWork, event: Unlinked) -> None:
+        def forget_updates(uow: UnitOfWork, event: Unlinked) -> None:
             notify_store.delete_alerts(uow.conn, event.page_id, event.user_id)
+            notify_store.delete_deferred_of(uow.conn, event.page_id, event.user_id)
 
         def audit(uow: UnitOfWork, fact: LinkAudit) -> None:
             self.audit.append(
@@ -105,7 +106,7 @@ class Platform:
                 ),
             )
 
-        return LinkingHooks(on_unlink=[erase, forget_alerts], on_audit=[audit])
+        return LinkingHooks(on_unlink=[erase, forget_updates], on_audit=[audit])
 
 
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:

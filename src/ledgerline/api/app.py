@@ -25,6 +25,7 @@ from ledgerline.api.platform import (
     linking as platform_linking,
     send as platform_send,
 )
+from ledgerline.ingest.worker import UpdatesWorker
 from ledgerline.linking.hooks import hooks_from
 from ledgerline.linking.worker import ConsentWorker
 from ledgerline.privacy.retention import RetentionWorker
@@ -68,9 +69,27 @@ def create_app(ctx: AppContext) -> FastAPI:
             if ctx.run_dispatcher and retention is not None
             else None
         )
+        updates = (
+            None
+            if vault is None
+            else UpdatesWorker(
+                db=ctx.db,
+                vault=vault,
+                clock=ctx.clock,
+                interval=float(ctx.extras.get("updates_interval", 30.0)),
+            )
+        )
+        updates_task = (
+            asyncio.create_task(updates.run())
+            if ctx.run_dispatcher and updates is not None
+            else None
+        )
         try:
             yield
         finally:
+            if updates is not None and updates_task is not None:
+                await updates.stop()
+                await updates_task
             if retention is not None and retention_task is not None:
                 await retention.stop()
                 await retention_task

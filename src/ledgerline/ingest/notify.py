@@ -22,6 +22,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ from ledgerline.storage.stores import (
 )
 from ledgerline.storage.stores.notify import AlertRow
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
-from ledgerline.vault import NewRecord, Record, RecordKind, Vault
+from ledgerline.vault import NewRecord, PurposeNotAllowed, Record, RecordKind, Vault
 
 __all__ = [
     "FRAUD_PAYLOAD_PREFIX",
@@ -62,6 +63,7 @@ VERDICTS = ("genuine", "fraud")
 
 TAGS: dict[str, MessageTag] = {
     "balance": MessageTag.ACCOUNT_UPDATE,
+    "digest": MessageTag.ACCOUNT_UPDATE,
     "low_balance": MessageTag.ACCOUNT_UPDATE,
     "transaction": MessageTag.ACCOUNT_UPDATE,
     "fraud_alert": MessageTag.ACCOUNT_UPDATE,
@@ -249,9 +251,15 @@ def notify_records(
     record_ids: Sequence[str],
     now: int,
 ) -> list[str]:
-    """Turn newly stored records into messages (in the caller's transaction); their mids."""
+    """Turn newly stored records into messages (in the caller's transaction); their mids.
+
+    Updates the person's preferences hold back (quiet hours, the daily digest) are queued
+    by record id and built when released; fraud alerts never wait. Updates of this thread
+    already due go out first, so the thread keeps the order of acceptance.
+    """
     if not record_ids:
         return []
+    mids = release_due(uow, vault=vault, now=now, page_id=page_id, user_id=user_id)
     records = vault.get_many(
         uow.conn,
         actor=NOTIFIER,
@@ -262,23 +270,131 @@ def notify_records(
     )
     audience = _audience(uow.conn, page_id, user_id, now)
     prefs = prefs_mod.load(uow.conn, page_id, user_id)
-    mids: list[str] = []
+    waiting = notify_store.has_deferred(uow.conn, page_id, user_id, mode="quiet")
     for record_id in record_ids:
         record = records.get(record_id)
         if record is None:
             continue
-        for msg_kind, message in _messages_for(uow, vault, audience, prefs, record, now):
-            row = post_vault_message(
-                uow,
-                vault=vault,
-                audience=audience,
-                kind=msg_kind,
-                message=message,
-                now=now,
-                occurred_at=record.occurred_at,
+        messages = _messages_for(uow, vault, audience, prefs, record, now)
+        if not messages:
+            continue
+        hold = _hold(prefs, audience, record, now)
+        if hold is None and waiting:  # keep the order behind updates still held back
+            hold = ("quiet", notify_store.last_due(uow.conn, page_id, user_id) or now)
+        if hold is not None:
+            mode, due_at = hold
+            notify_store.defer(
+                uow.conn,
+                page_id=page_id,
+                user_id=user_id,
+                record_id=record_id,
+                mode=mode,
+                due_at=due_at,
             )
-            mids.append(row.mid)
+            waiting = waiting or mode == "quiet"
+            continue
+        mids.extend(_post_all(uow, vault, audience, messages, now, record.occurred_at))
     return mids
+
+
+def _post_all(
+    uow: UnitOfWork,
+    vault: Vault,
+    audience: Audience,
+    messages: list[tuple[str, dict[str, Any]]],
+    now: int,
+    occurred_at: int,
+) -> list[str]:
+    return [
+        post_vault_message(
+            uow,
+            vault=vault,
+            audience=audience,
+            kind=msg_kind,
+            message=message,
+            now=now,
+            occurred_at=occurred_at,
+        ).mid
+        for msg_kind, message in messages
+    ]
+
+
+def _hold(
+    prefs: prefs_mod.Preferences, audience: Audience, record: Record, now: int
+) -> tuple[str, int] | None:
+    """(mode, due) when the update must wait: transactions go to the digest; anything else
+    waits out the quiet hours. Fraud alerts never reach here (they are posted directly)."""
+    local = audience.fmt.local(now)
+    due: datetime | None = None
+    mode = "quiet"
+    if record.kind is RecordKind.TRANSACTION:
+        due = prefs.next_digest(local)
+        mode = "digest" if due is not None else "quiet"
+    quiet_end = prefs.quiet_until(due or local)
+    if quiet_end is not None:
+        due = quiet_end
+    return None if due is None else (mode, to_ms(due))
+
+
+def release_due(
+    uow: UnitOfWork,
+    *,
+    vault: Vault,
+    now: int,
+    page_id: str | None = None,
+    user_id: str | None = None,
+) -> list[str]:
+    """Post the held-back updates that are due (of one thread, or of everyone), in order;
+    a day's digest of transactions becomes one message. Returns the mids posted."""
+    rows = notify_store.due(uow.conn, now, page_id=page_id, user_id=user_id)
+    if not rows:
+        return []
+    threads: dict[tuple[str, str], list[notify_store.DeferredRow]] = defaultdict(list)
+    for row in rows:
+        threads[(row.page_id, row.user_id)].append(row)
+    mids: list[str] = []
+    for (page, user), held in threads.items():
+        notify_store.delete_deferred(uow.conn, [row.seq for row in held])
+        if consent_scopes(uow.conn, page, user, now) is None:
+            continue  # unlinked meanwhile: nothing to say, the data is gone
+        try:
+            records = vault.get_many(
+                uow.conn,
+                actor=NOTIFIER,
+                purpose=Purpose.NOTIFY,
+                page_id=page,
+                user_id=user,
+                record_ids=[row.record_id for row in held],
+            )
+        except PurposeNotAllowed:  # consent narrowed meanwhile: drop what it no longer covers
+            continue
+        audience = _audience(uow.conn, page, user, now)
+        prefs = prefs_mod.load(uow.conn, page, user)
+        digest: list[Record] = []
+        for row in held:
+            record = records.get(row.record_id)
+            if record is None:
+                continue
+            if row.mode == "digest":
+                digest.append(record)
+                continue
+            messages = _messages_for(uow, vault, audience, prefs, record, now)
+            mids.extend(_post_all(uow, vault, audience, messages, now, record.occurred_at))
+        if digest:
+            message = {"text": digest_text(audience, [r.payload for r in digest])}
+            first = min(r.occurred_at for r in digest)
+            mids.extend(_post_all(uow, vault, audience, [("digest", message)], now, first))
+    return mids
+
+
+def digest_text(audience: Audience, transactions: list[dict[str, Any]]) -> str:
+    fmt = audience.fmt
+    head = fmt._(
+        "Your transactions with {bank} since the last digest: {count}.",
+        bank=audience.business,
+        count=len(transactions),
+    )
+    return "\n".join([head, *(f"• {transaction_text(fmt, tx)}" for tx in transactions)])
 
 
 def _messages_for(

@@ -1,12 +1,15 @@
 """What a person wants to hear from one business: categories, a minimum transaction amount,
-low-balance thresholds per account (``GET/PUT /api/v1/links/{page_id}/preferences``).
+low-balance thresholds per account, quiet hours and a daily digest, both in the person's
+own timezone (``GET/PUT /api/v1/links/{page_id}/preferences``).
 
-Fraud alerts cannot be switched off: they exist to protect the person.
+Fraud alerts cannot be switched off and never wait: they exist to protect the person.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +23,14 @@ from ledgerline.storage.stores import notify as notify_store
 
 CATEGORIES = ("balances", "transactions", "low_balance", "receipts", "shipments")
 MAX_ACCOUNTS = 50
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+KEYS = (
+    "categories",
+    "min_transaction_amount",
+    "low_balance_thresholds",
+    "quiet_hours",
+    "digest_time",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +38,8 @@ class Preferences:
     categories: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, True))
     min_transaction_amount: dict[str, str] | None = None
     low_balance_thresholds: dict[str, dict[str, str]] = field(default_factory=dict)
+    quiet_hours: dict[str, str] | None = None  # {"start": "22:00", "end": "07:00"}, local
+    digest_time: str | None = None  # "20:00" local: one digest of transactions a day
 
     def wants(self, category: str) -> bool:
         return self.categories.get(category, True)
@@ -36,13 +49,48 @@ class Preferences:
             "categories": dict(self.categories),
             "min_transaction_amount": self.min_transaction_amount,
             "low_balance_thresholds": dict(self.low_balance_thresholds),
+            "quiet_hours": self.quiet_hours,
+            "digest_time": self.digest_time,
         }
+
+    def quiet_until(self, local: datetime) -> datetime | None:
+        """The end of the quiet hours ``local`` falls in (same timezone), or None."""
+        if self.quiet_hours is None:
+            return None
+        start, end = _clock(self.quiet_hours["start"]), _clock(self.quiet_hours["end"])
+        now = local.time().replace(second=0, microsecond=0, tzinfo=None)
+        if start == end:
+            return None
+        inside = start <= now < end if start < end else (now >= start or now < end)
+        if not inside:
+            return None
+        until = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+        return until if until > local else until + timedelta(days=1)
+
+    def next_digest(self, local: datetime) -> datetime | None:
+        """The next digest time strictly after ``local``; None without a digest."""
+        if self.digest_time is None:
+            return None
+        at = _clock(self.digest_time)
+        when = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+        return when if when > local else when + timedelta(days=1)
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _hhmm(value: Any, param: str) -> str:
+    if not isinstance(value, str) or not _HHMM.fullmatch(value):
+        raise InvalidParameter(f"param {param} must be a local time HH:MM (24-hour)")
+    return value
 
 
 def parse(body: dict[str, Any], base: Preferences | None = None) -> Preferences:
     """Validate a (partial) preferences body over ``base``; unknown keys are refused."""
     base = base or Preferences()
-    unknown = set(body) - {"categories", "min_transaction_amount", "low_balance_thresholds"}
+    unknown = set(body) - set(KEYS)
     if unknown:
         raise InvalidParameter(f"param {sorted(unknown)[0]} is not a preference")
     categories = dict(base.categories)
@@ -73,7 +121,23 @@ def parse(body: dict[str, Any], base: Preferences | None = None) -> Preferences:
                 raise InvalidParameter("param low_balance_thresholds keys must be account ids")
             if value is not None:
                 thresholds[account] = validation.amount(value, f"low_balance_thresholds[{account}]")
-    return Preferences(categories, minimum, thresholds)
+    quiet = base.quiet_hours
+    if "quiet_hours" in body:
+        raw_quiet = body["quiet_hours"]
+        if raw_quiet is None:
+            quiet = None
+        elif not isinstance(raw_quiet, dict):
+            raise InvalidParameter('param quiet_hours must be {"start": "HH:MM", "end": "HH:MM"}')
+        else:
+            quiet = {
+                "start": _hhmm(raw_quiet.get("start"), "quiet_hours[start]"),
+                "end": _hhmm(raw_quiet.get("end"), "quiet_hours[end]"),
+            }
+    digest = base.digest_time
+    if "digest_time" in body:
+        raw_digest = body["digest_time"]
+        digest = None if raw_digest is None else _hhmm(raw_digest, "digest_time")
+    return Preferences(categories, minimum, thresholds, quiet, digest)
 
 
 def load(conn: sa.Connection, page_id: str, user_id: str) -> Preferences:

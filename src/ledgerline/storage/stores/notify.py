@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledgerline.storage.tables import fraud_alerts, notify_preferences
+from ledgerline.storage.tables import fraud_alerts, notify_deferred, notify_preferences
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +127,88 @@ def put_preferences(
             updated_at=now,
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredRow:
+    seq: int
+    page_id: str
+    user_id: str
+    record_id: str
+    mode: str
+    due_at: int
+
+
+def defer(
+    conn: sa.Connection, *, page_id: str, user_id: str, record_id: str, mode: str, due_at: int
+) -> None:
+    conn.execute(
+        notify_deferred.insert().values(
+            page_id=page_id, user_id=user_id, record_id=record_id, mode=mode, due_at=due_at
+        )
+    )
+
+
+def due(
+    conn: sa.Connection,
+    now: int,
+    *,
+    page_id: str | None = None,
+    user_id: str | None = None,
+    limit: int = 1000,
+) -> list[DeferredRow]:
+    """Deferred updates due at ``now`` (of one thread when given), oldest first."""
+    stmt = sa.select(
+        notify_deferred.c.seq,
+        notify_deferred.c.page_id,
+        notify_deferred.c.user_id,
+        notify_deferred.c.record_id,
+        notify_deferred.c.mode,
+        notify_deferred.c.due_at,
+    ).where(notify_deferred.c.due_at <= now)
+    if page_id is not None and user_id is not None:
+        stmt = stmt.where(
+            notify_deferred.c.page_id == page_id, notify_deferred.c.user_id == user_id
+        )
+    rows = conn.execute(stmt.order_by(notify_deferred.c.seq).limit(limit)).all()
+    return [DeferredRow(**row._asdict()) for row in rows]
+
+
+def delete_deferred(conn: sa.Connection, seqs: list[int]) -> None:
+    if seqs:
+        conn.execute(notify_deferred.delete().where(notify_deferred.c.seq.in_(seqs)))
+
+
+def delete_deferred_of(conn: sa.Connection, page_id: str, user_id: str) -> None:
+    conn.execute(
+        notify_deferred.delete().where(
+            notify_deferred.c.page_id == page_id, notify_deferred.c.user_id == user_id
+        )
+    )
+
+
+def has_deferred(conn: sa.Connection, page_id: str, user_id: str, *, mode: str) -> bool:
+    return (
+        conn.execute(
+            sa.select(notify_deferred.c.seq)
+            .where(
+                notify_deferred.c.page_id == page_id,
+                notify_deferred.c.user_id == user_id,
+                notify_deferred.c.mode == mode,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def last_due(conn: sa.Connection, page_id: str, user_id: str) -> int | None:
+    """The latest due time of a thread's updates held back for quiet hours."""
+    value = conn.execute(
+        sa.select(sa.func.max(notify_deferred.c.due_at)).where(
+            notify_deferred.c.page_id == page_id,
+            notify_deferred.c.user_id == user_id,
+            notify_deferred.c.mode == "quiet",
+        )
+    ).scalar()
+    return None if value is None else int(value)

@@ -14,7 +14,7 @@ from ledgerline.storage.tables.core import (
 )
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
-from ledgerline.storage.tables.notify import fraud_alerts, notify_preferences
+from ledgerline.storage.tables.notify import fraud_alerts, notify_deferred, notify_preferences
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
 from ledgerline.storage.tables.web import login_throttle, user_credentials, web_sessions
 
@@ -29,6 +29,7 @@ __all__ = [
     "login_throttle",
     "messages",
     "metadata",
+    "notify_deferred",
     "notify_preferences",
     "page_tokens",
     "threads",

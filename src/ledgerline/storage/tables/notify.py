@@ -31,3 +31,21 @@ notify_preferences = sa.Table(
     sa.Column("preferences", sa.Text, nullable=False),  # JSON, see ingest.preferences
     sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
+
+notify_deferred = sa.Table(
+    "notify_deferred",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("page_id", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(32), nullable=False),
+    sa.Column("record_id", sa.String(40), nullable=False),  # the source record in the vault
+    sa.Column("mode", sa.String(8), nullable=False),  # quiet | digest
+    sa.Column("due_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_notify_deferred_due", "due_at"),
+    sa.Index("ix_notify_deferred_thread", "page_id", "user_id", "seq"),
+)

@@ -43,8 +43,29 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("page_id", "user_id", name=op.f("pk_notify_preferences")),
     )
+    op.create_table(
+        "notify_deferred",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("page_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("record_id", sa.String(length=40), nullable=False),
+        sa.Column("mode", sa.String(length=8), nullable=False),
+        sa.Column("due_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_notify_deferred")),
+    )
+    with op.batch_alter_table("notify_deferred") as batch_op:
+        batch_op.create_index("ix_notify_deferred_due", ["due_at"], unique=False)
+        batch_op.create_index(
+            "ix_notify_deferred_thread", ["page_id", "user_id", "seq"], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("notify_deferred")
     op.drop_table("notify_preferences")
     op.drop_table("fraud_alerts")
