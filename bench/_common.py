@@ -94,7 +94,7 @@ def ensure_wrk() -> str:
 def run_wrk(
     url: str, lua: Path, *, connections: int, seconds: int, threads: int = 1
 ) -> dict[str, float]:
-    out = subprocess.run(
+    run = subprocess.run(
         [
             ensure_wrk(),
             f"-t{threads}",
@@ -108,7 +108,10 @@ def run_wrk(
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    if run.stderr.strip():  # e.g. a Lua error: wrk would silently fall back to GET /
+        raise RuntimeError(f"wrk failed: {run.stderr.strip()[:500]}")
+    out = run.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

@@ -80,7 +80,7 @@ def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
 
 def lua_script(path: Path, token: str, psids: list[str]) -> Path:
     bodies = ",\n".join(
-        "'"
+        "[==["
         + json.dumps(
             {
                 "recipient": {"id": p},
@@ -89,7 +89,7 @@ def lua_script(path: Path, token: str, psids: list[str]) -> Path:
             },
             ensure_ascii=True,
         )
-        + "'"
+        + "]==]"
         for p in psids
     )
     path.write_text(f"""

@@ -29,8 +29,11 @@ class Subscription:
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
+            # Too slow: drop what is queued and leave only the sentinel, so the stream
+            # closes the socket and the client resyncs from history.
             self.overflowed = True
-            self.queue = asyncio.Queue(maxsize=1)
+            while not self.queue.empty():
+                self.queue.get_nowait()
             self.queue.put_nowait(None)
 
 

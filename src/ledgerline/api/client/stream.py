@@ -87,19 +87,17 @@ async def stream(websocket: WebSocket) -> None:
             if receiver in done:
                 getter.cancel()
                 break
-            frame = getter.result()
-            if frame is None:  # overflowed: the client must resync
+            batch: list[Frame | None] = [getter.result()]
+            while not subscription.queue.empty():
+                batch.append(subscription.queue.get_nowait())
+            if None in batch:  # overflowed: the client must resync from history
                 await websocket.close(code=4008, reason="too slow; resync from history")
                 break
             pending: dict[str, tuple[list[str], int]] = {}
-            await websocket.send_json(frame)
-            _delivered_from(frame, pending)
-            while not subscription.queue.empty():
-                more = subscription.queue.get_nowait()
-                if more is None:
-                    break
-                await websocket.send_json(more)
-                _delivered_from(more, pending)
+            for frame in batch:
+                assert frame is not None  # noqa: S101 - checked above
+                await websocket.send_json(frame)
+                _delivered_from(frame, pending)
             if pending:
                 task = asyncio.create_task(_flush_delivered(ctx, user_id, pending))
                 background.add(task)
