@@ -85,8 +85,9 @@ def do_send_page_message(
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
         raise OutsideWindow()
-    business = business_store.get_business(uow.conn, page_id)
-    check_account_links(None if business is None else business.account_link_url, message)
+    if account_link_urls(message):  # only then is the page's registered URL needed
+        business = business_store.get_business(uow.conn, page_id)
+        check_account_links(None if business is None else business.account_link_url, message)
     row = _store_page_message(uow, thread, message, int(now.timestamp() * 1000))
     return SentMessage(recipient_id=psid, message_id=row.mid)
 
