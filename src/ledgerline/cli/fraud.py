@@ -200,8 +200,8 @@ def evaluate(
         f"test {result['test_start']}..{result['test_end']} "
         f"({result['test_transactions']:,} transactions, {result['test_frauds']:,} frauds; "
         f"delay from {result['delay_start']})",
-        f"{'model':<26}{'AUC ROC':>9}{'AP':>9}{'CP@100':>9}",
-        f"{'LightGBM (calibrated)':<26}{_fmt(result['auc_roc']):>9}"
+        f"{'model':<32}{'AUC ROC':>9}{'AP':>9}{'CP@100':>9}",
+        f"{'LightGBM (calibrated)':<32}{_fmt(result['auc_roc']):>9}"
         f"{_fmt(result['average_precision']):>9}{_fmt(result['card_precision_at_100']):>9}",
     ]
     for group, suffix in (("baselines", ""), ("baselines_chapter3_week", ", ch.3 week")):
@@ -212,7 +212,7 @@ def evaluate(
             row = result[group].get(name)
             if row:
                 lines.append(
-                    f"{label + suffix:<26}{_fmt(row['auc_roc']):>9}"
+                    f"{label + suffix:<32}{_fmt(row['auc_roc']):>9}"
                     f"{_fmt(row['average_precision']):>9}"
                     f"{_fmt(row['card_precision_at_100']):>9}"
                 )
