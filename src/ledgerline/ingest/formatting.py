@@ -1,9 +1,9 @@
 """Texts of financial updates in the person's language: gettext catalogues and Babel.
 
 Message texts live in ``ingest/locales/<lang>/LC_MESSAGES/updates.po`` (English is the
-source language). A compiled ``updates.mo`` next to it is used when present (built by
-``make locales``); otherwise the ``.po`` is compiled in memory on first use, so a source
-checkout works unchanged. Amounts, dates and times go through Babel in the person's locale
+source language). A compiled ``updates.mo`` next to it is used when present and newer
+(``pybabel compile -d src/ledgerline/ingest/locales -D updates``); otherwise the ``.po`` is
+compiled in memory on first use, so a source checkout works unchanged. Amounts, dates and times go through Babel in the person's locale
 and timezone (``125.000 ₫`` in vi); cards are shown as ``•••• 1234``.
 """
 

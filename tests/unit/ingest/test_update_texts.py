@@ -1,0 +1,47 @@
+"""The vi catalogue covers every update text, keeps its placeholders, and Babel formats
+money, times and cards the way the person reads them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+import ledgerline.ingest.notify as notify
+from ledgerline.ingest.formatting import LOCALES_DIR, Formatter, language_of
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _source_texts() -> set[str]:
+    found = extract_from_file("python", Path(notify.__file__), keywords={"_": None})
+    return {str(message) for _line, message, _comments, _context in found}
+
+
+def test_every_text_has_a_vietnamese_translation_with_the_same_placeholders() -> None:
+    with (LOCALES_DIR / "vi" / "LC_MESSAGES" / "updates.po").open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    texts = _source_texts()
+    assert len(texts) > 20
+    for text in texts:
+        entry = catalog.get(text)
+        assert entry is not None, f"missing in vi: {text!r}"
+        assert entry.string, f"untranslated: {text!r}"
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(str(entry.string)))
+
+
+def test_money_times_and_cards_in_each_locale() -> None:
+    vi = Formatter.for_person("vi-VN", "Asia/Ho_Chi_Minh")
+    en = Formatter.for_person("en_US", "Asia/Ho_Chi_Minh")
+    amount = {"amount": "125000", "currency": "VND"}
+    assert vi.money(amount) == "125.000\xa0₫"
+    assert en.money(amount) == "₫125,000"
+    assert vi.money({"amount": "5.5", "currency": "USD"}) == "5,50\xa0US$"
+    moment = 1_795_914_900_000  # 2026-11-29T01:15:00Z = 08:15 in Hanoi
+    assert vi.when(moment).startswith("08:15")
+    assert "8:15" in en.when(moment)
+    assert Formatter.card("1234") == "•••• 1234"
+    assert language_of("fr") == "en"
+    assert vi._("Was it you?") == "Có phải bạn đã thực hiện không?"
