@@ -81,6 +81,7 @@ def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
             hooks=platform.linking_hooks(),
         )
         thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
+        assert thread is not None
         pairs.append((thread.psid, user.access_token))
     platform.close()
     return bank.page_access_token, pairs

@@ -259,6 +259,11 @@ def test_bodies_are_encrypted_at_rest_and_erased_on_unlink(world: LinkedWorld) -
     p = person(world, "en")
     p.bank("transactions", {"transactions": [tx("t1", "987654")]})
     assert "₫987,654" in p.messages()[-1]["text"]
+    threads = p.api("GET", "/threads").json()["data"]
+    assert "₫987,654" in threads[0]["last_message"]["text"]  # the thread list decrypts too
+    exported = p.api("GET", "/me/export").json()
+    assert "₫987,654" in exported["threads"][0]["messages"][-1]["text"]
+    assert {r["kind"] for r in exported["financial_records"]} == {"transaction"}
 
     def all_bodies(conn: sa.Connection) -> list[str]:
         return [str(b) for b in conn.execute(sa.select(messages.c.body)).scalars()]
