@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ledgerline.fraud.budget import AlertBudget, FixedThreshold
 from ledgerline.fraud.dataset import normalize
@@ -20,6 +21,7 @@ from ledgerline.fraud.online import (
     Transaction,
     TransactionRef,
     epoch_seconds,
+    update_features,
 )
 from ledgerline.fraud.simulate import SimulationConfig, simulate
 from ledgerline.fraud.state import CardState, TerminalState
@@ -195,3 +197,49 @@ def test_fast_single_row_prediction_matches_lightgbm(model: FraudModel) -> None:
     expected = model.booster.predict(rows, raw_score=True)
     got = [predictor.predict(np.ascontiguousarray(row)) for row in rows]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 60 * 24),  # hour of a 60-day span: many same-time ties
+            st.integers(0, 3),
+            st.integers(0, 2),
+            st.integers(0, 50_000),  # cents
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=120,
+    )
+)
+def test_online_equals_offline_on_random_streams(
+    rows: list[tuple[int, int, int, int, bool]],
+) -> None:
+    frame = normalize(
+        pd.DataFrame(
+            {
+                "TX_DATETIME": [
+                    pd.Timestamp("2018-04-01") + pd.Timedelta(hours=h) for h, *_ in rows
+                ],
+                "CUSTOMER_ID": [r[1] for r in rows],
+                "TERMINAL_ID": [r[2] for r in rows],
+                "TX_AMOUNT": [r[3] / 100 for r in rows],
+                "TX_FRAUD": [int(r[4]) for r in rows],
+            }
+        )
+    )
+    cards: dict[str, CardState] = {}
+    terminals: dict[str, TerminalState] = {}
+    online = []
+    for tx, fraud in transactions(frame):
+        card = cards.setdefault(tx.card_id, CardState())
+        terminal = terminals.setdefault(tx.terminal_id, TerminalState())
+        out: dict[str, float] = {}
+        seq = update_features(card, terminal, tx.amount, epoch_seconds(tx.when), out)
+        terminal.set_label(seq, fraud)
+        online.append([out[name] for name in ALL_FEATURES])
+        # A restart between any two transactions changes nothing.
+        cards[tx.card_id] = CardState.from_bytes(card.to_bytes())
+        terminals[tx.terminal_id] = TerminalState.from_bytes(terminal.to_bytes())
+    np.testing.assert_array_equal(np.array(online), compute_features(frame).to_numpy())
