@@ -282,3 +282,65 @@ def test_bodies_are_encrypted_at_rest_and_erased_on_unlink(world: LinkedWorld) -
     texts = [m.get("text") for m in p.messages()]
     assert "This update was erased when you unlinked Ngân hàng Demo." in texts
     assert not any("987" in (t or "") for t in texts)
+
+
+def test_a_scored_alert_from_the_fraud_engine_is_asked_once_and_answered_once(
+    world: LinkedWorld,
+) -> None:
+    from ledgerline.domain.clock import to_ms
+    from ledgerline.ingest.notify import raise_fraud_alert
+
+    p = person(world, "en")
+    platform = world.live.platform
+    receiver = world.bank.bank.receiver
+    with p.ws() as ws:
+        p.bank("transactions", {"transactions": [tx("s1")]})
+        next_message(ws)
+        alerts = [
+            platform.db.write_sync(
+                raise_fraud_alert,
+                vault=platform.vault,
+                page_id=p.page_id,
+                user_id=p.user["user_id"],
+                transaction_id="s1",
+                score=0.97,
+                now=to_ms(platform.clock.now()),
+            )
+            for _ in range(2)
+        ]
+        assert alerts[0].alert_id == alerts[1].alert_id  # one alert per transaction
+        assert alerts[0].source == "score"
+        assert alerts[0].score == pytest.approx(0.97)
+        alert = next_message(ws)
+        assert "₫125,000" in alert["text"]
+        no_more_messages(ws)
+        yes = alert["quick_replies"][0]
+        assert yes["title"] == "Yes, it was me"
+        for _ in range(2):
+            p.api(
+                "POST",
+                f"/threads/{p.page_id}/messages",
+                json={"quick_reply": {"title": yes["title"], "payload": yes["payload"]}},
+            )
+        texts = [next_message(ws)["text"] for _ in range(4)]
+        assert (
+            texts[1]
+            == "Thank you. We told Ngân hàng Demo the payment was yours; nothing else is needed."
+        )
+        assert texts[3] == "You have already answered this alert."
+    deadline = time.monotonic() + 15
+    answers: list[dict[str, Any]] = []
+    while not answers and time.monotonic() < deadline:
+        answers = [e for e in receiver.events() if "fraud_alert_response" in e]
+        time.sleep(0.05)
+    time.sleep(0.5)
+    answers = [e for e in receiver.events() if "fraud_alert_response" in e]
+    assert [a["fraud_alert_response"] for a in answers] == [
+        {"alert_id": alerts[0].alert_id, "transaction_id": "s1", "verdict": "genuine"}
+    ]
+
+
+def test_fraud_alerts_need_their_scope(world: LinkedWorld) -> None:
+    p = person(world, "en", scopes=["transactions"])
+    answer = p.bank("fraud_alerts", {"transaction_id": "x", "reason": "r"})
+    assert answer.status_code == 403
