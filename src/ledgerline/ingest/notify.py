@@ -353,8 +353,11 @@ def release_due(
     for row in rows:
         threads[(row.page_id, row.user_id)].append(row)
     mids: list[str] = []
-    for (page, user), held in threads.items():
-        notify_store.delete_deferred(uow.conn, [row.seq for row in held])
+    for (page, user), candidates in threads.items():
+        claimed = notify_store.claim_deferred(uow.conn, [row.seq for row in candidates])
+        held = [row for row in candidates if row.seq in claimed]
+        if not held:
+            continue
         if consent_scopes(uow.conn, page, user, now) is None:
             continue  # unlinked meanwhile: nothing to say, the data is gone
         try:

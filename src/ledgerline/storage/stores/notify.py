@@ -174,9 +174,17 @@ def due(
     return [DeferredRow(**row._asdict()) for row in rows]
 
 
-def delete_deferred(conn: sa.Connection, seqs: list[int]) -> None:
-    if seqs:
-        conn.execute(notify_deferred.delete().where(notify_deferred.c.seq.in_(seqs)))
+def claim_deferred(conn: sa.Connection, seqs: list[int]) -> set[int]:
+    """Delete these rows; the ones this transaction deleted (a concurrent release that
+    deleted a row first gets it, so each held update is sent once)."""
+    if not seqs:
+        return set()
+    result = conn.execute(
+        notify_deferred.delete()
+        .where(notify_deferred.c.seq.in_(seqs))
+        .returning(notify_deferred.c.seq)
+    )
+    return {int(seq) for seq in result.scalars()}
 
 
 def delete_deferred_of(conn: sa.Connection, page_id: str, user_id: str) -> None:
