@@ -62,6 +62,19 @@ async def _flush_delivered(
             log.exception("delivery_mark_failed", page_id=page_id)
 
 
+DELIVERY_RECEIPT_SECONDS = 0.25
+
+
+async def _flush_later(
+    ctx: AppContext, user_id: str, pending: dict[str, tuple[list[str], int]]
+) -> None:
+    """Wait a moment so a burst of frames gives one ``delivery`` event, then send it."""
+    await asyncio.sleep(DELIVERY_RECEIPT_SECONDS)
+    batch = dict(pending)
+    pending.clear()
+    await _flush_delivered(ctx, user_id, batch)
+
+
 @router.websocket("/api/v1/stream")
 async def stream(websocket: WebSocket) -> None:
     ctx: AppContext = websocket.app.state.ctx
@@ -80,6 +93,7 @@ async def stream(websocket: WebSocket) -> None:
     await websocket.accept()
     receiver = asyncio.create_task(_drain_client(websocket))
     background: set[asyncio.Task[None]] = set()
+    pending: dict[str, tuple[list[str], int]] = {}
     try:
         while True:
             getter = asyncio.create_task(subscription.queue.get())
@@ -93,13 +107,13 @@ async def stream(websocket: WebSocket) -> None:
             if None in batch:  # overflowed: the client must resync from history
                 await websocket.close(code=4008, reason="too slow; resync from history")
                 break
-            pending: dict[str, tuple[list[str], int]] = {}
             for frame in batch:
                 assert frame is not None  # noqa: S101 - checked above
                 await websocket.send_json(frame)
                 _delivered_from(frame, pending)
-            if pending:
-                task = asyncio.create_task(_flush_delivered(ctx, user_id, pending))
+            if pending and not background:
+                # One delivery receipt per thread per DELIVERY_RECEIPT_SECONDS, not per frame.
+                task = asyncio.create_task(_flush_later(ctx, user_id, pending))
                 background.add(task)
                 task.add_done_callback(background.discard)
     except (WebSocketDisconnect, RuntimeError):
@@ -111,6 +125,8 @@ async def stream(websocket: WebSocket) -> None:
             await receiver
         if background:
             await asyncio.gather(*background, return_exceptions=True)
+        if pending:
+            await _flush_delivered(ctx, user_id, dict(pending))
 
 
 async def _drain_client(websocket: WebSocket) -> None:
