@@ -42,7 +42,9 @@ async def access_log(
     ctx: Context,
     user_id: UserId,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=0, le=2**62, description="An id from a previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=0, le=2**62, description="An id from a previous page")
+    ] = None,
 ) -> dict[str, Any]:
     entries = await ctx.db.read(access_log_in_words, user_id=user_id, limit=limit, before=before)
     return {"data": entries}

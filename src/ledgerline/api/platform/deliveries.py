@@ -28,7 +28,9 @@ async def delivery_log(
     version: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     status: Literal["pending", "delivered", "failed"] | None = None,
-    before: Annotated[int | None, Query(ge=0, le=2**62, description="An id from a previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=0, le=2**62, description="An id from a previous page")
+    ] = None,
 ) -> dict[str, Any]:
     check_version(version)
     rows = await ctx.db.read(
