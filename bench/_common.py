@@ -136,3 +136,62 @@ def write_section(title: str, markdown: str) -> None:
 
 def emit(result: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
+def seed_linked(
+    data_dir: Path, people: int, scopes: frozenset[Any]
+) -> tuple[Any, Any, list[tuple[str, str]]]:
+    """A bank and ``people`` people linked to it with ``scopes``, through the real linking
+    actions. Returns (platform, the bank, [(psid, user access token)]); the caller closes."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ledgerline.bootstrap import build_platform
+    from ledgerline.chat.accounts import do_create_business, do_create_user
+    from ledgerline.config import Settings
+    from ledgerline.domain.clock import to_ms
+    from ledgerline.linking.actions import do_complete_link, do_start_link
+    from ledgerline.storage.stores import threads
+
+    authorize = "http://127.0.0.1:9/authorize"
+    platform = build_platform(Settings(env="development", data_dir=data_dir))
+    now = to_ms(platform.clock.now())
+    bank = platform.db.write_sync(
+        do_create_business,
+        secret_key=platform.secret_key,
+        name="Bench Bank",
+        webhook_url=None,
+        verify_token=None,
+        account_link_url=authorize,
+        now=now,
+    )
+    pairs = []
+    for i in range(people):
+        user = platform.db.write_sync(
+            do_create_user, name=f"P{i}", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
+        )
+        started = platform.db.write_sync(
+            do_start_link,
+            user_id=user.user_id,
+            page_id=bank.page_id,
+            url=authorize,
+            scopes=scopes,
+            text_version=None,
+            public_url="http://127.0.0.1:8000",
+            now=now,
+        )
+        redirect_uri = parse_qs(urlsplit(started.redirect_url).query)["redirect_uri"][0]
+        state = parse_qs(urlsplit(redirect_uri).query)["state"][0]
+        platform.db.write_sync(
+            do_complete_link,
+            state=state,
+            code="bench",
+            session_user=None,
+            binding=None,
+            now=now,
+            hooks=platform.linking_hooks(),
+        )
+        thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
+        if thread is None:  # pragma: no cover - linking creates the thread
+            raise RuntimeError("linking created no thread")
+        pairs.append((thread.psid, user.access_token))
+    return platform, bank, pairs

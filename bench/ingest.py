@@ -20,10 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, self_peak_rss_mb, write_section
+from _common import emit, seed_linked, self_peak_rss_mb, write_section
 
 CONCURRENCY = 16
 
@@ -48,62 +47,20 @@ def _transaction(n: int) -> dict[str, Any]:
 
 
 def seed(data_dir: Path, people: int) -> tuple[Any, str, list[str]]:
-    from ledgerline.bootstrap import build_platform
-    from ledgerline.chat.accounts import do_create_business, do_create_user
-    from ledgerline.config import Settings
-    from ledgerline.domain.clock import to_ms
     from ledgerline.domain.scopes import Scope
-    from ledgerline.linking.actions import do_complete_link, do_start_link
-    from ledgerline.storage.stores import threads
 
-    platform = build_platform(Settings(env="development", data_dir=data_dir))
-    now = to_ms(platform.clock.now())
-    bank = platform.db.write_sync(
-        do_create_business,
-        secret_key=platform.secret_key,
-        name="Bench Bank",
-        webhook_url=None,
-        verify_token=None,
-        account_link_url="http://127.0.0.1:9/authorize",
-        now=now,
+    platform, bank, pairs = seed_linked(
+        data_dir, people, frozenset({Scope.TRANSACTIONS, Scope.BALANCES})
     )
-    psids = []
-    for i in range(people):
-        user = platform.db.write_sync(
-            do_create_user, name=f"P{i}", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
-        )
-        started = platform.db.write_sync(
-            do_start_link,
-            user_id=user.user_id,
-            page_id=bank.page_id,
-            url="http://127.0.0.1:9/authorize",
-            scopes=frozenset({Scope.TRANSACTIONS, Scope.BALANCES}),
-            text_version=None,
-            public_url="http://127.0.0.1:8000",
-            now=now,
-        )
-        redirect_uri = parse_qs(urlsplit(started.redirect_url).query)["redirect_uri"][0]
-        state = parse_qs(urlsplit(redirect_uri).query)["state"][0]
-        platform.db.write_sync(
-            do_complete_link,
-            state=state,
-            code="bench",
-            session_user=None,
-            binding=None,
-            now=now,
-            hooks=platform.linking_hooks(),
-        )
-        thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
-        psids.append(thread.psid)
-    return platform, bank.page_id, psids
+    return platform, bank.page_id, [psid for psid, _ in pairs]
 
 
 def disable_encryption() -> None:
     """The same pipeline, but records are written as plain JSON instead of AES-GCM."""
     import ledgerline.vault.vault as vault_module
 
-    vault_module.seal = lambda key, binding, payload: json.dumps(dict(payload)).encode()  # type: ignore[assignment]
-    vault_module.open_ = lambda key, binding, sealed: json.loads(sealed)  # type: ignore[assignment]
+    setattr(vault_module, "seal", lambda key, binding, payload: json.dumps(dict(payload)).encode())  # noqa: B010
+    setattr(vault_module, "open_", lambda key, binding, sealed: json.loads(sealed))  # noqa: B010
 
 
 async def drive(ingestor: Any, page_id: str, bodies: list[dict[str, Any]]) -> float:

@@ -22,67 +22,21 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, free_port, peak_rss_mb, server_process, write_section
+from _common import emit, free_port, peak_rss_mb, seed_linked, server_process, write_section
 
 TARGET_P99_MS = 100.0
 
 
 def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
     """A bank and ``people`` linked people: (page token, [(psid, user access token)])."""
-    from ledgerline.bootstrap import build_platform
-    from ledgerline.chat.accounts import do_create_business, do_create_user
-    from ledgerline.config import Settings
-    from ledgerline.domain.clock import to_ms
     from ledgerline.domain.scopes import Scope
-    from ledgerline.linking.actions import do_complete_link, do_start_link
-    from ledgerline.storage.stores import threads
 
-    platform = build_platform(Settings(env="development", data_dir=data_dir))
-    now = to_ms(platform.clock.now())
-    bank = platform.db.write_sync(
-        do_create_business,
-        secret_key=platform.secret_key,
-        name="Bench Bank",
-        webhook_url=None,
-        verify_token=None,
-        account_link_url="http://127.0.0.1:9/authorize",
-        now=now,
-    )
-    pairs = []
-    for i in range(people):
-        user = platform.db.write_sync(
-            do_create_user, name=f"P{i}", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
-        )
-        started = platform.db.write_sync(
-            do_start_link,
-            user_id=user.user_id,
-            page_id=bank.page_id,
-            url="http://127.0.0.1:9/authorize",
-            scopes=frozenset({Scope.TRANSACTIONS}),
-            text_version=None,
-            public_url="http://127.0.0.1:8000",
-            now=now,
-        )
-        redirect_uri = parse_qs(urlsplit(started.redirect_url).query)["redirect_uri"][0]
-        state = parse_qs(urlsplit(redirect_uri).query)["state"][0]
-        platform.db.write_sync(
-            do_complete_link,
-            state=state,
-            code="bench",
-            session_user=None,
-            binding=None,
-            now=now,
-            hooks=platform.linking_hooks(),
-        )
-        thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
-        assert thread is not None
-        pairs.append((thread.psid, user.access_token))
+    platform, bank, pairs = seed_linked(data_dir, people, frozenset({Scope.TRANSACTIONS}))
     platform.close()
     return bank.page_access_token, pairs
 
