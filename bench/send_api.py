@@ -179,10 +179,14 @@ async def paced_sends(
 
         async def one(psid: str) -> None:
             started = time.perf_counter()
-            response = await client.post(
-                "/v15.0/me/messages",
-                json={"recipient": {"id": psid}, "message": {"text": "Giao dịch 125.000 ₫"}},
-            )
+            try:
+                response = await client.post(
+                    "/v15.0/me/messages",
+                    json={"recipient": {"id": psid}, "message": {"text": "Giao dịch 125.000 ₫"}},
+                )
+            except httpx.HTTPError:
+                results.append(("", started, 0))  # counted as an error, not a latency
+                return
             mid = response.json().get("message_id", "") if response.status_code == 200 else ""
             results.append((mid, started, response.status_code))
 
@@ -299,6 +303,7 @@ def main() -> None:
             "p99_ms": round(percentile(latencies, 0.99), 2),
             "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
             "frames_missing": lost,
+            "request_errors": sum(1 for _, _, status in sends if status != 200),
         },
         "websocket_disconnects": receivers.disconnects,
         "baseline_hello_asgi": {
