@@ -387,6 +387,30 @@ class Vault:
         key = self._unwrap(key_row)
         return [self._decrypt(key, row) for row in rows]
 
+    def _open_audited(
+        self,
+        conn: Connection,
+        *,
+        actor: Actor,
+        purpose: Purpose,
+        page_id: str,
+        user_id: str,
+        rows: list[store.RecordRow],
+        requested: Sequence[RecordKind],
+    ) -> list[Record]:
+        """Decrypt rows the purpose was allowed to read, and audit what was read."""
+        records = self._decrypt_rows(conn, page_id, user_id, rows)
+        self._audit_reads(
+            conn,
+            actor=actor,
+            purpose=Purpose(purpose),
+            page_id=page_id,
+            user_id=user_id,
+            records=records,
+            requested=requested,
+        )
+        return records
+
     def _audit_reads(
         self,
         conn: Connection,
@@ -494,14 +518,13 @@ class Vault:
             kinds=kinds,
             action=Action.READ,
         )
-        records = self._decrypt_rows(conn, page_id, user_id, rows)
-        self._audit_reads(
+        records = self._open_audited(
             conn,
             actor=actor,
-            purpose=Purpose(purpose),
+            purpose=purpose,
             page_id=page_id,
             user_id=user_id,
-            records=records,
+            rows=rows,
             requested=kinds,
         )
         return {record.record_id: record for record in records}
@@ -543,14 +566,13 @@ class Vault:
             until=None if until is None else _ms(until),
             limit=limit,
         )
-        records = self._decrypt_rows(conn, page_id, user_id, rows)
-        self._audit_reads(
+        records = self._open_audited(
             conn,
             actor=actor,
-            purpose=Purpose(purpose),
+            purpose=purpose,
             page_id=page_id,
             user_id=user_id,
-            records=records,
+            rows=rows,
             requested=wanted,
         )
         return records
@@ -584,14 +606,13 @@ class Vault:
             record_id = store.record_id_by_ref(conn, page_id, user_id, kind, hashed)
             row = None if record_id is None else store.get_record(conn, page_id, user_id, record_id)
             rows = [] if row is None else [row]
-        records = self._decrypt_rows(conn, page_id, user_id, rows)
-        self._audit_reads(
+        records = self._open_audited(
             conn,
             actor=actor,
-            purpose=Purpose(purpose),
+            purpose=purpose,
             page_id=page_id,
             user_id=user_id,
-            records=records,
+            rows=rows,
             requested=[kind],
         )
         return records[0] if records else None
