@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.ingest.notify import release_due
 from ledgerline.storage.database import Database
+from ledgerline.storage.periodic import PeriodicWorker
 from ledgerline.vault import Vault
 
 log = structlog.get_logger(__name__)
 
 
-class UpdatesWorker:
+class UpdatesWorker(PeriodicWorker):
     """One release pass every ``interval`` seconds until stopped."""
+
+    failure_event = "updates_release_failed"
 
     def __init__(self, *, db: Database, vault: Vault, clock: Clock, interval: float = 30.0) -> None:
         self.db = db
         self.vault = vault
         self.clock = clock
-        self.interval = interval
-        self._stopping = asyncio.Event()
+        super().__init__(interval=interval)
 
     async def run_once(self) -> int:
         mids = await self.db.write(
@@ -32,15 +31,3 @@ class UpdatesWorker:
         if mids:
             log.info("updates_released", messages=len(mids))
         return len(mids)
-
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # the next pass retries; never kill the server
-                log.exception("updates_release_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
-
-    async def stop(self) -> None:
-        self._stopping.set()

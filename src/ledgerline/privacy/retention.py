@@ -3,8 +3,6 @@ and Idempotency-Keys older than 24 h are forgotten. Runs periodically in the ser
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 
 import structlog
@@ -12,6 +10,7 @@ import structlog
 from ledgerline.audit import Actor
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.periodic import PeriodicWorker
 from ledgerline.storage.stores import idempotency
 from ledgerline.vault import Vault
 
@@ -32,8 +31,10 @@ def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
     return RetentionReport(sum(r.records_deleted for r in results), keys)
 
 
-class RetentionWorker:
+class RetentionWorker(PeriodicWorker):
     """One purge pass every ``interval`` seconds (hourly by default) until stopped."""
+
+    failure_event = "retention_failed"
 
     def __init__(
         self, *, db: Database, vault: Vault, clock: Clock, interval: float = 3600.0
@@ -41,8 +42,7 @@ class RetentionWorker:
         self.db = db
         self.vault = vault
         self.clock = clock
-        self.interval = interval
-        self._stopping = asyncio.Event()
+        super().__init__(interval=interval)
 
     async def run_once(self) -> RetentionReport:
         report = await self.db.write(
@@ -55,15 +55,3 @@ class RetentionWorker:
                 idempotency_keys=report.idempotency_keys_deleted,
             )
         return report
-
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # the next pass retries; never kill the server
-                log.exception("retention_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
-
-    async def stop(self) -> None:
-        self._stopping.set()
