@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from ledgerline.storage.periodic import PeriodicWorker
 
@@ -21,5 +22,9 @@ class Flaky(PeriodicWorker):
 
 def test_a_failing_pass_is_retried_and_stop_ends_the_loop() -> None:
     worker = Flaky()
-    asyncio.run(asyncio.wait_for(worker.run(), timeout=5))
+    # A thread of its own: other tests (Playwright's sync API) may own this thread's loop.
+    runner = threading.Thread(target=lambda: asyncio.run(asyncio.wait_for(worker.run(), 5)))
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
     assert worker.passes == 3
