@@ -138,21 +138,15 @@ def emit(result: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 
-def seed_linked(
-    data_dir: Path, people: int, scopes: frozenset[Any]
-) -> tuple[Any, Any, list[tuple[str, str]]]:
-    """A bank and ``people`` people linked to it with ``scopes``, through the real linking
-    actions. Returns (platform, the bank, [(psid, user access token)]); the caller closes."""
-    from urllib.parse import parse_qs, urlsplit
-
+def seed_bank_and_people(
+    data_dir: Path, people: int, *, account_link_url: str | None = None
+) -> tuple[Any, Any, list[Any], int]:
+    """A fresh platform with one bank and ``people`` people: (platform, bank, users, now)."""
     from ledgerline.bootstrap import build_platform
     from ledgerline.chat.accounts import do_create_business, do_create_user
     from ledgerline.config import Settings
     from ledgerline.domain.clock import to_ms
-    from ledgerline.linking.actions import do_complete_link, do_start_link
-    from ledgerline.storage.stores import threads
 
-    authorize = "http://127.0.0.1:9/authorize"
     platform = build_platform(Settings(env="development", data_dir=data_dir))
     now = to_ms(platform.clock.now())
     bank = platform.db.write_sync(
@@ -161,14 +155,32 @@ def seed_linked(
         name="Bench Bank",
         webhook_url=None,
         verify_token=None,
-        account_link_url=authorize,
+        account_link_url=account_link_url,
         now=now,
     )
-    pairs = []
-    for i in range(people):
-        user = platform.db.write_sync(
+    users = [
+        platform.db.write_sync(
             do_create_user, name=f"P{i}", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
         )
+        for i in range(people)
+    ]
+    return platform, bank, users, now
+
+
+def seed_linked(
+    data_dir: Path, people: int, scopes: frozenset[Any]
+) -> tuple[Any, Any, list[tuple[str, str]]]:
+    """A bank and ``people`` people linked to it with ``scopes``, through the real linking
+    actions. Returns (platform, the bank, [(psid, user access token)]); the caller closes."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ledgerline.linking.actions import do_complete_link, do_start_link
+    from ledgerline.storage.stores import threads
+
+    authorize = "http://127.0.0.1:9/authorize"
+    platform, bank, users, now = seed_bank_and_people(data_dir, people, account_link_url=authorize)
+    pairs = []
+    for user in users:
         started = platform.db.write_sync(
             do_start_link,
             user_id=user.user_id,

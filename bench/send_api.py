@@ -32,38 +32,22 @@ from _common import (
     free_port,
     peak_rss_mb,
     run_wrk,
+    seed_bank_and_people,
     self_peak_rss_mb,
     server_process,
     write_section,
 )
 
-from ledgerline.bootstrap import build_platform
-from ledgerline.chat.accounts import do_create_business, do_create_user
 from ledgerline.chat.actions import do_user_message
-from ledgerline.config import Settings
-from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import threads
 
 
 def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
     """One bank and ``people`` persons who each wrote once; returns the page token and
     (psid, user token) pairs."""
-    platform = build_platform(Settings(env="development", data_dir=data_dir))
-    now = to_ms(platform.clock.now())
-    bank = platform.db.write_sync(
-        do_create_business,
-        secret_key=platform.secret_key,
-        name="Bench Bank",
-        webhook_url=None,
-        verify_token=None,
-        account_link_url=None,
-        now=now,
-    )
+    platform, bank, users, now = seed_bank_and_people(data_dir, people)
     pairs = []
-    for i in range(people):
-        user = platform.db.write_sync(
-            do_create_user, name=f"P{i}", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
-        )
+    for user in users:
         platform.db.write_sync(
             do_user_message,
             user_id=user.user_id,
