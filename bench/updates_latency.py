@@ -167,7 +167,13 @@ def main() -> None:
         tmp = Path(tmp_name)
         token, pairs = seed(tmp, args.people)
         port = free_port()
-        env = {"LEDGERLINE_ENV": "development", "LEDGERLINE_DATA_DIR": str(tmp)}
+        env = {
+            "LEDGERLINE_ENV": "development",
+            "LEDGERLINE_DATA_DIR": str(tmp),
+            # One page drives the load: lift the per-page limits.
+            "LEDGERLINE_RATE_LIMIT_SEND_PER_SECOND": "0",
+            "LEDGERLINE_RATE_LIMIT_INGEST_PER_SECOND": "0",
+        }
         with server_process(
             [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)],
             port,

@@ -139,9 +139,11 @@ def build_app(
     # Imported here so one-shot CLI commands don't pay for the web stack.
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext
+    from ledgerline.api.limits import RateLimits
     from ledgerline.delivery.live import LiveHub, frames_for
     from ledgerline.delivery.webhooks import WebhookDispatcher
     from ledgerline.domain.events import Event, WebhookQueued
+    from ledgerline.domain.ratelimit import Limit, RateLimiter
     from ledgerline.identity.service import Identity
     from ledgerline.ingest.actions import Ingestor
     from ledgerline.ingest.notify import MessageResolver
@@ -176,6 +178,20 @@ def build_app(
         allow_insecure_urls=settings.allow_insecure_urls,
         public_url=settings.resolved_public_url(),
         run_dispatcher=run_dispatcher,
+        limits=RateLimits(
+            send=RateLimiter(
+                Limit(settings.rate_limit_send_per_second, settings.rate_limit_send_burst),
+                platform.clock,
+            ),
+            ingest=RateLimiter(
+                Limit(settings.rate_limit_ingest_per_second, settings.rate_limit_ingest_burst),
+                platform.clock,
+            ),
+            person=RateLimiter(
+                Limit(settings.rate_limit_person_per_second, settings.rate_limit_person_burst),
+                platform.clock,
+            ),
+        ),
         extras={
             "linking_hooks": platform.linking_hooks(),
             "vault": platform.vault,

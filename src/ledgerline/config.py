@@ -23,6 +23,16 @@ class Settings(BaseSettings):
     port: int = 8000
     webhook_timeout_seconds: float = Field(default=20.0, gt=0)
     webhook_concurrency_per_business: int = Field(default=8, ge=1)
+    # Rate limits (token buckets, per process); a rate of 0 turns a limit off.
+    # Send API: Messenger's documented 300 calls/s per page.
+    rate_limit_send_per_second: float = Field(default=300.0, ge=0)
+    rate_limit_send_burst: int = Field(default=300, ge=1)
+    # Financial data: calls per page (a call carries up to 1000 transactions).
+    rate_limit_ingest_per_second: float = Field(default=50.0, ge=0)
+    rate_limit_ingest_burst: int = Field(default=100, ge=1)
+    # Person-facing API: calls (and stream connections) per person.
+    rate_limit_person_per_second: float = Field(default=20.0, ge=0)
+    rate_limit_person_burst: int = Field(default=100, ge=1)
     log_level: str = "INFO"
 
     def resolved_database_url(self) -> str:

@@ -60,6 +60,7 @@ def test_sigterm_under_load_loses_nothing_answered(database_url: str, tmp_path: 
         "LEDGERLINE_ENV": "development",
         "LEDGERLINE_DATA_DIR": str(tmp_path),
         "LEDGERLINE_DATABASE_URL": database_url,
+        "LEDGERLINE_RATE_LIMIT_SEND_PER_SECOND": "0",  # full load on one page
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)],

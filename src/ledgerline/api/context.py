@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledgerline.api.limits import RateLimits
 from ledgerline.delivery.live import LiveHub
 from ledgerline.delivery.webhooks import WebhookDispatcher
 from ledgerline.domain.clock import Clock
@@ -21,4 +22,5 @@ class AppContext:
     allow_insecure_urls: bool
     public_url: str
     run_dispatcher: bool = True
+    limits: RateLimits = field(default_factory=RateLimits)
     extras: dict[str, Any] = field(default_factory=dict)

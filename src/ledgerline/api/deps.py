@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from ledgerline.api.context import AppContext
+from ledgerline.api.limits import enforce
 from ledgerline.domain.errors import InvalidParameter, InvalidToken
 from ledgerline.domain.ids import appsecret_proof, derive_app_secret, token_hash
 from ledgerline.storage.stores import businesses as business_store, people as people_store
@@ -117,13 +118,14 @@ async def authenticate_user(ctx: AppContext, token: str | None) -> str:
 
 
 async def user_auth(request: Request, ctx: Context) -> str:
-    """A bearer token, else the web app's session cookie (with CSRF checked by the port)."""
+    """A bearer token, else the web app's session cookie (with CSRF checked by the port);
+    each call counts against the person's rate limit."""
     token = bearer_token(request)
-    if token is None:
-        user_id = await session_user(request)
-        if user_id is not None:
-            return user_id
-    return await authenticate_user(ctx, token)
+    user_id = await session_user(request) if token is None else None
+    if user_id is None:
+        user_id = await authenticate_user(ctx, token)
+    enforce(ctx.limits.person, user_id)
+    return user_id
 
 
 UserId = Annotated[str, Depends(user_auth)]

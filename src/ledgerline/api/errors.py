@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledgerline.domain.errors import InvalidToken, LedgerlineError
+from ledgerline.domain.errors import InvalidToken, LedgerlineError, RateLimited
 from ledgerline.domain.ids import new_trace_id
 
 log = structlog.get_logger(__name__)
@@ -38,11 +38,19 @@ def _is_client_api(request: Request) -> bool:
 
 def ledgerline_error_response(request: Request, exc: LedgerlineError) -> JSONResponse:
     status = exc.http_status
+    headers: dict[str, str] = {}
     if isinstance(exc, InvalidToken) and _is_client_api(request):
         status = 401  # the person-facing API is not bound to Graph's habit of 400
+    if isinstance(exc, RateLimited):
+        # Graph answers throttling (#4, #17, #613) with HTTP 400; the person-facing API
+        # uses HTTP's own 429. Both say when to come back.
+        status = 429 if _is_client_api(request) else 400
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse(
         error_body(exc.code, exc.message, subcode=exc.instance_subcode, error_type=exc.error_type),
         status_code=status,
+        headers=headers or None,
     )
 
 

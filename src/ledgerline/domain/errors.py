@@ -14,7 +14,7 @@ shape (bank-facing) or a plain ``{"error": {...}}`` (person-facing).
      ├── OutsideWindow             (#10/2018278)
      ├── NotThreadOwner            (#10/2018300)
      ├── PersonUnavailable         (#551)
-     ├── RateLimited               (#613)      HTTP 429
+     ├── RateLimited               (#613)      HTTP 400 on the bank API, as Graph; 429 on /api/v1
      ├── LinkingTokenExpired       (#10301)
      ├── NotFound                  (#803)      HTTP 404
      └── Conflict                  (#100)      HTTP 409
@@ -94,6 +94,10 @@ class RateLimited(LedgerlineError):
     code = 613
     http_status = 429
     default_message = "Calls to this api have exceeded the rate limit."
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class LinkingTokenExpired(LedgerlineError):

@@ -19,10 +19,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from ledgerline.api.context import AppContext
 from ledgerline.api.deps import authenticate_user, session_user
+from ledgerline.api.limits import enforce
 from ledgerline.chat.actions import do_mark_delivered
 from ledgerline.delivery.live import Frame
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import InvalidToken, PermissionDenied
+from ledgerline.domain.errors import InvalidToken, PermissionDenied, RateLimited
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
@@ -88,6 +89,11 @@ async def stream(websocket: WebSocket) -> None:
         )
     except (InvalidToken, PermissionDenied):
         await websocket.close(code=4401, reason="invalid access token")
+        return
+    try:
+        enforce(ctx.limits.person, user_id)
+    except RateLimited as exc:
+        await websocket.close(code=4429, reason=f"rate limited; retry in {exc.retry_after} s")
         return
     subscription = ctx.hub.subscribe(user_id)
     await websocket.accept()

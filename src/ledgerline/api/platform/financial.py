@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.limits import enforce
 from ledgerline.api.openapi import documented_body
 from ledgerline.api.platform.body import read_params
 from ledgerline.api.platform.routing import check_version, graph_route
@@ -192,6 +193,7 @@ def _endpoint(kind: RecordKind) -> Any:
         check_version(version)
         params = await read_params(request)
         auth = await authenticate_page(ctx, request, params)
+        enforce(ctx.limits.ingest, auth.page_id)
         ingestor: Ingestor = ctx.extras["ingestor"]
         body = {k: v for k, v in params.items() if k not in ("access_token", "appsecret_proof")}
         return await ingestor.ingest(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.limits import enforce
 from ledgerline.api.openapi import documented_body
 from ledgerline.api.platform.body import read_params
 from ledgerline.api.platform.routing import check_version, graph_route
@@ -80,6 +81,7 @@ async def send_message(
     check_version(version)
     params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
+    enforce(ctx.limits.send, auth.page_id)
     if node not in ("me", auth.page_id):
         raise PermissionDenied("The access token does not belong to this page")
     psid = _recipient_psid(params)
