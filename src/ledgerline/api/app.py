@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from ledgerline.api.client import (
+    blocks as client_blocks,
     linking as client_linking,
     linking_pages,
     preferences as client_preferences,
@@ -113,6 +114,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)
     app.include_router(client_threads.router)
+    app.include_router(client_blocks.router)
     app.include_router(client_privacy.router)
     app.include_router(client_preferences.router)
     app.include_router(client_stream.router)

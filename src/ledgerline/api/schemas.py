@@ -312,3 +312,34 @@ class ReadOut(BaseModel):
     )
     success: bool
     watermark: int | None
+
+
+class BlockOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"success": True, "blocked": True}]})
+    success: bool
+    blocked: bool = Field(description="Whether the business is blocked now")
+
+
+class BlockedBusiness(BaseModel):
+    page_id: str
+    name: str
+    blocked_at: int = Field(description="Epoch milliseconds", examples=[1764380998627])
+
+
+class BlockList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "data": [
+                        {
+                            "page_id": "104729385012",
+                            "name": "Ngân hàng Demo",
+                            "blocked_at": 1764380998627,
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+    data: list[BlockedBusiness]

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from ledgerline.chat.blocking import check_not_blocked_by, check_reachable
 from ledgerline.chat.shapes import client_message, webhook_item
 from ledgerline.domain.clock import from_ms
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
@@ -82,6 +83,7 @@ def do_send_page_message(
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
+    check_reachable(uow.conn, page_id=page_id, user_id=thread.user_id)
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
         raise OutsideWindow()
@@ -144,6 +146,7 @@ def do_user_message(
     ``{"payload"}``, or a ``postback`` ``{"title","payload"}`` (shown as its title)."""
     if business_store.get_business(uow.conn, page_id) is None:
         raise NoMatchingUser("No such business")
+    check_not_blocked_by(uow.conn, page_id=page_id, user_id=user_id)
     thread = thread_store.get_or_create_thread(
         uow.conn, page_id, user_id, now=now, new_psid=new_psid
     )
@@ -202,5 +205,6 @@ def do_page_mark_seen(uow: UnitOfWork, *, page_id: str, psid: str, now: int) -> 
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
+    check_reachable(uow.conn, page_id=page_id, user_id=thread.user_id)
     thread_store.set_page_read(uow.conn, thread.thread_id, now)
     uow.emit(PageRead(page_id, thread.user_id, now))

@@ -13,7 +13,7 @@ shape (bank-facing) or a plain ``{"error": {...}}`` (person-facing).
      │    └── ConsentRequired      (#200/…)    HTTP 403
      ├── OutsideWindow             (#10/2018278)
      ├── NotThreadOwner            (#10/2018300)
-     ├── PersonUnavailable         (#551)
+     ├── PersonUnavailable         (#551/1545041)
      ├── RateLimited               (#613)      HTTP 400 on the bank API, as Graph; 429 on /api/v1
      ├── LinkingTokenExpired       (#10301)
      ├── NotFound                  (#803)      HTTP 404
@@ -87,6 +87,7 @@ class NotThreadOwner(LedgerlineError):
 
 class PersonUnavailable(LedgerlineError):
     code = 551
+    subcode = 1545041
     default_message = "This person isn't available right now."
 
 

@@ -13,13 +13,13 @@ from ledgerline.api.platform.body import read_params
 from ledgerline.api.platform.routing import check_version, graph_route
 from ledgerline.api.schemas import ERRORS, SEND_EXAMPLES, SendRequest, SendResponse
 from ledgerline.chat.actions import do_page_mark_seen, do_send_page_message
+from ledgerline.chat.blocking import access_reachable_thread
 from ledgerline.delivery.live import frames_for
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, PermissionDenied
+from ledgerline.domain.errors import InvalidParameter, PermissionDenied
 from ledgerline.domain.events import TypingChanged
 from ledgerline.domain.messages import normalize_page_message
 from ledgerline.domain.window import LEGACY_TAGS, MessageTag, MessagingType
-from ledgerline.storage.stores import threads as thread_store
 
 router = APIRouter(tags=["Send API"])
 
@@ -120,9 +120,7 @@ async def _sender_action(ctx: Context, page_id: str, psid: str, action: str) -> 
             partition=f"{page_id}:{psid}",
         )
         return {"recipient_id": psid}
-    thread = await ctx.db.read(thread_store.thread_by_psid, page_id, psid)
-    if thread is None:
-        raise NoMatchingUser()
+    thread = await ctx.db.read(access_reachable_thread, page_id, psid)
     event = TypingChanged(page_id, thread.user_id, action == "typing_on")
     ctx.hub.publish_many(frames_for([event]))
     return {"recipient_id": psid}

@@ -3,6 +3,7 @@
 from ledgerline.storage.tables._metadata import metadata
 from ledgerline.storage.tables.audit import audit_head, audit_log
 from ledgerline.storage.tables.core import (
+    business_blocks,
     businesses,
     messages,
     page_tokens,
@@ -21,6 +22,7 @@ from ledgerline.storage.tables.web import login_throttle, user_credentials, web_
 __all__ = [
     "audit_head",
     "audit_log",
+    "business_blocks",
     "businesses",
     "fraud_alerts",
     "idempotency_keys",

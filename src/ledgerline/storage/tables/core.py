@@ -25,6 +25,8 @@ businesses = sa.Table(
     sa.Column("secret_version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("app_secret_hash", sa.String(64), nullable=False),
     sa.Column("webhook_batching", sa.Boolean, nullable=False, server_default=sa.false()),
+    # With batching on, at most this many events of one person go in one POST.
+    sa.Column("webhook_batch_max", sa.Integer, nullable=False, server_default="20"),
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
@@ -47,6 +49,8 @@ users = sa.Table(
     sa.Column("locale", sa.String(8), nullable=False),
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    # Set when the person deleted their account: businesses can no longer reach them.
+    sa.Column("deleted_at", sa.BigInteger),
 )
 
 user_tokens = sa.Table(
@@ -79,6 +83,16 @@ threads = sa.Table(
     sa.UniqueConstraint("page_id", "user_id", name="uq_threads_page_user"),
     sa.UniqueConstraint("page_id", "psid", name="uq_threads_page_psid"),
     sa.Index("ix_threads_user", "user_id", "last_message_at"),
+)
+
+# A person blocked a business: its Send API calls to them answer (#551), nothing is stored.
+business_blocks = sa.Table(
+    "business_blocks",
+    metadata,
+    sa.Column("page_id", sa.String(32), sa.ForeignKey("businesses.page_id"), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.user_id"), primary_key=True),
+    sa.Column("blocked_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_business_blocks_user", "user_id"),
 )
 
 messages = sa.Table(
@@ -118,6 +132,10 @@ webhook_events = sa.Table(
     sa.Column("last_error", sa.String(500)),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("delivered_at", sa.BigInteger),
+    # A dispatcher that is sending the event holds it until ``claimed_until`` (a lease), so
+    # dispatchers in several processes never send the same event at the same time.
+    sa.Column("claimed_by", sa.String(40)),
+    sa.Column("claimed_until", sa.BigInteger),
     sa.Index("ix_webhook_events_pending", "status", "page_id", "psid", "event_id"),
     sa.Index("ix_webhook_events_page", "page_id", "event_id"),
 )

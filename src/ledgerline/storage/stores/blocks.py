@@ -1,0 +1,69 @@
+"""Who a business may not reach: people who blocked it, and people who deleted their account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import business_blocks, businesses, users
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRow:
+    page_id: str
+    name: str
+    blocked_at: int
+
+
+def block(conn: sa.Connection, *, page_id: str, user_id: str, now: int) -> bool:
+    """Record the block; False when it was already there (the first time is kept)."""
+    if is_blocked(conn, page_id=page_id, user_id=user_id):
+        return False
+    conn.execute(business_blocks.insert().values(page_id=page_id, user_id=user_id, blocked_at=now))
+    return True
+
+
+def unblock(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
+    result = conn.execute(
+        business_blocks.delete().where(
+            business_blocks.c.page_id == page_id, business_blocks.c.user_id == user_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+def is_blocked(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
+    return (
+        conn.execute(
+            sa.select(business_blocks.c.blocked_at).where(
+                business_blocks.c.page_id == page_id, business_blocks.c.user_id == user_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def unreachable(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
+    """The person blocked this business or deleted their account (one round trip)."""
+    blocked = (
+        sa.select(business_blocks.c.user_id)
+        .where(business_blocks.c.page_id == page_id, business_blocks.c.user_id == user_id)
+        .exists()
+    )
+    deleted = (
+        sa.select(users.c.user_id)
+        .where(users.c.user_id == user_id, users.c.deleted_at.is_not(None))
+        .exists()
+    )
+    return bool(conn.execute(sa.select(sa.or_(blocked, deleted))).scalar())
+
+
+def list_blocks(conn: sa.Connection, user_id: str) -> list[BlockRow]:
+    rows = conn.execute(
+        sa.select(business_blocks.c.page_id, businesses.c.name, business_blocks.c.blocked_at)
+        .join(businesses, businesses.c.page_id == business_blocks.c.page_id)
+        .where(business_blocks.c.user_id == user_id)
+        .order_by(business_blocks.c.blocked_at.desc(), business_blocks.c.page_id)
+    ).all()
+    return [BlockRow(str(r.page_id), str(r.name), int(r.blocked_at)) for r in rows]
