@@ -80,7 +80,16 @@ class WebhookReceiver:
                 item
                 for d in self.deliveries
                 for entry in d.payload["entry"]
-                for item in entry["messaging"]
+                for item in entry.get("messaging", [])
+            ]
+
+    def standby_events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                item
+                for d in self.deliveries
+                for entry in d.payload["entry"]
+                for item in entry.get("standby", [])
             ]
 
     def wait_for_events(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:

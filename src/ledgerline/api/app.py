@@ -23,6 +23,7 @@ from ledgerline.api.openapi import install_openapi
 from ledgerline.api.platform import (
     deliveries as platform_deliveries,
     financial as platform_financial,
+    handover as platform_handover,
     linking as platform_linking,
     send as platform_send,
 )
@@ -113,6 +114,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)
+    app.include_router(platform_handover.router)
     app.include_router(client_threads.router)
     app.include_router(client_blocks.router)
     app.include_router(client_privacy.router)

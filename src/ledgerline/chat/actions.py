@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from ledgerline.chat import handover, inbox
 from ledgerline.chat.blocking import check_not_blocked_by, check_reachable
 from ledgerline.chat.shapes import client_message, webhook_item
 from ledgerline.domain.clock import from_ms
@@ -84,6 +85,7 @@ def do_send_page_message(
     if thread is None:
         raise NoMatchingUser()
     check_reachable(uow.conn, page_id=page_id, user_id=thread.user_id)
+    handover.check_business_owns(uow, thread)
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
         raise OutsideWindow()
@@ -110,6 +112,7 @@ def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **
     if business is None or business.webhook_url is None:
         return
     item = webhook_item(psid=thread.psid, page_id=thread.page_id, timestamp=now, **event)
+    kind = handover.webhook_kind(uow, thread, kind, business.app_id)  # standby for non-owners
     outbox.enqueue(
         uow.conn, page_id=thread.page_id, psid=thread.psid, kind=kind, event=item, now=now
     )
@@ -164,6 +167,7 @@ def do_user_message(
             reply = {"payload": body["quick_reply"]["payload"]}
             item = {"mid": mid, "text": body["text"], "quick_reply": reply}
             _enqueue_webhook(uow, thread, "message", now, message=item)
+            handover.after_person_message(uow, thread, row, now)
         return row
     else:
         message: dict[str, Any] = {"mid": mid, "text": body["text"]}
@@ -171,6 +175,7 @@ def do_user_message(
             message["quick_reply"] = {"payload": body["quick_reply"]["payload"]}
         _enqueue_webhook(uow, thread, "message", now, message=message)
     uow.emit(MessageCreated(page_id, user_id, client_message(row)))
+    handover.after_person_message(uow, thread, row, now)  # the assistant or the inbox
     return row
 
 
@@ -186,6 +191,7 @@ def do_user_read(uow: UnitOfWork, *, user_id: str, page_id: str, now: int) -> in
     seq, watermark = newest
     thread_store.set_user_read(uow.conn, thread.thread_id, seq)
     _enqueue_webhook(uow, thread, "read", now, read={"watermark": watermark})
+    inbox.emit_inbox(uow, page_id, {"type": "read", "user_id": user_id, "watermark": watermark})
     return watermark
 
 

@@ -7,9 +7,23 @@ import hmac
 import json
 from typing import Any
 
+STANDBY_PREFIX = "standby:"  # outbox kinds of events for a business app that is not the owner
 
-def envelope(page_id: str, time_ms: int, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "page", "entry": [{"id": page_id, "time": time_ms, "messaging": items}]}
+
+def envelope(
+    page_id: str,
+    time_ms: int,
+    items: list[dict[str, Any]],
+    standby: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``{"object":"page","entry":[{"id","time","messaging":[…]}]}``; events for an app
+    that does not own the thread go under ``standby`` instead (handover protocol)."""
+    entry: dict[str, Any] = {"id": page_id, "time": time_ms}
+    if items or not standby:
+        entry["messaging"] = items
+    if standby:
+        entry["standby"] = standby
+    return {"object": "page", "entry": [entry]}
 
 
 def encode_body(payload: dict[str, Any]) -> bytes:

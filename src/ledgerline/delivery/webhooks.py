@@ -17,7 +17,12 @@ import httpx
 import structlog
 
 from ledgerline.delivery.backoff import retry_delay, should_give_up
-from ledgerline.delivery.signing import encode_body, envelope, signature_headers
+from ledgerline.delivery.signing import (
+    STANDBY_PREFIX,
+    encode_body,
+    envelope,
+    signature_headers,
+)
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.ids import derive_app_secret
@@ -143,9 +148,9 @@ class WebhookDispatcher:
         assert self._client is not None  # noqa: S101 - set in run()
         url = business.webhook_url or ""
         app_secret = derive_app_secret(self.secret_key, business.app_id, business.secret_version)
-        body = encode_body(
-            envelope(business.page_id, to_ms(self.clock.now()), [e.event for e in events])
-        )
+        messaging = [e.event for e in events if not e.kind.startswith(STANDBY_PREFIX)]
+        standby = [e.event for e in events if e.kind.startswith(STANDBY_PREFIX)]
+        body = encode_body(envelope(business.page_id, to_ms(self.clock.now()), messaging, standby))
         headers = {"Content-Type": "application/json", **signature_headers(app_secret, body)}
         started = time.perf_counter()
         status_code: int | None = None

@@ -26,7 +26,7 @@ router = APIRouter(tags=["Send API"])
 SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 
 
-def _recipient_psid(params: dict[str, Any]) -> str:
+def recipient_psid(params: dict[str, Any]) -> str:
     recipient = params.get("recipient")
     if not isinstance(recipient, dict):
         raise InvalidParameter("param recipient must be an object with an id")
@@ -84,7 +84,7 @@ async def send_message(
     enforce(ctx.limits.send, auth.page_id)
     if node not in ("me", auth.page_id):
         raise PermissionDenied("The access token does not belong to this page")
-    psid = _recipient_psid(params)
+    psid = recipient_psid(params)
     sender_action = params.get("sender_action")
     message = params.get("message")
     if sender_action is not None:

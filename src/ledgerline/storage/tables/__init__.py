@@ -13,6 +13,14 @@ from ledgerline.storage.tables.core import (
     webhook_attempts,
     webhook_events,
 )
+from ledgerline.storage.tables.handover import (
+    agents,
+    assistant_settings,
+    canned_replies,
+    inbox_conversations,
+    inbox_notes,
+    thread_control,
+)
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
 from ledgerline.storage.tables.notify import fraud_alerts, notify_deferred, notify_preferences
@@ -20,12 +28,17 @@ from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_set
 from ledgerline.storage.tables.web import login_throttle, user_credentials, web_sessions
 
 __all__ = [
+    "agents",
+    "assistant_settings",
     "audit_head",
     "audit_log",
     "business_blocks",
     "businesses",
+    "canned_replies",
     "fraud_alerts",
     "idempotency_keys",
+    "inbox_conversations",
+    "inbox_notes",
     "link_consents",
     "link_tokens",
     "login_throttle",
@@ -34,6 +47,7 @@ __all__ = [
     "notify_deferred",
     "notify_preferences",
     "page_tokens",
+    "thread_control",
     "threads",
     "user_credentials",
     "user_tokens",

@@ -1,0 +1,68 @@
+"""Thread owners and the per-page assistant switch (handover protocol)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import assistant_settings, thread_control
+
+
+def assistant_enabled(conn: sa.Connection, page_id: str) -> bool:
+    value = conn.execute(
+        sa.select(assistant_settings.c.enabled).where(assistant_settings.c.page_id == page_id)
+    ).scalar()
+    return bool(value)
+
+
+def set_assistant_enabled(conn: sa.Connection, page_id: str, *, enabled: bool, now: int) -> None:
+    updated = conn.execute(
+        assistant_settings.update()
+        .where(assistant_settings.c.page_id == page_id)
+        .values(enabled=enabled, updated_at=now)
+    )
+    if not updated.rowcount:
+        conn.execute(
+            assistant_settings.insert().values(page_id=page_id, enabled=enabled, updated_at=now)
+        )
+
+
+def control_of(conn: sa.Connection, page_id: str, thread_id: int | None) -> tuple[str | None, bool]:
+    """(the thread's recorded owner app id or None, whether the page's assistant is on), in
+    one round trip."""
+    owner = (
+        sa.select(thread_control.c.owner_app_id)
+        .where(thread_control.c.thread_id == (thread_id if thread_id is not None else -1))
+        .scalar_subquery()
+    )
+    enabled = (
+        sa.select(assistant_settings.c.enabled)
+        .where(assistant_settings.c.page_id == page_id)
+        .scalar_subquery()
+    )
+    row = conn.execute(sa.select(owner.label("owner"), enabled.label("enabled"))).one()
+    return (None if row.owner is None else str(row.owner)), bool(row.enabled)
+
+
+def set_owner(conn: sa.Connection, *, thread_id: int, page_id: str, app_id: str, now: int) -> None:
+    updated = conn.execute(
+        thread_control.update()
+        .where(thread_control.c.thread_id == thread_id)
+        .values(owner_app_id=app_id, updated_at=now)
+    )
+    if not updated.rowcount:
+        conn.execute(
+            thread_control.insert().values(
+                thread_id=thread_id, page_id=page_id, owner_app_id=app_id, updated_at=now
+            )
+        )
+
+
+def threads_owned_by(conn: sa.Connection, page_id: str, app_id: str) -> list[int]:
+    return [
+        int(thread_id)
+        for thread_id in conn.execute(
+            sa.select(thread_control.c.thread_id).where(
+                thread_control.c.page_id == page_id, thread_control.c.owner_app_id == app_id
+            )
+        ).scalars()
+    ]

@@ -1,0 +1,315 @@
+"""The agent inbox: agents, conversations (a thread's stays in the inbox), notes, canned
+replies. Every read is scoped by ``page_id``: one business never sees another's rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import (
+    agents,
+    canned_replies,
+    inbox_conversations,
+    inbox_notes,
+    threads,
+    users,
+)
+
+WAITING = "waiting"
+ASSIGNED = "assigned"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    agent_id: str
+    page_id: str
+    login: str
+    name: str
+    role: str
+    password_hash: str
+    created_at: int
+    disabled_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    conversation_id: int
+    page_id: str
+    thread_id: int
+    user_id: str
+    status: str
+    opened_at: int
+    waiting_since: int | None
+    agent_id: str | None
+    assigned_at: int | None
+    first_response_at: int | None
+    closed_at: int | None
+    close_reason: str | None
+    handover_metadata: str | None
+    requested_by: str | None
+    satisfaction: int | None
+    satisfaction_at: int | None
+
+
+# -- agents ------------------------------------------------------------------------------
+
+
+def insert_agent(
+    conn: sa.Connection,
+    *,
+    agent_id: str,
+    page_id: str,
+    login: str,
+    name: str,
+    role: str,
+    password_hash: str,
+    now: int,
+) -> None:
+    conn.execute(
+        agents.insert().values(
+            agent_id=agent_id,
+            page_id=page_id,
+            login=login,
+            name=name,
+            role=role,
+            password_hash=password_hash,
+            created_at=now,
+        )
+    )
+
+
+def agent_login_taken(conn: sa.Connection, page_id: str, login: str) -> bool:
+    return (
+        conn.execute(
+            sa.select(agents.c.agent_id).where(agents.c.page_id == page_id, agents.c.login == login)
+        ).first()
+        is not None
+    )
+
+
+def agent_by_login(conn: sa.Connection, page_id: str, login: str) -> AgentRow | None:
+    row = conn.execute(
+        sa.select(agents).where(
+            agents.c.page_id == page_id, agents.c.login == login, agents.c.disabled_at.is_(None)
+        )
+    ).first()
+    return None if row is None else AgentRow(**row._asdict())
+
+
+def get_agent(conn: sa.Connection, agent_id: str) -> AgentRow | None:
+    row = conn.execute(
+        sa.select(agents).where(agents.c.agent_id == agent_id, agents.c.disabled_at.is_(None))
+    ).first()
+    return None if row is None else AgentRow(**row._asdict())
+
+
+def list_agents(conn: sa.Connection, page_id: str) -> list[AgentRow]:
+    rows = conn.execute(
+        sa.select(agents)
+        .where(agents.c.page_id == page_id, agents.c.disabled_at.is_(None))
+        .order_by(agents.c.name)
+    ).all()
+    return [AgentRow(**row._asdict()) for row in rows]
+
+
+# -- conversations -----------------------------------------------------------------------
+
+
+def open_conversation(
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    thread_id: int,
+    user_id: str,
+    now: int,
+    waiting_since: int | None,
+    metadata: str | None,
+) -> int:
+    result = conn.execute(
+        inbox_conversations.insert().values(
+            page_id=page_id,
+            thread_id=thread_id,
+            user_id=user_id,
+            status=WAITING,
+            opened_at=now,
+            waiting_since=waiting_since,
+            handover_metadata=metadata,
+        )
+    )
+    key = result.inserted_primary_key
+    return int(key[0]) if key else 0
+
+
+def _conversation(row: sa.Row[Any] | None) -> ConversationRow | None:
+    return None if row is None else ConversationRow(**row._asdict())
+
+
+def open_conversation_of(conn: sa.Connection, thread_id: int) -> ConversationRow | None:
+    """The thread's conversation still in the inbox (not closed), if any."""
+    return _conversation(
+        conn.execute(
+            sa.select(inbox_conversations)
+            .where(
+                inbox_conversations.c.thread_id == thread_id,
+                inbox_conversations.c.status != CLOSED,
+            )
+            .order_by(inbox_conversations.c.conversation_id.desc())
+            .limit(1)
+        ).first()
+    )
+
+
+def get_conversation(
+    conn: sa.Connection, page_id: str, conversation_id: int
+) -> ConversationRow | None:
+    """A conversation of this business only (None for another business's id)."""
+    return _conversation(
+        conn.execute(
+            sa.select(inbox_conversations).where(
+                inbox_conversations.c.conversation_id == conversation_id,
+                inbox_conversations.c.page_id == page_id,
+            )
+        ).first()
+    )
+
+
+def update_conversation(conn: sa.Connection, conversation_id: int, **values: Any) -> None:
+    conn.execute(
+        inbox_conversations.update()
+        .where(inbox_conversations.c.conversation_id == conversation_id)
+        .values(**values)
+    )
+
+
+def set_first_response(conn: sa.Connection, conversation_id: int, now: int) -> None:
+    conn.execute(
+        inbox_conversations.update()
+        .where(
+            inbox_conversations.c.conversation_id == conversation_id,
+            inbox_conversations.c.first_response_at.is_(None),
+        )
+        .values(first_response_at=now)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    conversation: ConversationRow
+    person_name: str
+    psid: str
+
+
+def list_queue(conn: sa.Connection, page_id: str, *, limit: int = 200) -> list[QueueItem]:
+    """The business's open conversations: waiting ones first, longest wait first, then the
+    assigned ones."""
+    waiting_first = sa.case((inbox_conversations.c.status == WAITING, 0), else_=1)
+    rows = conn.execute(
+        sa.select(inbox_conversations, users.c.name.label("person_name"), threads.c.psid)
+        .join(threads, threads.c.thread_id == inbox_conversations.c.thread_id)
+        .join(users, users.c.user_id == inbox_conversations.c.user_id)
+        .where(
+            inbox_conversations.c.page_id == page_id,
+            inbox_conversations.c.status != CLOSED,
+        )
+        .order_by(
+            waiting_first,
+            inbox_conversations.c.waiting_since.asc().nulls_last(),
+            inbox_conversations.c.opened_at,
+        )
+        .limit(limit)
+    ).all()
+    out = []
+    for row in rows:
+        values = row._asdict()
+        name = str(values.pop("person_name"))
+        psid = str(values.pop("psid"))
+        out.append(QueueItem(ConversationRow(**values), name, psid))
+    return out
+
+
+def conversations_since(conn: sa.Connection, page_id: str, since: int) -> list[ConversationRow]:
+    rows = conn.execute(
+        sa.select(inbox_conversations)
+        .where(
+            inbox_conversations.c.page_id == page_id,
+            inbox_conversations.c.opened_at >= since,
+        )
+        .order_by(inbox_conversations.c.conversation_id)
+    ).all()
+    return [ConversationRow(**row._asdict()) for row in rows]
+
+
+def person_name(conn: sa.Connection, user_id: str) -> str:
+    return str(conn.execute(sa.select(users.c.name).where(users.c.user_id == user_id)).scalar())
+
+
+# -- notes and canned replies ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    note_id: int
+    agent_name: str
+    text: str
+    created_at: int
+
+
+def add_note(
+    conn: sa.Connection, *, conversation_id: int, agent_id: str, text: str, now: int
+) -> None:
+    conn.execute(
+        inbox_notes.insert().values(
+            conversation_id=conversation_id, agent_id=agent_id, text=text, created_at=now
+        )
+    )
+
+
+def list_notes(conn: sa.Connection, thread_id: int) -> list[NoteRow]:
+    """Every note on any conversation of the thread (an agent sees the thread's history)."""
+    rows = conn.execute(
+        sa.select(
+            inbox_notes.c.note_id, agents.c.name, inbox_notes.c.text, inbox_notes.c.created_at
+        )
+        .join(
+            inbox_conversations,
+            inbox_conversations.c.conversation_id == inbox_notes.c.conversation_id,
+        )
+        .join(agents, agents.c.agent_id == inbox_notes.c.agent_id)
+        .where(inbox_conversations.c.thread_id == thread_id)
+        .order_by(inbox_notes.c.note_id)
+    ).all()
+    return [NoteRow(int(a), str(b), str(c), int(d)) for a, b, c, d in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class CannedRow:
+    reply_id: int
+    title: str
+    text: str
+
+
+def add_canned(conn: sa.Connection, *, page_id: str, title: str, text: str, now: int) -> None:
+    conn.execute(
+        canned_replies.insert().values(page_id=page_id, title=title, text=text, created_at=now)
+    )
+
+
+def list_canned(conn: sa.Connection, page_id: str) -> list[CannedRow]:
+    rows = conn.execute(
+        sa.select(canned_replies.c.reply_id, canned_replies.c.title, canned_replies.c.text)
+        .where(canned_replies.c.page_id == page_id)
+        .order_by(canned_replies.c.title)
+    ).all()
+    return [CannedRow(int(a), str(b), str(c)) for a, b, c in rows]
+
+
+def delete_canned(conn: sa.Connection, *, page_id: str, reply_id: int) -> bool:
+    result = conn.execute(
+        canned_replies.delete().where(
+            canned_replies.c.reply_id == reply_id, canned_replies.c.page_id == page_id
+        )
+    )
+    return bool(result.rowcount)
