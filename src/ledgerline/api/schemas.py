@@ -343,3 +343,24 @@ class BlockList(BaseModel):
         }
     )
     data: list[BlockedBusiness]
+
+
+class WebhookSettingsIn(BaseModel):
+    """Change how webhooks are delivered. Form-encoded bodies and query parameters work too."""
+
+    model_config = ConfigDict(extra="allow")
+    batching: bool | None = Field(
+        default=None,
+        description="`true`: up to `max_events` consecutive events of one person per POST, in "
+        "order; `false` (the default): one event per POST",
+    )
+    max_events: int | None = Field(default=None, ge=1, le=100, description="1–100 (default 20)")
+
+
+class WebhookSettingsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"success": True, "batching": True, "max_events": 20}]}
+    )
+    success: bool = True
+    batching: bool
+    max_events: int

@@ -17,6 +17,7 @@ import httpx
 import structlog
 
 from ledgerline.delivery.backoff import retry_delay, should_give_up
+from ledgerline.delivery.settings import WebhookSettings
 from ledgerline.delivery.signing import (
     STANDBY_PREFIX,
     encode_body,
@@ -34,7 +35,6 @@ from ledgerline.storage.stores.webhooks import OutboxEvent
 log = structlog.get_logger(__name__)
 
 IDLE_POLL_SECONDS = 1.0
-BATCH_SIZE = 20
 
 
 class WebhookDispatcher:
@@ -120,7 +120,7 @@ class WebhookDispatcher:
         if business is None or business.webhook_url is None:
             return
         in_flight: dict[str, asyncio.Task[None]] = {}
-        batch = BATCH_SIZE if business.webhook_batching else 1
+        batch = WebhookSettings.of(business).events_per_post
         while not self._stopping:
             now = to_ms(self.clock.now())
             events = await self.db.read(

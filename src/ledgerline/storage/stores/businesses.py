@@ -20,6 +20,7 @@ class BusinessRow:
     account_link_url: str | None
     secret_version: int
     webhook_batching: bool
+    webhook_batch_max: int
     created_at: int
 
 
@@ -32,6 +33,7 @@ _COLUMNS = [
     businesses.c.account_link_url,
     businesses.c.secret_version,
     businesses.c.webhook_batching,
+    businesses.c.webhook_batch_max,
     businesses.c.created_at,
 ]
 

@@ -1,0 +1,91 @@
+"""A business's webhook delivery settings: one event per POST (the default) or batches.
+
+Most Messenger client libraries read only the first event of a POST, so batching is off
+unless the business turns it on. With batching on, one POST carries up to ``max_events``
+consecutive pending events of one person, in order, under one signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ledgerline.domain.errors import InvalidParameter, NotFound
+from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores import businesses as business_store
+from ledgerline.storage.stores.businesses import BusinessRow
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+MAX_EVENTS_LIMIT = 100
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    batching: bool
+    max_events: int
+
+    @classmethod
+    def of(cls, business: BusinessRow) -> WebhookSettings:
+        return cls(business.webhook_batching, business.webhook_batch_max)
+
+    @property
+    def events_per_post(self) -> int:
+        return self.max_events if self.batching else 1
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS + FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise InvalidParameter("param batching must be a boolean")
+
+
+def _max_events(value: Any) -> int:
+    if isinstance(value, bool):
+        raise InvalidParameter("param max_events must be an integer")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or not 1 <= value <= MAX_EVENTS_LIMIT:
+        raise InvalidParameter(f"param max_events must be an integer from 1 to {MAX_EVENTS_LIMIT}")
+    return value
+
+
+def parse_settings_change(params: dict[str, Any]) -> dict[str, Any]:
+    """``{"batching"?, "max_events"?}`` (JSON, form or query, Graph-style) → the changes."""
+    changes: dict[str, Any] = {}
+    if params.get("batching") is not None:
+        changes["batching"] = _boolean(params["batching"])
+    if params.get("max_events") is not None:
+        changes["max_events"] = _max_events(params["max_events"])
+    if not changes:
+        raise InvalidParameter("Give batching (true or false) and/or max_events")
+    return changes
+
+
+def do_set_webhook_settings(
+    uow: UnitOfWork, *, page_id: str, batching: bool | None = None, max_events: int | None = None
+) -> WebhookSettings:
+    """Change the page's webhook batching; the dispatcher applies it from its next round."""
+    values: dict[str, object] = {}
+    if batching is not None:
+        values["webhook_batching"] = batching
+    if max_events is not None:
+        values["webhook_batch_max"] = max_events
+    if values:
+        business_store.update_business(uow.conn, page_id, **values)
+    business = business_store.get_business(uow.conn, page_id)
+    if business is None:
+        raise NotFound("No such page")
+    return WebhookSettings.of(business)
+
+
+def get_webhook_settings(conn: sa.Connection, page_id: str) -> WebhookSettings:
+    business = business_store.get_business(conn, page_id)
+    if business is None:
+        raise NotFound("No such page")
+    return WebhookSettings.of(business)
