@@ -100,13 +100,14 @@ def test_bad_webhook_settings_get_a_clear_error_and_change_nothing(
 ) -> None:
     with running_platform(database_url, tmp_path) as live:
         bank = live.create_business()
-        for body in (
+        bodies: list[dict[str, object]] = [
             {"max_events": 0},
             {"max_events": 101},
             {"max_events": "many"},
             {"batching": "maybe"},
             {},
-        ):
+        ]
+        for body in bodies:
             refused = _settings(live, bank, body)
             assert refused.status_code == 400, (body, refused.text)
             assert refused.json()["error"]["code"] == 100
