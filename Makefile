@@ -14,8 +14,9 @@ $(STAMP): $(LOCKS)
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
+# The platform and the demo bank together (development mode, SQLite in ./.ledgerline).
 run: $(STAMP)
-	LEDGERLINE_ENV=development $(BIN)/ledgerline serve
+	$(BIN)/ledgerline demo
 
 # The browser tests drive Debian's Chromium (Playwright from PyPI never downloads a browser).
 # Idempotent: nothing to do when /usr/bin/chromium is there; installs it (as root) otherwise.

@@ -95,3 +95,21 @@ def do_create_user(uow: UnitOfWork, *, name: str, locale: str, timezone: str, no
         uow.conn, token_hash=token_hash(access_token), user_id=user_id, now=now
     )
     return NewUser(user_id, access_token)
+
+
+def do_set_business_urls(
+    uow: UnitOfWork,
+    *,
+    page_id: str,
+    webhook_url: str | None,
+    verify_token: str | None,
+    account_link_url: str | None,
+) -> None:
+    """Point a business at its (already verified) webhook and account-linking URLs."""
+    business_store.update_business(
+        uow.conn,
+        page_id,
+        webhook_url=webhook_url,
+        verify_token=verify_token,
+        account_link_url=account_link_url,
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ledgerline.cli.options import DatabaseUrl, DataDir
+from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -31,3 +31,47 @@ def register(app: typer.Typer) -> None:
             data_dir=data_dir,
             default_env="production",
         )
+
+    @app.command()
+    def demo(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port of the platform.")] = 8000,
+        public_url: Annotated[
+            str | None, typer.Option("--public-url", help="URL people reach the platform at.")
+        ] = None,
+        bank_port: Annotated[
+            int | None, typer.Option("--bank-port", help="TCP port of the demo bank (port+1).")
+        ] = None,
+        bank_public_url: Annotated[
+            str | None, typer.Option("--bank-public-url", help="URL people reach the bank at.")
+        ] = None,
+        interval: Annotated[
+            float,
+            typer.Option(
+                "--interval",
+                min=0,
+                help="Seconds between rounds of simulated card activity (0: off).",
+            ),
+        ] = 20.0,
+        database_url: DatabaseUrl = None,
+        data_dir: DataDir = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """The platform plus the demo bank and demo people (development mode); prints the
+        URLs and sign-ins, runs until SIGINT/SIGTERM."""
+        from ledgerline.cli.demo import DemoStartError, run_demo
+
+        try:
+            run_demo(
+                host=host,
+                port=port,
+                public_url=public_url,
+                bank_port=bank_port,
+                bank_public_url=bank_public_url,
+                interval=interval,
+                database_url=database_url,
+                data_dir=data_dir,
+                as_json=as_json,
+            )
+        except DemoStartError as exc:
+            fail(str(exc))

@@ -1,0 +1,153 @@
+"""Everything the bank says, in Vietnamese and English.
+
+``say(locale, key, **values)`` formats one text; an unknown locale falls back to Vietnamese
+(the bank's home language). ``guess_locale`` picks the language of a person the bank does
+not know yet from what they wrote.
+"""
+
+from __future__ import annotations
+
+import re
+
+TEXTS: dict[str, dict[str, str]] = {
+    "vi": {
+        "bank_name": "Ngân hàng Demo",
+        "greeting_unlinked": (
+            "Xin chào! Đây là Ngân hàng Demo. Liên kết tài khoản để nhận biến động thẻ, "
+            "cảnh báo gian lận, số dư và hoá đơn ngay trong cuộc trò chuyện này."
+        ),
+        "greeting_linked": "Chào {name}! Bạn cần gì hôm nay?",
+        "qr_balance": "Số dư",
+        "qr_cards": "Thẻ",
+        "qr_help": "Trợ giúp",
+        "help": (
+            "Tôi có thể cho bạn xem số dư và tình trạng thẻ. Biến động thẻ và cảnh báo "
+            "gian lận sẽ tự đến đây."
+        ),
+        "fallback": "Cảm ơn bạn! Tôi là trợ lý đơn giản của Ngân hàng Demo: chọn một mục bên dưới.",
+        "cards_active": "Thẻ •••• {last4} đang hoạt động.",
+        "cards_frozen": "Thẻ •••• {last4} đang bị khoá. Thẻ mới đang được gửi đến bạn.",
+        "balance_sent": "Đây là số dư mới nhất của bạn.",
+        "no_scope": (
+            "Bạn chưa chia sẻ {what} với Ngân hàng Demo. Bạn có thể bật quyền này trong "
+            "trung tâm quyền riêng tư của Ledgerline."
+        ),
+        "scope_balances": "số dư",
+        "linked_welcome": (
+            "Đã liên kết tài khoản {account} của {name}. Biến động thẻ •••• {last4} sẽ hiện ở đây."
+        ),
+        "verdict_fraud": (
+            "Thẻ •••• {last4} đã bị khoá. Giao dịch tại {merchant} sẽ được hoàn tiền và thẻ "
+            "mới sẽ được gửi đến bạn trong 5 ngày làm việc."
+        ),
+        "verdict_genuine": "Cảm ơn bạn, không cần làm gì thêm.",
+        "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm",
+        # The bank's web pages.
+        "signin_title": "Đăng nhập để liên kết tài khoản",
+        "signin_intro": (
+            "Ledgerline đề nghị liên kết tài khoản Ngân hàng Demo của bạn. Đăng nhập để "
+            "xác nhận; mật khẩu của bạn không bao giờ được gửi cho Ledgerline."
+        ),
+        "username": "Tên đăng nhập",
+        "password": "Mật khẩu",
+        "signin_submit": "Đăng nhập và liên kết",
+        "cancel": "Huỷ",
+        "wrong_credentials": "Sai tên đăng nhập hoặc mật khẩu.",
+        "demo_customers": "Khách hàng mẫu",
+        "bad_request": "Yêu cầu liên kết không hợp lệ. Hãy quay lại cuộc trò chuyện và thử lại.",
+        "expired": (
+            "Yêu cầu liên kết đã hết hạn. Hãy quay lại cuộc trò chuyện và bấm "
+            "“Liên kết tài khoản” lần nữa."
+        ),
+        "backoffice_title": "Ngân hàng Demo — bàn làm việc",
+        "backoffice_intro": "Khách hàng đã liên kết qua Ledgerline và các cập nhật gửi cho họ.",
+        "no_links": "Chưa có khách hàng nào liên kết.",
+        "send": "Gửi",
+    },
+    "en": {
+        "bank_name": "Demo Bank",
+        "greeting_unlinked": (
+            "Hello! This is Demo Bank. Link your account to get your card payments, fraud "
+            "alerts, balances and receipts right here in this chat."
+        ),
+        "greeting_linked": "Hi {name}! What can I do for you today?",
+        "qr_balance": "Balance",
+        "qr_cards": "Cards",
+        "qr_help": "Help",
+        "help": (
+            "I can show your balance and the state of your cards. Card payments and fraud "
+            "alerts arrive here on their own."
+        ),
+        "fallback": "Thanks! I am Demo Bank's simple helper: pick one of the options below.",
+        "cards_active": "Card •••• {last4} is active.",
+        "cards_frozen": "Card •••• {last4} is frozen. A new card is on its way.",
+        "balance_sent": "Here is your latest balance.",
+        "no_scope": (
+            "You have not shared {what} with Demo Bank. You can turn it on in Ledgerline's "
+            "privacy centre."
+        ),
+        "scope_balances": "balances",
+        "linked_welcome": (
+            "Your account {account} is linked, {name}. Payments on card •••• {last4} will "
+            "show up here."
+        ),
+        "verdict_fraud": (
+            "Card •••• {last4} frozen. The payment at {merchant} will be refunded and a new "
+            "card will reach you within 5 working days."
+        ),
+        "verdict_genuine": "Thanks, nothing to do.",
+        "suspicious_reason": "Unusually large payment at a place you have never used",
+        "signin_title": "Sign in to link your account",
+        "signin_intro": (
+            "Ledgerline asks to link your Demo Bank account. Sign in to confirm; your password "
+            "is never sent to Ledgerline."
+        ),
+        "username": "Username",
+        "password": "Password",
+        "signin_submit": "Sign in and link",
+        "cancel": "Cancel",
+        "wrong_credentials": "Wrong username or password.",
+        "demo_customers": "Demo customers",
+        "bad_request": "This link request is not valid. Go back to the chat and try again.",
+        "expired": (
+            "This link request has expired. Go back to the chat and tap “Link account” again."
+        ),
+        "backoffice_title": "Demo Bank — back office",
+        "backoffice_intro": "Customers linked through Ledgerline, and the updates sent to them.",
+        "no_links": "No customer has linked yet.",
+        "send": "Send",
+    },
+}
+
+LOCALES = tuple(TEXTS)
+DEFAULT_LOCALE = "vi"
+
+_VIETNAMESE = re.compile(
+    r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE
+)
+_ENGLISH_WORDS = re.compile(r"\b(hi|hello|hey|balance|card|cards|help|thanks?)\b", re.IGNORECASE)
+
+
+def say(locale: str, key: str, **values: object) -> str:
+    table = TEXTS.get(locale) or TEXTS[DEFAULT_LOCALE]
+    return table[key].format(**values)
+
+
+def guess_locale(text: str, default: str = DEFAULT_LOCALE) -> str:
+    """Vietnamese when the text has Vietnamese letters, English when it reads as English."""
+    if _VIETNAMESE.search(text):
+        return "vi"
+    if _ENGLISH_WORDS.search(text):
+        return "en"
+    return default
+
+
+def pick_locale(accept_language: str | None, override: str | None = None) -> str:
+    """The language of a web page: ``?lang=`` first, then the browser's preference."""
+    if override in TEXTS:
+        return override
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in TEXTS:
+            return code
+    return DEFAULT_LOCALE

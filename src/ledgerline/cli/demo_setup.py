@@ -1,0 +1,144 @@
+"""What ``ledgerline demo`` sets up on first run (and finds again on the next ones).
+
+* the Demo Bank business, its webhook and account-linking URLs pointing at the demo bank;
+  its page access token is kept in ``DATA_DIR/demobank.json`` (mode 0600) — the demo bank's
+  own configuration, as a real bank keeps its credentials; the app secret is derived again
+  from the platform's secret key, never stored;
+* a few demo people with web sign-ins (argon2 password hashes, like any sign-up).
+
+Idempotent: a second run reuses the business and the people, refreshes the URLs (the ports
+may have changed) and issues a new page token only when the stored one stopped working
+(e.g. it was rotated in the console).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledgerline.bootstrap import Platform
+from ledgerline.chat.accounts import (
+    do_create_business,
+    do_rotate_page_token,
+    do_set_business_urls,
+)
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.ids import derive_app_secret, token_hash
+from ledgerline.identity.passwords import hash_password
+from ledgerline.identity.service import check_sign_up, do_sign_up
+from ledgerline.storage.stores import businesses as business_store, web as web_store
+
+BANK_NAME = "Demo Bank"
+DEMO_PASSWORD = "ledgerline-demo"  # noqa: S105 - printed for people to try the demo
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    login: str
+    name: str
+    locale: str
+
+
+DEMO_PEOPLE = (
+    DemoPerson("an.nguyen", "Nguyễn Văn An", "vi"),
+    DemoPerson("claire.martin", "Claire Martin", "en"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoBankCredentials:
+    page_id: str
+    app_secret: str
+    page_access_token: str
+    verify_token: str
+
+
+def _credentials_file(data_dir: Path) -> Path:
+    return data_dir / "demobank.json"
+
+
+def _write_private(path: Path, data: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(tmp, path)
+
+
+def _read(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+def ensure_demo_bank(
+    platform: Platform, *, webhook_url: str, account_link_url: str
+) -> DemoBankCredentials:
+    """The Demo Bank business, created on first run, pointed at ``webhook_url`` and
+    ``account_link_url`` every run."""
+    db, now = platform.db, to_ms(platform.clock.now())
+    path = _credentials_file(platform.settings.data_dir)
+    stored = _read(path)
+    business = (
+        db.read_sync(business_store.get_business, stored["page_id"])
+        if stored.get("page_id")
+        else None
+    )
+    verify_token = stored.get("verify_token") or secrets.token_urlsafe(16)
+    if business is None:
+        created = db.write_sync(
+            do_create_business,
+            secret_key=platform.secret_key,
+            name=BANK_NAME,
+            webhook_url=webhook_url,
+            verify_token=verify_token,
+            account_link_url=account_link_url,
+            now=now,
+        )
+        page_id, token = created.page_id, created.page_access_token
+    else:
+        page_id, token = business.page_id, stored.get("page_access_token", "")
+        db.write_sync(
+            do_set_business_urls,
+            page_id=page_id,
+            webhook_url=webhook_url,
+            verify_token=verify_token,
+            account_link_url=account_link_url,
+        )
+        if not token or db.read_sync(business_store.page_for_token, token_hash(token)) != page_id:
+            token = db.write_sync(do_rotate_page_token, page_id=page_id, now=now)
+    _write_private(
+        path, {"page_id": page_id, "page_access_token": token, "verify_token": verify_token}
+    )
+    business = db.read_sync(business_store.get_business, page_id)
+    assert business is not None  # noqa: S101 - written just above
+    app_secret = derive_app_secret(platform.secret_key, business.app_id, business.secret_version)
+    return DemoBankCredentials(page_id, app_secret, token, verify_token)
+
+
+def ensure_demo_people(platform: Platform) -> list[DemoPerson]:
+    """The demo people with web sign-ins (password ``DEMO_PASSWORD``); existing ones are
+    left as they are."""
+    for person in DEMO_PEOPLE:
+        if platform.db.read_sync(web_store.login_taken, person.login):
+            continue
+        form = check_sign_up(
+            name=person.name,
+            login=person.login,
+            password=DEMO_PASSWORD,
+            locale=person.locale,
+            timezone="Asia/Ho_Chi_Minh",
+        )
+        platform.db.write_sync(
+            do_sign_up,
+            sign_up=form,
+            password_hash=hash_password(DEMO_PASSWORD),
+            now=to_ms(platform.clock.now()),
+        )
+    return list(DEMO_PEOPLE)

@@ -1,0 +1,333 @@
+"""The demo bank against the real platform, both on loopback, over HTTP only: the webhook
+receiver's signature check and handshake, account linking through the bank's sign-in page,
+the bot, shared card payments, fraud alerts and the bank's reaction to the verdict."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.demo import RunningDemo, running_demo
+from tests.support.server import RunningPlatform, running_platform
+
+ALL_SCOPES = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
+
+
+@pytest.fixture
+def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:
+    with running_platform(database_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def demo(live: RunningPlatform, tmp_path: Path) -> Iterator[RunningDemo]:
+    with running_demo(live, state_path=tmp_path / "bank-state.json") as running:
+        yield running
+
+
+def _auth(user: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {user['access_token']}"}
+
+
+def _messages(demo: RunningDemo, user: dict[str, str]) -> list[dict[str, Any]]:
+    with demo.live.client() as http:
+        answer = http.get(
+            f"/api/v1/threads/{demo.page_id}/messages", params={"limit": 100}, headers=_auth(user)
+        )
+    assert answer.status_code == 200, answer.text
+    data: list[dict[str, Any]] = answer.json()["data"]
+    return data
+
+
+def _wait_for(
+    demo: RunningDemo, user: dict[str, str], found: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while True:
+        for message in _messages(demo, user):
+            if message["from"] == "page" and found(message):
+                return message
+        assert time.monotonic() < deadline, json.dumps(_messages(demo, user), ensure_ascii=False)
+        time.sleep(0.1)
+
+
+def _text_has(part: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda message: part in (message.get("text") or "")
+
+
+def _say(demo: RunningDemo, user: dict[str, str], body: dict[str, Any]) -> None:
+    with demo.live.client() as http:
+        answer = http.post(
+            f"/api/v1/threads/{demo.page_id}/messages", json=body, headers=_auth(user)
+        )
+    assert answer.status_code == 201, answer.text
+
+
+def _hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found is not None, html[:500]
+    return found[1].replace("&amp;", "&")
+
+
+def _start_link(demo: RunningDemo, user: dict[str, str], scopes: list[str]) -> str:
+    with demo.live.client() as http:
+        started = http.post(
+            f"/api/v1/threads/{demo.page_id}/account_link",
+            json={"url": demo.link_url, "scopes": scopes},
+            headers=_auth(user),
+        )
+    assert started.status_code == 200, started.text
+    return str(started.json()["redirect_url"])
+
+
+def _link(
+    demo: RunningDemo,
+    user: dict[str, str],
+    scopes: list[str],
+    username: str = "claire.martin",
+    password: str = "demo-4321",  # noqa: S107 - a demo customer
+) -> str:
+    """Link through the bank's sign-in page; returns the PSID the bank now knows."""
+    redirect_url = _start_link(demo, user, scopes)
+    with httpx.Client(timeout=30) as browser:
+        page = browser.get(redirect_url)
+        assert page.status_code == 200, page.text
+        assert "Sign in to link your account" in page.text or "Đăng nhập" in page.text
+        form = {
+            name: _hidden(page.text, name)
+            for name in ("account_linking_token", "redirect_uri", "form_sig")
+        }
+        signed_in = browser.post(
+            demo.link_url,
+            data={**form, "username": username, "password": password, "decision": "link"},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        location = signed_in.headers["location"]
+        assert location.startswith(form["redirect_uri"] + "&authorization_code=")
+        done = browser.get(location)
+        assert 'data-outcome="linked"' in done.text, done.text[:500]
+    deadline = time.monotonic() + 20
+    while True:
+        linked = [link for link in demo.bank.state.linked() if link.username == username]
+        if linked:
+            return linked[0].psid
+        assert time.monotonic() < deadline, "the bank never got the linked webhook"
+        time.sleep(0.05)
+
+
+def test_webhook_handshake_and_signature_check(demo: RunningDemo) -> None:
+    with httpx.Client(base_url=demo.url, timeout=10) as http:
+        ok = http.get(
+            "/webhook",
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": "demo-verify",
+                "hub.challenge": "c42",
+            },
+        )
+        assert (ok.status_code, ok.text) == (200, "c42")
+        wrong = http.get(
+            "/webhook",
+            params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "c42"},
+        )
+        assert wrong.status_code == 403
+
+        psid = "1234567890"
+        demo.bank.state.remember_code("code-1", psid, "an.nguyen")
+        event = {
+            "sender": {"id": psid},
+            "recipient": {"id": demo.page_id},
+            "timestamp": 1,
+            "account_linking": {"status": "linked", "authorization_code": "code-1"},
+        }
+        body = json.dumps({"object": "page", "entry": [{"id": demo.page_id, "messaging": [event]}]})
+        raw = body.encode()
+        forged = "sha256=" + hmac.new(b"not-the-secret", raw, hashlib.sha256).hexdigest()
+        for headers in ({}, {"X-Hub-Signature-256": forged}, {"X-Hub-Signature-256": "sha256="}):
+            refused = http.post("/webhook", content=raw, headers=headers)
+            assert refused.status_code == 403, headers
+        # A body altered after signing is refused too.
+        genuine = (
+            "sha256="
+            + hmac.new(demo.business["app_secret"].encode(), raw, hashlib.sha256).hexdigest()
+        )
+        tampered = raw.replace(b"code-1", b"code-2")
+        assert (
+            http.post(
+                "/webhook", content=tampered, headers={"X-Hub-Signature-256": genuine}
+            ).status_code
+            == 403
+        )
+        time.sleep(0.3)
+        assert demo.bank.state.link_of(psid) is None  # nothing forged was acted on
+
+
+def test_an_unlinked_person_is_invited_to_link(live: RunningPlatform, demo: RunningDemo) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    invitation = _wait_for(demo, user, lambda m: "attachment" in m)
+    payload = invitation["attachment"]["payload"]
+    assert payload["template_type"] == "button"
+    assert payload["text"].startswith("Hello! This is Demo Bank.")
+    assert payload["buttons"] == [{"type": "account_link", "url": demo.link_url}]
+
+
+def test_linking_through_the_bank_sign_in_page(live: RunningPlatform, demo: RunningDemo) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    # A wrong password: the bank's page says so, nothing is linked.
+    redirect_url = _start_link(demo, user, ALL_SCOPES)
+    with httpx.Client(timeout=30) as browser:
+        page = browser.get(redirect_url, headers={"Accept-Language": "en"})
+        form = {
+            n: _hidden(page.text, n) for n in ("account_linking_token", "redirect_uri", "form_sig")
+        }
+        wrong = browser.post(
+            demo.link_url,
+            data={**form, "username": "claire.martin", "password": "guess", "decision": "link"},
+            headers={"Accept-Language": "en"},
+        )
+        assert wrong.status_code == 401
+        assert "Wrong username or password." in wrong.text
+        # A redirect_uri swapped for another site is refused (no open redirect).
+        evil = browser.post(
+            demo.link_url,
+            data={
+                **form,
+                "redirect_uri": "https://evil.example/cb?x=1",
+                "username": "claire.martin",
+                "password": "demo-4321",
+                "decision": "link",
+            },
+        )
+        assert evil.status_code == 400
+        assert "evil.example" not in evil.headers.get("location", "")
+        direct = browser.get(
+            demo.link_url,
+            params={"account_linking_token": "t", "redirect_uri": "https://evil.example/cb"},
+        )
+        assert direct.status_code == 400
+    assert demo.bank.state.linked() == []
+
+    psid = _link(demo, user, ALL_SCOPES)
+    welcome = _wait_for(demo, user, _text_has("Your account DB-0055-1200 is linked"))
+    assert "card •••• 4321" in welcome["text"]
+    # The bank shared the balance (the platform words it in the person's language).
+    balance = _wait_for(demo, user, _text_has("₫61,000,000 available"))
+    assert balance["text"].startswith("Balance of Current account")
+    # The bot now knows who it talks to.
+    _say(demo, user, {"quick_reply": {"title": "Cards", "payload": "CARDS"}})
+    _wait_for(demo, user, _text_has("Card •••• 4321 is active."))
+    assert demo.bank.state.link_of(psid) is not None
+
+
+def test_a_suspicious_payment_asks_was_it_you_and_the_bank_freezes_the_card(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    psid = _link(demo, user, ALL_SCOPES)
+    demo.simulate(psid, "payment")
+    _wait_for(demo, user, lambda m: "VND" in (m.get("text") or "") or "₫" in (m.get("text") or ""))
+    demo.simulate(psid, "suspicious")
+    alert = _wait_for(
+        demo,
+        user,
+        lambda m: bool(m.get("quick_replies")) and "Was it you?" in (m.get("text") or ""),
+    )
+    no = next(q for q in alert["quick_replies"] if q["payload"].endswith(":fraud"))
+    _say(demo, user, {"quick_reply": {"title": no["title"], "payload": no["payload"]}})
+    frozen = _wait_for(demo, user, _text_has("Card •••• 4321 frozen."))
+    assert "will be refunded" in frozen["text"]
+    assert demo.bank.state.is_frozen("4321")
+    _say(demo, user, {"text": "cards?"})
+    _wait_for(demo, user, _text_has("Card •••• 4321 is frozen."))
+
+
+def test_a_genuine_verdict_gets_thanks_in_vietnamese(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    user = live.create_user("An", locale="vi")
+    _say(demo, user, {"text": "Xin chào"})
+    invitation = _wait_for(demo, user, lambda m: "attachment" in m)
+    assert invitation["attachment"]["payload"]["text"].startswith(
+        "Xin chào! Đây là Ngân hàng Demo."
+    )
+    psid = _link(demo, user, ALL_SCOPES, username="an.nguyen", password="demo-1234")
+    _wait_for(demo, user, _text_has("Đã liên kết tài khoản DB-0012-3456"))
+    demo.simulate(psid, "suspicious")
+    alert = _wait_for(demo, user, lambda m: bool(m.get("quick_replies")))
+    yes = next(q for q in alert["quick_replies"] if q["payload"].endswith(":genuine"))
+    _say(demo, user, {"quick_reply": {"title": yes["title"], "payload": yes["payload"]}})
+    _wait_for(demo, user, _text_has("Cảm ơn bạn, không cần làm gì thêm."))
+    assert not demo.bank.state.is_frozen("1234")
+
+
+def test_without_the_balances_scope_the_bot_explains_and_nothing_is_shared(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    psid = _link(demo, user, ["transactions", "fraud_alerts"])
+    _wait_for(demo, user, _text_has("is linked"))
+    _say(demo, user, {"quick_reply": {"title": "Balance", "payload": "BALANCE"}})
+    _wait_for(demo, user, _text_has("You have not shared balances with Demo Bank."))
+    demo.simulate(psid, "receipt")  # refused by the platform (no consent): the bank carries on
+    demo.simulate(psid, "payment")
+    _wait_for(
+        demo,
+        user,
+        lambda m: "Demo Bank" not in (m.get("text") or "") and "4321" in (m.get("text") or ""),
+    )
+    texts = [m.get("text") or "" for m in _messages(demo, user)]
+    assert not any("DB-0055-1200" in t and "balance" in t.lower() for t in texts[2:])
+    templates = [
+        m["attachment"]["payload"]["template_type"]
+        for m in _messages(demo, user)
+        if "attachment" in m
+    ]
+    assert "receipt" not in templates
+
+
+def test_the_stream_shares_payments_for_linked_customers(
+    live: RunningPlatform, tmp_path: Path
+) -> None:
+    with running_demo(live, interval=0.3, suspicious_every=3) as demo:
+        user = live.create_user("Claire", locale="en")
+        _say(demo, user, {"text": "Hello"})
+        _link(demo, user, ALL_SCOPES)
+        _wait_for(
+            demo,
+            user,
+            lambda m: bool(m.get("quick_replies")) and "Was it you?" in (m.get("text") or ""),
+        )
+        shared = list(demo.bank.state.transactions.values())
+        assert len(shared) >= 3
+        assert sum(t.suspicious for t in shared) >= 1
+
+
+def test_unlinking_makes_the_bank_forget(
+    live: RunningPlatform, demo: RunningDemo, tmp_path: Path
+) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    psid = _link(demo, user, ALL_SCOPES)
+    saved = json.loads((tmp_path / "bank-state.json").read_text())
+    assert psid in saved["links"]
+    with live.client() as http:
+        gone = http.delete(f"/api/v1/links/{demo.page_id}", headers=_auth(user))
+    assert gone.status_code in (200, 204), gone.text
+    deadline = time.monotonic() + 20
+    while demo.bank.state.link_of(psid) is not None:
+        assert time.monotonic() < deadline, "the bank never got the unlinked webhook"
+        time.sleep(0.05)
+    assert psid not in json.loads((tmp_path / "bank-state.json").read_text())["links"]

@@ -1,0 +1,78 @@
+"""The demo bank on loopback beside a running platform, wired as ``ledgerline demo`` wires it:
+a Demo Bank business whose webhook and account-link URLs point at the bank, and the bank
+holding that business's page token and app secret."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from demobank.app import create_app
+from demobank.bank import Bank, BankConfig
+from tests.support.server import RunningPlatform, ThreadedUvicorn, free_port
+
+
+@dataclass
+class RunningDemo:
+    live: RunningPlatform
+    url: str
+    bank: Bank
+    business: dict[str, str]
+
+    @property
+    def page_id(self) -> str:
+        return self.business["page_id"]
+
+    @property
+    def link_url(self) -> str:
+        return self.url + "/link"
+
+    def simulate(self, psid: str, kind: str) -> None:
+        """Press a back-office button: share one update of ``kind`` with ``psid``."""
+        with httpx.Client(base_url=self.url, timeout=30) as http:
+            office = http.get("/")
+            found = re.search(r'name="csrf" value="([^"]+)"', office.text)
+            assert found is not None, office.text[:300]
+            answer = http.post("/simulate", data={"csrf": found[1], "psid": psid, "kind": kind})
+            assert answer.status_code == 303, answer.text
+
+
+@contextlib.contextmanager
+def running_demo(
+    live: RunningPlatform,
+    *,
+    interval: float = 0,
+    suspicious_every: int = 4,
+    state_path: Path | None = None,
+) -> Iterator[RunningDemo]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    business = live.create_business(
+        "Demo Bank",
+        webhook_url=url + "/webhook",
+        verify_token="demo-verify",
+        account_link_url=url + "/link",
+    )
+    app = create_app(
+        BankConfig(
+            platform_url=live.url,
+            public_url=url,
+            page_id=business["page_id"],
+            page_access_token=business["page_access_token"],
+            app_secret=business["app_secret"],
+            verify_token="demo-verify",
+            interval_seconds=interval,
+            suspicious_every=suspicious_every,
+            state_path=state_path,
+        )
+    )
+    server = ThreadedUvicorn(app, port=port).start()
+    try:
+        yield RunningDemo(live, url, app.state.bank, business)
+    finally:
+        server.stop()

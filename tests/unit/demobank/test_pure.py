@@ -1,0 +1,101 @@
+"""The demo bank's pure parts: texts, signatures, the bot, the simulated card activity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from demobank import bot
+from demobank.cards import FAR_MERCHANTS, CardActivity
+from demobank.customers import CUSTOMERS, authenticate, customer
+from demobank.signature import sign, verify
+from demobank.texts import TEXTS, guess_locale, pick_locale, say
+
+NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+
+def test_every_text_exists_in_vietnamese_and_english() -> None:
+    assert set(TEXTS) == {"vi", "en"}
+    assert set(TEXTS["vi"]) == set(TEXTS["en"])
+    assert say("fr", "verdict_genuine") == TEXTS["vi"]["verdict_genuine"]
+
+
+def test_language_guesses() -> None:
+    assert guess_locale("Xin chào") == "vi"
+    assert guess_locale("Hello there") == "en"
+    assert guess_locale("ok", default="en") == "en"
+    assert pick_locale("en-GB,en;q=0.9") == "en"
+    assert pick_locale("en-GB", override="vi") == "vi"
+    assert pick_locale(None) == "vi"
+
+
+def test_signature_verification() -> None:
+    body = b'{"object":"page"}'
+    header = sign("s3cret", body)
+    assert verify("s3cret", body, header)
+    assert not verify("s3cret", body + b" ", header)
+    assert not verify("other", body, header)
+    assert not verify("s3cret", body, None)
+    assert not verify("", body, sign("", body))  # no secret configured: nothing verifies
+
+
+def test_customers_authenticate_only_with_their_password() -> None:
+    assert authenticate("an.nguyen", "demo-1234") == customer("an.nguyen")
+    assert authenticate(" AN.NGUYEN ", "demo-1234") == customer("an.nguyen")
+    assert authenticate("an.nguyen", "demo-5678") is None
+    assert authenticate("nobody", "demo-1234") is None
+
+
+def test_the_bot_invites_strangers_and_helps_customers() -> None:
+    link = "http://bank.test/link"
+    invite = bot.answer(customer=None, locale="en", text="hi", payload=None, link_url=link)
+    (message,) = invite.messages
+    assert message["attachment"]["payload"]["buttons"] == [{"type": "account_link", "url": link}]
+    claire = customer("claire.martin")
+    greeting = bot.answer(customer=claire, locale="en", text="hello", payload=None, link_url=link)
+    assert greeting.messages[0]["text"] == "Hi Claire! What can I do for you today?"
+    assert [q["payload"] for q in greeting.messages[0]["quick_replies"]] == [
+        "BALANCE",
+        "CARDS",
+        "HELP",
+    ]
+    an = customer("an.nguyen")
+    hello = bot.answer(customer=an, locale="vi", text="Xin chào", payload=None, link_url=link)
+    assert hello.messages[0]["text"] == "Chào An! Bạn cần gì hôm nay?"
+    assert bot.answer(customer=an, locale="vi", text=None, payload="BALANCE", link_url=link) == (
+        bot.Answer(share_balance=True)
+    )
+    frozen = bot.answer(
+        customer=an, locale="vi", text="thẻ", payload=None, link_url=link, card_frozen=True
+    )
+    assert frozen.messages[0]["text"].startswith("Thẻ •••• 1234 đang bị khoá")
+    for message in greeting.messages + frozen.messages:
+        assert all(len(q["title"]) <= 20 for q in message["quick_replies"])
+
+
+def test_card_activity_is_deterministic_and_suspicious_payments_stand_out() -> None:
+    first, second = CardActivity(len(CUSTOMERS), seed=7), CardActivity(len(CUSTOMERS), seed=7)
+    an = CUSTOMERS[0]
+    ordinary = [first.payment(an, suspicious=False, now=NOW) for _ in range(20)]
+    again = [second.payment(an, suspicious=False, now=NOW) for _ in range(20)]
+    assert [p.amount for p in ordinary] == [p.amount for p in again]
+    odd = first.payment(an, suspicious=True, now=NOW)
+    assert odd.amount >= 220 * 25_000
+    assert odd.amount > max(p.amount for p in ordinary)
+    assert odd.body["merchant"]["country"] in {c for *_, c in FAR_MERCHANTS}
+    assert all(p.body["merchant"]["country"] == "VN" for p in ordinary)
+    assert all(p.amount % 1_000 == 0 and p.body["card_last4"] == "1234" for p in ordinary)
+    spent = sum(p.amount for p in ordinary) + odd.amount
+    balance = first.balance(an, now=NOW)
+    assert balance["available"] == {"amount": str(an.opening_balance - spent), "currency": "VND"}
+
+
+def test_a_receipt_is_followed_by_its_shipment_steps() -> None:
+    activity = CardActivity(len(CUSTOMERS))
+    claire = CUSTOMERS[2]
+    assert activity.shipment(claire, now=NOW) is None
+    receipt = activity.receipt(claire, now=NOW)
+    steps = []
+    while (step := activity.shipment(claire, now=NOW)) is not None:
+        assert step["order_id"] == receipt["order_number"]
+        steps.append(step["status"])
+    assert steps == ["label_created", "in_transit", "out_for_delivery", "delivered"]
