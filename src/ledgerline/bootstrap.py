@@ -147,9 +147,11 @@ def build_app(
     from ledgerline.identity.service import Identity
     from ledgerline.ingest.actions import Ingestor
     from ledgerline.ingest.notify import MessageResolver
+    from ledgerline.privacy.centre import PrivacyCentre
     from ledgerline.web import WebConfig, install_web
 
     settings = platform.settings
+    linking_hooks = platform.linking_hooks()
     hub = LiveHub()
     dispatcher = WebhookDispatcher(
         db=platform.db,
@@ -193,7 +195,7 @@ def build_app(
             ),
         ),
         extras={
-            "linking_hooks": platform.linking_hooks(),
+            "linking_hooks": linking_hooks,
             "vault": platform.vault,
             "ingestor": Ingestor(db=platform.db, vault=platform.vault, clock=platform.clock),
             "message_resolver": MessageResolver(platform.db, platform.vault, platform.clock),
@@ -210,6 +212,7 @@ def build_app(
             public_url=ctx.public_url,
             allow_insecure_urls=settings.allow_insecure_urls,
             webhook_transport=transport,  # type: ignore[arg-type]
+            privacy=PrivacyCentre(platform.vault, linking_hooks),
         ),
     )
     return app

@@ -19,7 +19,7 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.identity.service import do_end_session
 from ledgerline.identity.sessions import session_hash
 from ledgerline.storage.stores import threads as thread_store, web as web_store
-from tests.support.browser import screenshot
+from tests.support.browser import screenshot, sign_up
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import RunningPlatform, running_platform
 
@@ -72,16 +72,6 @@ def _wait_for(receiver: RunningReceiver, kind: str, count: int) -> list[dict[str
         time.sleep(0.05)
 
 
-def _sign_up(page: Page, live: RunningPlatform, login: str, password: str) -> None:
-    page.goto(live.url + "/signup?lang=en")
-    page.get_by_label("Your name").fill("Nguyễn An")
-    page.get_by_label("Username, email or phone").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.locator("select[name=locale]").select_option("en")
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(live.url + "/")
-
-
 def _messages(page: Page) -> list[str]:
     mids: list[str] = page.locator("[data-testid=message]").evaluate_all(
         "nodes => nodes.map(n => n.dataset.mid)"
@@ -100,7 +90,7 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     token = business["page_access_token"]
     page = phone
 
-    _sign_up(page, live, "an.nguyen", "correct horse battery")
+    sign_up(page, live.url, "an.nguyen", "correct horse battery")
     expect(page.get_by_text("No conversations yet")).to_be_visible()
     screenshot(page, "01-empty-inbox")
 
@@ -320,7 +310,7 @@ def _count_messages(live: RunningPlatform, thread_id: int) -> int:
 
 def test_wrong_password_forged_csrf_and_expired_session(live: RunningPlatform, phone: Page) -> None:
     page = phone
-    _sign_up(page, live, "binh@example.com", "correct horse battery")
+    sign_up(page, live.url, "binh@example.com", "correct horse battery")
     page.get_by_test_id("sign-out").click()
     page.wait_for_url(re.compile(r"/signin\?signed_out=1"))
     expect(page.get_by_text("You are signed out.")).to_be_visible()

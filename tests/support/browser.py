@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 from playwright.sync_api import Page
 
@@ -17,10 +18,53 @@ ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Set to 1 to refresh the screenshots the docs show (docs/screenshots/) from this run.
+UPDATE_DOCS = os.environ.get("LEDGERLINE_UPDATE_DOCS_SCREENSHOTS") == "1"
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save a screenshot of the page as test-artifacts/screenshots/NAME.png."""
+def screenshot(page: Page, name: str, *, docs: str | None = None, full_page: bool = False) -> None:
+    """Save a screenshot of the page as test-artifacts/screenshots/NAME.png; with ``docs``,
+    also as docs/screenshots/DOCS.png when LEDGERLINE_UPDATE_DOCS_SCREENSHOTS=1."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if docs is not None and UPDATE_DOCS:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (DOCS_SCREENSHOTS / f"{docs}.png").write_bytes(path.read_bytes())
+
+
+def sign_up(
+    page: Page,
+    base_url: str,
+    login: str,
+    password: str,
+    *,
+    name: str = "Nguyễn An",
+    locale: str = "en",
+) -> None:
+    """Create an account through the sign-up form (English labels) and land in the app."""
+    page.goto(base_url + "/signup?lang=en")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Username, email or phone").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.locator("select[name=locale]").select_option(locale)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(base_url + "/")
+
+
+def link_in_browser(
+    page: Page, base_url: str, page_id: str, link_url: str, *, untick: tuple[str, ...] = ()
+) -> None:
+    """Link through the consent screen as the signed-in person (English), unticking the
+    named scopes; the bank at ``link_url`` confirms at once."""
+    query = urlencode({"page_id": page_id, "url": link_url, "lang": "en"})
+    page.goto(f"{base_url}/account_linking/consent?{query}")
+    for scope in untick:
+        page.locator(f"input[name=scopes][value={scope}]").uncheck()
+    page.get_by_role("button", name="Continue to").click()
+    outcome = page.locator("[data-outcome]")
+    outcome.wait_for()
+    assert outcome.get_attribute("data-outcome") == "linked", page.content()[:2000]

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from ledgerline.domain.clock import Clock
 from ledgerline.identity.service import Identity
+from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.storage.database import Database
 from ledgerline.web.reveals import Reveals
 
@@ -24,6 +25,7 @@ class WebConfig:
     allow_insecure_urls: bool
     webhook_transport: httpx.BaseTransport | None = None
     reveals: Reveals = field(default_factory=Reveals)
+    privacy: PrivacyCentre | None = None  # the privacy centre's vault and linking hooks
 
     @property
     def secure_cookies(self) -> bool:

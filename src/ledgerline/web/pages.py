@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
@@ -67,32 +69,74 @@ def public_page(
     return response
 
 
-def _signed_in(request: Request, session: NewSession) -> Response:
-    response = redirect("/")
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never another host)."""
+    if (
+        not value
+        or len(value) > 500
+        or not value.startswith("/")
+        or value.startswith(("//", "/\\"))
+        or any(ord(c) < 32 or c == "\\" for c in value)
+    ):
+        return "/"
+    return value
+
+
+def _signed_in(request: Request, session: NewSession, next_path: str = "/") -> Response:
+    response = redirect(safe_next(next_path))
     set_cookie(request, response, PERSON_COOKIE, session.session_id, session.max_age)
+    return response
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The person signed in on this browser, for a page that needs one."""
+
+    session_id: str
+    user_id: str
+    name: str
+    locale: str  # the page's language (?lang=, else theirs)
+    timezone: str
+    csrf: str
+
+
+async def signed_in_person(request: Request) -> Person | None:
+    config = web_config(request)
+    session_id = request.cookies.get(PERSON_COOKIE)
+    row = await config.identity.resolve(PERSON, session_id)
+    if row is None or session_id is None:
+        return None
+    person = await config.db.read(web_store.user_display, row.subject_id)
+    name, user_locale, timezone = person if person else ("", None, "UTC")
+    return Person(
+        session_id=session_id,
+        user_id=row.subject_id,
+        name=name,
+        locale=pick_locale(request, user_locale),
+        timezone=timezone,
+        csrf=csrf_token(config.secret_key, PERSON, session_id),
+    )
+
+
+def to_sign_in(request: Request, next_path: str = "/") -> Response:
+    """No live session: to the sign-in page, which comes back to ``next_path`` after.
+    A session that ended (expired, signed out elsewhere) says so."""
+    stale = bool(request.cookies.get(PERSON_COOKIE))
+    query = "expired=1&" if stale else ""
+    next_path = safe_next(next_path)
+    url = "/signin" + (f"?{query}next={quote(next_path)}" if next_path != "/" else f"?{query}")
+    response = redirect(url.rstrip("?&"))
+    if stale:
+        clear_cookie(request, response, PERSON_COOKIE)
     return response
 
 
 @router.get("/")
 async def messenger(request: Request) -> Response:
-    config = web_config(request)
-    session_id = request.cookies.get(PERSON_COOKIE)
-    row = await config.identity.resolve(PERSON, session_id)
-    if row is None or session_id is None:
-        response = redirect("/signin?expired=1" if session_id else "/signin")
-        if session_id:
-            clear_cookie(request, response, PERSON_COOKIE)
-        return response
-    person = await config.db.read(web_store.user_display, row.subject_id)
-    name, user_locale = (person[0], person[1]) if person else ("", None)
-    locale = pick_locale(request, user_locale)
-    return render(
-        request,
-        "messenger.html",
-        locale,
-        csrf=csrf_token(config.secret_key, PERSON, session_id),
-        user_name=name,
-    )
+    person = await signed_in_person(request)
+    if person is None:
+        return to_sign_in(request)
+    return render(request, "messenger.html", person.locale, csrf=person.csrf, user_name=person.name)
 
 
 @router.get("/signin")
@@ -103,7 +147,10 @@ async def signin_form(request: Request) -> Response:
         notice = translate(locale, "error_expired")
     elif request.query_params.get("signed_out"):
         notice = translate(locale, "signed_out")
-    return public_page(request, "signin.html", locale, notice=notice, error=None, login="")
+    next_path = safe_next(request.query_params.get("next"))
+    return public_page(
+        request, "signin.html", locale, notice=notice, error=None, login="", next=next_path
+    )
 
 
 @router.post("/signin")
@@ -111,6 +158,7 @@ async def signin(request: Request) -> Response:
     form = await request.form()
     locale = field(form, "lang") if field(form, "lang") in LOCALES else pick_locale(request)
     login = field(form, "login", 200)
+    next_path = safe_next(field(form, "next", 500))
     try:
         check_pre_session_form(request, field(form, "csrf"))
         session = await web_config(request).identity.sign_in(
@@ -124,6 +172,7 @@ async def signin(request: Request) -> Response:
             status=403,
             error=translate(locale, "error_csrf"),
             login=login,
+            next=next_path,
         )
     except TooManyAttempts as exc:
         response = public_page(
@@ -133,6 +182,7 @@ async def signin(request: Request) -> Response:
             status=429,
             error=translate(locale, "error_throttled", seconds=exc.retry_after),
             login=login,
+            next=next_path,
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -144,8 +194,9 @@ async def signin(request: Request) -> Response:
             status=401,
             error=translate(locale, "error_wrong_password"),
             login=login,
+            next=next_path,
         )
-    return _signed_in(request, session)
+    return _signed_in(request, session, next_path)
 
 
 def _signup_values(form: FormData | None, locale: str) -> dict[str, str]:
@@ -217,6 +268,7 @@ async def signout(request: Request) -> Response:
                 error=translate(locale, "error_csrf"),
                 notice=None,
                 login="",
+                next="/",
             )
         await web_config(request).identity.sign_out(session_id)
     response = redirect("/signin?signed_out=1")

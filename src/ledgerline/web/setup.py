@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ledgerline.web import console, pages
+from ledgerline.web import console, pages, privacy
 from ledgerline.web.config import WebConfig
 from ledgerline.web.security import person_session_user
 
@@ -16,6 +16,7 @@ def install_web(app: FastAPI, config: WebConfig) -> None:
     app.state.web = config
     app.state.session_resolver = person_session_user
     app.include_router(pages.router)
+    app.include_router(privacy.router)
     app.include_router(console.router)
     static = StaticFiles(packages=[("ledgerline.web", "static")])
     # First, so no API route with a path parameter ever shadows an asset.

@@ -55,7 +55,10 @@ BINDING_COOKIE = "ll_link"
 COOKIE_PATH = "/account_linking"
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer the browser posts the consent form
+    # with "Origin: null", which the same-origin check must refuse. The bank still gets no
+    # Referer (it is another origin).
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "

@@ -1,0 +1,57 @@
+"""What the privacy centre (the web app's ``/privacy``) does, bound to the platform's vault
+and linking hooks by the composition root. Each method runs in the caller's unit of work
+(``db.write(centre.unlink, ...)``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledgerline.domain.scopes import Scope
+from ledgerline.linking.actions import do_change_scopes, do_person_unlink
+from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.privacy.actions import do_access_log_with_values, do_export_person
+from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores.linking import ConsentRow
+from ledgerline.vault import Vault
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyCentre:
+    vault: Vault
+    linking_hooks: LinkingHooks
+
+    def export(self, uow: UnitOfWork, *, user_id: str) -> dict[str, Any]:
+        return do_export_person(uow, vault=self.vault, user_id=user_id)
+
+    def access_log(
+        self, uow: UnitOfWork, *, user_id: str, locale: str, limit: int, before: int | None
+    ) -> list[dict[str, Any]]:
+        return do_access_log_with_values(
+            uow, vault=self.vault, user_id=user_id, locale=locale, limit=limit, before=before
+        )
+
+    def change_scopes(
+        self,
+        uow: UnitOfWork,
+        *,
+        page_id: str,
+        user_id: str,
+        scopes: frozenset[Scope] | None,
+        renew: bool,
+        now: int,
+    ) -> ConsentRow:
+        """Narrow, widen or renew (NotFound when no link is in force any more)."""
+        return do_change_scopes(
+            uow,
+            page_id=page_id,
+            user_id=user_id,
+            scopes=scopes,
+            renew=renew,
+            now=now,
+            hooks=self.linking_hooks,
+        )
+
+    def unlink(self, uow: UnitOfWork, *, page_id: str, user_id: str, now: int) -> None:
+        """Unlink and erase (NotFound when already unlinked)."""
+        do_person_unlink(uow, page_id=page_id, user_id=user_id, now=now, hooks=self.linking_hooks)

@@ -1,0 +1,352 @@
+"""The privacy centre (``/privacy``): the person's links with their scopes (toggles),
+grant and expiry, renewal, unlinking with a confirmation step, the data export download
+and the access log in plain words.
+
+Server-rendered forms (no JavaScript needed), each with the session's CSRF token; every
+read and change takes the person from the session, never from the request, so a person
+only ever sees and changes their own links. Changes answer with a redirect back to the
+page (no resubmission on reload); a change that can no longer apply (the link was ended in
+another tab, by the bank, or by expiry) gets a clear "already unlinked" answer and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_datetime
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.errors import NotFound
+from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
+from ledgerline.identity.errors import CsrfRejected
+from ledgerline.identity.sessions import PERSON
+from ledgerline.linking.queries import LinkView, get_link, list_links
+from ledgerline.linking.texts import SCOPE_ORDER, catalog
+from ledgerline.privacy.centre import PrivacyCentre
+from ledgerline.web.config import web_config
+from ledgerline.web.i18n import translate
+from ledgerline.web.pages import Person, signed_in_person, to_sign_in
+from ledgerline.web.render import redirect, render
+from ledgerline.web.security import check_session_form, secure_headers
+
+router = APIRouter(prefix="/privacy", include_in_schema=False)
+
+HOME = "/privacy"
+LOG_PAGE = 30
+NOTICES = ("scopes_saved", "renewed", "unlinked", "unchanged")
+PAGE_ID_LIMIT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeToggle:
+    value: str
+    name: str
+    purposes: list[str]
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCard:
+    page_id: str
+    name: str
+    status: str  # linked | expired | unlinked
+    scopes: list[ScopeToggle]
+    shared: str  # the scopes in force, named
+    granted: str
+    expires: str
+    ended: str | None
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _date(ms: int | None, person: Person) -> str:
+    if ms is None:
+        return "—"
+    moment = datetime.fromtimestamp(ms / 1000, tz=_zone(person.timezone))
+    return str(format_date(moment.date(), format="long", locale=person.locale))
+
+
+def _datetime(ms: int, person: Person) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, tz=_zone(person.timezone))
+    return str(format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=person.locale))
+
+
+def _card(link: LinkView, person: Person) -> LinkCard:
+    texts = catalog(person.locale)
+    on = set(link.scopes)
+    return LinkCard(
+        page_id=link.page_id,
+        name=link.page_name,
+        status=link.status,
+        scopes=[
+            ScopeToggle(
+                value=s.value,
+                name=texts.scope_name(s),
+                purposes=texts.scope_purposes(s, business=link.page_name),
+                on=s in on,
+            )
+            for s in SCOPE_ORDER
+        ],
+        shared=texts.scope_list(link.scopes),
+        granted=_date(link.granted_at, person),
+        expires=_date(link.expires_at, person),
+        ended=None if link.ended_at is None else _date(link.ended_at, person),
+    )
+
+
+def _centre(request: Request) -> PrivacyCentre:
+    centre = web_config(request).privacy
+    if centre is None:  # pragma: no cover - bootstrap always provides it
+        raise RuntimeError("the privacy centre is not configured")
+    return centre
+
+
+def _before(request: Request) -> int | None:
+    raw = request.query_params.get("before", "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+async def _page(
+    request: Request,
+    person: Person,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    error: str | None = None,
+) -> Response:
+    config = web_config(request)
+    now = to_ms(config.clock.now())
+    links = await config.db.read(list_links, person.user_id, now)
+    before = _before(request)
+    log = await config.db.write(
+        _centre(request).access_log,
+        user_id=person.user_id,
+        locale=person.locale,
+        limit=LOG_PAGE,
+        before=before,
+        partition=f"privacy:{person.user_id}",
+    )
+    for line in log:
+        line["when"] = _datetime(int(line["at"]), person)
+    cards = [_card(link, person) for link in links]
+    return render(
+        request,
+        "privacy.html",
+        person.locale,
+        status=status,
+        csrf=person.csrf,
+        user_name=person.name,
+        active=[c for c in cards if c.status == "linked"],
+        ended=[c for c in cards if c.status != "linked"],
+        log=log,
+        older=log[-1]["id"] if len(log) == LOG_PAGE else None,
+        paged=before is not None,
+        days=DEFAULT_CONSENT_DAYS,
+        notice=notice,
+        error=error,
+    )
+
+
+async def _business_name(request: Request, person: Person, page_id: str) -> str:
+    now = to_ms(web_config(request).clock.now())
+    link = await web_config(request).db.read(get_link, person.user_id, page_id[:PAGE_ID_LIMIT], now)
+    return link.page_name if link is not None else "…"
+
+
+@router.get("")
+async def privacy_centre(request: Request) -> Response:
+    person = await signed_in_person(request)
+    if person is None:
+        return to_sign_in(request, HOME)
+    done = request.query_params.get("done")
+    notice = None
+    if done in NOTICES:
+        name = await _business_name(request, person, request.query_params.get("page", ""))
+        notice = translate(person.locale, f"privacy_{done}", business=name)
+    return await _page(request, person, notice=notice)
+
+
+def _refused(request: Request, person: Person) -> Response:
+    """A forged or stale CSRF token: a clear page, nothing changed."""
+    return render(
+        request,
+        "privacy_refused.html",
+        person.locale,
+        status=403,
+        title=translate(person.locale, "privacy_refused_title"),
+        body=translate(person.locale, "error_csrf"),
+    )
+
+
+async def _form(request: Request) -> tuple[Person | None, Any, Response | None]:
+    """The signed-in person and the posted form, or the response to give instead."""
+    person = await signed_in_person(request)
+    if person is None:
+        return None, None, to_sign_in(request, HOME)
+    form = await request.form()
+    token = form.get("csrf")
+    try:
+        check_session_form(
+            request, PERSON, person.session_id, token if isinstance(token, str) else None
+        )
+    except CsrfRejected:
+        return person, form, _refused(request, person)
+    return person, form, None
+
+
+async def _already_unlinked(request: Request, person: Person, page_id: str) -> Response:
+    name = await _business_name(request, person, page_id)
+    return await _page(
+        request,
+        person,
+        status=409,
+        error=translate(person.locale, "privacy_already_unlinked", business=name),
+    )
+
+
+def _done(key: str, page_id: str) -> Response:
+    return redirect(f"{HOME}?done={key}&page={page_id}#link-{page_id}")
+
+
+@router.post("/links/{page_id}/scopes")
+async def save_scopes(request: Request, page_id: str) -> Response:
+    person, form, refused = await _form(request)
+    if refused is not None or person is None:
+        return refused or to_sign_in(request, HOME)
+    page_id = page_id[:PAGE_ID_LIMIT]
+    asked = [v for v in form.getlist("scope") if isinstance(v, str)]
+    scopes: set[Scope] = set()
+    for value in asked:
+        try:
+            scopes.add(Scope(value))
+        except ValueError:
+            return await _page(
+                request,
+                person,
+                status=400,
+                error=translate(person.locale, "privacy_unknown_scope"),
+            )
+    if not scopes:
+        name = await _business_name(request, person, page_id)
+        return await _page(
+            request,
+            person,
+            status=400,
+            error=translate(person.locale, "privacy_no_scope", business=name),
+        )
+    config = web_config(request)
+    try:
+        before = await config.db.read(get_link, person.user_id, page_id, to_ms(config.clock.now()))
+        await config.db.write(
+            _centre(request).change_scopes,
+            page_id=page_id,
+            user_id=person.user_id,
+            scopes=frozenset(scopes),
+            renew=False,
+            now=to_ms(config.clock.now()),
+            partition=f"{page_id}:{person.user_id}",
+        )
+    except NotFound:
+        return await _already_unlinked(request, person, page_id)
+    unchanged = before is not None and set(before.scopes) == scopes
+    return _done("unchanged" if unchanged else "scopes_saved", page_id)
+
+
+@router.post("/links/{page_id}/renew")
+async def renew(request: Request, page_id: str) -> Response:
+    person, _form_data, refused = await _form(request)
+    if refused is not None or person is None:
+        return refused or to_sign_in(request, HOME)
+    page_id = page_id[:PAGE_ID_LIMIT]
+    config = web_config(request)
+    try:
+        await config.db.write(
+            _centre(request).change_scopes,
+            page_id=page_id,
+            user_id=person.user_id,
+            scopes=None,
+            renew=True,
+            now=to_ms(config.clock.now()),
+            partition=f"{page_id}:{person.user_id}",
+        )
+    except NotFound:
+        return await _already_unlinked(request, person, page_id)
+    return _done("renewed", page_id)
+
+
+@router.get("/links/{page_id}/unlink")
+async def confirm_unlink(request: Request, page_id: str) -> Response:
+    """The confirmation step: what unlinking does, and the button that does it."""
+    person = await signed_in_person(request)
+    if person is None:
+        return to_sign_in(request, HOME)
+    config = web_config(request)
+    link = await config.db.read(
+        get_link, person.user_id, page_id[:PAGE_ID_LIMIT], to_ms(config.clock.now())
+    )
+    if link is None or link.status != "linked":
+        return await _already_unlinked(request, person, page_id)
+    return render(
+        request,
+        "privacy_unlink.html",
+        person.locale,
+        csrf=person.csrf,
+        card=_card(link, person),
+    )
+
+
+@router.post("/links/{page_id}/unlink")
+async def unlink(request: Request, page_id: str) -> Response:
+    person, _form_data, refused = await _form(request)
+    if refused is not None or person is None:
+        return refused or to_sign_in(request, HOME)
+    page_id = page_id[:PAGE_ID_LIMIT]
+    config = web_config(request)
+    try:
+        await config.db.write(
+            _centre(request).unlink,
+            page_id=page_id,
+            user_id=person.user_id,
+            now=to_ms(config.clock.now()),
+            partition=f"{page_id}:{person.user_id}",
+        )
+    except NotFound:
+        return await _already_unlinked(request, person, page_id)
+    return _done("unlinked", page_id)
+
+
+@router.get("/export")
+async def export(request: Request) -> Response:
+    """Everything held about the person, as a JSON file download (audited)."""
+    person = await signed_in_person(request)
+    if person is None:
+        return to_sign_in(request, HOME)
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return _refused(request, person)  # another site may not start downloads of it
+    config = web_config(request)
+    data = await config.db.write(
+        _centre(request).export,
+        user_id=person.user_id,
+        partition=f"export:{person.user_id}",
+    )
+    day = config.clock.now().strftime("%Y-%m-%d")
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    response = Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="ledgerline-export-{day}.json"'},
+    )
+    secure_headers(response)
+    return response
