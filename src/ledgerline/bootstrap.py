@@ -15,7 +15,7 @@ from ledgerline.domain.clock import Clock, SystemClock
 from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
 from ledgerline.storage.database import Database, UnitOfWork
-from ledgerline.storage.stores import notify as notify_store
+from ledgerline.storage.stores import fraud as fraud_store, notify as notify_store
 from ledgerline.vault import Vault, database_refusal_recorder, load_or_create_master_key
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class Platform:
         def forget_updates(uow: UnitOfWork, event: Unlinked) -> None:
             notify_store.delete_alerts(uow.conn, event.page_id, event.user_id)
             notify_store.delete_deferred_of(uow.conn, event.page_id, event.user_id)
+            fraud_store.forget_person(uow.conn, event.page_id, event.user_id)
 
         def audit(uow: UnitOfWork, fact: LinkAudit) -> None:
             self.audit.append(
@@ -147,11 +148,13 @@ def build_app(
     from ledgerline.identity.service import Identity
     from ledgerline.ingest.actions import Ingestor
     from ledgerline.ingest.notify import MessageResolver
+    from ledgerline.ingest.scoring import FraudEngine
     from ledgerline.privacy.centre import PrivacyCentre
     from ledgerline.web import WebConfig, install_web
 
     settings = platform.settings
     linking_hooks = platform.linking_hooks()
+    fraud = FraudEngine.load(settings.fraud_model)
     hub = LiveHub()
     dispatcher = WebhookDispatcher(
         db=platform.db,
@@ -197,7 +200,9 @@ def build_app(
         extras={
             "linking_hooks": linking_hooks,
             "vault": platform.vault,
-            "ingestor": Ingestor(db=platform.db, vault=platform.vault, clock=platform.clock),
+            "ingestor": Ingestor(
+                db=platform.db, vault=platform.vault, clock=platform.clock, fraud=fraud
+            ),
             "message_resolver": MessageResolver(platform.db, platform.vault, platform.clock),
         },
     )

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     rate_limit_person_per_second: float = Field(default=20.0, ge=0)
     rate_limit_person_burst: int = Field(default=100, ge=1)
     log_level: str = "INFO"
+    # The fraud model for online scoring: "default" (the demo model shipped with the
+    # package), "off", or the path of a model file from `ledgerline fraud train`.
+    fraud_model: str | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ledgerline.cli.options import JsonFlag, emit, fail
+from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
 from ledgerline.fraud.errors import FraudInputError
 
 app = typer.Typer(
@@ -124,6 +124,16 @@ def train(
         str | None,
         typer.Option(help="Last training day, YYYY-MM-DD (default: all but the last 14 days)."),
     ] = None,
+    with_verdicts: Annotated[
+        bool,
+        typer.Option(
+            "--with-verdicts",
+            help="Also fit on people's answers to platform fraud alerts, read from the "
+            "platform's database (--database-url, --data-dir for the master key).",
+        ),
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train the calibrated LightGBM fraud model on the transactions up to --until."""
@@ -132,11 +142,12 @@ def train(
 
     try:
         last_day = _day(until, "--until")
+        extra = _verdicts(database_url, data_dir) if with_verdicts else None
         with _progress(as_json) as report:
             report("loading", 0.0)
             frame = load_transactions(data)
             report("loading", 1.0)
-            model = train_model(frame, last_day, report)
+            model = train_model(frame, last_day, report, extra=extra)
             report("saving", 0.0)
             try:
                 model.save(out)
@@ -161,7 +172,21 @@ def train(
         f"calibrated on {t['validation_start']}..{t['validation_end']} "
         f"(validation AP {t['validation_average_precision']:.3f})"
     )
+    if with_verdicts:
+        human += f"\nverdict labels: {t['verdict_labels']['rows']} ({t['verdict_labels']['fraud']} fraud)"
     emit(result, as_json=as_json, human=human)
+
+
+def _verdicts(database_url: str | None, data_dir: Path | None) -> Any:
+    """(features, labels) of the answered platform alerts in the database."""
+    from ledgerline.bootstrap import build_platform
+    from ledgerline.ingest.scoring import verdict_rows
+
+    platform = build_platform(settings_from(database_url, data_dir))
+    try:
+        return platform.db.read_sync(verdict_rows, platform.vault)
+    finally:
+        platform.close()
 
 
 def _fmt(value: float | None) -> str:

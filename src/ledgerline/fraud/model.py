@@ -12,6 +12,7 @@ versions, LightGBM parameters, the booster text, the calibration and the alert c
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import math
 import os
@@ -128,11 +129,15 @@ class FraudModel:
 
     @classmethod
     def load(cls, path: Path) -> FraudModel:
+        """Read a model file (``.json``, or gzip-compressed ``.json.gz``)."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            data = json.loads(raw.decode("utf-8"))
         except FileNotFoundError as exc:
             raise ModelFileError(f"{path}: no such model file") from exc
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelFileError(f"{path}: not a Ledgerline fraud model file ({exc})") from exc
         if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
             raise ModelFileError(f"{path}: not a Ledgerline fraud model file ({MODEL_FORMAT})")
@@ -152,6 +157,11 @@ class FraudModel:
             )
         except (KeyError, TypeError, ValueError, lgb.basic.LightGBMError) as exc:
             raise ModelFileError(f"{path}: damaged model file ({exc})") from exc
+
+
+def default_model_path() -> Path:
+    """The small demo model shipped with the package (``bench/fraud_default_model.py``)."""
+    return Path(__file__).with_name("data") / "default-model.json.gz"
 
 
 def _noop(_stage: str, _fraction: float) -> None:
@@ -177,9 +187,16 @@ def fit_platt(raw: FloatArray, labels: npt.NDArray[np.int64]) -> tuple[float, fl
 
 
 def train_model(
-    frame: pd.DataFrame, until: dt.date | None = None, progress: Progress | None = None
+    frame: pd.DataFrame,
+    until: dt.date | None = None,
+    progress: Progress | None = None,
+    extra: tuple[FloatArray, npt.NDArray[np.int64]] | None = None,
 ) -> FraudModel:
-    """Train on the transactions of ``frame`` up to and including ``until``."""
+    """Train on the transactions of ``frame`` up to and including ``until``.
+
+    ``extra`` is more labelled rows (a matrix in ``ALL_FEATURES`` order and its labels), e.g.
+    people's verdicts on platform alerts; they join the fitting rows (not the validation).
+    """
     report = progress or _noop
     days = day_of(frame)
     first = days.iloc[0].date()
@@ -222,7 +239,14 @@ def train_model(
             )
     names = list(ALL_FEATURES)
     matrix = features.to_numpy(dtype=np.float64)
-    train_set = lgb.Dataset(matrix[is_fit], labels[is_fit], feature_name=names, free_raw_data=True)
+    fit_matrix, fit_labels = matrix[is_fit], labels[is_fit]
+    extra_rows = 0 if extra is None else len(extra[1])
+    if extra is not None and extra_rows:
+        if extra[0].shape != (extra_rows, len(names)):
+            raise FraudInputError(f"extra rows must have {len(names)} feature columns")
+        fit_matrix = np.vstack([fit_matrix, extra[0]])
+        fit_labels = np.concatenate([fit_labels, extra[1].astype(np.int64)])
+    train_set = lgb.Dataset(fit_matrix, fit_labels, feature_name=names, free_raw_data=True)
     valid_set = lgb.Dataset(matrix[is_valid], labels[is_valid], reference=train_set)
 
     def on_iteration(env: lgb.callback.CallbackEnv) -> None:
@@ -267,6 +291,10 @@ def train_model(
         "validation_frauds": int(valid_labels.sum()),
         "validation_average_precision": float(average_precision_score(valid_labels, valid_raw)),
         "trees": int(best),
+        "verdict_labels": {
+            "rows": extra_rows,
+            "fraud": 0 if extra is None else int(extra[1].sum()),
+        },
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return model

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -128,6 +129,7 @@ class ScoreResult:
     ref: TransactionRef
     new_card: bool
     new_terminal: bool
+    features: dict[str, float] = field(default_factory=dict, repr=False)
 
 
 def epoch_seconds(when: dt.datetime) -> int:
@@ -167,12 +169,17 @@ def update_features(
 class OnlineScorer:
     """Scores transactions one by one against a ``FraudStateStore``."""
 
-    def __init__(self, model: FraudModel, store: FraudStateStore) -> None:
+    def __init__(
+        self,
+        model: FraudModel,
+        store: FraudStateStore,
+        predictor: SingleRowPredictor | None = None,
+    ) -> None:
         self.model = model
         self.store = store
         self._features = model.features
         self._width = len(model.features)
-        self._predictor = SingleRowPredictor(model.booster, self._width)
+        self._predictor = predictor or SingleRowPredictor(model.booster, self._width)
 
     def threshold_for(self, policy: AlertPolicy) -> float:
         """A business's threshold from its policy and the model's validation distribution."""
@@ -220,6 +227,40 @@ class OnlineScorer:
             new_terminal=new_terminal,
         )
 
+    def score_batch(
+        self, txs: Sequence[Transaction], threshold: float | None = None
+    ) -> list[ScoreResult]:
+        """``score`` for several transactions, in order, with one model call for all of them.
+
+        The state is updated transaction by transaction (a later one sees the earlier ones);
+        each result carries its ``features``.
+        """
+        if not txs:
+            return []
+        rows = np.empty((len(txs), self._width), dtype=np.float64)
+        parts = []
+        for i, tx in enumerate(txs):
+            out, ref, new_card, new_terminal = self.features(tx)
+            rows[i] = [out[name] for name in self._features]
+            parts.append((out, ref, new_card, new_terminal))
+        if len(txs) == 1:
+            raw = np.array([self._predictor.predict(rows[0])])
+        else:
+            raw = self.model.raw_scores(rows, num_threads=1)
+        scores = self.model.calibrate(raw)
+        return [
+            ScoreResult(
+                score=float(score),
+                alert=threshold is not None and float(score) >= threshold,
+                threshold=threshold,
+                ref=ref,
+                new_card=new_card,
+                new_terminal=new_terminal,
+                features=out,
+            )
+            for score, (out, ref, new_card, new_terminal) in zip(scores, parts, strict=True)
+        ]
+
     def record_verdict(self, ref: TransactionRef, fraud: bool, source: str = "person") -> bool:
         """Record a verdict (fraud or genuine) for a scored transaction.
 
@@ -228,11 +269,16 @@ class OnlineScorer:
         stored for retraining).
         """
         self.store.add_label({**ref.to_json(), "fraud": bool(fraud), "source": source})
-        data = self.store.get_terminal(ref.terminal_id)
-        if data is None:
-            return False
-        terminal = TerminalState.from_bytes(data)
-        if not terminal.set_label(ref.terminal_seq, bool(fraud)):
-            return False
-        self.store.put_terminal(ref.terminal_id, terminal.to_bytes())
-        return True
+        return label_terminal(self.store, ref.terminal_id, ref.terminal_seq, fraud)
+
+
+def label_terminal(store: FraudStateStore, terminal_id: str, seq: int, fraud: bool) -> bool:
+    """Apply a verdict to the terminal's risk state (no model needed); see ``record_verdict``."""
+    data = store.get_terminal(terminal_id)
+    if data is None:
+        return False
+    terminal = TerminalState.from_bytes(data)
+    if not terminal.set_label(seq, bool(fraud)):
+        return False
+    store.put_terminal(terminal_id, terminal.to_bytes())
+    return True

@@ -21,6 +21,7 @@ from ledgerline.domain.ids import token_hash
 from ledgerline.domain.luhn import find_card_number
 from ledgerline.ingest import validation
 from ledgerline.ingest.notify import notify_records
+from ledgerline.ingest.scoring import FraudEngine, score_ingested
 from ledgerline.ingest.validation import Item
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import idempotency, threads as thread_store
@@ -77,8 +78,10 @@ def do_ingest(
     key_hash: str | None,
     request_hash: str,
     now: int,
+    fraud: FraudEngine | None = None,
 ) -> dict[str, Any]:
-    """Store validated records for (page, psid); replays the first answer to a key."""
+    """Store validated records for (page, psid); replays the first answer to a key.
+    New transactions are scored by ``fraud`` (when given) in the same transaction."""
     if key_hash is not None:
         prior = idempotency.find(
             uow.conn, page_id=page_id, key_hash=key_hash, not_before=now - IDEMPOTENCY_WINDOW_MS
@@ -116,6 +119,16 @@ def do_ingest(
             record_ids=stored,
             now=now,
         )
+        if fraud is not None and kind is RecordKind.TRANSACTION:
+            response["alerts"] = score_ingested(
+                uow,
+                engine=fraud,
+                vault=vault,
+                page_id=page_id,
+                user_id=thread.user_id,
+                record_ids=stored,
+                now=now,
+            )
         uow.emit(
             Custom(
                 "financial_data",
@@ -140,10 +153,13 @@ def do_ingest(
 
 
 class Ingestor:
-    def __init__(self, *, db: Database, vault: Vault, clock: Clock) -> None:
+    def __init__(
+        self, *, db: Database, vault: Vault, clock: Clock, fraud: FraudEngine | None = None
+    ) -> None:
         self.db = db
         self.vault = vault
         self.clock = clock
+        self.fraud = fraud
 
     async def ingest(
         self,
@@ -167,5 +183,6 @@ class Ingestor:
             key_hash=None if idempotency_key is None else token_hash(idempotency_key),
             request_hash=_request_hash(kind, body),
             now=now,
+            fraud=self.fraud,
             partition=f"{page_id}:{psid}",
         )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +54,7 @@ __all__ = [
     "FRAUD_PAYLOAD_PREFIX",
     "MessageResolver",
     "notify_records",
+    "on_fraud_verdict",
     "raise_fraud_alert",
 ]
 
@@ -545,6 +546,18 @@ def raise_fraud_alert(
 
 
 # -- the person's answer ------------------------------------------------------------------------
+VerdictHook = Callable[[UnitOfWork, AlertRow, str, int], None]
+_verdict_hooks: list[VerdictHook] = []
+
+
+def on_fraud_verdict(hook: VerdictHook) -> VerdictHook:
+    """Call ``hook(uow, alert, verdict, now)`` in the answer's transaction (the fraud engine
+    keeps the verdict as a label)."""
+    if hook not in _verdict_hooks:
+        _verdict_hooks.append(hook)
+    return hook
+
+
 def answer_fraud_alert(uow: UnitOfWork, thread: ThreadRow, payload: str, now: int) -> bool:
     """A quick reply to a fraud alert: tell the bank, confirm to the person. False when the
     payload is not an open alert of this thread (then it is an ordinary quick reply)."""
@@ -560,6 +573,8 @@ def answer_fraud_alert(uow: UnitOfWork, thread: ThreadRow, payload: str, now: in
     if not notify_store.answer_alert(uow.conn, alert.alert_id, verdict, now):
         text = fmt._("You have already answered this alert.")
     else:
+        for hook in _verdict_hooks:
+            hook(uow, alert, verdict, now)
         enqueue_webhook(
             uow,
             thread,

@@ -21,6 +21,7 @@ from ledgerline.vault.purposes import RecordKind, read_scopes, write_scopes
 from ledgerline.vault.recorder import database_refusal_recorder
 from ledgerline.vault.vault import (
     ConsentLookup,
+    DerivedCipher,
     ErasureResult,
     NewRecord,
     PurgeResult,
@@ -32,6 +33,7 @@ from ledgerline.vault.vault import (
 
 __all__ = [
     "ConsentLookup",
+    "DerivedCipher",
     "ErasureResult",
     "MasterKey",
     "NewRecord",

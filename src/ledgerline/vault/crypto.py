@@ -162,6 +162,20 @@ def open_(key: DataKey, binding: Binding, sealed: bytes) -> dict[str, Any]:
     return value
 
 
+def seal_bytes(key: DataKey, aad: bytes, data: bytes) -> bytes:
+    """Opaque bytes (e.g. derived state) under a data key, bound to ``aad``."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key.material).encrypt(nonce, data, aad)
+
+
+def open_bytes(key: DataKey, aad: bytes, sealed: bytes) -> bytes | None:
+    """The bytes ``seal_bytes`` sealed, or None when they fail authentication."""
+    try:
+        return AESGCM(key.material).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except (InvalidTag, ValueError):
+        return None
+
+
 def ref_hash(key: DataKey, kind: str, ref: str) -> str:
     """Keyed hash of a bank reference (e.g. a transaction id) within one kind."""
     subkey = hmac.new(key.material, _REF_DOMAIN, hashlib.sha256).digest()

@@ -23,7 +23,18 @@ from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import ConsentRequired, NotFound
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.storage.stores import vault as store
-from ledgerline.vault.crypto import Binding, DataKey, MasterKey, open_, ref_hash, seal, unwrap, wrap
+from ledgerline.vault.crypto import (
+    Binding,
+    DataKey,
+    MasterKey,
+    open_,
+    open_bytes,
+    ref_hash,
+    seal,
+    seal_bytes,
+    unwrap,
+    wrap,
+)
 from ledgerline.vault.errors import PurposeNotAllowed, VaultKeyError
 from ledgerline.vault.purposes import CONSENT_FREE, RecordKind, read_scopes, write_scopes
 
@@ -107,6 +118,36 @@ class PurgeResult:
     cutoff: int  # epoch ms; records that occurred before it were deleted
     records_deleted: int
     people: int
+
+
+class DerivedCipher:
+    """Seals the platform's own data derived from one (business, person)'s records — e.g. the
+    fraud engine's card state — under their data key, so it is erased with it. Not a read of
+    the bank's records (those are read with a purpose, audited); nothing here is audited."""
+
+    def __init__(self, vault: Vault, conn: Connection, page_id: str, user_id: str) -> None:
+        self._vault = vault
+        self._conn = conn
+        self._page_id = page_id
+        self._user_id = user_id
+        self._key: DataKey | None = None
+
+    def _aad(self, name: str) -> bytes:
+        return f"ledgerline.derived.v1\x00{self._page_id}\x00{self._user_id}\x00{name}".encode()
+
+    def seal(self, name: str, data: bytes) -> bytes:
+        if self._key is None:
+            self._key = self._vault._key_for_write(self._conn, self._page_id, self._user_id)
+        return seal_bytes(self._key, self._aad(name), data)
+
+    def open(self, name: str, sealed: bytes) -> bytes | None:
+        """None when the data key is gone (erased) or the bytes fail authentication."""
+        if self._key is None:
+            row = store.get_key(self._conn, self._page_id, self._user_id)
+            if row is None:
+                return None
+            self._key = self._vault._unwrap(row)
+        return open_bytes(self._key, self._aad(name), sealed)
 
 
 def _new_record_id() -> str:
@@ -255,6 +296,10 @@ class Vault:
                 reason=reason,
             ),
         )
+
+    def derived_cipher(self, conn: Connection, page_id: str, user_id: str) -> DerivedCipher:
+        """A ``DerivedCipher`` for (business, person) on the caller's connection."""
+        return DerivedCipher(self, conn, page_id, user_id)
 
     # -- writes ---------------------------------------------------------------------------
     def put(

@@ -13,6 +13,12 @@ from ledgerline.storage.tables.core import (
     webhook_attempts,
     webhook_events,
 )
+from ledgerline.storage.tables.fraud import (
+    fraud_card_state,
+    fraud_scores,
+    fraud_settings,
+    fraud_terminal_state,
+)
 from ledgerline.storage.tables.handover import (
     agents,
     assistant_settings,
@@ -36,6 +42,10 @@ __all__ = [
     "businesses",
     "canned_replies",
     "fraud_alerts",
+    "fraud_card_state",
+    "fraud_scores",
+    "fraud_settings",
+    "fraud_terminal_state",
     "idempotency_keys",
     "inbox_conversations",
     "inbox_notes",
