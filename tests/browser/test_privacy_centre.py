@@ -272,6 +272,11 @@ def test_forged_csrf_expired_session_and_a_second_tab(world: LinkedWorld, browse
         first.get_by_role("link", name="Download my data").click()
         first.wait_for_url(re.compile(r"/signin\?expired=1&next=/privacy"))
         expect(first.get_by_text("Your session has expired. Please sign in again.")).to_be_visible()
+        # A wrong password first: a clear message, and still on the way back to /privacy.
+        first.get_by_label("Username, email or phone").fill("chi.le")
+        first.get_by_label("Password").fill("not the password")
+        first.get_by_role("button", name="Sign in").click()
+        expect(first.get_by_test_id("form-error")).to_have_text("Wrong sign-in name or password.")
         first.get_by_label("Username, email or phone").fill("chi.le")
         first.get_by_label("Password").fill(PASSWORD)
         first.get_by_role("button", name="Sign in").click()
@@ -283,9 +288,10 @@ def test_forged_csrf_expired_session_and_a_second_tab(world: LinkedWorld, browse
 
 def test_a_form_posted_after_the_link_ended_elsewhere(world: LinkedWorld, phone: Page) -> None:
     page = phone
-    page_id = world.business["page_id"]
     psid = _linked_person(page, world, "dung.pham")
     page.goto(world.live.url + "/privacy")
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    assert csrf
     # The bank unlinks while the page is open; saving scopes then says so, with no 500.
     with world.live.client() as http:
         answer = http.post(
@@ -299,14 +305,46 @@ def test_a_form_posted_after_the_link_ended_elsewhere(world: LinkedWorld, phone:
     link.get_by_role("button", name="Save changes").click()
     expect(page.get_by_test_id("form-error")).to_contain_text("Demo Bank is already unlinked")
     expect(page.get_by_test_id("ended-links")).to_contain_text("Demo Bank — unlinked on")
-    # Someone else's page id, or one that does not exist: the same answer, nothing leaks.
+    # A page id that is not one of theirs: the same answer, no 500, nothing leaks.
     status = page.evaluate(
         """async (csrf) => (await fetch('/privacy/links/999999/unlink', {method: 'POST',
             headers: {'Content-Type': 'application/x-www-form-urlencoded'},
             body: 'csrf=' + encodeURIComponent(csrf)})).status""",
-        page.locator("input[name=csrf]").first.get_attribute("value")
-        if page.locator("input[name=csrf]").count()
-        else "",
+        csrf,
     )
-    assert status in (403, 409)
-    assert page_id
+    assert status == 409
+    other = world.live.create_business("Other Bank")
+    status = page.evaluate(
+        """async ([csrf, pageId]) => (await fetch(`/privacy/links/${pageId}/scopes`, {
+            method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+            body: 'scope=balances&csrf=' + encodeURIComponent(csrf)})).status""",
+        [csrf, other["page_id"]],
+    )
+    assert status == 409
+
+
+def test_a_person_sees_only_their_own_data(world: LinkedWorld, browser: Browser) -> None:
+    contexts = [
+        browser.new_context(viewport={"width": 390, "height": 800}, locale="en-GB")
+        for _ in range(2)
+    ]
+    try:
+        mine, theirs = (context.new_page() for context in contexts)
+        psid = _linked_person(mine, world, "em.vo")
+        _linked_person(theirs, world, "giang.ho", name="Hồ Giang")
+        sent = _bank_post(world, "transactions", _transaction(psid, "t-own", "99000", "Phở 24"))
+        assert sent.status_code == 200, sent.text
+        mine.goto(world.live.url + "/privacy")
+        expect(mine.get_by_test_id("access-log")).to_contain_text("Phở 24")
+        theirs.goto(world.live.url + "/privacy")
+        expect(theirs.get_by_role("region", name="Demo Bank")).to_be_visible()
+        expect(theirs.get_by_test_id("access-log")).not_to_contain_text("Phở 24")
+        with theirs.expect_download() as download_info:
+            theirs.get_by_role("link", name="Download my data").click()
+        data = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+        assert data["financial_records"] == []
+        assert data["profile"]["name"] == "Hồ Giang"
+        assert all("Phở 24" not in json.dumps(t, ensure_ascii=False) for t in data["threads"])
+    finally:
+        for context in contexts:
+            context.close()

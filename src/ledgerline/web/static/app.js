@@ -26,6 +26,7 @@
     ws: null,
     attempt: 0,
     holdUntil: 0,
+    retryTimer: null,
     connected: false,
     typingTimer: null,
   };
@@ -581,9 +582,16 @@
     s.textContent = text || "";
   }
 
+  function later(delay) {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(connect, delay);
+  }
+
   function connect() {
+    clearTimeout(state.retryTimer);
+    if (state.ws && state.ws.readyState <= 1) return; // connecting or open already
     if (Date.now() < state.holdUntil) {
-      setTimeout(connect, state.holdUntil - Date.now());
+      later(state.holdUntil - Date.now());
       return;
     }
     const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -614,12 +622,25 @@
       if (state.ws !== ws) return;
       state.connected = false;
       document.body.dataset.live = "0";
-      setStatus(t("connecting"));
+      setStatus(navigator.onLine === false ? t("offline") : t("connecting"));
       const delay = Math.min(10000, 500 * 2 ** state.attempt) * (0.75 + Math.random() * 0.5);
       state.attempt += 1;
       if (state.attempt > 2) refreshThreads(0); // a 401 here means the session ended
-      setTimeout(connect, delay);
+      later(delay);
     };
+  }
+
+  // The network went away: a socket may linger half-open without noticing, so drop it and
+  // say so. It came back (or the page is shown again): reconnect now, not after the backoff;
+  // the reconnect fills the gap from the history.
+  function onOffline() {
+    setStatus(t("offline"));
+    if (state.ws && state.ws.readyState <= 1) state.ws.close(4001, "offline");
+  }
+  function onOnline() {
+    if (state.connected) return;
+    state.attempt = Math.min(state.attempt, 1);
+    connect();
   }
 
   function onFrame(frame) {
@@ -672,8 +693,12 @@
       send({ text }, text);
     });
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible") markRead();
+      if (document.visibilityState !== "visible") return;
+      markRead();
+      onOnline();
     });
+    window.addEventListener("offline", onOffline);
+    window.addEventListener("online", onOnline);
     refreshThreads(0);
     connect();
   }
