@@ -141,6 +141,7 @@ def build_app(
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext
     from ledgerline.api.limits import RateLimits
+    from ledgerline.chat import agent_actions
     from ledgerline.delivery.live import LiveHub, frames_for
     from ledgerline.delivery.webhooks import WebhookDispatcher
     from ledgerline.domain.events import Event, WebhookQueued
@@ -150,6 +151,8 @@ def build_app(
     from ledgerline.ingest.notify import MessageResolver
     from ledgerline.ingest.scoring import FraudEngine
     from ledgerline.privacy.centre import PrivacyCentre
+    from ledgerline.service.agents import AgentAccounts
+    from ledgerline.service.inbox import InboxService
     from ledgerline.web import WebConfig, install_web
 
     settings = platform.settings
@@ -174,6 +177,14 @@ def build_app(
             dispatcher.notify_threadsafe()
 
     platform.db.subscribe(on_commit)
+    agent_actions.install()  # the satisfaction question's answers (a quick reply)
+    inbox = InboxService(
+        db=platform.db,
+        vault=platform.vault,
+        clock=platform.clock,
+        hub=hub,
+        accounts=AgentAccounts(platform.db, platform.clock),
+    )
     ctx = AppContext(
         db=platform.db,
         clock=platform.clock,
@@ -218,6 +229,7 @@ def build_app(
             allow_insecure_urls=settings.allow_insecure_urls,
             webhook_transport=transport,  # type: ignore[arg-type]
             privacy=PrivacyCentre(platform.vault, linking_hooks),
+            inbox=inbox,
         ),
     )
     return app

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from ledgerline.api.client import (
     blocks as client_blocks,
+    handover as client_handover,
     linking as client_linking,
     linking_pages,
     preferences as client_preferences,
@@ -116,6 +117,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_financial.router)
     app.include_router(platform_handover.router)
     app.include_router(client_threads.router)
+    app.include_router(client_handover.router)
     app.include_router(client_blocks.router)
     app.include_router(client_privacy.router)
     app.include_router(client_preferences.router)

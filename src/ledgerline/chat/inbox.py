@@ -54,6 +54,10 @@ def control_changed(uow: UnitOfWork, change: ControlChange) -> None:
             change.page_id,
             {"type": "queue", "conversation_id": conversation_id, "status": "waiting"},
         )
+        # The person's messenger asks who answers now ("a person will answer shortly").
+        emit_person(
+            uow, change.user_id, {"type": "agent", "page_id": change.page_id, "agent": None}
+        )
     elif change.previous_owner == PAGE_INBOX_APP_ID:
         conversation = inbox_store.open_conversation_of(uow.conn, change.thread_id)
         if conversation is None:
@@ -116,3 +120,22 @@ def control_requested(
             "metadata": metadata,
         },
     )
+
+
+def answering(conn: Any, page_id: str, user_id: str) -> dict[str, Any]:
+    """What the person's messenger shows about who answers: ``{"human": bool, "agent":
+    {"name"} | None}`` (a person from the inbox, by first name, once one is assigned)."""
+    from ledgerline.chat.handover import current_owner
+
+    uow = UnitOfWork(conn)
+    if current_owner(uow, page_id, user_id) != PAGE_INBOX_APP_ID:
+        return {"human": False, "agent": None}
+    thread = thread_store.get_thread(conn, page_id, user_id)
+    conversation = (
+        None if thread is None else inbox_store.open_conversation_of(conn, thread.thread_id)
+    )
+    agent = None
+    if conversation is not None and conversation.agent_id is not None:
+        row = inbox_store.get_agent(conn, conversation.agent_id)
+        agent = None if row is None else {"name": row.name}
+    return {"human": True, "agent": agent}

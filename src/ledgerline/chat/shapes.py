@@ -13,9 +13,10 @@ def iso_time(ms: int) -> str:
 
 
 def client_message(row: MessageRow) -> dict[str, Any]:
-    """``{"mid","from","text"?,"quick_replies"?,"attachment"?,"created_time"}``."""
+    """``{"mid","from","text"?,"quick_replies"?,"attachment"?,"agent"?,"created_time"}``
+    (``agent``: ``{"name"}`` when a human agent wrote it from the inbox)."""
     out: dict[str, Any] = {"mid": row.mid, "from": row.sender}
-    for key in ("text", "quick_replies", "attachment", "quick_reply", "postback"):
+    for key in ("text", "quick_replies", "attachment", "quick_reply", "postback", "agent"):
         if key in row.body:
             out[key] = row.body[key]
     out["created_time"] = iso_time(row.created_at)

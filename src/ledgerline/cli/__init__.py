@@ -13,6 +13,7 @@ _GROUPS = [
     ("audit", "ledgerline.cli.audit", "app"),
     ("keys", "ledgerline.cli.keys", "app"),
     ("fraud", "ledgerline.cli.fraud", "app"),
+    ("agent", "ledgerline.cli.agent", "app"),
 ]
 
 

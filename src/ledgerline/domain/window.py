@@ -59,3 +59,14 @@ def may_send(
     if tag_window is None:
         return True
     return since is not None and since <= tag_window
+
+
+def may_reply_as_human_agent(*, last_user_message_at: datetime | None, now: datetime) -> bool:
+    """A human agent's reply (the inbox, or a bank's ``HUMAN_AGENT`` tag): up to 7 days
+    after the person's last message, whatever the 24-hour window says."""
+    return may_send(
+        messaging_type=MessagingType.MESSAGE_TAG,
+        tag=MessageTag.HUMAN_AGENT,
+        last_user_message_at=last_user_message_at,
+        now=now,
+    )

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from ledgerline.domain.clock import Clock
 from ledgerline.identity.service import Identity
 from ledgerline.privacy.centre import PrivacyCentre
+from ledgerline.service.inbox import InboxService
 from ledgerline.storage.database import Database
 from ledgerline.web.reveals import Reveals
 
@@ -26,6 +27,7 @@ class WebConfig:
     webhook_transport: httpx.BaseTransport | None = None
     reveals: Reveals = field(default_factory=Reveals)
     privacy: PrivacyCentre | None = None  # the privacy centre's vault and linking hooks
+    inbox: InboxService | None = None  # the agent inbox (``/inbox``)
 
     @property
     def secure_cookies(self) -> bool:

@@ -1,5 +1,6 @@
 """Translations: one JSON catalogue per locale (``static/i18n/<locale>.json``), used by the
-server's templates and fetched by the page's JavaScript."""
+server's templates and fetched by the page's JavaScript; an area may keep its own keys in
+``static/i18n/<area>.<locale>.json`` (merged in for the templates; e.g. the agent inbox)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ LANG_COOKIE = "ll_lang"  # the language last picked with ?lang= (not a secret)
 
 @functools.cache
 def catalogue(locale: str) -> dict[str, str]:
-    text = resources.files("ledgerline.web").joinpath(f"static/i18n/{locale}.json").read_text()
-    data: dict[str, str] = json.loads(text)
+    folder = resources.files("ledgerline.web").joinpath("static/i18n")
+    data: dict[str, str] = json.loads(folder.joinpath(f"{locale}.json").read_text())
+    for extra in sorted(folder.iterdir(), key=lambda f: f.name):
+        if extra.name.endswith(f".{locale}.json"):
+            data.update(json.loads(extra.read_text()))
     return data
 
 

@@ -29,6 +29,7 @@
     retryTimer: null,
     connected: false,
     typingTimer: null,
+    myTypingAt: 0, // when we last told the business we are typing
   };
 
   // ---- HTTP ---------------------------------------------------------------------------
@@ -205,8 +206,14 @@
     $("#messages").replaceChildren();
     $("#chips").replaceChildren();
     showTyping(false);
+    showAgent(null);
     $("#app").dataset.view = "thread";
     renderThreads();
+    api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/agent`)
+      .then((who) => {
+        if (state.current === pageId) showAgent(who);
+      })
+      .catch(() => {});
     const data = (
       await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages?limit=${PAGE}`)
     ).data;
@@ -341,6 +348,23 @@
     return true;
   }
 
+  // A person (an agent of the business) answers: say so, by name, above the thread.
+  function showAgent(who) {
+    const box = $("#agent");
+    box.hidden = !(who && who.human);
+    if (!who || !who.human) return;
+    box.textContent = who.agent
+      ? t("agent_answering", { name: who.agent.name, bank: state.currentName })
+      : t("agent_waiting", { bank: state.currentName });
+  }
+
+  function typingChanged() {
+    // Tell the business's agents we are typing, at most every 3 s (best effort).
+    if (!state.current || Date.now() - state.myTypingAt < 3000) return;
+    state.myTypingAt = Date.now();
+    api("POST", `/api/v1/threads/${encodeURIComponent(state.current)}/typing`, { typing: true }).catch(() => {});
+  }
+
   function renderMessage(m) {
     const bubble = el("div", { class: "bubble" });
     if (m.text && !(m.attachment && m.attachment.type === "template")) {
@@ -349,7 +373,8 @@
     if (m.attachment) bubble.append(renderAttachment(m.attachment));
     return el(
       "div",
-      { class: `msg ${m.from}`, "data-mid": m.mid, "data-testid": "message" },
+      { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-mid": m.mid, "data-testid": "message" },
+      m.agent ? el("span", { class: "agent-label", "data-testid": "agent-label", text: t("agent_label", { name: m.agent.name }) }) : null,
       bubble,
       el("time", { datetime: m.created_time, text: shortTime(m) }),
     );
@@ -655,6 +680,11 @@
       refreshThreads(150);
     } else if (frame.type === "typing" && frame.page_id === state.current) {
       showTyping(Boolean(frame.typing));
+    } else if (frame.type === "agent" && frame.page_id === state.current) {
+      showAgent({ human: Boolean(frame.agent), agent: frame.agent });
+      if (!frame.agent) {
+        api("GET", `/api/v1/threads/${encodeURIComponent(state.current)}/agent`).then(showAgent).catch(() => {});
+      }
     } else if (frame.type === "read" && frame.page_id === state.current) {
       state.readWatermark = Math.max(state.readWatermark, Number(frame.watermark) || 0);
       renderSeen();
@@ -690,8 +720,10 @@
       const text = input.value.trim();
       if (!text) return;
       input.value = "";
+      state.myTypingAt = 0;
       send({ text }, text);
     });
+    $("#text").addEventListener("input", typingChanged);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState !== "visible") return;
       markRead();
