@@ -41,7 +41,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "mới sẽ được gửi đến bạn trong 5 ngày làm việc."
         ),
         "verdict_genuine": "Cảm ơn bạn, không cần làm gì thêm.",
-        "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm",
+        "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm.",
         # The bank's web pages.
         "signin_title": "Đăng nhập để liên kết tài khoản",
         "signin_intro": (
@@ -96,7 +96,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "card will reach you within 5 working days."
         ),
         "verdict_genuine": "Thanks, nothing to do.",
-        "suspicious_reason": "Unusually large payment at a place you have never used",
+        "suspicious_reason": "Unusually large payment at a place you have never used.",
         "signin_title": "Sign in to link your account",
         "signin_intro": (
             "Ledgerline asks to link your Demo Bank account. Sign in to confirm; your password "

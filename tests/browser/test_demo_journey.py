@@ -1,0 +1,145 @@
+"""The whole demo in a real browser, wired as ``ledgerline demo`` wires it: the platform and
+the demo bank on loopback ports, the bank talking to the platform only over HTTP.
+
+A person signs up, finds Demo Bank, links with one scope unticked on the consent screen,
+signs in at the bank, sees a card payment arrive live, answers a fraud alert "No, it wasn't
+me" and gets the bank's reply — each step asserted on what the page shows.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import screenshot
+from tests.support.demo import RunningDemo, running_demo
+from tests.support.server import RunningPlatform, running_platform
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:
+    with running_platform(database_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def demo(live: RunningPlatform) -> Iterator[RunningDemo]:
+    with running_demo(live) as running:
+        yield running
+
+
+def _linked_psid(demo: RunningDemo, username: str) -> str:
+    deadline = time.monotonic() + 20
+    while True:
+        for link in demo.bank.state.linked():
+            if link.username == username:
+                return link.psid
+        assert time.monotonic() < deadline, "the bank never learnt of the link"
+        time.sleep(0.05)
+
+
+def test_the_demo_journey_sign_up_link_live_payment_and_fraud_answer(
+    live: RunningPlatform, demo: RunningDemo, phone: Page
+) -> None:
+    page = phone
+
+    # Sign up.
+    page.goto(live.url + "/signup?lang=en")
+    page.get_by_label("Your name").fill("Claire Martin")
+    page.get_by_label("Username, email or phone").fill("claire.m")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.locator("select[name=locale]").select_option("en")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(live.url + "/")
+    expect(page.get_by_text("No conversations yet")).to_be_visible()
+
+    # Find Demo Bank and say hello: the bank's bot invites the person to link.
+    page.get_by_placeholder("Search banks and businesses").fill("demo bank")
+    result = page.get_by_test_id("business")
+    expect(result).to_have_count(1)
+    expect(result).to_contain_text("Demo Bank")
+    result.click()
+    expect(page.locator("#thread-title")).to_have_text("Demo Bank")
+    page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
+    page.get_by_placeholder("Write a message…").fill("Hello")
+    page.get_by_role("button", name="Send").click()
+    invitation = page.get_by_test_id("template-button")
+    expect(invitation).to_contain_text("Hello! This is Demo Bank.")
+    link = invitation.get_by_test_id("account-link")
+    expect(link).to_have_text("Link account")
+    screenshot(page, "demo-01-invitation", docs="demo-invitation")
+
+    # The consent screen: untick Shipments, continue to the bank.
+    link.click()
+    page.wait_for_url(re.compile(r"/account_linking/consent\?"))
+    expect(page.get_by_role("heading", name="Link your account at Demo Bank")).to_be_visible()
+    boxes = page.locator("input[name=scopes]")
+    shipments = page.locator("input[name=scopes][value=shipments]")
+    expect(shipments).to_be_checked()
+    shipments.uncheck()
+    expect(shipments).not_to_be_checked()
+    checked = list(boxes.evaluate_all("bs => bs.filter(b => b.checked).map(b => b.value)"))
+    assert "shipments" not in checked
+    assert {"transactions", "fraud_alerts"} <= set(checked)
+    screenshot(page, "demo-02-consent", docs="demo-consent")
+    page.get_by_role("button", name="Continue to Demo Bank").click()
+
+    # The bank's own sign-in page.
+    page.wait_for_url(re.compile(re.escape(demo.link_url) + r"\?"))
+    expect(page.get_by_role("heading", name="Sign in to link your account")).to_be_visible()
+    expect(page.get_by_test_id("demo-customers")).to_contain_text("claire.martin")
+    page.get_by_label("Username").fill("claire.martin")
+    screenshot(page, "demo-03-bank-sign-in", docs="demo-bank-sign-in")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in and link").click()
+    expect(page.get_by_test_id("bank-error")).to_have_text("Wrong username or password.")
+    screenshot(page, "demo-03b-bank-wrong-password")
+    page.get_by_label("Password").fill("demo-4321")
+    page.get_by_role("button", name="Sign in and link").click()
+
+    # Back on Ledgerline: linked.
+    expect(page.locator("[data-outcome]")).to_have_attribute("data-outcome", "linked")
+    expect(page.locator("body")).to_contain_text("You linked your account at Demo Bank.")
+    psid = _linked_psid(demo, "claire.martin")
+
+    # The thread: the bank's welcome and the balance it shared, then a card payment live.
+    page.goto(live.url + "/")
+    page.get_by_test_id("thread").filter(has_text="Demo Bank").click()
+    page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
+    messages = page.locator(".msg.page")
+    expect(messages.filter(has_text="Your account DB-0055-1200 is linked")).to_have_count(1)
+    expect(messages.filter(has_text="(sharing: ")).to_contain_text("Transactions")
+    expect(messages.filter(has_text="(sharing: ")).not_to_contain_text("Shipments")
+    expect(messages.filter(has_text="Balance of Current account")).to_have_count(1)
+    before = messages.count()
+    demo.simulate(psid, "payment")
+    payment = messages.filter(has_text=re.compile(r"Card •••• 4321: payment of ₫[0-9,]+ at "))
+    expect(payment).to_have_count(1)
+    assert messages.count() == before + 1  # arrived live, without a reload
+    screenshot(page, "demo-04-live-payment")
+
+    # A suspicious payment: "Was it you?" with its two answers.
+    demo.simulate(psid, "suspicious")
+    alert = messages.filter(has_text="Was it you?")
+    expect(alert).to_have_count(1)
+    expect(alert).to_contain_text("Suspicious activity on your account.")
+    chips = page.get_by_test_id("quick-reply")
+    expect(chips).to_have_text(["Yes, it was me", "No, it wasn't me"])
+    screenshot(page, "demo-05-fraud-alert", docs="demo-fraud-alert")
+
+    # "No, it wasn't me": Ledgerline confirms, and the bank freezes the card.
+    chips.filter(has_text="No, it wasn't me").click()
+    expect(page.locator(".msg.user").last).to_contain_text("No, it wasn't me")
+    expect(messages.filter(has_text="We told Demo Bank it wasn't you.")).to_have_count(1)
+    frozen = messages.filter(has_text="Card •••• 4321 frozen.")
+    expect(frozen).to_have_count(1)
+    expect(frozen).to_contain_text("will be refunded")
+    assert demo.bank.state.is_frozen("4321")
+    screenshot(page, "demo-06-card-frozen", docs="demo-card-frozen")
