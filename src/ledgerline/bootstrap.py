@@ -230,6 +230,7 @@ def build_app(
             webhook_transport=transport,  # type: ignore[arg-type]
             privacy=PrivacyCentre(platform.vault, linking_hooks),
             inbox=inbox,
+            fraud=fraud,
         ),
     )
     return app

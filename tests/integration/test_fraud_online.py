@@ -28,6 +28,7 @@ from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.storage.tables import fraud_card_state, fraud_scores, fraud_terminal_state
 from ledgerline.vault import PurposeNotAllowed
+from tests.support.forms import console_sign_in
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import RunningPlatform, running_platform
 
@@ -316,3 +317,58 @@ def test_card_and_terminal_state_stay_under_a_kilobyte(world: LinkedWorld) -> No
 
     # only the last 30 days are kept (plus what compaction has not dropped yet)
     assert 90 <= world.live.platform.db.read_sync(card_entries) <= 3 * 45
+
+
+def test_the_console_sets_the_policy_and_charts_alerts_and_verdicts(world: LinkedWorld) -> None:
+    p = person(world)
+    live = world.live
+    with httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url}) as http:
+        csrf = console_sign_in(http, world.business["page_access_token"])
+        page = http.get("/console?lang=en").text
+        assert "Default policy (you have not chosen one):" in page
+        assert "alerts with a precision of at least 0.8" in page
+        assert 'data-count="' not in page  # no alerts yet
+
+        for bad, message in (
+            ({"policy": "threshold", "value": "1.5"}, "A threshold must be between 0 and 1."),
+            ({"policy": "per_thousand", "value": "-1"}, "An alert budget must be between 0"),
+            ({"policy": "precision", "value": "zero"}, "The value must be a number."),
+            ({"policy": "magic", "value": "1"}, "Choose a threshold, an alert budget"),
+        ):
+            refused = http.post("/console/fraud", data={"csrf": csrf, **bad})
+            assert refused.status_code == 400
+            assert message in refused.text
+        forged = http.post(
+            "/console/fraud", data={"csrf": "forged", "policy": "threshold", "value": "0"}
+        )
+        assert forged.status_code == 403
+
+        saved = http.post(
+            "/console/fraud",
+            data={"csrf": csrf, "policy": "per_thousand", "value": "0"},
+            follow_redirects=True,
+        )
+        assert "Fraud settings saved" in saved.text
+        assert "at most 0 alerts per 1,000 transactions" in saved.text
+        assert p.send([tx("c1", "90000000", START)])["alerts"] == []
+
+        http.post("/console/fraud", data={"csrf": csrf, "policy": "threshold", "value": "0.5"})
+        assert "alert when the score is at least 0.5" in http.get("/console?lang=en").text
+        first, second = p.send(
+            [
+                tx("c2", "90000000", START + dt.timedelta(hours=1)),
+                tx("c3", "95000000", START + dt.timedelta(hours=2)),
+            ]
+        )["alerts"]
+        yes = p.messages()[-1]["quick_replies"][0]  # c3's alert: "Yes, it was me"
+        p.api(
+            "POST",
+            f"/threads/{p.page_id}/messages",
+            json={"quick_reply": {"title": yes["title"], "payload": yes["payload"]}},
+        )
+        chart = http.get("/console?lang=en").text
+    assert second["transaction_id"] == "c3"
+    assert first["transaction_id"] == "c2"
+    assert 'data-series="genuine" data-count="1"' in chart
+    assert 'data-series="unanswered" data-count="1"' in chart
+    assert "1 genuine, 1 unanswered" in chart

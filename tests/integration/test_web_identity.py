@@ -12,10 +12,10 @@ import pytest
 
 from ledgerline.identity.sessions import session_hash
 from ledgerline.storage.stores import web as web_store
+from tests.support.forms import console_sign_in, form_token
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import RunningPlatform, running_platform
 
-CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
@@ -29,18 +29,12 @@ def _browser(live: RunningPlatform) -> httpx.Client:
     return httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url})
 
 
-def _form_token(page: httpx.Response) -> str:
-    match = CSRF_FIELD.search(page.text)
-    assert match, page.text[:500]
-    return match.group(1)
-
-
 def _sign_up(
     http: httpx.Client,
     login: str = "an.nguyen",
     password: str = "correct horse",  # noqa: S107
 ) -> str:
-    token = _form_token(http.get("/signup"))
+    token = form_token(http.get("/signup"))
     response = http.post(
         "/signup",
         data={
@@ -65,7 +59,7 @@ def test_sign_up_sets_a_hardened_session_cookie_and_serves_the_messenger(
     live: RunningPlatform,
 ) -> None:
     with _browser(live) as http:
-        token = _form_token(http.get("/signup"))
+        token = form_token(http.get("/signup"))
         response = http.post(
             "/signup",
             data={
@@ -114,19 +108,19 @@ def test_sign_in_wrong_password_then_right_one_and_sign_out(live: RunningPlatfor
         form = http.get("/signin?lang=en")
         wrong = http.post(
             "/signin",
-            data={"csrf": _form_token(form), "login": "an.nguyen", "password": "nope nope"},
+            data={"csrf": form_token(form), "login": "an.nguyen", "password": "nope nope"},
         )
         assert wrong.status_code == 401
         assert "Wrong sign-in name or password." in wrong.text
         unknown = http.post(
             "/signin",
-            data={"csrf": _form_token(form), "login": "nobody", "password": "nope nope"},
+            data={"csrf": form_token(form), "login": "nobody", "password": "nope nope"},
         )
         assert unknown.status_code == 401
         assert "Wrong sign-in name or password." in unknown.text
         right = http.post(
             "/signin",
-            data={"csrf": _form_token(form), "login": "AN.NGUYEN", "password": "correct horse"},
+            data={"csrf": form_token(form), "login": "AN.NGUYEN", "password": "correct horse"},
         )
         assert right.status_code == 303
         assert http.get("/").status_code == 200
@@ -136,7 +130,7 @@ def test_repeated_wrong_passwords_slow_sign_in_down(live: RunningPlatform) -> No
     with _browser(live) as http:
         _sign_up(http, login="binh")
     with _browser(live) as http:
-        token = _form_token(http.get("/signin?lang=en"))
+        token = form_token(http.get("/signin?lang=en"))
         codes = []
         for _ in range(4):
             response = http.post(
@@ -211,7 +205,7 @@ def test_sign_up_rejects_bad_input_and_taken_names(live: RunningPlatform) -> Non
     with _browser(live) as http:
         _sign_up(http, login="chi")
     with _browser(live) as http:
-        token = _form_token(http.get("/signup"))
+        token = form_token(http.get("/signup"))
         base = {
             "csrf": token,
             "name": "Chi",
@@ -240,15 +234,6 @@ def receiver() -> Iterator[RunningReceiver]:
         yield running
 
 
-def _console_sign_in(http: httpx.Client, token: str) -> str:
-    form = http.get("/console?lang=en")
-    response = http.post(
-        "/console/signin", data={"csrf": _form_token(form), "page_access_token": token}
-    )
-    assert response.status_code == 303, response.text
-    return _form_token(http.get("/console?lang=en"))
-
-
 def test_console_sign_in_rotate_webhook_and_test_event(
     live: RunningPlatform, receiver: RunningReceiver
 ) -> None:
@@ -257,10 +242,10 @@ def test_console_sign_in_rotate_webhook_and_test_event(
     with _browser(live) as http:
         bad = http.post(
             "/console/signin",
-            data={"csrf": _form_token(http.get("/console")), "page_access_token": "EAALnope"},
+            data={"csrf": form_token(http.get("/console")), "page_access_token": "EAALnope"},
         )
         assert bad.status_code == 401
-        csrf = _console_sign_in(http, business["page_access_token"])
+        csrf = console_sign_in(http, business["page_access_token"])
         page = http.get("/console?lang=en")
         assert business["page_id"] in page.text
         assert other["page_id"] not in page.text
@@ -323,8 +308,8 @@ def test_console_sign_in_rotate_webhook_and_test_event(
 def test_rotating_the_token_signs_out_other_console_sessions(live: RunningPlatform) -> None:
     business = live.create_business("Demo Bank")
     with _browser(live) as first, _browser(live) as second:
-        csrf = _console_sign_in(first, business["page_access_token"])
-        _console_sign_in(second, business["page_access_token"])
+        csrf = console_sign_in(first, business["page_access_token"])
+        console_sign_in(second, business["page_access_token"])
         assert first.post("/console/rotate-token", data={"csrf": csrf}).status_code == 303
         assert "page_access_token" in second.get("/console").text  # the sign-in form again
         assert 'data-testid="page-id"' in first.get("/console").text
@@ -336,7 +321,7 @@ def test_cookies_are_secure_behind_an_https_public_url(database_url: str, tmp_pa
         _browser(live) as http,
     ):
         form = http.get("/signup")
-        token = _form_token(form)
+        token = form_token(form)
         pre = next(h for h in form.headers.get_list("set-cookie") if h.startswith("ll_pre="))
         assert "Secure" in pre
         # (A TLS proxy would carry the Secure cookie back; plain-http httpx must be told.)

@@ -137,6 +137,19 @@ def derive_threshold(policy: AlertPolicy, curve: AlertCurve) -> float:
     return best
 
 
+def expected_at(curve: AlertCurve, threshold: float) -> tuple[float, float | None]:
+    """``(alerts per 1,000 transactions, precision)`` of ``threshold`` on the validation
+    distribution; precision is None when nothing would alert."""
+    best: tuple[float, float | None] = (0.0, None)
+    for cut, rate, precision in zip(
+        curve.thresholds, curve.alert_rates, curve.precisions, strict=True
+    ):
+        if cut < threshold:
+            break
+        best = (rate * 1000.0, precision)
+    return best
+
+
 def parse_policy(text: str) -> AlertPolicy:
     """``threshold=0.4``, ``per_thousand=2`` or ``precision=0.8`` (CLI and config form)."""
     key, sep, raw = text.partition("=")

@@ -88,6 +88,15 @@ def policy_parts(policy: AlertPolicy) -> tuple[str, float]:
     return "precision", policy.precision
 
 
+def do_set_fraud_policy(
+    uow: UnitOfWork, *, page_id: str, kind: str, value: float, now: int
+) -> AlertPolicy:
+    """Store a business's alert policy (validated); it applies from the next transaction."""
+    policy = policy_from(kind, value)
+    fraud_store.put_policy(uow.conn, page_id, kind, value, now)
+    return policy
+
+
 @dataclass
 class FraudEngine:
     """The platform's model and what scoring needs around it (built once, in ``bootstrap``)."""
@@ -117,11 +126,13 @@ class FraudEngine:
             return self._thresholds[policy]
 
     def policy_of(self, uow: UnitOfWork, page_id: str) -> AlertPolicy:
+        """The business's policy, or the default when it has not chosen one."""
         row = fraud_store.get_policy(uow.conn, page_id)
-        if row is None:
-            return self.default_policy
+        return self.default_policy if row is None else self.policy_of_row(row.policy, row.value)
+
+    def policy_of_row(self, kind: str, value: float) -> AlertPolicy:
         try:
-            return policy_from(row.policy, row.value)
+            return policy_from(kind, value)
         except FraudInputError:  # pragma: no cover - values are validated when saved
             return self.default_policy
 

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from ledgerline.domain.clock import Clock
 from ledgerline.identity.service import Identity
+from ledgerline.ingest.scoring import FraudEngine
 from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.service.inbox import InboxService
 from ledgerline.storage.database import Database
@@ -28,6 +29,7 @@ class WebConfig:
     reveals: Reveals = field(default_factory=Reveals)
     privacy: PrivacyCentre | None = None  # the privacy centre's vault and linking hooks
     inbox: InboxService | None = None  # the agent inbox (``/inbox``)
+    fraud: FraudEngine | None = None  # the fraud model (console: alert policy)
 
     @property
     def secure_cookies(self) -> bool:

@@ -26,6 +26,7 @@ from ledgerline.identity.service import do_console_rotate_page_token
 from ledgerline.identity.sessions import BUSINESS, csrf_token, session_hash
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.web.config import web_config
+from ledgerline.web.console_fraud import fraud_panel, save_fraud_policy
 from ledgerline.web.i18n import pick_locale, translate
 from ledgerline.web.pages import field, public_page
 from ledgerline.web.render import redirect, render
@@ -39,7 +40,7 @@ from ledgerline.web.security import (
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-NOTICES = ("webhook_saved", "test_event_queued")
+NOTICES = ("webhook_saved", "test_event_queued", "fraud_saved")
 LOG_LIMIT = 50
 STATUSES = ("pending", "delivered", "failed")
 
@@ -76,6 +77,8 @@ async def _dashboard(
     values.setdefault("notice", None)
     values.setdefault("error", None)
     values.setdefault("revealed", None)
+    values.setdefault("fraud_error", None)
+    fraud = await fraud_panel(config.db, config.fraud, page_id, to_ms(config.clock.now()))
     return render(
         request,
         "console.html",
@@ -87,6 +90,7 @@ async def _dashboard(
         statuses=STATUSES,
         older=older,
         csrf=csrf_token(config.secret_key, BUSINESS, session_id),
+        fraud=fraud,
         **values,
     )
 
@@ -257,3 +261,23 @@ async def test_event(request: Request) -> Response:
             error=translate(pick_locale(request), "test_event_needs_webhook"),
         )
     return redirect("/console?done=test_event_queued#deliveries")
+
+
+@router.post("/fraud")
+async def set_fraud_policy(request: Request) -> Response:
+    checked = await _authorised(request)
+    if isinstance(checked, Response):
+        return checked
+    session_id, page_id, form = checked
+    error = await save_fraud_policy(
+        web_config(request), page_id, field(form, "policy", 20), field(form, "value", 40)
+    )
+    if error is not None:
+        return await _dashboard(
+            request,
+            session_id,
+            page_id,
+            status=400,
+            fraud_error=translate(pick_locale(request), error),
+        )
+    return redirect("/console?done=fraud_saved#fraud")
