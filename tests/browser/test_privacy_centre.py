@@ -11,17 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ledgerline.domain.clock import to_ms
 from ledgerline.identity.service import do_end_session
 from ledgerline.identity.sessions import session_hash
-from ledgerline.storage.stores import threads as thread_store, web as web_store
 from tests.support.browser import link_in_browser, screenshot, sign_up
 from tests.support.linking import LinkedWorld, linked_world
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import running_platform
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,23 +30,6 @@ PASSWORD = "correct horse battery"
 def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
     with running_platform(database_url, tmp_path) as live, linked_world(live, "Demo Bank") as w:
         yield w
-
-
-def _psid(live: RunningPlatform, login: str, page_id: str) -> str:
-    credential = live.platform.db.read_sync(web_store.credential_for_login, login)
-    assert credential is not None
-    thread = live.platform.db.read_sync(thread_store.get_thread, page_id, credential.user_id)
-    assert thread is not None
-    return thread.psid
-
-
-def _bank_post(world: LinkedWorld, path: str, body: dict[str, Any]) -> httpx.Response:
-    with world.live.client() as http:
-        return http.post(
-            f"/v19.0/me/{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {world.business['page_access_token']}"},
-        )
 
 
 def _transaction(psid: str, transaction_id: str, amount: str, merchant: str) -> dict[str, Any]:
@@ -77,7 +58,7 @@ def _linked_person(page: Page, world: LinkedWorld, login: str, **kw: Any) -> str
         world.bank.authorize_url,
         untick=("customer_service",),
     )
-    return _psid(world.live, login, world.business["page_id"])
+    return world.psid_of_login(login)
 
 
 def _wait_for_unlinked_webhook(world: LinkedWorld) -> None:
@@ -103,9 +84,7 @@ def test_links_scopes_export_access_log_and_unlink(world: LinkedWorld, phone: Pa
     page = phone
     page_id = world.business["page_id"]
     psid = _linked_person(page, world, "an.nguyen")
-    sent = _bank_post(
-        world, "transactions", _transaction(psid, "t-1", "125000", "Highlands Coffee")
-    )
+    sent = world.bank_post("transactions", _transaction(psid, "t-1", "125000", "Highlands Coffee"))
     assert sent.status_code == 200, sent.text
 
     # From the messenger to the privacy centre.
@@ -140,7 +119,7 @@ def test_links_scopes_export_access_log_and_unlink(world: LinkedWorld, phone: Pa
         "elements": [{"title": "Cà phê", "price": 58000}],
         "summary": {"total_cost": 58000},
     }
-    assert _bank_post(world, "receipts", receipt).status_code == 403
+    assert world.bank_post("receipts", receipt).status_code == 403
     # Widen: customer service on (a new consent for the purposes shown next to it).
     link.get_by_role("checkbox", name="Customer service").check()
     link.get_by_role("button", name="Save changes").click()
@@ -192,15 +171,13 @@ def test_links_scopes_export_access_log_and_unlink(world: LinkedWorld, phone: Pa
         "You unlinked your account at Demo Bank"
     )
     _wait_for_unlinked_webhook(world)
-    assert _bank_post(world, "transactions", _transaction(psid, "t-2", "1", "X")).status_code == 403
+    assert world.bank_post("transactions", _transaction(psid, "t-2", "1", "X")).status_code == 403
 
 
 def test_the_privacy_centre_speaks_vietnamese(world: LinkedWorld, phone: Page) -> None:
     page = phone
     psid = _linked_person(page, world, "binh.tran", name="Trần Bình", locale="vi")
-    sent = _bank_post(
-        world, "transactions", _transaction(psid, "t-vi", "125000", "Highlands Coffee")
-    )
+    sent = world.bank_post("transactions", _transaction(psid, "t-vi", "125000", "Highlands Coffee"))
     assert sent.status_code == 200, sent.text
     page.goto(world.live.url + "/privacy")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -332,7 +309,7 @@ def test_a_person_sees_only_their_own_data(world: LinkedWorld, browser: Browser)
         mine, theirs = (context.new_page() for context in contexts)
         psid = _linked_person(mine, world, "em.vo")
         _linked_person(theirs, world, "giang.ho", name="Hồ Giang")
-        sent = _bank_post(world, "transactions", _transaction(psid, "t-own", "99000", "Phở 24"))
+        sent = world.bank_post("transactions", _transaction(psid, "t-own", "99000", "Phở 24"))
         assert sent.status_code == 200, sent.text
         mine.goto(world.live.url + "/privacy")
         expect(mine.get_by_test_id("access-log")).to_contain_text("Phở 24")

@@ -133,7 +133,7 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     expect(chips).to_have_count(2)
     _action(live, token, psid, "mark_seen")
     expect(page.get_by_test_id("seen")).to_be_visible()
-    screenshot(page, "02-thread-quick-replies")
+    screenshot(page, "02-thread-quick-replies", docs="thread-quick-replies")
 
     # Tapping a chip sends the quick reply (title shown, payload to the bank).
     chips.filter(has_text="Số dư").click()
@@ -223,9 +223,9 @@ def test_messenger_journey_live_replies_quick_replies_templates_and_reconnect(
     expect(generic).to_contain_text("Thẻ tín dụng Vàng")
     receipt = page.get_by_test_id("template-receipt")
     expect(receipt).to_contain_text("HD-1001")
-    expect(receipt).to_contain_text("58000 VND")
+    expect(receipt).to_contain_text("₫58,000")  # in the page's language
     receipt.scroll_into_view_if_needed()
-    screenshot(page, "03-thread-templates")
+    screenshot(page, "03-thread-templates", docs="thread-templates")
 
     # A postback button sends its payload.
     button.get_by_role("button", name="Để sau").click()

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlencode
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 CHROMIUM = os.environ.get("LEDGERLINE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -25,12 +25,18 @@ DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 UPDATE_DOCS = os.environ.get("LEDGERLINE_UPDATE_DOCS_SCREENSHOTS") == "1"
 
 
-def screenshot(page: Page, name: str, *, docs: str | None = None, full_page: bool = False) -> None:
-    """Save a screenshot of the page as test-artifacts/screenshots/NAME.png; with ``docs``,
-    also as docs/screenshots/DOCS.png when LEDGERLINE_UPDATE_DOCS_SCREENSHOTS=1."""
+def screenshot(
+    target: Page | Locator, name: str, *, docs: str | None = None, full_page: bool = False
+) -> None:
+    """Save a screenshot of the page (or of one element) as test-artifacts/screenshots/
+    NAME.png; with ``docs``, also as docs/screenshots/DOCS.png when
+    LEDGERLINE_UPDATE_DOCS_SCREENSHOTS=1."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    if isinstance(target, Page):
+        target.screenshot(path=str(path), full_page=full_page)
+    else:
+        target.screenshot(path=str(path))
     if docs is not None and UPDATE_DOCS:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         (DOCS_SCREENSHOTS / f"{docs}.png").write_bytes(path.read_bytes())
@@ -44,6 +50,7 @@ def sign_up(
     *,
     name: str = "Nguyễn An",
     locale: str = "en",
+    timezone: str = "Asia/Ho_Chi_Minh",
 ) -> None:
     """Create an account through the sign-up form (English labels) and land in the app."""
     page.goto(base_url + "/signup?lang=en")
@@ -51,6 +58,7 @@ def sign_up(
     page.get_by_label("Username, email or phone").fill(login)
     page.get_by_label("Password").fill(password)
     page.locator("select[name=locale]").select_option(locale)
+    page.locator("select[name=timezone]").select_option(timezone)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(base_url + "/")
 

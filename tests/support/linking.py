@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from ledgerline.storage.stores import threads as thread_store
+from ledgerline.storage.stores import threads as thread_store, web as web_store
 from tests.support.bank import BankStub, RunningBank
 from tests.support.server import RunningPlatform
 
@@ -34,6 +35,24 @@ class LinkedWorld:
         thread = self.live.platform.db.read_sync(
             thread_store.get_thread, self.business["page_id"], user["user_id"]
         )
+        assert thread is not None
+        return thread.psid
+
+    def bank_post(self, path: str, body: Any) -> httpx.Response:
+        """The bank's call to ``POST /v19.0/me/<path>`` with its page token."""
+        with self.live.client() as http:
+            return http.post(
+                f"/v19.0/me/{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self.business['page_access_token']}"},
+            )
+
+    def psid_of_login(self, login: str) -> str:
+        """The PSID the bank knows a web-app person (by sign-in name) by."""
+        db = self.live.platform.db
+        credential = db.read_sync(web_store.credential_for_login, login)
+        assert credential is not None
+        thread = db.read_sync(thread_store.get_thread, self.business["page_id"], credential.user_id)
         assert thread is not None
         return thread.psid
 

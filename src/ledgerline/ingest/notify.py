@@ -222,7 +222,9 @@ def fraud_alert_message(
     if tx is not None:
         parts.append(transaction_text(fmt, tx))
     if reason:
-        parts.append(fmt._("Reason: {reason}", reason=reason))
+        # The bank's own words: end them as a sentence so "Was it you?" does not run on.
+        sentence = reason if reason.rstrip()[-1:] in (".", "!", "?", "…") else f"{reason}."
+        parts.append(fmt._("Reason: {reason}", reason=sentence))
     parts.append(fmt._("Was it you?"))
     return {
         "text": " ".join(parts),

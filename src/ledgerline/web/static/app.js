@@ -423,9 +423,26 @@
     return el("p", { class: "muted", text: t("unsupported") });
   }
 
+  // An amount in the page's language ("₫58,000" / "58.000 ₫"); as sent when it is not a number.
+  function money(v, cur) {
+    if (v === undefined || v === null || v === "") return "";
+    const n = Number(v);
+    if (cur && Number.isFinite(n)) {
+      try {
+        return new Intl.NumberFormat(LOCALE === "vi" ? "vi-VN" : "en-US", {
+          style: "currency",
+          currency: cur,
+        }).format(n);
+      } catch (e) {
+        /* an unknown currency code: fall through */
+      }
+    }
+    return `${v} ${cur || ""}`.trim();
+  }
+
   function renderReceipt(p) {
     const cur = p.currency || "";
-    const amount = (v) => (v === undefined || v === null ? "" : `${v} ${cur}`.trim());
+    const amount = (v) => money(v, cur);
     const row = (label, value, cls) =>
       value === "" || value === undefined
         ? null
@@ -445,7 +462,7 @@
             e.subtitle ? el("span", { class: "muted", text: e.subtitle }) : null,
             e.quantity ? el("span", { class: "muted", text: "× " + e.quantity }) : null,
           ),
-          el("span", { class: "r-price", text: `${e.price ?? ""} ${e.currency || cur}`.trim() }),
+          el("span", { class: "r-price", text: money(e.price, e.currency || cur) }),
         ),
       );
     }
