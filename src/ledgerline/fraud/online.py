@@ -185,20 +185,23 @@ class OnlineScorer:
         """A business's threshold from its policy and the model's validation distribution."""
         return self.model.threshold_for(policy)
 
-    def features(self, tx: Transaction) -> tuple[dict[str, float], TransactionRef, bool, bool]:
-        """Update the state with ``tx`` and return its features (no model call)."""
+    def features(
+        self, tx: Transaction, states: _States | None = None
+    ) -> tuple[dict[str, float], TransactionRef, bool, bool]:
+        """Update the state with ``tx`` and return its features (no model call).
+
+        With ``states`` (a batch), decoded states stay in memory and are written back by
+        ``states.flush()``; without, they are read and written for this transaction alone.
+        """
         _check(tx)
         t = epoch_seconds(tx.when)
-        card_bytes = self.store.get_card(tx.card_id)
-        terminal_bytes = self.store.get_terminal(tx.terminal_id)
-        card = CardState() if card_bytes is None else CardState.from_bytes(card_bytes)
-        terminal = (
-            TerminalState() if terminal_bytes is None else TerminalState.from_bytes(terminal_bytes)
-        )
+        batch = states if states is not None else _States(self.store)
+        card, new_card = batch.card(tx.card_id)
+        terminal, new_terminal = batch.terminal(tx.terminal_id)
         out: dict[str, float] = {}
         seq = update_features(card, terminal, tx.amount, t, out)
-        self.store.put_card(tx.card_id, card.to_bytes())
-        self.store.put_terminal(tx.terminal_id, terminal.to_bytes())
+        if states is None:
+            batch.flush()
         ref = TransactionRef(
             transaction_id=tx.transaction_id,
             card_id=tx.card_id,
@@ -207,7 +210,7 @@ class OnlineScorer:
             epoch_seconds=t,
             amount=float(tx.amount),
         )
-        return out, ref, card_bytes is None, terminal_bytes is None
+        return out, ref, new_card, new_terminal
 
     def score(self, tx: Transaction, threshold: float | None = None) -> ScoreResult:
         """Update the state with ``tx`` and return its calibrated fraud score.
@@ -239,10 +242,12 @@ class OnlineScorer:
             return []
         rows = np.empty((len(txs), self._width), dtype=np.float64)
         parts = []
+        states = _States(self.store)
         for i, tx in enumerate(txs):
-            out, ref, new_card, new_terminal = self.features(tx)
+            out, ref, new_card, new_terminal = self.features(tx, states)
             rows[i] = [out[name] for name in self._features]
             parts.append((out, ref, new_card, new_terminal))
+        states.flush()
         if len(txs) == 1:
             raw = np.array([self._predictor.predict(rows[0])])
         else:
@@ -270,6 +275,39 @@ class OnlineScorer:
         """
         self.store.add_label({**ref.to_json(), "fraud": bool(fraud), "source": source})
         return label_terminal(self.store, ref.terminal_id, ref.terminal_seq, fraud)
+
+
+class _States:
+    """Decoded card and terminal states of one call or batch, written back by ``flush``."""
+
+    def __init__(self, store: FraudStateStore) -> None:
+        self.store = store
+        self.cards: dict[str, CardState] = {}
+        self.terminals: dict[str, TerminalState] = {}
+
+    def card(self, card_id: str) -> tuple[CardState, bool]:
+        """The card's state and whether the card was never seen before."""
+        state = self.cards.get(card_id)
+        if state is not None:
+            return state, False
+        data = self.store.get_card(card_id)
+        state = self.cards[card_id] = CardState() if data is None else CardState.from_bytes(data)
+        return state, data is None
+
+    def terminal(self, terminal_id: str) -> tuple[TerminalState, bool]:
+        state = self.terminals.get(terminal_id)
+        if state is not None:
+            return state, False
+        data = self.store.get_terminal(terminal_id)
+        state = TerminalState() if data is None else TerminalState.from_bytes(data)
+        self.terminals[terminal_id] = state
+        return state, data is None
+
+    def flush(self) -> None:
+        for card_id, card in self.cards.items():
+            self.store.put_card(card_id, card.to_bytes())
+        for terminal_id, terminal in self.terminals.items():
+            self.store.put_terminal(terminal_id, terminal.to_bytes())
 
 
 def label_terminal(store: FraudStateStore, terminal_id: str, seq: int, fraud: bool) -> bool:

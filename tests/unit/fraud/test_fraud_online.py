@@ -84,6 +84,21 @@ def test_online_scores_equal_batch_scores(stream: pd.DataFrame, model: FraudMode
     assert all(0.0 <= s <= 1.0 for s in scores)
 
 
+def test_a_batch_scores_like_one_by_one(stream: pd.DataFrame, model: FraudModel) -> None:
+    part = transactions(stream[stream["TX_DATETIME"] < "2018-04-12"])
+    one_store, batch_store = InMemoryStateStore(), InMemoryStateStore()
+    one = OnlineScorer(model, one_store)
+    singles = [one.score(tx, threshold=0.5) for tx, _ in part]
+    batched = OnlineScorer(model, batch_store).score_batch([tx for tx, _ in part], 0.5)
+    np.testing.assert_allclose([r.score for r in batched], [r.score for r in singles], atol=1e-12)
+    assert [(r.ref, r.alert, r.new_card, r.new_terminal) for r in batched] == [
+        (r.ref, r.alert, r.new_card, r.new_terminal) for r in singles
+    ]
+    assert batched[0].features.keys() == set(ALL_FEATURES)
+    assert batch_store.cards == one_store.cards
+    assert batch_store.terminals == one_store.terminals
+
+
 def test_state_survives_a_restart_mid_stream(stream: pd.DataFrame) -> None:
     card, terminal = CardState(), TerminalState()
     restored_card, restored_terminal = CardState(), TerminalState()
