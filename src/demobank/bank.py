@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from demobank import bot
-from demobank.cards import CardActivity, Payment
+from demobank.cards import LOW_BALANCE_SHARE, CardActivity, Payment
 from demobank.customers import CUSTOMERS, Customer, customer as customer_named
 from demobank.platform import PlatformClient, PlatformError
 from demobank.state import BankState, Link, SharedTransaction
@@ -278,7 +278,8 @@ class Bank:
     # -- the stream -------------------------------------------------------------------------------
     async def tick(self) -> None:
         """One round for every linked customer: a card payment (every ``suspicious_every``-th
-        one suspicious), and now and then a balance, a receipt or a shipment update."""
+        one suspicious), and now and then a balance, a receipt or a shipment update; when the
+        account runs low, the salary comes in."""
         for link in self.state.linked():
             customer = customer_named(link.username)
             if customer is None:
@@ -289,6 +290,9 @@ class Bank:
         n = self._rounds.get(link.psid, 0) + 1
         self._rounds[link.psid] = n
         every = self.config.suspicious_every
+        if self.activity.current(customer) < customer.opening_balance * LOW_BALANCE_SHARE:
+            salary = self.activity.salary(customer, now=_now())
+            await self._share("transactions", {"psid": link.psid, "transactions": [salary.body]})
         if not self.state.is_frozen(customer.card_last4):
             suspicious = every > 0 and n % every == 0
             await self.share_payment(link.psid, customer, suspicious=suspicious)

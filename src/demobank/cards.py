@@ -52,6 +52,8 @@ SHOPS: tuple[tuple[str, str, int], ...] = (
     ("Áo khoác gió", "Shopee", 350_000),
     ("Bình giữ nhiệt", "Lazada", 245_000),
 )
+PAYROLL = "Lương / Salary — ACME Việt Nam"
+LOW_BALANCE_SHARE = 0.2  # below this share of the opening balance, payday comes
 CARRIERS = ("Giao Hàng Nhanh", "Viettel Post", "J&T Express")
 SHIPMENT_STEPS = ("label_created", "in_transit", "out_for_delivery", "delivered")
 
@@ -126,8 +128,27 @@ class CardActivity:
         }
         return Payment(body, transaction_id, name, amount, suspicious)
 
+    def current(self, customer: Customer) -> int:
+        return customer.opening_balance - self._spent.get(customer.username, 0)
+
+    def salary(self, customer: Customer, *, now: datetime) -> Payment:
+        """A credit that brings the account back to its opening balance (payday)."""
+        amount = max(0, customer.opening_balance - self.current(customer))
+        self._spent[customer.username] = self._spent.get(customer.username, 0) - amount
+        transaction_id = "dbtx_" + secrets.token_hex(8)
+        body = {
+            "transaction_id": transaction_id,
+            "account_id": customer.account_id,
+            "amount": {"amount": str(amount), "currency": "VND"},
+            "credit_debit": "credit",
+            "status": "booked",
+            "booked_at": _iso(now),
+            "merchant": {"name": PAYROLL, "country": "VN"},
+        }
+        return Payment(body, transaction_id, PAYROLL, amount, suspicious=False)
+
     def balance(self, customer: Customer, *, now: datetime) -> dict[str, Any]:
-        current = customer.opening_balance - self._spent.get(customer.username, 0)
+        current = self.current(customer)
         return {
             "account_id": customer.account_id,
             "account_name": customer.account_name,

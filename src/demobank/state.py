@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -16,6 +17,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("demobank")
 
 PENDING_SECONDS = 600
 KEEP_TRANSACTIONS = 500
@@ -62,7 +65,13 @@ class BankState:
         state = cls(path=path)
         if path is None or not path.exists():
             return state
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            log.warning("demo bank: %s is unreadable (%s); starting afresh", path, exc)
+            return state
         state.links = {k: Link(**v) for k, v in data.get("links", {}).items()}
         state.frozen_cards = set(data.get("frozen_cards", []))
         state.transactions = {

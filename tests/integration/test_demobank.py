@@ -298,7 +298,7 @@ def test_without_the_balances_scope_the_bot_explains_and_nothing_is_shared(
     assert "receipt" not in templates
 
 
-def test_the_stream_shares_payments_for_linked_customers(
+def test_the_stream_shares_payments_balances_receipts_and_shipments(
     live: RunningPlatform, tmp_path: Path
 ) -> None:
     with running_demo(live, interval=0.3, suspicious_every=3) as demo:
@@ -310,9 +310,22 @@ def test_the_stream_shares_payments_for_linked_customers(
             user,
             lambda m: bool(m.get("quick_replies")) and "Was it you?" in (m.get("text") or ""),
         )
+        receipt = _wait_for(
+            demo,
+            user,
+            lambda m: (
+                (m.get("attachment") or {}).get("payload", {}).get("template_type") == "receipt"
+            ),
+        )
+        order = receipt["attachment"]["payload"]["order_number"]
+        _wait_for(demo, user, _text_has(order))  # its shipment's first step
         shared = list(demo.bank.state.transactions.values())
         assert len(shared) >= 3
         assert sum(t.suspicious for t in shared) >= 1
+        balances = [
+            m for m in _messages(demo, user) if (m.get("text") or "").startswith("Balance of")
+        ]
+        assert len(balances) >= 2  # one at linking, then every third round
 
 
 def test_unlinking_makes_the_bank_forget(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -175,6 +176,7 @@ def run_demo(
         **({"public_url": public_url} if public_url else {}),
     )
     configure_logging(settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the bank's every API call otherwise
     bank_port = bank_port or port + 1
     bank_url = (bank_public_url or f"http://{_loopback(host)}:{bank_port}").rstrip("/")
     platform_url = f"http://{_loopback(host)}:{port}"

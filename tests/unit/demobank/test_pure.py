@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from demobank import bot
 from demobank.cards import FAR_MERCHANTS, CardActivity
 from demobank.customers import CUSTOMERS, authenticate, customer
 from demobank.signature import sign, verify
+from demobank.state import BankState
 from demobank.texts import TEXTS, guess_locale, pick_locale, say
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -99,3 +101,31 @@ def test_a_receipt_is_followed_by_its_shipment_steps() -> None:
         assert step["order_id"] == receipt["order_number"]
         steps.append(step["status"])
     assert steps == ["label_created", "in_transit", "out_for_delivery", "delivered"]
+
+
+def test_payday_brings_the_balance_back() -> None:
+    activity = CardActivity(len(CUSTOMERS))
+    an = CUSTOMERS[0]
+    for _ in range(30):
+        activity.payment(an, suspicious=True, now=NOW)
+    assert activity.current(an) < 0
+    salary = activity.salary(an, now=NOW)
+    assert salary.body["credit_debit"] == "credit"
+    assert salary.amount > 0
+    assert activity.current(an) == an.opening_balance
+
+
+def test_the_bank_state_survives_a_restart_and_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = BankState.load(path)
+    state.remember_code("code", "psid-1", "an.nguyen")
+    assert state.confirm("code", "psid-2") is None  # a code is bound to its PSID
+    state.remember_code("code", "psid-1", "an.nguyen")
+    assert state.confirm("code", "psid-1") is not None
+    assert state.confirm("code", "psid-1") is None  # used once
+    state.freeze("1234")
+    again = BankState.load(path)
+    assert again.link_of("psid-1") is not None
+    assert again.is_frozen("1234")
+    path.write_text("{broken", encoding="utf-8")
+    assert BankState.load(path).linked() == []
