@@ -141,7 +141,9 @@ def build_app(
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext
     from ledgerline.api.limits import RateLimits
+    from ledgerline.broker import broker_from_url
     from ledgerline.chat import agent_actions
+    from ledgerline.delivery.fanout import ClusterFanout
     from ledgerline.delivery.live import LiveHub, frames_for
     from ledgerline.delivery.webhooks import WebhookDispatcher
     from ledgerline.domain.events import Event, WebhookQueued
@@ -169,12 +171,25 @@ def build_app(
         transport=transport,  # type: ignore[arg-type]
     )
 
+    # Scaled out (a broker URL): frames and wake-ups also reach the other processes.
+    fanout = (
+        None
+        if settings.broker_url is None
+        else ClusterFanout(
+            broker=broker_from_url(settings.broker_url, namespace=settings.broker_namespace),
+            hub=hub,
+            on_wake=dispatcher.notify,
+        )
+    )
+
     def on_commit(events: list[Event]) -> None:
         frames = frames_for(list(events))
         if frames:
             hub.publish_threadsafe(frames)
         if any(isinstance(event, WebhookQueued) for event in events):
             dispatcher.notify_threadsafe()
+            if fanout is not None:
+                fanout.wake_threadsafe()
 
     platform.db.subscribe(on_commit)
     agent_actions.install()  # the satisfaction question's answers (a quick reply)
@@ -194,6 +209,7 @@ def build_app(
         allow_insecure_urls=settings.allow_insecure_urls,
         public_url=settings.resolved_public_url(),
         run_dispatcher=run_dispatcher,
+        fanout=fanout,
         limits=RateLimits(
             send=RateLimiter(
                 Limit(settings.rate_limit_send_per_second, settings.rate_limit_send_burst),

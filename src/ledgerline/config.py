@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     secret_key: SecretStr | None = None
     broker_url: str | None = None
+    # Names the Redis stream / NATS stream and subjects, so deployments can share a broker.
+    broker_namespace: str = Field(default="ledgerline", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     public_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000

@@ -48,6 +48,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.hub.bind(asyncio.get_running_loop())
+        if ctx.fanout is not None:
+            await ctx.fanout.start()
         task = asyncio.create_task(ctx.dispatcher.run()) if ctx.run_dispatcher else None
         consents = ConsentWorker(
             db=ctx.db,
@@ -102,6 +104,8 @@ def create_app(ctx: AppContext) -> FastAPI:
             if task is not None:
                 await ctx.dispatcher.stop()
                 await task
+            if ctx.fanout is not None:
+                await ctx.fanout.close()
 
     app = FastAPI(
         title="Ledgerline",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerline.api.limits import RateLimits
+from ledgerline.delivery.fanout import ClusterFanout
 from ledgerline.delivery.live import LiveHub
 from ledgerline.delivery.webhooks import WebhookDispatcher
 from ledgerline.domain.clock import Clock
@@ -23,4 +24,5 @@ class AppContext:
     public_url: str
     run_dispatcher: bool = True
     limits: RateLimits = field(default_factory=RateLimits)
+    fanout: ClusterFanout | None = None  # set when scaled out over a broker
     extras: dict[str, Any] = field(default_factory=dict)

@@ -10,12 +10,13 @@ from ledgerline.domain.errors import LedgerlineError
 
 def _message(exc: BaseException) -> str | None:
     from ledgerline.bootstrap import KeyFileError
+    from ledgerline.broker import UnsupportedBroker
     from ledgerline.storage.errors import describe_database_error
 
     described = describe_database_error(exc)
     if described is not None:
         return described
-    if isinstance(exc, KeyFileError):
+    if isinstance(exc, KeyFileError | UnsupportedBroker):
         return str(exc)
     if isinstance(exc, LedgerlineError):
         return exc.message

@@ -3,6 +3,8 @@
 The hub runs on the event loop; events committed on writer threads reach it through
 ``publish_threadsafe``. A client too slow to drain its queue is dropped (it reconnects and
 fills the gap from the REST history), so one slow phone never holds the others back.
+When scaled out, ``relay`` (``delivery.fanout``) carries this process's frames to the other
+processes, whose frames come back through ``deliver`` (local sockets only).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class LiveHub:
         self._subs: dict[str, set[Subscription]] = defaultdict(set)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.listeners: list[Callable[[str, Frame], None]] = []
+        self.relay: Callable[[list[tuple[str, Frame]]], None] | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -68,6 +71,13 @@ class LiveHub:
             listener(user_id, frame)
 
     def publish_many(self, frames: list[tuple[str, Frame]]) -> None:
+        """Frames made in this process: to local sockets, and to other processes' (relay)."""
+        self.deliver(frames)
+        if self.relay is not None and frames:
+            self.relay(frames)
+
+    def deliver(self, frames: list[tuple[str, Frame]]) -> None:
+        """To this process's sockets only."""
         for user_id, frame in frames:
             self.publish(user_id, frame)
 

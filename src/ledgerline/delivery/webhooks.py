@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import structlog
@@ -35,6 +39,15 @@ from ledgerline.storage.stores.webhooks import OutboxEvent
 log = structlog.get_logger(__name__)
 
 IDLE_POLL_SECONDS = 1.0
+LEASE_MARGIN_SECONDS = 10.0  # a claim outlives the slowest possible POST by this much
+
+
+def _claim_due(uow: UnitOfWork, **kwargs: Any) -> list[OutboxEvent]:
+    return outbox.claim_due(uow.conn, **kwargs)
+
+
+def _release_claims(uow: UnitOfWork, *, owner: str) -> int:
+    return outbox.release_claims(uow.conn, owner=owner)
 
 
 class WebhookDispatcher:
@@ -61,6 +74,10 @@ class WebhookDispatcher:
         self._stopping = False
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # This dispatcher's name on the events it claims; other processes' dispatchers on
+        # the same database leave claimed events alone until the lease runs out.
+        self.owner = f"{socket.gethostname()[:16]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease_ms = int((timeout + LEASE_MARGIN_SECONDS) * 1000)
 
     # -- waking ---------------------------------------------------------------------------
     def notify(self) -> None:
@@ -103,6 +120,10 @@ class WebhookDispatcher:
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
+        try:  # what was cut short is due again at once, for this process or another
+            await self.db.write(_release_claims, owner=self.owner)
+        except Exception:
+            log.exception("webhook_release_claims_failed")
 
     async def _schedule_due_pages(self) -> None:
         now = to_ms(self.clock.now())
@@ -122,21 +143,25 @@ class WebhookDispatcher:
         in_flight: dict[str, asyncio.Task[None]] = {}
         batch = WebhookSettings.of(business).events_per_post
         while not self._stopping:
-            now = to_ms(self.clock.now())
-            events = await self.db.read(
-                outbox.due_heads,
-                page_id=page_id,
-                now=now,
-                limit=self.concurrency * 4,
-                batch_per_partition=batch,
-            )
+            free = self.concurrency - len(in_flight)
+            events: list[OutboxEvent] = []
+            if free > 0:
+                now = to_ms(self.clock.now())
+                # Claimed events (ours in flight, or another process's) are never due, so
+                # only free people come back, at most one group per free slot.
+                events = await self.db.write(
+                    _claim_due,
+                    page_id=page_id,
+                    now=now,
+                    limit=free,
+                    batch_per_partition=batch,
+                    owner=self.owner,
+                    lease_until=now + self.lease_ms,
+                )
             groups: dict[str, list[OutboxEvent]] = {}
             for event in events:
-                if event.psid not in in_flight:
-                    groups.setdefault(event.psid, []).append(event)
+                groups.setdefault(event.psid, []).append(event)
             for psid, group in groups.items():
-                if len(in_flight) >= self.concurrency:
-                    break
                 in_flight[psid] = asyncio.create_task(self._deliver(business, group))
             if not in_flight:
                 return

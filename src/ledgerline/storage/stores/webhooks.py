@@ -2,6 +2,11 @@
 
 Per (page, psid) only the oldest pending event is ever due (the partition's *head*), which is
 what keeps delivery in order per person while other people and other businesses go on.
+
+A dispatcher *claims* the events it is about to send (``claim_due``): a lease
+(``claimed_by``, ``claimed_until``) that other dispatchers — in other processes on the same
+database — respect, so an event is never sent by two of them at once; a dispatcher that dies
+mid-send loses its lease when it runs out and another one sends the event (at-least-once).
 """
 
 from __future__ import annotations
@@ -49,13 +54,26 @@ def enqueue(
     return int(key[0]) if key else 0
 
 
+def _unclaimed(now: int) -> sa.ColumnElement[bool]:
+    return sa.or_(webhook_events.c.claimed_until.is_(None), webhook_events.c.claimed_until <= now)
+
+
 def due_heads(
-    conn: sa.Connection, *, page_id: str, now: int, limit: int, batch_per_partition: int = 1
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    now: int,
+    limit: int,
+    batch_per_partition: int = 1,
+    for_update: bool = False,
 ) -> list[OutboxEvent]:
-    """The oldest pending event of each of the page's people, when its retry time has come.
+    """The oldest pending event of each of the page's people, when its retry time has come
+    and no dispatcher holds it.
 
     With ``batch_per_partition`` > 1, the following pending events of the same person are
     returned too (after the head, in order), for businesses that take batched POSTs.
+    ``for_update`` locks the rows, skipping those another transaction is claiming
+    (PostgreSQL's ``FOR UPDATE SKIP LOCKED``; SQLite's single writer needs no lock).
     """
     heads = (
         sa.select(sa.func.min(webhook_events.c.event_id).label("head"))
@@ -63,19 +81,19 @@ def due_heads(
         .group_by(webhook_events.c.psid)
         .subquery()
     )
-    rows = (
-        conn.execute(
-            sa.select(webhook_events)
-            .where(
-                webhook_events.c.event_id.in_(sa.select(heads.c.head)),
-                webhook_events.c.next_attempt_at <= now,
-            )
-            .order_by(webhook_events.c.event_id)
-            .limit(limit)
+    stmt = (
+        sa.select(webhook_events)
+        .where(
+            webhook_events.c.event_id.in_(sa.select(heads.c.head)),
+            webhook_events.c.next_attempt_at <= now,
+            _unclaimed(now),
         )
-        .mappings()
-        .all()
+        .order_by(webhook_events.c.event_id)
+        .limit(limit)
     )
+    if for_update:
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = conn.execute(stmt).mappings().all()
     events = [_event(row) for row in rows]
     if batch_per_partition <= 1:
         return events
@@ -101,12 +119,78 @@ def due_heads(
     return batched
 
 
+def claim_due(
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    now: int,
+    limit: int,
+    batch_per_partition: int,
+    owner: str,
+    lease_until: int,
+) -> list[OutboxEvent]:
+    """Claim the page's due events (``due_heads``) for ``owner`` until ``lease_until``;
+    returns those this call claimed, in order. Safe against concurrent claimers: the update
+    only takes rows that are still unclaimed."""
+    events = due_heads(
+        conn,
+        page_id=page_id,
+        now=now,
+        limit=limit,
+        batch_per_partition=batch_per_partition,
+        for_update=True,
+    )
+    if not events:
+        return []
+    ids = [event.event_id for event in events]
+    conn.execute(
+        webhook_events.update()
+        .where(
+            webhook_events.c.event_id.in_(ids),
+            webhook_events.c.status == PENDING,
+            _unclaimed(now),
+        )
+        .values(claimed_by=owner, claimed_until=lease_until)
+    )
+    mine = set(
+        conn.execute(
+            sa.select(webhook_events.c.event_id).where(
+                webhook_events.c.event_id.in_(ids),
+                webhook_events.c.claimed_by == owner,
+                webhook_events.c.claimed_until == lease_until,
+            )
+        ).scalars()
+    )
+    claimed: list[OutboxEvent] = []
+    broken: set[str] = set()  # a person's run stops at the first event that is not ours
+    for event in events:
+        if event.psid in broken or event.event_id not in mine:
+            broken.add(event.psid)
+            continue
+        claimed.append(event)
+    return claimed
+
+
+def release_claims(conn: sa.Connection, *, owner: str) -> int:
+    """Drop ``owner``'s claims on pending events (a dispatcher stopping cleanly)."""
+    result = conn.execute(
+        webhook_events.update()
+        .where(webhook_events.c.claimed_by == owner, webhook_events.c.status == PENDING)
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return int(result.rowcount or 0)
+
+
 def pages_with_due_events(conn: sa.Connection, *, now: int) -> list[str]:
     return [
         str(page_id)
         for page_id in conn.execute(
             sa.select(webhook_events.c.page_id)
-            .where(webhook_events.c.status == PENDING, webhook_events.c.next_attempt_at <= now)
+            .where(
+                webhook_events.c.status == PENDING,
+                webhook_events.c.next_attempt_at <= now,
+                _unclaimed(now),
+            )
             .distinct()
         ).scalars()
     ]
@@ -155,6 +239,8 @@ def record_attempt(
             )
         )
     values: dict[str, object] = {
+        "claimed_by": None,
+        "claimed_until": None,
         "attempts": webhook_events.c.attempts + 1,
         "last_status_code": status_code,
         "last_error": None if error is None else error[:500],
