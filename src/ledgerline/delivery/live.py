@@ -65,10 +65,7 @@ class LiveHub:
         return bool(self._subs.get(user_id))
 
     def publish(self, user_id: str, frame: Frame) -> None:
-        for sub in list(self._subs.get(user_id, ())):
-            sub.offer(frame)
-        for listener in self.listeners:
-            listener(user_id, frame)
+        self.publish_many([(user_id, frame)])
 
     def publish_many(self, frames: list[tuple[str, Frame]]) -> None:
         """Frames made in this process: to local sockets, and to other processes' (relay)."""
@@ -79,7 +76,10 @@ class LiveHub:
     def deliver(self, frames: list[tuple[str, Frame]]) -> None:
         """To this process's sockets only."""
         for user_id, frame in frames:
-            self.publish(user_id, frame)
+            for sub in list(self._subs.get(user_id, ())):
+                sub.offer(frame)
+            for listener in self.listeners:
+                listener(user_id, frame)
 
     def publish_threadsafe(self, frames: list[tuple[str, Frame]]) -> None:
         if self._loop is None or self._loop.is_closed():
