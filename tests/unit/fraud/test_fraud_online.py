@@ -66,9 +66,10 @@ def test_online_features_equal_offline_features(stream: pd.DataFrame, model: Fra
     offline = compute_features(stream)
     np.testing.assert_array_equal(np.array(online), offline.to_numpy())
     assert len(store.labels) == len(stream)
-    # The online state stays small: under 1 KB per card and per terminal on average.
-    assert np.mean([len(v) for v in store.cards.values()]) < 1024
-    assert np.mean([len(v) for v in store.terminals.values()]) < 1024
+    # The online state stays small: under 1 KB for every card (sealing adds 28 bytes on the
+    # platform) and every terminal of the simulation (up to 4 transactions a day per card).
+    assert max(len(v) for v in store.cards.values()) + 28 < 1024
+    assert max(len(v) for v in store.terminals.values()) < 1024
 
 
 def test_online_scores_equal_batch_scores(stream: pd.DataFrame, model: FraudModel) -> None:
@@ -117,6 +118,22 @@ def test_state_survives_a_restart_mid_stream(stream: pd.DataFrame) -> None:
         assert seq == seq_b
         terminal.set_label(seq, fraud)
         restored_terminal.set_label(seq_b, fraud)
+
+
+def test_every_card_layout_round_trips() -> None:
+    out: dict[str, float] = {}
+    for amounts in ([], [12.5, 80.0, 3.1], [12.5, 250_000.0], [0.01, 9_000_000.0]):
+        card = CardState()
+        for i, amount in enumerate(amounts):
+            card.update(1_700_000_000 + 3600 * i, amount, out)
+        data = card.to_bytes()
+        again = CardState.from_bytes(data)
+        assert again.to_bytes() == data
+        assert list(again.cents) == list(card.cents)
+        assert list(again.ts) == list(card.ts)
+        assert again.high == card.high
+    with pytest.raises(FraudInputError, match="corrupt card state"):
+        CardState.from_bytes(data[:-3])
 
 
 def test_corrupt_state_is_a_clear_error() -> None:
