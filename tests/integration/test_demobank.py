@@ -344,3 +344,67 @@ def test_unlinking_makes_the_bank_forget(
         assert time.monotonic() < deadline, "the bank never got the unlinked webhook"
         time.sleep(0.05)
     assert psid not in json.loads((tmp_path / "bank-state.json").read_text())["links"]
+
+
+def test_cancelling_at_the_bank_links_nothing(live: RunningPlatform, demo: RunningDemo) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    redirect_url = _start_link(demo, user, ALL_SCOPES)
+    with httpx.Client(timeout=30) as browser:
+        page = browser.get(redirect_url)
+        form = {
+            n: _hidden(page.text, n) for n in ("account_linking_token", "redirect_uri", "form_sig")
+        }
+        cancelled = browser.post(demo.link_url, data={**form, "decision": "cancel"})
+        assert cancelled.status_code == 303
+        assert cancelled.headers["location"] == form["redirect_uri"]  # no code
+        done = browser.get(cancelled.headers["location"])
+        assert 'data-outcome="cancelled"' in done.text
+    with live.client() as http:
+        links = http.get("/api/v1/links", headers=_auth(user)).json()["data"]
+    assert [link for link in links if link.get("status", "active") == "active"] == []
+    assert demo.bank.state.linked() == []
+
+
+def test_an_unknown_linking_token_gets_a_clear_page(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    callback = f"{live.url}/account_linking/callback?state=x"
+    with httpx.Client(timeout=30, headers={"Accept-Language": "en"}) as browser:
+        page = browser.get(
+            demo.link_url,
+            params={"account_linking_token": "not-a-token", "redirect_uri": callback},
+        )
+        assert page.status_code == 200
+        form = {
+            n: _hidden(page.text, n) for n in ("account_linking_token", "redirect_uri", "form_sig")
+        }
+        answer = browser.post(
+            demo.link_url,
+            data={**form, "username": "an.nguyen", "password": "demo-1234", "decision": "link"},
+        )
+    assert answer.status_code == 400
+    assert "This link request has expired." in answer.text
+    assert demo.bank.state.linked() == []
+
+
+def test_the_back_office_lists_links_and_refuses_forged_forms(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    with httpx.Client(base_url=demo.url, timeout=30, headers={"Accept-Language": "en"}) as http:
+        assert "No customer has linked yet." in http.get("/").text
+        user = live.create_user("Claire", locale="en")
+        _say(demo, user, {"text": "Hello"})
+        psid = _link(demo, user, ALL_SCOPES)
+        office = http.get("/")
+        assert psid in office.text
+        assert "Claire Martin" in office.text
+        forged = http.post("/simulate", data={"csrf": "forged", "psid": psid, "kind": "payment"})
+        assert forged.status_code == 403
+        unknown = http.post(
+            "/simulate",
+            data={"csrf": _hidden(office.text, "csrf"), "psid": "nobody", "kind": "payment"},
+        )
+        assert unknown.status_code == 400
+    demo.simulate(psid, "payment")
+    _wait_for(demo, user, _text_has("Card •••• 4321: payment of"))
