@@ -372,3 +372,17 @@ def test_the_console_sets_the_policy_and_charts_alerts_and_verdicts(world: Linke
     assert 'data-series="genuine" data-count="1"' in chart
     assert 'data-series="unanswered" data-count="1"' in chart
     assert "1 genuine, 1 unanswered" in chart
+
+
+def test_unlinking_forgets_the_persons_fraud_state(world: LinkedWorld) -> None:
+    p = person(world)
+    other = person(world)
+    p.send([*history(3), tx("big-3", "90000000", START + dt.timedelta(days=3))])
+    other.send(history(2, prefix="o"))
+    assert count(world.live, fraud_scores) == 1
+    assert count(world.live, fraud_card_state) == 2
+    unlinked = p.api("DELETE", f"/links/{p.page_id}")
+    assert unlinked.status_code in (200, 204), unlinked.text
+    assert count(world.live, fraud_scores) == 0
+    assert count(world.live, fraud_card_state) == 1  # the other person's card stays
+    assert count(world.live, fraud_terminal_state) == 1  # terminals are the business's
