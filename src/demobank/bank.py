@@ -186,14 +186,14 @@ class Bank:
         tx = self.state.transaction(str(response.get("transaction_id") or ""))
         verdict = response.get("verdict")
         if verdict == "fraud":
-            last4 = tx.card_last4 if tx is not None else customer.card_last4
-            self.state.freeze(last4)
-            text = say(
-                customer.locale,
-                "verdict_fraud",
-                last4=last4,
-                merchant=tx.merchant if tx is not None else "?",
-            )
+            if tx is None:  # not one this bank remembers sharing: freeze the card anyway
+                self.state.freeze(customer.card_last4)
+                text = say(customer.locale, "verdict_fraud_card", last4=customer.card_last4)
+            else:
+                self.state.freeze(tx.card_last4)
+                text = say(
+                    customer.locale, "verdict_fraud", last4=tx.card_last4, merchant=tx.merchant
+                )
         elif verdict == "genuine":
             self.state.note(f"{customer.username} confirmed {response.get('transaction_id')}")
             text = say(customer.locale, "verdict_genuine")

@@ -40,6 +40,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "Thẻ •••• {last4} đã bị khoá. Giao dịch tại {merchant} sẽ được hoàn tiền và thẻ "
             "mới sẽ được gửi đến bạn trong 5 ngày làm việc."
         ),
+        "verdict_fraud_card": (
+            "Thẻ •••• {last4} đã bị khoá. Thẻ mới sẽ được gửi đến bạn trong 5 ngày làm việc."
+        ),
         "verdict_genuine": "Cảm ơn bạn, không cần làm gì thêm.",
         "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm.",
         # The bank's web pages.
@@ -94,6 +97,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_fraud": (
             "Card •••• {last4} frozen. The payment at {merchant} will be refunded and a new "
             "card will reach you within 5 working days."
+        ),
+        "verdict_fraud_card": (
+            "Card •••• {last4} frozen. A new card will reach you within 5 working days."
         ),
         "verdict_genuine": "Thanks, nothing to do.",
         "suspicious_reason": "Unusually large payment at a place you have never used.",

@@ -408,3 +408,37 @@ def test_the_back_office_lists_links_and_refuses_forged_forms(
         assert unknown.status_code == 400
     demo.simulate(psid, "payment")
     _wait_for(demo, user, _text_has("Card •••• 4321: payment of"))
+
+
+def test_a_fraud_verdict_for_a_payment_the_bank_forgot_still_freezes_the_card(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    psid = _link(demo, user, ALL_SCOPES)
+    event = {
+        "sender": {"id": psid},
+        "recipient": {"id": demo.page_id},
+        "timestamp": 1,
+        "fraud_alert_response": {
+            "alert_id": "al_x",
+            "transaction_id": "dbtx_unknown",
+            "verdict": "fraud",
+        },
+    }
+    raw = json.dumps(
+        {"object": "page", "entry": [{"id": demo.page_id, "messaging": [event]}]}
+    ).encode()
+    signature = (
+        "sha256=" + hmac.new(demo.business["app_secret"].encode(), raw, hashlib.sha256).hexdigest()
+    )
+    answer = httpx.post(
+        demo.url + "/webhook", content=raw, headers={"X-Hub-Signature-256": signature}
+    )
+    assert answer.status_code == 200
+    _wait_for(
+        demo,
+        user,
+        _text_has("Card •••• 4321 frozen. A new card will reach you within 5 working days."),
+    )
+    assert demo.bank.state.is_frozen("4321")
