@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads
-from ledgerline.storage.tables import messages, users
+from ledgerline.storage.tables import messages, users, vault_records
+from tests.support.linking import linked_world
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import RunningPlatform, running_platform
 
@@ -116,21 +116,59 @@ def test_blocking_an_unknown_business_is_a_404(database_url: str, tmp_path: Path
             assert http.post("/api/v1/threads/1/block").status_code == 401
 
 
-def test_a_deleted_person_is_unavailable(database_url: str, tmp_path: Path) -> None:
-    with running_platform(database_url, tmp_path) as live:
-        bank = live.create_business()
+def test_a_person_who_deleted_their_account_is_unavailable_and_forgotten(
+    database_url: str, tmp_path: Path
+) -> None:
+    with running_platform(database_url, tmp_path) as live, linked_world(live) as world:
         user = live.create_user()
-        psid = _start_thread(live, bank["page_id"], user)
-
-        def delete(uow: UnitOfWork) -> None:
-            uow.conn.execute(
-                users.update().where(users.c.user_id == user["user_id"]).values(deleted_at=1)
+        psid = world.link(user, ["balances"])
+        bank_token = world.business["page_access_token"]
+        balance = {
+            "psid": psid,
+            "account_id": "acc-1",
+            "available": {"amount": "100", "currency": "VND"},
+            "current": {"amount": "100", "currency": "VND"},
+            "as_of": "2026-11-29T09:30:00+07:00",
+        }
+        with live.client() as http:
+            shared = http.post(
+                "/v19.0/me/balances", params={"access_token": bank_token}, json=balance
             )
+            assert shared.status_code == 200, shared.text
+            unconfirmed = http.delete("/api/v1/me", headers=_bearer(user))
+            assert unconfirmed.status_code == 400
+            deleted = http.delete("/api/v1/me?confirm=true", headers=_bearer(user))
+            assert deleted.json() == {"success": True}
+            assert http.get("/api/v1/threads", headers=_bearer(user)).status_code == 401
+            refused = http.post(
+                "/v19.0/me/balances", params={"access_token": bank_token}, json=balance
+            )
+            assert refused.status_code == 403, refused.text
 
-        live.platform.db.write_sync(delete)
         before = _message_count(live)
-        _assert_551(_send(live, bank, {"recipient": {"id": psid}, "message": {"text": "hi"}}))
+        _assert_551(
+            _send(live, world.business, {"recipient": {"id": psid}, "message": {"text": "hi"}})
+        )
         assert _message_count(live) == before
+        events = world.bank.bank.receiver.wait_for_events(2)  # linked, then unlinked
+        assert [e["account_linking"]["status"] for e in events] == ["linked", "unlinked"]
+        left = live.platform.db.read_sync(
+            lambda conn: conn.execute(
+                sa.select(sa.func.count())
+                .select_from(vault_records)
+                .where(vault_records.c.user_id == user["user_id"])
+            ).scalar_one()
+        )
+        assert left == 0
+        row = live.platform.db.read_sync(
+            lambda conn: conn.execute(
+                sa.select(users.c.name, users.c.deleted_at).where(
+                    users.c.user_id == user["user_id"]
+                )
+            ).one()
+        )
+        assert row.name == ""
+        assert row.deleted_at is not None
 
 
 def test_the_block_endpoints_are_in_the_openapi_document(database_url: str, tmp_path: Path) -> None:

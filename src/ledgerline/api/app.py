@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from ledgerline.api.client import (
+    account as client_account,
     blocks as client_blocks,
     handover as client_handover,
     linking as client_linking,
@@ -123,6 +124,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(client_threads.router)
     app.include_router(client_handover.router)
     app.include_router(client_blocks.router)
+    app.include_router(client_account.router)
     app.include_router(client_privacy.router)
     app.include_router(client_preferences.router)
     app.include_router(client_stream.router)

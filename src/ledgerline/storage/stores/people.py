@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledgerline.storage.tables import user_tokens, users
+from ledgerline.storage.tables import user_credentials, user_tokens, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +49,31 @@ def get_user(conn: sa.Connection, user_id: str) -> UserRow | None:
         ).where(users.c.user_id == user_id)
     ).first()
     return None if row is None else UserRow(*row)
+
+
+def forget_person_txn(conn: sa.Connection, *, user_id: str, now: int) -> bool:
+    """The person deleted their account: tokens and web sessions revoked, sign-in and name
+    removed, ``deleted_at`` set (businesses then get #551). False if already deleted."""
+    result = conn.execute(
+        users.update()
+        .where(users.c.user_id == user_id, users.c.deleted_at.is_(None))
+        .values(deleted_at=now, name="")
+    )
+    if not result.rowcount:
+        return False
+    conn.execute(
+        user_tokens.update()
+        .where(user_tokens.c.user_id == user_id, user_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    conn.execute(
+        web_sessions.update()
+        .where(
+            web_sessions.c.kind == "person",
+            web_sessions.c.subject_id == user_id,
+            web_sessions.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    conn.execute(user_credentials.delete().where(user_credentials.c.user_id == user_id))
+    return True

@@ -1,0 +1,31 @@
+"""A person deletes their account.
+
+In one transaction: every link ends as if the person unlinked it (the bank gets the
+``unlinked`` webhook, the data shared under it is crypto-shredded), whatever the vault still
+holds for them is erased, their tokens and sessions are revoked, their sign-in and name are
+removed, and the account is marked deleted — from then on every business's Send API call to
+them answers ``(#551)`` and stores nothing. Their threads stay with the businesses, as on
+Messenger, without their name.
+"""
+
+from __future__ import annotations
+
+from ledgerline.audit import Actor
+from ledgerline.linking.actions import do_unlink
+from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores import linking as linking_store, people
+from ledgerline.vault import Vault
+
+
+def do_delete_account(
+    uow: UnitOfWork, *, user_id: str, now: int, hooks: LinkingHooks, vault: Vault | None
+) -> bool:
+    """Delete the account (see the module docstring). False when it was already deleted."""
+    for link in linking_store.list_links(uow.conn, user_id):
+        do_unlink(
+            uow, page_id=link.consent.page_id, user_id=user_id, by="person", now=now, hooks=hooks
+        )
+    if vault is not None:
+        vault.erase_person(uow.conn, actor=Actor.person(user_id), user_id=user_id)
+    return people.forget_person_txn(uow.conn, user_id=user_id, now=now)
