@@ -12,11 +12,9 @@ import pytest
 
 from ledgerline.identity.sessions import session_hash
 from ledgerline.storage.stores import web as web_store
-from tests.support.forms import console_sign_in, form_token
+from tests.support.forms import console_sign_in, form_token, person_sign_up
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import RunningPlatform, running_platform
-
-CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 @pytest.fixture
@@ -34,25 +32,7 @@ def _sign_up(
     login: str = "an.nguyen",
     password: str = "correct horse",  # noqa: S107
 ) -> str:
-    token = form_token(http.get("/signup"))
-    response = http.post(
-        "/signup",
-        data={
-            "csrf": token,
-            "name": "Nguyễn An",
-            "login": login,
-            "password": password,
-            "locale": "vi",
-            "timezone": "Asia/Ho_Chi_Minh",
-        },
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/"
-    page = http.get("/")
-    assert page.status_code == 200
-    match = CSRF_META.search(page.text)
-    assert match
-    return match.group(1)
+    return person_sign_up(http, login, password)
 
 
 def test_sign_up_sets_a_hardened_session_cookie_and_serves_the_messenger(

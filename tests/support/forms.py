@@ -7,6 +7,7 @@ import re
 import httpx
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 def form_token(page: httpx.Response) -> str:
@@ -23,3 +24,32 @@ def console_sign_in(http: httpx.Client, token: str) -> str:
     )
     assert response.status_code == 303, response.text
     return form_token(http.get("/console?lang=en"))
+
+
+def person_sign_up(
+    http: httpx.Client,
+    login: str = "an.nguyen",
+    password: str = "correct horse",  # noqa: S107
+    *,
+    name: str = "Nguyễn An",
+    locale: str = "vi",
+) -> str:
+    """Create an account with the sign-up form; the messenger's CSRF token (for the API)."""
+    response = http.post(
+        "/signup",
+        data={
+            "csrf": form_token(http.get("/signup")),
+            "name": name,
+            "login": login,
+            "password": password,
+            "locale": locale,
+            "timezone": "Asia/Ho_Chi_Minh",
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/"
+    page = http.get("/")
+    assert page.status_code == 200
+    match = CSRF_META.search(page.text)
+    assert match
+    return match.group(1)

@@ -219,7 +219,8 @@ def describe(
     business = business_names.get(entry.page_id or "", A_BUSINESS[lang])
     consent = _consent_sentence(entry, lang, business, scope_names or {})
     if consent is not None:
-        return consent + (REFUSED[lang] if entry.outcome == "refused" else "")
+        consent += REFUSED[lang] if entry.outcome == "refused" else ""
+        return consent[:1].upper() + consent[1:]
     purpose = entry.purpose
     if purpose == "fraud_detection" and entry.actor.kind != "person":
         subject, purpose = FRAUD_CHECK[lang].format(business=business), None
@@ -238,7 +239,7 @@ def describe(
         sentence += " " + PURPOSES[lang][purpose]
     if entry.outcome == "refused":
         sentence += REFUSED[lang]
-    return sentence
+    return sentence[:1].upper() + sentence[1:]
 
 
 # -- what a record was, in a few words (for ``shown``) --------------------------------------

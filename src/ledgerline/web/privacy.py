@@ -39,7 +39,7 @@ from ledgerline.web.security import check_session_form, secure_headers
 router = APIRouter(prefix="/privacy", include_in_schema=False)
 
 HOME = "/privacy"
-LOG_PAGE = 30
+LOG_PAGE = 100  # audit entries per page of the access log (repeats are shown once)
 NOTICES = ("scopes_saved", "renewed", "unlinked", "unchanged")
 PAGE_ID_LIMIT = 40
 
@@ -138,7 +138,9 @@ async def _page(
         before=before,
         partition=f"privacy:{person.user_id}",
     )
-    for line in log:
+    older = log[-1]["id"] if len(log) == LOG_PAGE else None
+    lines = _merge_repeats(log)
+    for line in lines:
         line["when"] = _datetime(int(line["at"]), person)
     cards = [_card(link, person) for link in links]
     return render(
@@ -150,13 +152,25 @@ async def _page(
         user_name=person.name,
         active=[c for c in cards if c.status == "linked"],
         ended=[c for c in cards if c.status != "linked"],
-        log=log,
-        older=log[-1]["id"] if len(log) == LOG_PAGE else None,
+        log=lines,
+        older=older,
         paged=before is not None,
         days=DEFAULT_CONSENT_DAYS,
         notice=notice,
         error=error,
     )
+
+
+def _merge_repeats(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive entries that read the same (e.g. the person's own views of this page)
+    become one line with a count, the newest first, so they do not bury the rest."""
+    lines: list[dict[str, Any]] = []
+    for line in log:
+        if lines and lines[-1]["text"] == line["text"]:
+            lines[-1]["times"] += 1
+        else:
+            lines.append({**line, "times": 1})
+    return lines
 
 
 async def _business_name(request: Request, person: Person, page_id: str) -> str:
