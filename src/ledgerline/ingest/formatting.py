@@ -32,17 +32,37 @@ SUPPORTED = ("en", "vi")
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """A gettext domain in a locales folder; texts it lacks come from ``fallback``
+    (the assistant's catalogue falls back to the updates' one, whose texts it reuses)."""
+
+    folder: Path
+    domain: str
+    fallback: Catalogue | None = None
+
+
+UPDATES = Catalogue(LOCALES_DIR, DOMAIN)
+
+
 def language_of(locale: str | None) -> str:
     lang = (locale or "en").replace("-", "_").split("_")[0].lower()
     return lang if lang in SUPPORTED else "en"
 
 
 @cache
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str, catalogue: Catalogue = UPDATES) -> gettext.NullTranslations:
     """The catalogue of ``lang`` (``en`` is the source language: identity)."""
-    folder = LOCALES_DIR / lang / "LC_MESSAGES"
-    mo = folder / f"{DOMAIN}.mo"
-    po = folder / f"{DOMAIN}.po"
+    found = _load(lang, catalogue)
+    if catalogue.fallback is not None:
+        found.add_fallback(translations(lang, catalogue.fallback))
+    return found
+
+
+def _load(lang: str, catalogue: Catalogue) -> gettext.NullTranslations:
+    folder = catalogue.folder / lang / "LC_MESSAGES"
+    mo = folder / f"{catalogue.domain}.mo"
+    po = folder / f"{catalogue.domain}.po"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as handle:
             return gettext.GNUTranslations(handle)
@@ -69,13 +89,16 @@ class Formatter:
 
     lang: str
     timezone: str
+    catalogue: Catalogue = UPDATES
 
     @classmethod
-    def for_person(cls, locale: str | None, timezone: str | None) -> Formatter:
-        return cls(language_of(locale), timezone or DEFAULT_TZ)
+    def for_person(
+        cls, locale: str | None, timezone: str | None, catalogue: Catalogue = UPDATES
+    ) -> Formatter:
+        return cls(language_of(locale), timezone or DEFAULT_TZ, catalogue)
 
     def _(self, msgid: str, **values: Any) -> str:
-        text = translations(self.lang).gettext(msgid)
+        text = translations(self.lang, self.catalogue).gettext(msgid)
         return text.format(**values) if values else text
 
     def money(self, amount: dict[str, str], *, sign: str = "") -> str:

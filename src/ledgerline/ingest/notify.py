@@ -115,15 +115,18 @@ def post_vault_message(
     message: dict[str, Any],
     now: int,
     occurred_at: int | None = None,
+    actor: Actor = NOTIFIER,
 ) -> MessageRow:
     """Post ``message`` as the page: its body encrypted in the vault under the mid, a
     placeholder in ``messages``, the real content on the live frame only. ``occurred_at``
-    is the source record's time, so retention deletes the message with its source."""
+    is the source record's time, so retention deletes the message with its source.
+    ``kind`` names what it is (an update kind of ``TAGS``, or e.g. the assistant's answer,
+    which is a response in the 24-hour window and has no tag)."""
     thread = audience.thread
     mid = new_mid()
     vault.put(
         uow.conn,
-        actor=NOTIFIER,
+        actor=actor,
         page_id=thread.page_id,
         user_id=thread.user_id,
         record=NewRecord(
@@ -133,7 +136,9 @@ def post_vault_message(
             record_id=mid,
         ),
     )
-    placeholder = {"vault": True, "kind": kind, "tag": str(TAGS[kind])}
+    placeholder = {"vault": True, "kind": kind}
+    if kind in TAGS:
+        placeholder["tag"] = str(TAGS[kind])
     seq = thread_store.insert_message(
         uow.conn, thread=thread, mid=mid, sender="page", body=placeholder, created_at=now
     )
