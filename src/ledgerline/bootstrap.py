@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ from ledgerline.vault import Vault, database_refusal_recorder, load_or_create_ma
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from ledgerline.assistant.actions import Assistant
 
 
 class KeyFileError(RuntimeError):
@@ -67,7 +70,12 @@ class Platform:
     vault: Vault
     audit: AuditLog
 
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    assistant: Assistant | None = None  # the built-in assistant, once the app is built
+
     def close(self) -> None:
+        for closer in self.closers:
+            closer()
         self.db.close()
 
     def linking_hooks(self) -> LinkingHooks:
@@ -159,6 +167,7 @@ def build_app(
 
     settings = platform.settings
     linking_hooks = platform.linking_hooks()
+    _install_assistant(platform)
     fraud = FraudEngine.load(settings.fraud_model)
     hub = LiveHub()
     dispatcher = WebhookDispatcher(
@@ -250,3 +259,15 @@ def build_app(
         ),
     )
     return app
+
+
+def _install_assistant(platform: Platform) -> None:
+    """The built-in assistant answers in the threads it owns (``handover``); its handler is
+    dropped again when the platform closes (several platforms may share a test process)."""
+    from ledgerline.assistant.actions import Assistant
+    from ledgerline.chat import handover
+
+    assistant = Assistant(platform.vault)
+    platform.assistant = assistant
+    handover.on_assistant_message(assistant.on_message)
+    platform.closers.append(lambda: handover.forget_handler(assistant.on_message))

@@ -252,6 +252,9 @@ def test_the_assistant_owns_threads_while_enabled_and_passes_them_on(world: Worl
                 now=now,
             )
 
+    real = world.live.platform.assistant
+    assert real is not None
+    handover.forget_handler(real.on_message)  # this test plays the assistant itself
     handover.on_assistant_message(assistant)
     try:
         on = world.graph("assistant", {"enabled": "true"})
@@ -275,6 +278,7 @@ def test_the_assistant_owns_threads_while_enabled_and_passes_them_on(world: Worl
         assert world.send("Chào bạn, ngân hàng đây").status_code == 200
     finally:
         handover.forget_handler(assistant)
+        handover.on_assistant_message(real.on_message)
 
 
 def test_turning_the_assistant_off_gives_its_threads_back_and_bad_requests_are_clear(

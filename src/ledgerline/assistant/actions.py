@@ -9,9 +9,12 @@ Answers built from financial data are stored encrypted like the financial update
 (``ingest.notify.post_vault_message``); everything else is a plain page message.
 
 Requests the bank must carry out (freeze, unfreeze, lost card, dispute) are confirmed by
-the person first (quick replies), then reach the bank as a ``postback`` webhook event whose
-``payload`` is a ``BankAction`` (``ASSISTANT_CARD_FREEZE``, …); a branch or ATM question
-goes to the bank at once. The bank answers with the Send API like any message.
+the person first (quick replies), then the thread is passed to the bank's app (handover:
+the bank gets ``pass_thread_control``) and the request follows as a ``postback`` webhook
+event whose ``payload`` is a ``BankAction`` (``ASSISTANT_CARD_FREEZE``, …); a branch or
+ATM question goes the same way at once. Owning the thread, the bank answers with the Send
+API like any message, and may pass the thread back to the assistant. "Talk to a person",
+or not understanding twice in a row, passes the thread to the agent inbox.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from ledgerline.assistant import replies
 from ledgerline.assistant.nlu import Intent, Understanding, understand
 from ledgerline.assistant.replies import BankAction, Confirmation
 from ledgerline.assistant.slots import DayRange
 from ledgerline.audit import Actor
+from ledgerline.chat import handover
 from ledgerline.chat.actions import do_post_page_message, enqueue_webhook
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import NotFound
@@ -39,10 +43,10 @@ from ledgerline.storage.stores import (
     people as people_store,
     threads as thread_store,
 )
-from ledgerline.storage.stores.threads import ThreadRow
+from ledgerline.storage.stores.threads import MessageRow, ThreadRow
 from ledgerline.vault import PurposeNotAllowed, Record, RecordKind, Vault
 
-__all__ = ["ASSISTANT", "Assistant", "PassToInbox"]
+__all__ = ["ASSISTANT", "Assistant"]
 
 ASSISTANT = Actor.component("assistant")
 DAY_MS = 86_400_000
@@ -56,14 +60,6 @@ BANK_ACTIONS = {
 KIND_SCOPES = {RecordKind.BALANCE: Scope.BALANCES, RecordKind.TRANSACTION: Scope.TRANSACTIONS}
 
 
-class PassToInbox(Protocol):
-    """Hands the thread to the agent inbox (the handover protocol's ``pass_thread_control``)."""
-
-    def __call__(
-        self, uow: UnitOfWork, *, page_id: str, user_id: str, metadata: str, now: int
-    ) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class _Turn:
     """One message being answered: who, where, in which words and language."""
@@ -72,6 +68,7 @@ class _Turn:
     thread: ThreadRow
     fmt: Formatter
     bank: str
+    business_app_id: str
     webhook: bool  # the bank receives webhooks
     account_link_url: str | None
     mid: str
@@ -94,16 +91,16 @@ class NoConsent(Exception):
 
 @dataclass
 class Assistant:
+    """Registered at the composition root with ``handover.on_assistant_message``."""
+
     vault: Vault
-    pass_to_inbox: PassToInbox
     understander: Callable[[str, Any], Understanding] = understand
 
     # -- entry points -------------------------------------------------------------------------
-    def on_message(
-        self, uow: UnitOfWork, *, thread: ThreadRow, body: dict[str, Any], mid: str, now: int
-    ) -> None:
-        """Answer a person's message in a thread the assistant owns."""
-        turn = self._turn(uow, thread, mid, now)
+    def on_message(self, uow: UnitOfWork, thread: ThreadRow, row: MessageRow, now: int) -> None:
+        """Answer a person's message (already stored) in a thread the assistant owns."""
+        body = row.body
+        turn = self._turn(uow, thread, row.mid, now)
         payload = (body.get("quick_reply") or {}).get("payload")
         if isinstance(payload, str) and self._confirmed(turn, payload):
             return
@@ -209,14 +206,26 @@ class Assistant:
             "mid": turn.mid,
             "details": details,
         }
-        enqueue_webhook(turn.uow, turn.thread, "postback", turn.now, postback=postback)
         self._say(turn, replies.done(turn.fmt, turn.bank, action))
-
-    def _to_inbox(self, turn: _Turn, reason: str) -> None:
-        self.pass_to_inbox(
+        # The bank's app takes the conversation from here (Messenger's handover): it gets the
+        # ``pass_thread_control`` event, then the request in ``messaging`` (it owns the thread
+        # now), answers with the Send API, and may pass the thread back to the assistant.
+        handover.pass_control(
             turn.uow,
             page_id=turn.page_id,
             user_id=turn.user_id,
+            to_app_id=turn.business_app_id,
+            metadata=f"assistant: {action.value}",
+            now=turn.now,
+        )
+        enqueue_webhook(turn.uow, turn.thread, "postback", turn.now, postback=postback)
+
+    def _to_inbox(self, turn: _Turn, reason: str) -> None:
+        handover.pass_control(
+            turn.uow,
+            page_id=turn.page_id,
+            user_id=turn.user_id,
+            to_app_id=handover.PAGE_INBOX_APP_ID,
             metadata=f"assistant: {reason}",
             now=turn.now,
         )
@@ -298,6 +307,7 @@ class Assistant:
             thread=thread,
             fmt=fmt,
             bank="" if business is None else business.name,
+            business_app_id="" if business is None else business.app_id,
             webhook=business is not None and business.webhook_url is not None,
             account_link_url=None if business is None else business.account_link_url,
             mid=mid,
