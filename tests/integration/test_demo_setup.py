@@ -1,0 +1,82 @@
+"""What ``ledgerline demo`` sets up: once, and found again on later runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledgerline.bootstrap import Platform, build_platform
+from ledgerline.chat.accounts import do_rotate_page_token
+from ledgerline.cli.demo_setup import (
+    DEMO_PASSWORD,
+    DEMO_PEOPLE,
+    ensure_demo_bank,
+    ensure_demo_people,
+)
+from ledgerline.config import Settings
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.ids import token_hash
+from ledgerline.identity.passwords import verify_password
+from ledgerline.storage.stores import businesses as business_store, web as web_store
+
+
+@pytest.fixture
+def platform(database_url: str, tmp_path: Path) -> Iterator[Platform]:
+    built = build_platform(
+        Settings(env="development", data_dir=tmp_path, database_url=database_url)
+    )
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def test_the_demo_bank_is_created_once_and_repointed(platform: Platform) -> None:
+    first = ensure_demo_bank(
+        platform,
+        webhook_url="http://127.0.0.1:1/webhook",
+        account_link_url="http://127.0.0.1:1/link",
+    )
+    again = ensure_demo_bank(
+        platform,
+        webhook_url="http://127.0.0.1:2/webhook",
+        account_link_url="http://127.0.0.1:2/link",
+    )
+    assert again == first  # same page, token, secret and verify token
+    business = platform.db.read_sync(business_store.get_business, first.page_id)
+    assert business is not None
+    assert (business.webhook_url, business.account_link_url) == (
+        "http://127.0.0.1:2/webhook",
+        "http://127.0.0.1:2/link",
+    )
+    assert business.verify_token == first.verify_token
+    found = platform.db.read_sync(business_store.list_businesses, query="demo bank", limit=10)
+    assert [b.page_id for b in found] == [first.page_id]
+
+    # The token was rotated in the console: the next run gets a fresh one that works.
+    platform.db.write_sync(
+        do_rotate_page_token, page_id=first.page_id, now=to_ms(platform.clock.now())
+    )
+    rotated = ensure_demo_bank(
+        platform,
+        webhook_url="http://127.0.0.1:2/webhook",
+        account_link_url="http://127.0.0.1:2/link",
+    )
+    assert rotated.page_id == first.page_id
+    assert rotated.page_access_token != first.page_access_token
+    assert (
+        platform.db.read_sync(business_store.page_for_token, token_hash(rotated.page_access_token))
+        == first.page_id
+    )
+    assert rotated.app_secret == first.app_secret
+
+
+def test_the_demo_people_sign_in_and_are_not_duplicated(platform: Platform) -> None:
+    ensure_demo_people(platform)
+    ensure_demo_people(platform)
+    for person in DEMO_PEOPLE:
+        credential = platform.db.read_sync(web_store.credential_for_login, person.login)
+        assert credential is not None
+        assert verify_password(credential.password_hash, DEMO_PASSWORD)[0]
