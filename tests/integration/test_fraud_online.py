@@ -386,3 +386,20 @@ def test_unlinking_forgets_the_persons_fraud_state(world: LinkedWorld) -> None:
     assert count(world.live, fraud_scores) == 0
     assert count(world.live, fraud_card_state) == 1  # the other person's card stays
     assert count(world.live, fraud_terminal_state) == 1  # terminals are the business's
+
+
+def test_retention_forgets_cards_idle_for_a_month(world: LinkedWorld) -> None:
+    from ledgerline.domain.clock import to_ms
+    from ledgerline.privacy.retention import do_purge
+
+    p = person(world)
+    p.send(history(2))
+    platform = world.live.platform
+    now = to_ms(platform.clock.now())
+    kept = platform.db.write_sync(do_purge, vault=platform.vault, now=now)
+    assert kept.fraud_card_states_deleted == 0
+    assert count(world.live, fraud_card_state) == 1
+    later = platform.db.write_sync(do_purge, vault=platform.vault, now=now + 32 * 86_400_000)
+    assert later.fraud_card_states_deleted == 1
+    assert count(world.live, fraud_card_state) == 0
+    assert count(world.live, fraud_terminal_state) == 1  # kept: verdicts refer to its positions

@@ -1,5 +1,6 @@
 """Retention: records older than each business's retention period are purged (audited),
-and Idempotency-Keys older than 24 h are forgotten. Runs periodically in the server."""
+Idempotency-Keys older than 24 h are forgotten, and so are the fraud engine's states of cards
+idle for more than 30 days. Runs periodically in the server."""
 
 from __future__ import annotations
 
@@ -11,24 +12,27 @@ from ledgerline.audit import Actor
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.periodic import PeriodicWorker
-from ledgerline.storage.stores import idempotency
+from ledgerline.storage.stores import fraud as fraud_store, idempotency
 from ledgerline.vault import Vault
 
 log = structlog.get_logger(__name__)
 
 IDEMPOTENCY_MS = 24 * 3600 * 1000
+IDLE_CARD_MS = 31 * 24 * 3600 * 1000  # the card windows are 30 days
 
 
 @dataclass(frozen=True, slots=True)
 class RetentionReport:
     records_deleted: int
     idempotency_keys_deleted: int
+    fraud_card_states_deleted: int = 0
 
 
 def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
     results = vault.purge_expired(uow.conn, actor=Actor.component("retention"))
     keys = idempotency.purge_before(uow.conn, now - IDEMPOTENCY_MS)
-    return RetentionReport(sum(r.records_deleted for r in results), keys)
+    cards = fraud_store.purge_idle_cards(uow.conn, now - IDLE_CARD_MS)
+    return RetentionReport(sum(r.records_deleted for r in results), keys, cards)
 
 
 class RetentionWorker(PeriodicWorker):

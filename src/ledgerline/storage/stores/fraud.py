@@ -234,6 +234,15 @@ def forget_person(conn: sa.Connection, page_id: str, user_id: str) -> None:
         conn.execute(table.delete().where(table.c.page_id == page_id, table.c.user_id == user_id))
 
 
+def purge_idle_cards(conn: sa.Connection, before: int) -> int:
+    """Delete card states last updated before ``before`` (epoch ms); how many.
+
+    A card idle for 30 days has nothing left in its windows: its next transaction scores as
+    a new card's would, so the (sealed) state has no reason to be kept."""
+    result = conn.execute(fraud_card_state.delete().where(fraud_card_state.c.updated_at < before))
+    return int(result.rowcount or 0)
+
+
 def state_sizes(conn: sa.Connection, page_id: str) -> dict[str, int]:
     """The largest stored card and terminal state of a business, in bytes."""
     card = conn.execute(
