@@ -19,7 +19,7 @@ from ledgerline.web.config import WebConfig
 CHART_DAYS = 30
 DAY_MS = 86_400_000
 # Chart geometry (SVG user units).
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 200, 32, 22, 8
+WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 640, 200, 32, 20, 22, 8
 SERIES = ("fraud", "genuine", "unanswered")
 
 
@@ -39,6 +39,8 @@ class Day:
     counts: dict[str, int]
     bars: list[Bar]
     x: float
+    center: float
+    tick: bool  # labelled on the axis (every 7th day, counting back from today)
 
     @property
     def total(self) -> int:
@@ -68,7 +70,7 @@ def alert_chart(outcomes: list[tuple[int, str | None]], today: dt.date) -> Chart
             per_day[day][verdict if verdict in ("fraud", "genuine") else "unanswered"] += 1
     peak = max([sum(c.values()) for c in per_day.values()] + [1])
     plot_height = HEIGHT - BOTTOM - TOP
-    slot = (WIDTH - LEFT) / CHART_DAYS
+    slot = (WIDTH - LEFT - RIGHT) / CHART_DAYS
     days = []
     for i, (day, counts) in enumerate(sorted(per_day.items())):
         x = LEFT + i * slot + slot * 0.15
@@ -79,7 +81,8 @@ def alert_chart(outcomes: list[tuple[int, str | None]], today: dt.date) -> Chart
                 h = counts[series] / peak * plot_height
                 base -= h
                 bars.append(Bar(series, x, base, slot * 0.7, h, counts[series]))
-        days.append(Day(day.isoformat(), counts, bars, x))
+        tick = (CHART_DAYS - 1 - i) % 7 == 0
+        days.append(Day(day.isoformat(), counts, bars, x, LEFT + (i + 0.5) * slot, tick))
     totals = {s: sum(d.counts[s] for d in days) for s in SERIES}
     return Chart(days=days, peak=peak, totals=totals)
 
