@@ -87,6 +87,16 @@ def test_links_scopes_export_access_log_and_unlink(world: LinkedWorld, phone: Pa
     sent = world.bank_post("transactions", _transaction(psid, "t-1", "125000", "Highlands Coffee"))
     assert sent.status_code == 200, sent.text
 
+    # The thread's Log Out button (in the "linked" message) leads to the unlink step.
+    page.goto(world.live.url + "/")
+    page.get_by_test_id("thread").filter(has_text="Demo Bank").click()
+    log_out = page.get_by_test_id("account-unlink")
+    expect(log_out).to_have_text("Unlink account")
+    log_out.click()
+    expect(page.get_by_role("heading", name="Unlink Demo Bank?")).to_be_visible()
+    page.get_by_role("link", name="Keep the link").click()
+    expect(page.get_by_role("region", name="Demo Bank")).to_be_visible()
+
     # From the messenger to the privacy centre.
     page.goto(world.live.url + "/")
     page.get_by_role("link", name="Privacy").click()

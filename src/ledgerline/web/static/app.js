@@ -515,7 +515,9 @@
           encodeURIComponent(b.url);
         box.append(el("a", { class: "btn primary", href, "data-testid": "account-link", text: t("link_account") }));
       } else if (b.type === "account_unlink") {
-        box.append(el("a", { class: "btn", href: "/privacy", text: b.title || t("link_account") }));
+        // Messenger's Log Out: the privacy centre's confirmation step for this business.
+        const href = `/privacy/links/${encodeURIComponent(state.current)}/unlink`;
+        box.append(el("a", { class: "btn", href, "data-testid": "account-unlink", text: b.title || t("unlink_account") }));
       } else if (b.type === "phone_number" && b.payload) {
         box.append(el("a", { class: "btn", href: "tel:" + String(b.payload).replace(/[^0-9+]/g, ""), text: b.title || t("call") }));
       }
