@@ -192,7 +192,7 @@ def create_app(
             activity=list(reversed(bank.state.activity)),
             page_id=config.page_id,
             platform_url=config.platform_url,
-            interval=config.interval_seconds,
+            interval=f"{config.interval_seconds:g}" if config.interval_seconds > 0 else None,
         )
 
     async def simulate(request: Request) -> Response:
