@@ -149,6 +149,10 @@ class Bank:
         )
         for message in reply.messages:
             await self.client.send(psid, message)
+        if reply.hand_to_agents:  # Messenger's handover: agents answer in the Page Inbox
+            await self.client.pass_thread_control(
+                psid, bot.PAGE_INBOX_APP_ID, metadata=f"asked for a person: {(text or '')[:200]}"
+            )
         if reply.share_balance and customer is not None:
             if await self.share_balance(psid, customer):
                 await self.client.send(psid, {"text": say(locale, "balance_sent")})

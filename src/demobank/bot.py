@@ -15,8 +15,14 @@ from demobank.customers import Customer
 from demobank.texts import say
 
 BALANCE, CARDS, HELP, GET_STARTED = "BALANCE", "CARDS", "HELP", "GET_STARTED"
+AGENT = "AGENT"  # the person asks for a human: the bank hands the thread to the agent inbox
+PAGE_INBOX_APP_ID = "263902037430900"  # Messenger's Page Inbox (human agents)
 
 _WORDS = {
+    AGENT: re.compile(
+        r"(nhân viên|nhan vien|tư vấn viên|tu van vien|gặp người|a person|someone|human|agent)",
+        re.IGNORECASE,
+    ),
     BALANCE: re.compile(r"\b(balance|số dư|so du)\b", re.IGNORECASE),
     CARDS: re.compile(r"\b(cards?|thẻ|the)\b", re.IGNORECASE),
     HELP: re.compile(r"\b(help|trợ giúp|giúp|tro giup)\b", re.IGNORECASE),
@@ -28,6 +34,7 @@ _WORDS = {
 class Answer:
     messages: list[dict[str, Any]] = field(default_factory=list)
     share_balance: bool = False
+    hand_to_agents: bool = False  # pass the thread to the agent inbox after the messages
 
 
 def link_invitation(locale: str, link_url: str) -> dict[str, Any]:
@@ -56,7 +63,7 @@ def menu(locale: str, text: str) -> dict[str, Any]:
 
 
 def intent(text: str | None, payload: str | None) -> str | None:
-    if payload in (BALANCE, CARDS, HELP, GET_STARTED):
+    if payload in (BALANCE, CARDS, HELP, GET_STARTED, AGENT):
         return payload
     for name, words in _WORDS.items():
         if text and words.search(text):
@@ -74,6 +81,8 @@ def answer(
     card_frozen: bool = False,
 ) -> Answer:
     """What to send back to one message or postback."""
+    if intent(text, payload) == AGENT:  # linked or not, a person may ask for a person
+        return Answer([{"text": say(locale, "to_agents")}], hand_to_agents=True)
     if customer is None:
         return Answer([link_invitation(locale, link_url)])
     wanted = intent(text, payload)

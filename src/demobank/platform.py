@@ -99,6 +99,15 @@ class PlatformClient:
         answer = await self._call("POST", "/me/messages", json=body)
         return str(answer.get("message_id", ""))
 
+    async def pass_thread_control(
+        self, psid: str, target_app_id: str, *, metadata: str | None = None
+    ) -> None:
+        """Handover: give the thread to another app (e.g. the Page Inbox's agents)."""
+        body: dict[str, Any] = {"recipient": {"id": psid}, "target_app_id": target_app_id}
+        if metadata:
+            body["metadata"] = metadata
+        await self._call("POST", "/me/pass_thread_control", json=body)
+
     async def sender_action(self, psid: str, action: str) -> None:
         await self._call(
             "POST", "/me/messages", json={"recipient": {"id": psid}, "sender_action": action}

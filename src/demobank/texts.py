@@ -25,6 +25,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "gian lận sẽ tự đến đây."
         ),
         "fallback": "Cảm ơn bạn! Tôi là trợ lý đơn giản của Ngân hàng Demo: chọn một mục bên dưới.",
+        "to_agents": "Tôi đang chuyển bạn đến một nhân viên của Ngân hàng Demo. Xin chờ một chút.",
         "cards_active": "Thẻ •••• {last4} đang hoạt động.",
         "cards_frozen": "Thẻ •••• {last4} đang bị khoá. Thẻ mới đang được gửi đến bạn.",
         "balance_sent": "Đây là số dư mới nhất của bạn.",
@@ -92,6 +93,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "alerts arrive here on their own."
         ),
         "fallback": "Thanks! I am Demo Bank's simple helper: pick one of the options below.",
+        "to_agents": "I am passing you to a person at Demo Bank. Please wait a moment.",
         "cards_active": "Card •••• {last4} is active.",
         "cards_frozen": "Card •••• {last4} is frozen. A new card is on its way.",
         "balance_sent": "Here is your latest balance.",

@@ -84,6 +84,11 @@ def test_demo_runs_both_sets_up_once_and_stops_cleanly(tmp_path: Path) -> None:
         assert info["console_url"] == base + "/console"
         assert info["bank_url"] == f"http://127.0.0.1:{bank_port}/"
         assert {p["login"] for p in info["people"]} == {"an.nguyen", "claire.martin"}
+        assert {(a["login"], a["role"]) for a in info["agents"]} == {
+            ("lan", "supervisor"),
+            ("minh", "agent"),
+        }
+        assert httpx.get(info["inbox_url"], timeout=10).status_code == 200
         assert {c["username"] for c in info["bank_customers"]} >= {"an.nguyen", "claire.martin"}
         assert httpx.get(info["web_url"] + "signin", timeout=10).status_code == 200
         office = httpx.get(info["bank_url"], timeout=10)

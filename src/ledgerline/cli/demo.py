@@ -22,7 +22,12 @@ from typing import Any
 import uvicorn
 
 from ledgerline.bootstrap import build_app, build_platform
-from ledgerline.cli.demo_setup import DEMO_PASSWORD, ensure_demo_bank, ensure_demo_people
+from ledgerline.cli.demo_setup import (
+    DEMO_PASSWORD,
+    ensure_demo_agents,
+    ensure_demo_bank,
+    ensure_demo_people,
+)
 from ledgerline.cli.options import settings_from
 from ledgerline.logging import configure_logging
 
@@ -59,18 +64,23 @@ def _config(app: Any, host: str, port: int) -> uvicorn.Config:
 
 def summary(*, web_url: str, bank_url: str, page_id: str, page_access_token: str) -> dict[str, Any]:
     from demobank.customers import CUSTOMERS
-    from ledgerline.cli.demo_setup import DEMO_PEOPLE
+    from ledgerline.cli.demo_setup import DEMO_AGENTS, DEMO_PEOPLE
 
     return {
         "web_url": web_url + "/",
         "console_url": web_url + "/console",
         "docs_url": web_url + "/docs",
+        "inbox_url": web_url + "/inbox",
         "bank_url": bank_url + "/",
         "page_id": page_id,
         "page_access_token": page_access_token,
         "people": [
             {"login": p.login, "password": DEMO_PASSWORD, "name": p.name, "locale": p.locale}
             for p in DEMO_PEOPLE
+        ],
+        "agents": [
+            {"login": a.login, "password": DEMO_PASSWORD, "name": a.name, "role": a.role}
+            for a in DEMO_AGENTS
         ],
         "bank_customers": [
             {"username": c.username, "password": c.password, "name": c.name} for c in CUSTOMERS
@@ -98,6 +108,9 @@ def human_summary(info: dict[str, Any]) -> str:
             '  then search "Demo Bank", say hello, tap "Link account", choose what to share,',
             f"  and sign in at the bank as one of its customers: {customers}.",
             f"  Console sign-in (page access token): {info['page_access_token']}",
+            f"  Agent inbox           {info['inbox_url']}  (page id {info['page_id']}; "
+            + ", ".join(f"{a['login']} / {a['password']} ({a['role']})" for a in info["agents"])
+            + ")",
             "",
             "  Press Ctrl+C to stop.",
         ]
@@ -186,6 +199,7 @@ def run_demo(
             platform, webhook_url=bank_url + "/webhook", account_link_url=bank_url + "/link"
         )
         ensure_demo_people(platform)
+        ensure_demo_agents(platform, credentials.page_id)
         bank_app = create_bank_app(
             BankConfig(
                 platform_url=platform_url,

@@ -142,3 +142,32 @@ def ensure_demo_people(platform: Platform) -> list[DemoPerson]:
             now=to_ms(platform.clock.now()),
         )
     return list(DEMO_PEOPLE)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAgent:
+    login: str
+    name: str
+    role: str
+
+
+DEMO_AGENTS = (DemoAgent("lan", "Lan", "supervisor"), DemoAgent("minh", "Minh", "agent"))
+
+
+def ensure_demo_agents(platform: Platform, page_id: str) -> list[DemoAgent]:
+    """Demo Bank's agents for the agent inbox (``/inbox``, password ``DEMO_PASSWORD``)."""
+    from ledgerline.service.agents import AgentAccounts
+    from ledgerline.storage.stores import inbox as inbox_store
+
+    accounts = AgentAccounts(platform.db, platform.clock)
+    for agent in DEMO_AGENTS:
+        if platform.db.read_sync(inbox_store.agent_login_taken, page_id, agent.login):
+            continue
+        accounts.create_sync(
+            page_id=page_id,
+            login=agent.login,
+            name=agent.name,
+            role=agent.role,
+            password=DEMO_PASSWORD,
+        )
+    return list(DEMO_AGENTS)
