@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from ledgerline.cli.demo_setup import DEMO_PASSWORD, ensure_demo_people
 from tests.support.browser import screenshot
 from tests.support.demo import RunningDemo, running_demo
 from tests.support.server import RunningPlatform, running_platform
@@ -203,3 +204,48 @@ def test_the_demo_journey_from_sign_up_to_unlink(
         assert time.monotonic() < deadline, "the bank never got the unlinked webhook"
         time.sleep(0.05)
     screenshot(page, "demo-08-unlinked")
+
+
+def test_a_demo_person_links_in_vietnamese(
+    live: RunningPlatform, demo: RunningDemo, browser: Browser
+) -> None:
+    """``ledgerline demo``'s ready-made person signs in with the printed password; the bank's
+    bot, its sign-in page and its messages speak Vietnamese."""
+    ensure_demo_people(live.platform)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 800}, device_scale_factor=2, locale="vi-VN"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(live.url + "/signin?lang=vi")
+        page.get_by_label("Tên đăng nhập, email hoặc số điện thoại").fill("an.nguyen")
+        page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(live.url + "/")
+        page.get_by_placeholder("Tìm ngân hàng, doanh nghiệp").fill("demo")
+        page.get_by_test_id("business").click()
+        page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
+        page.get_by_placeholder("Nhập tin nhắn…").fill("Xin chào")
+        page.get_by_role("button", name="Gửi").click()
+        invitation = page.get_by_test_id("template-button")
+        expect(invitation).to_contain_text("Xin chào! Đây là Ngân hàng Demo.")
+        invitation.get_by_test_id("account-link").click()
+        page.get_by_role("button", name="Tiếp tục đến Demo Bank").click()
+        expect(page.get_by_role("heading", name="Đăng nhập để liên kết tài khoản")).to_be_visible()
+        page.get_by_label("Tên đăng nhập").fill("an.nguyen")
+        page.get_by_label("Mật khẩu").fill("demo-1234")
+        page.get_by_role("button", name="Đăng nhập và liên kết").click()
+        expect(page.locator("[data-outcome]")).to_have_attribute("data-outcome", "linked")
+        psid = _linked_psid(demo, "an.nguyen")
+        page.goto(live.url + "/")
+        page.get_by_test_id("thread").filter(has_text="Demo Bank").click()
+        page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
+        messages = page.locator(".msg.page")
+        expect(messages.filter(has_text="Đã liên kết tài khoản DB-0012-3456")).to_have_count(1)
+        demo.simulate(psid, "suspicious")
+        page.get_by_test_id("quick-reply").last.click()  # the "no, it wasn't me" answer
+        expect(messages.filter(has_text="Thẻ •••• 1234 đã bị khoá.")).to_have_count(1)
+        screenshot(page, "demo-09-vi-card-frozen")
+    finally:
+        context.close()

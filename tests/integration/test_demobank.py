@@ -130,7 +130,7 @@ def test_webhook_handshake_and_signature_check(demo: RunningDemo) -> None:
             "/webhook",
             params={
                 "hub.mode": "subscribe",
-                "hub.verify_token": "demo-verify",
+                "hub.verify_token": demo.business["verify_token"],
                 "hub.challenge": "c42",
             },
         )

@@ -1,6 +1,6 @@
-"""The demo bank on loopback beside a running platform, wired as ``ledgerline demo`` wires it:
-a Demo Bank business whose webhook and account-link URLs point at the bank, and the bank
-holding that business's page token and app secret."""
+"""The demo bank on loopback beside a running platform, wired as ``ledgerline demo`` wires it
+(with its own set-up code): a Demo Bank business whose webhook and account-link URLs point at
+the bank, and the bank holding that business's page token and app secret."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 
 from demobank.app import create_app
 from demobank.bank import Bank, BankConfig
+from ledgerline.cli.demo_setup import ensure_demo_bank
 from tests.support.server import RunningPlatform, ThreadedUvicorn, free_port
 
 
@@ -52,12 +53,16 @@ def running_demo(
 ) -> Iterator[RunningDemo]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    business = live.create_business(
-        "Demo Bank",
-        webhook_url=url + "/webhook",
-        verify_token="demo-verify",
-        account_link_url=url + "/link",
+    # The same set-up code as ``ledgerline demo`` (business, URLs, credentials file).
+    credentials = ensure_demo_bank(
+        live.platform, webhook_url=url + "/webhook", account_link_url=url + "/link"
     )
+    business = {
+        "page_id": credentials.page_id,
+        "app_secret": credentials.app_secret,
+        "page_access_token": credentials.page_access_token,
+        "verify_token": credentials.verify_token,
+    }
     app = create_app(
         BankConfig(
             platform_url=live.url,
@@ -65,7 +70,7 @@ def running_demo(
             page_id=business["page_id"],
             page_access_token=business["page_access_token"],
             app_secret=business["app_secret"],
-            verify_token="demo-verify",
+            verify_token=credentials.verify_token,
             interval_seconds=interval,
             suspicious_every=suspicious_every,
             state_path=state_path,
