@@ -403,3 +403,20 @@ def test_retention_forgets_cards_idle_for_a_month(world: LinkedWorld) -> None:
     assert later.fraud_card_states_deleted == 1
     assert count(world.live, fraud_card_state) == 0
     assert count(world.live, fraud_terminal_state) == 1  # kept: verdicts refer to its positions
+
+
+def test_a_scoring_failure_never_costs_the_bank_its_data(world: LinkedWorld) -> None:
+    p = person(world)
+    set_policy(world.live, p.page_id, "threshold", 0.0)  # every scored transaction alerts
+    assert len(p.send(history(2))["alerts"]) == 2
+
+    def damage(uow: UnitOfWork) -> None:
+        uow.conn.execute(fraud_terminal_state.update().values(state=b"\x01"))
+
+    world.live.platform.db.write_sync(damage)
+    answer = p.send([tx("after-damage", "200000", START + dt.timedelta(days=3))])
+    assert answer == {"accepted": 1, "duplicates": 0, "alerts": []}
+    texts = [m.get("text") or "" for m in p.messages()]
+    assert "Card •••• 1234: payment of ₫200,000" in texts[-1]  # stored and notified
+    assert not any("Suspicious" in t for t in texts[-1:])
+    assert count(world.live, fraud_scores) == 2  # nothing of the failed scoring was kept

@@ -153,9 +153,39 @@ def score_ingested(
     record_ids: Sequence[str],
     now: int,
 ) -> list[dict[str, Any]]:
-    """Score newly stored transactions of (business, person); the alerts raised."""
+    """Score newly stored transactions of (business, person); the alerts raised.
+
+    Scoring never costs the bank its data: if it fails (e.g. a damaged state row), what it
+    wrote is rolled back, the failure is logged, and the ingestion goes on without alerts.
+    """
     if not record_ids:
         return []
+    try:
+        with uow.savepoint():
+            return _score(
+                uow,
+                engine=engine,
+                vault=vault,
+                page_id=page_id,
+                user_id=user_id,
+                record_ids=record_ids,
+                now=now,
+            )
+    except Exception:
+        log.exception("fraud_scoring_failed", page_id=page_id, records=len(record_ids))
+        return []
+
+
+def _score(
+    uow: UnitOfWork,
+    *,
+    engine: FraudEngine,
+    vault: Vault,
+    page_id: str,
+    user_id: str,
+    record_ids: Sequence[str],
+    now: int,
+) -> list[dict[str, Any]]:
     granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
     if Scope.FRAUD_ALERTS not in granted:
         return []

@@ -46,6 +46,20 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the action that may fail alone: on an exception its writes and events
+        are undone (the exception propagates; the caller may go on with the rest)."""
+        mark = len(self.events)
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self.events[mark:]
+            raise
+        nested.commit()
+
 
 EventSink = Callable[[list[Event]], None]
 
