@@ -17,12 +17,13 @@ from tests.support.server import RunningPlatform, running_platform
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
     # Rate limits off: the fuzzer's bursts should reach the handlers, not the (#613) gate.
-    no_limits = {
-        "rate_limit_send_per_second": 0,
-        "rate_limit_ingest_per_second": 0,
-        "rate_limit_person_per_second": 0,
-    }
-    with running_platform(f"sqlite:///{tmp / 'l.db'}", tmp, **no_limits) as running:
+    with running_platform(
+        f"sqlite:///{tmp / 'l.db'}",
+        tmp,
+        rate_limit_send_per_second=0,
+        rate_limit_ingest_per_second=0,
+        rate_limit_person_per_second=0,
+    ) as running:
         yield running
 
 
