@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.integration.test_fraud_online import START, history, person, tx
 from tests.support.browser import screenshot
+from tests.support.fraud import START, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
 

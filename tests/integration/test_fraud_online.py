@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,83 +28,15 @@ from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.storage.tables import fraud_card_state, fraud_scores, fraud_terminal_state
 from ledgerline.vault import PurposeNotAllowed
 from tests.support.forms import console_sign_in
+from tests.support.fraud import START, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import RunningPlatform, running_platform
-
-ALL = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
-START = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
-
-
-def tx(transaction_id: str, amount: str, when: dt.datetime, **extra: Any) -> dict[str, Any]:
-    return {
-        "transaction_id": transaction_id,
-        "account_id": "acc-1",
-        "card_last4": "1234",
-        "amount": {"amount": amount, "currency": "VND"},
-        "credit_debit": "debit",
-        "status": "booked",
-        "booked_at": when.isoformat(),
-        "merchant": {"name": "Circle K", "category_code": "5411", "city": "Hà Nội"},
-        "terminal_id": "term-1",
-        **extra,
-    }
-
-
-def history(n: int, prefix: str = "h") -> list[dict[str, Any]]:
-    """``n`` ordinary payments (100,000–150,000 ₫), one a day from ``START``."""
-    return [
-        tx(f"{prefix}{i}", str(100_000 + 25_000 * (i % 3)), START + dt.timedelta(days=i))
-        for i in range(n)
-    ]
-
-
-@dataclass
-class Person:
-    live: RunningPlatform
-    business: dict[str, str]
-    user: dict[str, str]
-    psid: str
-
-    @property
-    def page_id(self) -> str:
-        return self.business["page_id"]
-
-    def send(self, items: list[dict[str, Any]]) -> dict[str, Any]:
-        with self.live.client() as http:
-            answer = http.post(
-                "/v19.0/me/transactions",
-                json={"psid": self.psid, "transactions": items},
-                headers={"Authorization": f"Bearer {self.business['page_access_token']}"},
-            )
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        return body
-
-    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        with self.live.client() as http:
-            return http.request(
-                method,
-                f"/api/v1{path}",
-                headers={"Authorization": f"Bearer {self.user['access_token']}"},
-                **kwargs,
-            )
-
-    def messages(self) -> list[dict[str, Any]]:
-        data: list[dict[str, Any]] = self.api(
-            "GET", f"/threads/{self.page_id}/messages", params={"limit": 200}
-        ).json()["data"]
-        return data
 
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
     with running_platform(database_url, tmp_path) as live, linked_world(live) as linked:
         yield linked
-
-
-def person(world: LinkedWorld, scopes: list[str] | None = None, locale: str = "en") -> Person:
-    user = world.live.create_user(locale=locale)
-    return Person(world.live, world.business, user, world.link(user, scopes or ALL))
 
 
 def set_policy(live: RunningPlatform, page_id: str, policy: str, value: float) -> None:
