@@ -219,3 +219,12 @@ def test_the_access_log_shows_values_through_one_audited_read_per_view(
         # The API's access log stays without values.
         log = http.get("/api/v1/me/access-log").json()["data"]
         assert all("100,001" not in e["text"] and "Quán" not in e["text"] for e in log)
+
+
+def test_the_language_switch_keeps_the_way_back(world: LinkedWorld) -> None:
+    with _browser(world) as http:
+        page = http.get("/signin?expired=1&next=/privacy&lang=en")
+        assert 'href="?expired=1&amp;next=%2Fprivacy&amp;lang=vi"' in page.text
+        vi = http.get("/signin?expired=1&next=%2Fprivacy&lang=vi")
+        assert 'name="next" value="/privacy"' in vi.text
+        assert "Phiên đăng nhập đã hết hạn" in vi.text

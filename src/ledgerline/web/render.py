@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import HTTPConnection
@@ -32,13 +33,23 @@ def _ms_time(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _lang_links(conn: HTTPConnection) -> dict[str, str]:
+    """The language switch keeps the rest of the query (e.g. sign-in's ``next``)."""
+    kept = [(k, v) for k, v in conn.query_params.multi_items() if k != "lang"]
+    return {code: "?" + urlencode([*kept, ("lang", code)]) for code in LOCALES}
+
+
 def render(
     conn: HTTPConnection, template: str, locale: str, *, status: int = 200, **values: Any
 ) -> HTMLResponse:
     def t(key: str, **kw: object) -> str:
         return translate(locale, key, **kw)
 
-    html = environment().get_template(template).render(locale=locale, t=t, **values)
+    html = (
+        environment()
+        .get_template(template)
+        .render(locale=locale, t=t, lang_links=_lang_links(conn), **values)
+    )
     response = HTMLResponse(html, status_code=status)
     if conn.query_params.get("lang") in LOCALES:
         response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax")
