@@ -24,7 +24,7 @@ _WORDS = {
         re.IGNORECASE,
     ),
     BALANCE: re.compile(r"\b(balance|số dư|so du)\b", re.IGNORECASE),
-    CARDS: re.compile(r"\b(cards?|thẻ|the)\b", re.IGNORECASE),
+    CARDS: re.compile(r"\b(cards?|thẻ)\b", re.IGNORECASE),
     HELP: re.compile(r"\b(help|trợ giúp|giúp|tro giup)\b", re.IGNORECASE),
     GET_STARTED: re.compile(r"\b(hi|hello|hey|chào|xin chào|alo)\b", re.IGNORECASE),
 }

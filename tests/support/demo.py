@@ -59,6 +59,7 @@ def running_demo(
     )
     business = {
         "page_id": credentials.page_id,
+        "app_id": credentials.app_id,
         "app_secret": credentials.app_secret,
         "page_access_token": credentials.page_access_token,
         "verify_token": credentials.verify_token,

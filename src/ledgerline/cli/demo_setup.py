@@ -51,6 +51,7 @@ DEMO_PEOPLE = (
 @dataclass(frozen=True, slots=True)
 class DemoBankCredentials:
     page_id: str
+    app_id: str
     app_secret: str
     page_access_token: str
     verify_token: str
@@ -119,7 +120,7 @@ def ensure_demo_bank(
     business = db.read_sync(business_store.get_business, page_id)
     assert business is not None  # noqa: S101 - written just above
     app_secret = derive_app_secret(platform.secret_key, business.app_id, business.secret_version)
-    return DemoBankCredentials(page_id, app_secret, token, verify_token)
+    return DemoBankCredentials(page_id, business.app_id, app_secret, token, verify_token)
 
 
 def ensure_demo_people(platform: Platform) -> list[DemoPerson]:

@@ -66,6 +66,8 @@ def test_the_bot_invites_strangers_and_helps_customers() -> None:
     assert bot.answer(customer=an, locale="vi", text=None, payload="BALANCE", link_url=link) == (
         bot.Answer(share_balance=True)
     )
+    assert bot.intent("what is the time", None) is None  # "the" is not "thẻ"
+    assert bot.intent("thẻ của tôi", None) == bot.CARDS
     frozen = bot.answer(
         customer=an, locale="vi", text="thẻ", payload=None, link_url=link, card_frozen=True
     )
