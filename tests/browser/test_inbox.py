@@ -107,7 +107,15 @@ def test_an_agent_answers_a_person_live(
     # The person types: the agent sees it; the agent answers: the person sees it live.
     person.get_by_placeholder("Write a message…").fill("It was stolen at")
     expect(agent.get_by_test_id("person-typing")).to_have_text("An is typing…")
-    agent.get_by_test_id("reply-text").fill("Hello An, I am Lan. I have frozen your card.")
+    # A supervisor's canned reply fills the reply box in one click.
+    agent.locator(".canned-admin summary").click()
+    agent.get_by_placeholder("Title").fill("Card frozen")
+    agent.get_by_placeholder("Text").fill("Hello An, I am Lan. I have frozen your card.")
+    agent.get_by_role("button", name="Add canned reply").click()
+    agent.get_by_test_id("canned").filter(has_text="Card frozen").click()
+    expect(agent.get_by_test_id("reply-text")).to_have_value(
+        "Hello An, I am Lan. I have frozen your card."
+    )
     agent.get_by_test_id("reply-send").click()
     reply = person.locator(".msg.page.agent")
     expect(reply).to_contain_text("Hello An, I am Lan. I have frozen your card.")

@@ -396,3 +396,65 @@ def test_the_persons_context_is_masked_consented_and_each_view_audited(
         _wait(lambda: {r.outcome for r in _agent_reads(live, private["user_id"])} == {"refused"})
     finally:
         agent.close()
+
+
+def test_roles_supervisors_reassign_and_keep_canned_replies(
+    live: RunningPlatform, world: LinkedWorld
+) -> None:
+    page_id = world.business["page_id"]
+    lan = create_agent(live, page_id, "lan", "Lan")
+    minh = create_agent(live, page_id, "minh", "Minh")
+    create_agent(live, page_id, "hoa", "Hoa", role="supervisor")
+    user = live.create_user()
+    with _person(live, user) as person:
+        _say(person, page_id, "Xin chào")
+    _to_inbox(world, user)
+    with (
+        _signed_in(live, page_id, "lan") as agent,
+        _signed_in(live, page_id, "hoa") as supervisor,
+    ):
+        (conversation,) = agent.queue()
+        cid = conversation["conversation_id"]
+        # An agent takes work for themselves only.
+        refused = agent.post(f"/conversations/{cid}/assign", {"agent_id": minh.agent_id})
+        assert refused.status_code == 403
+        assert supervisor.post(
+            f"/conversations/{cid}/assign", {"agent_id": minh.agent_id}
+        ).json() == {"success": True}
+        (assigned,) = agent.queue()
+        assert (assigned["status"], assigned["agent_name"]) == ("assigned", "Minh")
+        # Lan may not answer or close Minh's conversation; the supervisor may reassign it.
+        assert agent.post(f"/conversations/{cid}/reply", {"text": "hi"}).status_code == 403
+        assert agent.post(f"/conversations/{cid}/close").status_code == 403
+        assert (
+            supervisor.post(f"/conversations/{cid}/assign", {"agent_id": lan.agent_id}).status_code
+            == 200
+        )
+        assert agent.post(f"/conversations/{cid}/reply", {"text": "Em là Lan"}).status_code == 200
+        # Another business's agent id is not an agent of this business.
+        other = live.create_business("Other")
+        stranger = create_agent(live, other["page_id"], "lan", "Lan khác")
+        assert (
+            supervisor.post(
+                f"/conversations/{cid}/assign", {"agent_id": stranger.agent_id}
+            ).status_code
+            == 404
+        )
+
+        # Canned replies: supervisors keep them, everyone uses them.
+        assert agent.post("/canned", {"title": "Chào", "text": "Xin chào!"}).status_code == 403
+        assert supervisor.post(
+            "/canned", {"title": "Khóa thẻ", "text": "Em đã khóa thẻ cho anh/chị."}
+        ).json() == {"success": True}
+        (canned,) = agent.get("/canned").json()["data"]
+        assert canned["title"] == "Khóa thẻ"
+        assert supervisor.post("/canned", {"title": "", "text": "x"}).status_code == 400
+        assert agent.post(f"/canned/{canned['reply_id']}/delete").status_code == 403
+        assert supervisor.post(f"/canned/{canned['reply_id']}/delete").status_code == 200
+        assert agent.get("/canned").json()["data"] == []
+        # Bad input gets a clear error.
+        bad = agent.post(f"/conversations/{cid}/reply", {"text": ""})
+        assert bad.status_code == 400
+        assert bad.json()["error"]["message"].startswith("(#100)")
+        assert agent.post(f"/conversations/{cid}/dance").status_code == 400
+        assert agent.post(f"/conversations/{cid}/note", {"text": 5}).status_code == 400

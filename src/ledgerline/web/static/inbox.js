@@ -253,6 +253,17 @@
           },
         }),
       );
+      if (SUPERVISOR) {
+        box.append(
+          el("button", {
+            type: "button",
+            class: "chip remove",
+            "aria-label": t("inbox_canned_delete", { title: c.title }),
+            text: "×",
+            onclick: () => api("POST", `/canned/${c.reply_id}/delete`).then(loadCanned).catch(showError),
+          }),
+        );
+      }
     }
   }
 
