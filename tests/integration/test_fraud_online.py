@@ -21,14 +21,20 @@ from ledgerline.domain.scopes import Purpose
 from ledgerline.fraud.model import FraudModel, default_model_path
 from ledgerline.fraud.online import InMemoryStateStore, OnlineScorer
 from ledgerline.fraud.platform import to_engine
-from ledgerline.fraud.state import CardState
+from ledgerline.fraud.state import (
+    LABEL_FRAUD,
+    LABEL_GENUINE,
+    LABEL_UNKNOWN,
+    CardState,
+    TerminalState,
+)
 from ledgerline.ingest.validation import transactions as validate_transactions
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.storage.tables import fraud_card_state, fraud_scores, fraud_terminal_state
 from ledgerline.vault import PurposeNotAllowed
 from tests.support.forms import console_sign_in
-from tests.support.fraud import START, history, person, tx
+from tests.support.fraud import START, Person, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import RunningPlatform, running_platform
 
@@ -149,58 +155,77 @@ def test_state_survives_a_platform_restart(database_url: str, tmp_path: Path) ->
     assert expected[-1] != pytest.approx(replayed_scores(items[6:])[-1], abs=1e-3)
 
 
-def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
-    world: LinkedWorld, database_url: str, tmp_path: Path
-) -> None:
-    p = person(world)
-    p.send(history(5))
-    (alert,) = p.send([tx("big-2", "80000000", START + dt.timedelta(days=5))])["alerts"]
-    last = p.messages()[-1]
-    no = last["quick_replies"][1]
+def answer_last_alert(p: Person, verdict: str) -> None:
+    reply = p.messages()[-1]["quick_replies"][0 if verdict == "genuine" else 1]
+    assert reply["payload"].endswith(":" + verdict)
     answer = p.api(
         "POST",
         f"/threads/{p.page_id}/messages",
-        json={"quick_reply": {"title": no["title"], "payload": no["payload"]}},
+        json={"quick_reply": {"title": reply["title"], "payload": reply["payload"]}},
     )
     assert answer.status_code == 201, answer.text
 
+
+def fraud_reads(p: Person) -> int:
+    log = p.api("GET", "/me/access-log").json()["data"]
+    return sum(1 for e in log if e["purpose"] == "fraud_detection")
+
+
+def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
+    world: LinkedWorld, database_url: str, tmp_path: Path
+) -> None:
+    p, q = person(world), person(world)
+    for who, verdict in ((p, "fraud"), (q, "genuine")):
+        who.send(history(5))
+        (alert,) = who.send([tx("big-2", "80000000", START + dt.timedelta(days=5))])["alerts"]
+        assert alert["transaction_id"] == "big-2"
+        answer_last_alert(who, verdict)
+
     def labels(conn: sa.Connection) -> list[tuple[str, str | None]]:
-        rows = conn.execute(sa.select(fraud_scores.c.transaction_ref, fraud_scores.c.verdict))
+        rows = conn.execute(
+            sa.select(fraud_scores.c.user_id, fraud_scores.c.verdict).order_by(
+                fraud_scores.c.verdict
+            )
+        )
         return [(str(r[0]), r[1]) for r in rows]
 
-    assert world.live.platform.db.read_sync(labels) == [("big-2", "fraud")]
-    # the verdict counts in the terminal's risk (it is not 7 days old yet: no label visible)
+    assert world.live.platform.db.read_sync(labels) == [
+        (p.user["user_id"], "fraud"),
+        (q.user["user_id"], "genuine"),
+    ]
+
+    def terminal_labels(conn: sa.Connection) -> list[int]:
+        state = conn.execute(sa.select(fraud_terminal_state.c.state)).scalar_one()
+        return list(TerminalState.from_bytes(bytes(state)).labels)
+
+    # both verdicts are in the (shared) terminal's history; they count in its risk once
+    # the transactions are 7 days old
+    assert sorted(terminal_labels_of(world.live.platform.db.read_sync(terminal_labels))) == [
+        LABEL_FRAUD,
+        LABEL_GENUINE,
+    ]
+    # q stops sharing fraud alerts: their verdict is no longer used
+    narrowed = q.api("PATCH", f"/links/{q.page_id}", json={"scopes": ["transactions"]})
+    assert narrowed.status_code == 200, narrowed.text
+    before = fraud_reads(p), fraud_reads(q)
     sim = tmp_path / "sim"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledgerline",
-            "fraud",
-            "simulate",
-            "--out",
-            str(sim),
-            "--customers",
-            "120",
-            "--terminals",
-            "250",
-            "--days",
-            "35",
-            "--seed",
-            "3",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    run_cli(
+        "fraud",
+        "simulate",
+        "--out",
+        str(sim),
+        "--customers",
+        "120",
+        "--terminals",
+        "250",
+        "--days",
+        "35",
+        "--seed",
+        "3",
+        "--json",
     )
-    assert done.returncode == 0, done.stderr
-    trained = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledgerline",
+    result = json.loads(
+        run_cli(
             "fraud",
             "train",
             "--data",
@@ -213,18 +238,29 @@ def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
             "--data-dir",
             str(tmp_path),
             "--json",
-        ],
+        )
+    )
+    assert result["training"]["verdict_labels"] == {"rows": 1, "fraud": 1}
+    saved = json.loads((tmp_path / "m.json").read_text())
+    assert saved["training"]["verdict_labels"] == {"rows": 1, "fraud": 1}
+    # the use for training is in p's access log, as a fraud check; not in q's
+    assert (fraud_reads(p), fraud_reads(q)) == (before[0] + 1, before[1])
+
+
+def terminal_labels_of(labels: list[int]) -> list[int]:
+    return [label for label in labels if label != LABEL_UNKNOWN]
+
+
+def run_cli(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "ledgerline", *args],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    assert trained.returncode == 0, trained.stderr
-    result = json.loads(trained.stdout)
-    assert result["training"]["verdict_labels"] == {"rows": 1, "fraud": 1}
-    saved = json.loads((tmp_path / "m.json").read_text())
-    assert saved["training"]["verdict_labels"] == {"rows": 1, "fraud": 1}
-    assert alert["alert_id"].startswith("fa_")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_card_and_terminal_state_stay_under_a_kilobyte(world: LinkedWorld) -> None:

@@ -180,11 +180,14 @@ def train(
 def _verdicts(database_url: str | None, data_dir: Path | None) -> Any:
     """(features, labels) of the answered platform alerts in the database."""
     from ledgerline.bootstrap import build_platform
+    from ledgerline.domain.clock import to_ms
     from ledgerline.ingest.scoring import verdict_rows
 
     platform = build_platform(settings_from(database_url, data_dir))
     try:
-        return platform.db.read_sync(verdict_rows, platform.vault)
+        return platform.db.write_sync(
+            verdict_rows, vault=platform.vault, now=to_ms(platform.clock.now())
+        )
     finally:
         platform.close()
 

@@ -23,13 +23,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import structlog
 
-from ledgerline.audit import Actor
+from ledgerline.audit import Action, Actor, AuditEvent
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.budget import (
     AlertBudget,
@@ -52,12 +52,10 @@ from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.storage.stores.notify import AlertRow
 from ledgerline.vault import RecordKind, Vault
 
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
 log = structlog.get_logger(__name__)
 
 SCORER = Actor.component("fraud")
+TRAINER = Actor.component("fraud_training")
 DEFAULT_POLICY: AlertPolicy = MinPrecision(0.8)
 POLICY_KINDS = ("threshold", "per_thousand", "precision")
 _EMPTY_CURVE = AlertCurve((), (), (), 0, 0)
@@ -289,21 +287,44 @@ _NO_CIPHER = _TerminalOnly()
 on_fraud_verdict(record_verdict)
 
 
-def verdict_rows(conn: Connection, vault: Vault) -> tuple[FloatArray, IntArray]:
+def verdict_rows(uow: UnitOfWork, *, vault: Vault, now: int) -> tuple[FloatArray, IntArray]:
     """The features and labels of every answered alert (``fraud train --with-verdicts``):
-    a matrix in ``ALL_FEATURES`` order and 1 for fraud, 0 for genuine. Alerts whose person
-    unlinked since (their key is gone) are skipped."""
+    a matrix in ``ALL_FEATURES`` order and 1 for fraud, 0 for genuine.
+
+    Only people who still grant ``fraud_alerts`` count (purpose ``fraud_detection``); each
+    one's use is audited (one entry per person and business, in their access log). Alerts
+    whose person unlinked since (the key is gone) are skipped."""
+    by_person: dict[tuple[str, str], list[fraud_store.ScoreRow]] = {}
+    for row in fraud_store.labelled_scores(uow.conn):
+        by_person.setdefault((row.page_id, row.user_id), []).append(row)
     rows: list[list[float]] = []
     labels: list[int] = []
-    for row in fraud_store.labelled_scores(conn):
-        cipher = vault.derived_cipher(conn, row.page_id, row.user_id)
-        data = cipher.open(f"score:{row.transaction_ref}", row.sealed)
-        if data is None:
+    for (page_id, user_id), answered in by_person.items():
+        granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
+        if Scope.FRAUD_ALERTS not in granted:
             continue
-        features = json.loads(data)["features"]
-        if not all(name in features for name in ALL_FEATURES):
-            continue
-        rows.append([float(features[name]) for name in ALL_FEATURES])
-        labels.append(1 if row.verdict == "fraud" else 0)
+        cipher = vault.derived_cipher(uow.conn, page_id, user_id)
+        used = 0
+        for row in answered:
+            data = cipher.open(f"score:{row.transaction_ref}", row.sealed)
+            features = {} if data is None else json.loads(data)["features"]
+            if not all(name in features for name in ALL_FEATURES):
+                continue
+            rows.append([float(features[name]) for name in ALL_FEATURES])
+            labels.append(1 if row.verdict == "fraud" else 0)
+            used += 1
+        if used:
+            vault.audit.append(
+                uow.conn,
+                AuditEvent(
+                    actor=TRAINER,
+                    action=Action.READ,
+                    page_id=page_id,
+                    user_id=user_id,
+                    purpose=Purpose.FRAUD_DETECTION,
+                    record_kind=str(RecordKind.TRANSACTION),
+                    detail={"use": "model_training", "labels": used},
+                ),
+            )
     matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(ALL_FEATURES))
     return matrix, np.array(labels, dtype=np.int64)
