@@ -271,7 +271,9 @@ def _day_hits(text: str, today: date) -> Iterator[_Hit]:
 
 # -- cards and times --------------------------------------------------------------------------
 def _other_hits(text: str) -> Iterator[_Hit]:
-    card = r"(?:duoi|so cuoi|cuoi|ending in|ending|ends in|ends with|••••|\*{4}|x{4})\s?(\d{4})\b"
+    card = (
+        r"(?:duoi|so cuoi|cuoi|ending in|ending|ends in|ends with|card|••••|\*{4}|x{4})\s?(\d{4})\b"
+    )
     for m in re.finditer(card, text):
         yield _Hit(m.start(1), m.end(1), "card", m[1])
     for m in re.finditer(r"(?<![\d.,])\d{1,2}(?::\d{2}|h\d{2})\b", text):

@@ -21,8 +21,9 @@ from ledgerline.assistant.text import fold
 
 def test_the_shipped_data_covers_every_intent_in_both_languages() -> None:
     utterances = load_utterances()
-    assert DATA_VERSION == "intents-v1"
-    assert len(utterances) >= 600
+    assert DATA_VERSION == "intents-v2"
+    assert len(utterances) >= 750
+    assert len(load_utterances("intents-v1")) == 689  # earlier versions stay as shipped
     per_intent = Counter(u.intent for u in utterances)
     assert set(per_intent) == set(Intent)
     assert min(per_intent.values()) >= 35
@@ -43,12 +44,21 @@ def test_no_utterance_is_listed_twice_under_different_intents() -> None:
 
 
 def test_held_out_accuracy_is_at_least_90_percent() -> None:
-    result = evaluate()
-    assert result.test_size >= 150
+    result = evaluate(all_folds=True)
+    assert result.test_size >= 180
     assert result.train_size + result.test_size == len(load_utterances())
-    assert result.accuracy >= 0.90, result.errors
+    assert result.accuracy >= 0.90, result.errors  # the documented split
+    assert result.fold_accuracies[0] == result.accuracy
+    assert len(result.fold_accuracies) == 4
+    assert result.mean_accuracy >= 0.90, result.fold_accuracies
     assert set(result.accuracy_by_lang) == {"vi", "en"}
-    assert result == evaluate()  # deterministic: the documented figure is reproducible
+
+
+def test_words_that_undo_a_lock_are_marked_for_the_classifier() -> None:
+    for said in ("mở khóa thẻ", "bỏ tạm khóa thẻ", "gỡ chặn thẻ", "lift the block on my card"):
+        assert features_text(said).endswith(" undolockcue"), said
+    for said in ("khóa thẻ lại giúp em", "tạm khóa thẻ", "block my card", "hủy giúp tôi"):
+        assert "undolockcue" not in features_text(said), said
 
 
 @pytest.mark.parametrize(

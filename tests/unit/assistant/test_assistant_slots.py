@@ -104,6 +104,8 @@ def test_the_sentence_from_the_issue_in_both_languages() -> None:
 def test_card_last_four() -> None:
     assert extract(fold("khóa thẻ đuôi 1234"), SUNDAY).card_last4 == "1234"
     assert extract(fold("freeze the card ending in 4321"), SUNDAY).card_last4 == "4321"
+    assert extract(fold("lift the block on card 5678"), SUNDAY).card_last4 == "5678"
+    assert extract(fold("lift the block on card 5678"), SUNDAY).amount is None
     assert extract(fold("freeze my card"), SUNDAY).card_last4 is None
 
 
