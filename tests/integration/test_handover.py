@@ -299,6 +299,11 @@ def test_turning_the_assistant_off_gives_its_threads_back_and_bad_requests_are_c
     assert world.owner() == ASSISTANT_APP_ID
     assert world.graph("assistant", {"enabled": False}).json() == {"success": True}
     assert world.owner() == world.app_id
+    # Given back for good: turning the assistant on again leaves this thread with the bank
+    # (new threads start with the assistant).
+    assert world.graph("assistant", {"enabled": True}).json() == {"success": True}
+    assert world.owner() == world.app_id
+    assert world.graph("assistant", {"enabled": False}).json() == {"success": True}
 
     cases: list[tuple[dict[str, Any], int]] = [
         ({"recipient": {"id": world.psid}, "target_app_id": "999"}, 100),

@@ -377,8 +377,16 @@ def request_control(
 def set_assistant_enabled(uow: UnitOfWork, *, page_id: str, enabled: bool, now: int) -> None:
     """Turn the page's built-in assistant on or off. While on it is the default owner of the
     page's threads; threads it owns go back to the business's app when it is turned off."""
-    _business_app(uow, page_id)
+    business_app_id = _business_app(uow, page_id)
     handover_store.set_assistant_enabled(uow.conn, page_id, enabled=enabled, now=now)
+    if not enabled:  # recorded for good: turning it on again does not take them back
+        handover_store.reassign_owner(
+            uow.conn,
+            page_id=page_id,
+            from_app_id=ASSISTANT_APP_ID,
+            to_app_id=business_app_id,
+            now=now,
+        )
 
 
 # -- the bank's API (by PSID, as the business's app) ---------------------------------------

@@ -12,7 +12,7 @@ Live frames go to the hub key ``inbox:<page_id>`` (the inbox's WebSocket).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgerline.chat.handover import PAGE_INBOX_APP_ID, ControlChange
 from ledgerline.chat.shapes import client_message
@@ -20,6 +20,9 @@ from ledgerline.domain.events import Custom
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def inbox_key(page_id: str) -> str:
@@ -122,7 +125,7 @@ def control_requested(
     )
 
 
-def answering(conn: Any, page_id: str, user_id: str) -> dict[str, Any]:
+def answering(conn: Connection, page_id: str, user_id: str) -> dict[str, Any]:
     """What the person's messenger shows about who answers: ``{"human": bool, "agent":
     {"name"} | None}`` (a person from the inbox, by first name, once one is assigned)."""
     from ledgerline.chat.handover import current_owner

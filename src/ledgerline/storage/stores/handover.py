@@ -57,12 +57,13 @@ def set_owner(conn: sa.Connection, *, thread_id: int, page_id: str, app_id: str,
         )
 
 
-def threads_owned_by(conn: sa.Connection, page_id: str, app_id: str) -> list[int]:
-    return [
-        int(thread_id)
-        for thread_id in conn.execute(
-            sa.select(thread_control.c.thread_id).where(
-                thread_control.c.page_id == page_id, thread_control.c.owner_app_id == app_id
-            )
-        ).scalars()
-    ]
+def reassign_owner(
+    conn: sa.Connection, *, page_id: str, from_app_id: str, to_app_id: str, now: int
+) -> int:
+    """Every thread of the page recorded as ``from_app_id``'s now belongs to ``to_app_id``."""
+    result = conn.execute(
+        thread_control.update()
+        .where(thread_control.c.page_id == page_id, thread_control.c.owner_app_id == from_app_id)
+        .values(owner_app_id=to_app_id, updated_at=now)
+    )
+    return int(result.rowcount or 0)
