@@ -50,6 +50,7 @@ __all__ = ["ASSISTANT", "Assistant"]
 
 ASSISTANT = Actor.component("assistant")
 DAY_MS = 86_400_000
+MISUNDERSTANDING_WINDOW_MS = 30 * 60_000  # "twice" means twice within half an hour
 BALANCE_WINDOW_DAYS = 35
 TRANSACTION_WINDOW_DAYS = 30
 BANK_ACTIONS = {
@@ -173,7 +174,11 @@ class Assistant:
 
     def _not_understood(self, turn: _Turn) -> None:
         last = thread_store.last_message(turn.uow.conn, turn.thread.thread_id, sender="page")
-        if last is not None and last.body.get("assistant") == replies.NOT_UNDERSTOOD:
+        if (
+            last is not None
+            and last.body.get("assistant") == replies.NOT_UNDERSTOOD
+            and turn.now - last.created_at <= MISUNDERSTANDING_WINDOW_MS
+        ):
             self._say(turn, replies.to_person(turn.fmt, turn.bank, after_misunderstanding=True))
             self._to_inbox(turn, "not understood twice")
             return
