@@ -182,12 +182,19 @@ def release_claims(conn: sa.Connection, *, owner: str) -> int:
 
 
 def pages_with_due_events(conn: sa.Connection, *, now: int) -> list[str]:
+    """Pages with a person whose oldest pending event is due and not claimed."""
+    heads = (
+        sa.select(sa.func.min(webhook_events.c.event_id).label("head"))
+        .where(webhook_events.c.status == PENDING)
+        .group_by(webhook_events.c.page_id, webhook_events.c.psid)
+        .subquery()
+    )
     return [
         str(page_id)
         for page_id in conn.execute(
             sa.select(webhook_events.c.page_id)
             .where(
-                webhook_events.c.status == PENDING,
+                webhook_events.c.event_id.in_(sa.select(heads.c.head)),
                 webhook_events.c.next_attempt_at <= now,
                 _unclaimed(now),
             )
