@@ -336,3 +336,19 @@ def test_not_understood_twice_passes_the_thread_to_the_inbox(world: LinkedWorld)
     p.says("the blue one on tuesday maybe")
     assert p.last_answer()["text"].startswith("I still did not understand")
     assert p.owner() == PAGE_INBOX_APP_ID
+
+
+def test_a_failing_assistant_loses_nothing_and_hands_over(world: LinkedWorld) -> None:
+    p = person(world, "en")
+    assistant = world.live.platform.assistant
+    assert assistant is not None
+
+    def broken(text: str, today: Any) -> Any:
+        raise RuntimeError("the model is gone")
+
+    assistant.understander = broken
+    p.says("what's my balance")
+    said, answer = p.thread()[-2:]
+    assert (said["from"], said["text"]) == ("user", "what's my balance")
+    assert answer["text"].startswith("Sorry, I cannot answer that right now")
+    assert p.owner() == PAGE_INBOX_APP_ID

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+import structlog
+
 from ledgerline.assistant import replies
 from ledgerline.assistant.nlu import Intent, Understanding, understand
 from ledgerline.assistant.replies import BankAction, Confirmation
@@ -48,6 +50,7 @@ from ledgerline.vault import PurposeNotAllowed, Record, RecordKind, Vault
 
 __all__ = ["ASSISTANT", "Assistant"]
 
+log = structlog.get_logger(__name__)
 ASSISTANT = Actor.component("assistant")
 DAY_MS = 86_400_000
 MISUNDERSTANDING_WINDOW_MS = 30 * 60_000  # "twice" means twice within half an hour
@@ -99,7 +102,26 @@ class Assistant:
 
     # -- entry points -------------------------------------------------------------------------
     def on_message(self, uow: UnitOfWork, thread: ThreadRow, row: MessageRow, now: int) -> None:
-        """Answer a person's message (already stored) in a thread the assistant owns."""
+        """Answer a person's message (already stored) in a thread the assistant owns.
+
+        A failure never costs the person their message: what the assistant wrote is rolled
+        back, the failure is logged, and the person is passed to the agent inbox."""
+        try:
+            with uow.savepoint():
+                self._answer_message(uow, thread, row, now)
+        except Exception:
+            log.exception("assistant_failed", page_id=thread.page_id)
+            try:
+                with uow.savepoint():
+                    turn = self._turn(uow, thread, row.mid, now)
+                    self._say(turn, replies.to_person(turn.fmt, turn.bank, after_failure=True))
+                    self._to_inbox(turn, "could not answer")
+            except Exception:
+                log.exception("assistant_fallback_failed", page_id=thread.page_id)
+
+    def _answer_message(
+        self, uow: UnitOfWork, thread: ThreadRow, row: MessageRow, now: int
+    ) -> None:
         body = row.body
         turn = self._turn(uow, thread, row.mid, now)
         payload = (body.get("quick_reply") or {}).get("payload")

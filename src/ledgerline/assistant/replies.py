@@ -167,7 +167,17 @@ def not_understood(fmt: Formatter) -> dict[str, Any]:
     )
 
 
-def to_person(fmt: Formatter, bank: str, *, after_misunderstanding: bool) -> dict[str, Any]:
+def to_person(
+    fmt: Formatter, bank: str, *, after_misunderstanding: bool = False, after_failure: bool = False
+) -> dict[str, Any]:
+    if after_failure:
+        return text(
+            fmt._(
+                "Sorry, I cannot answer that right now, so I am passing you to a person at "
+                "{bank}. They can see this conversation.",
+                bank=bank,
+            )
+        )
     if after_misunderstanding:
         return text(
             fmt._(
