@@ -387,3 +387,36 @@ def test_a_scoring_failure_never_costs_the_bank_its_data(world: LinkedWorld) -> 
     assert "Card •••• 1234: payment of ₫200,000" in texts[-1]  # stored and notified
     assert not any("Suspicious" in t for t in texts[-1:])
     assert count(world.live, fraud_scores) == 2  # nothing of the failed scoring was kept
+
+
+def test_a_batch_of_1000_is_scored_with_one_model_call_and_one_audited_read(
+    world: LinkedWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = person(world)
+    engine = world.live.app.state.ctx.extras["ingestor"].fraud
+    calls: list[int] = []
+    raw_scores = engine.model.raw_scores
+
+    def counting(matrix: Any, num_threads: int = 0) -> Any:
+        calls.append(len(matrix))
+        return raw_scores(matrix, num_threads=num_threads)
+
+    monkeypatch.setattr(engine.model, "raw_scores", counting)
+    items = [
+        tx(
+            f"k{i}",
+            str(50_000 + 1_000 * (i % 40)),
+            START + dt.timedelta(minutes=37 * i),
+            account_id=f"acc-{i % 3}",
+            terminal_id=f"term-{i % 150}",
+        )
+        for i in range(999)
+    ]
+    items.append(tx("k-big", "90000000", START + dt.timedelta(days=26)))
+    answer = p.send(items)
+    assert answer["accepted"] == 1000
+    assert calls == [1000]
+    assert [a["transaction_id"] for a in answer["alerts"]] == ["k-big"]
+    assert fraud_reads(p) == 1
+    assert count(world.live, fraud_card_state) == 3  # acc-0, acc-1 (also k-big's), acc-2
+    assert count(world.live, fraud_terminal_state) == 150
