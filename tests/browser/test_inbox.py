@@ -60,9 +60,10 @@ def test_an_agent_answers_a_person_live(
     # The person writes to the bank.
     person = phone
     sign_up(person, live.url, "an.nguyen", "correct horse battery", name="An")
+    # The page's script is listening once it is live (it connects last, after wiring inputs).
+    person.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
     person.get_by_placeholder("Search banks and businesses").fill("demo")
     person.get_by_test_id("business").click()
-    person.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
     person.get_by_placeholder("Write a message…").fill("I lost my card, can I talk to someone?")
     person.get_by_role("button", name="Send").click()
     psid = _first_message(receiver)["sender"]["id"]
