@@ -31,7 +31,12 @@ from ledgerline.fraud.state import (
 from ledgerline.ingest.validation import transactions as validate_transactions
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
-from ledgerline.storage.tables import fraud_card_state, fraud_scores, fraud_terminal_state
+from ledgerline.storage.tables import (
+    audit_log,
+    fraud_card_state,
+    fraud_scores,
+    fraud_terminal_state,
+)
 from ledgerline.vault import PurposeNotAllowed
 from tests.support.forms import console_sign_in
 from tests.support.fraud import START, Person, history, person, tx
@@ -337,6 +342,19 @@ def test_the_console_sets_the_policy_and_charts_alerts_and_verdicts(world: Linke
     assert second["transaction_id"] == "c3"
     assert first["transaction_id"] == "c2"
     assert 'data-series="genuine" data-count="1"' in chart
+
+    def policy_changes(conn: sa.Connection) -> list[tuple[str, str | None, str]]:
+        rows = conn.execute(
+            sa.select(audit_log.c.actor_kind, audit_log.c.page_id, audit_log.c.detail)
+            .where(audit_log.c.action == "set_fraud_policy")
+            .order_by(audit_log.c.seq)
+        )
+        return [(str(r[0]), r[1], str(r[2])) for r in rows]
+
+    changes = live.platform.db.read_sync(policy_changes)
+    assert [(kind, page) for kind, page, _ in changes] == [("business", p.page_id)] * 2
+    assert '"per_thousand"' in changes[0][2]
+    assert '"threshold"' in changes[1][2]
     assert 'data-series="unanswered" data-count="1"' in chart
     assert "1 genuine, 1 unanswered" in chart
 

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
-from ledgerline.audit import Action, Actor, AuditEvent
+from ledgerline.audit import Action, Actor, AuditEvent, AuditLog
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.budget import (
     AlertBudget,
@@ -87,11 +87,21 @@ def policy_parts(policy: AlertPolicy) -> tuple[str, float]:
 
 
 def do_set_fraud_policy(
-    uow: UnitOfWork, *, page_id: str, kind: str, value: float, now: int
+    uow: UnitOfWork, *, audit: AuditLog, page_id: str, kind: str, value: float, now: int
 ) -> AlertPolicy:
-    """Store a business's alert policy (validated); it applies from the next transaction."""
+    """Store a business's alert policy (validated, audited); it applies from the next
+    transaction."""
     policy = policy_from(kind, value)
     fraud_store.put_policy(uow.conn, page_id, kind, value, now)
+    audit.append(
+        uow.conn,
+        AuditEvent(
+            actor=Actor.business(page_id),
+            action="set_fraud_policy",
+            page_id=page_id,
+            detail={"policy": kind, "value": f"{value:g}"},
+        ),
+    )
     return policy
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ledgerline.audit import AuditLog
 from ledgerline.domain.clock import to_ms
 from ledgerline.fraud.budget import NEVER_ALERT, expected_at
 from ledgerline.fraud.errors import FraudInputError
@@ -133,6 +134,7 @@ async def save_fraud_policy(config: WebConfig, page_id: str, kind: str, raw: str
     try:
         await config.db.write(
             do_set_fraud_policy,
+            audit=AuditLog(config.clock),
             page_id=page_id,
             kind=kind,
             value=value,
