@@ -44,6 +44,15 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a live process has used so far (from /proc), in seconds.
+
+    CPU per request is a figure that a busy machine disturbs far less than requests/s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def self_peak_rss_mb() -> float:
     return peak_rss_mb(os.getpid())
 
@@ -73,6 +82,40 @@ def server_process(
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def profiling(pid: int, out: Path | None, seconds: int) -> Iterator[None]:
+    """Record ``pid`` with py-spy (raw collapsed stacks, threads named) while the block runs."""
+    if out is None:
+        yield
+        return
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        raise RuntimeError("--profile needs py-spy (.venv/bin/pip install py-spy)")
+    recorder = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--format",
+            "raw",
+            "--threads",
+            "--rate",
+            "200",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        recorder.wait(timeout=seconds + 60)
 
 
 def ensure_wrk() -> str:

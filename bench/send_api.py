@@ -11,32 +11,30 @@ with the ratio. Writes the figures into docs/benchmarks.md ("Send API").
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
-
-import httpx
-from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     ROOT,
     UVICORN_FLAGS,
+    cpu_seconds,
     emit,
     free_port,
     peak_rss_mb,
+    profiling,
     run_wrk,
     seed_bank_and_people,
     self_peak_rss_mb,
     server_process,
     write_section,
 )
+from _load import STAMP, Receivers, paced_posts, percentile
 
 from ledgerline.chat.actions import do_user_message
 from ledgerline.storage.stores import threads
@@ -92,115 +90,14 @@ end
     return path
 
 
-class Receivers:
-    """Every person's WebSocket, in a thread of its own; records when each mid arrives."""
-
-    def __init__(self, base_ws: str, tokens: list[str]) -> None:
-        self.base_ws = base_ws
-        self.tokens = tokens
-        self.arrivals: dict[str, float] = {}
-        self.frames = 0
-        self.disconnects = 0
-        self.last_error = ""
-        self.ready = threading.Event()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    async def _one(self, token: str, opened: list[int]) -> None:
-        first = True
-        while not self.stop.is_set():
-            try:
-                async with connect(
-                    f"{self.base_ws}/api/v1/stream?access_token={token}",
-                    max_queue=None,
-                    ping_interval=None,
-                ) as ws:
-                    if first:
-                        first = False
-                        opened.append(1)
-                        if len(opened) == len(self.tokens):
-                            self.ready.set()
-                    while not self.stop.is_set():
-                        try:
-                            raw = await asyncio.wait_for(ws.recv(), 0.5)
-                        except TimeoutError:
-                            continue
-                        now = time.perf_counter()
-                        frame = json.loads(raw)
-                        if frame["type"] == "message":
-                            self.frames += 1
-                            self.arrivals[frame["message"]["mid"]] = now
-            except Exception as exc:
-                self.disconnects += 1
-                self.last_error = repr(exc)
-                await asyncio.sleep(0.1)
-
-    async def _main(self) -> None:
-        opened: list[int] = []
-        await asyncio.gather(*(self._one(t, opened) for t in self.tokens))
-
-    def __enter__(self) -> Receivers:
-        self.thread.start()
-        if not self.ready.wait(60):
-            raise RuntimeError("WebSockets did not open")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
-
-
-async def paced_sends(
-    base: str, token: str, psids: list[str], rate: float, seconds: float
-) -> list[tuple[str, float, int]]:
-    """Open-loop load at ``rate`` requests/s; returns (mid, start time, status)."""
-    results: list[tuple[str, float, int]] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    timeout = httpx.Timeout(30, pool=None)
-    async with httpx.AsyncClient(
-        base_url=base, limits=limits, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
-    ) as client:
-
-        async def one(psid: str) -> None:
-            started = time.perf_counter()
-            try:
-                response = await client.post(
-                    "/v15.0/me/messages",
-                    json={"recipient": {"id": psid}, "message": {"text": "Giao dịch 125.000 ₫"}},
-                )
-            except httpx.HTTPError:
-                results.append(("", started, 0))  # counted as an error, not a latency
-                return
-            mid = response.json().get("message_id", "") if response.status_code == 200 else ""
-            results.append((mid, started, response.status_code))
-
-        tasks = []
-        begin = time.perf_counter()
-        total = int(rate * seconds)
-        for i in range(total):
-            if time.perf_counter() - begin > seconds:
-                break  # the generator itself cannot keep up; report the achieved rate
-            target = begin + i / rate
-            delay = target - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(psids[i % len(psids)])))
-        await asyncio.gather(*tasks)
-    return results
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--profile", type=Path, help="record the server with py-spy during the load (raw stacks)"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ll-bench-"))
@@ -223,12 +120,14 @@ def main() -> None:
         ],
         hello_port,
     ) as hello:
+        hello_cpu = cpu_seconds(hello.pid)
         baseline = run_wrk(
             f"http://127.0.0.1:{hello_port}",
             lua,
             connections=args.connections,
             seconds=args.seconds,
         )
+        hello_cpu_ms = 1000 * (cpu_seconds(hello.pid) - hello_cpu) / max(1, baseline["requests"])
         hello_rss = peak_rss_mb(hello.pid)
 
     port = free_port()
@@ -249,10 +148,14 @@ def main() -> None:
     ):
         frames_before = receivers.frames
         started = time.perf_counter()
-        load = run_wrk(
-            f"http://127.0.0.1:{port}", lua, connections=args.connections, seconds=args.seconds
-        )
+        server_cpu = cpu_seconds(server.pid)
+        with profiling(server.pid, args.profile, args.seconds):
+            load = run_wrk(
+                f"http://127.0.0.1:{port}", lua, connections=args.connections, seconds=args.seconds
+            )
         time.sleep(1.0)  # let the last frames arrive
+        accepted = max(1, load["requests"] - load["non_2xx"])
+        server_cpu_ms = 1000 * (cpu_seconds(server.pid) - server_cpu) / accepted
         delivered = receivers.frames - frames_before
         elapsed = time.perf_counter() - started - 1.0
         accepted_per_s = (load["requests"] - load["non_2xx"]) / args.seconds
@@ -260,20 +163,23 @@ def main() -> None:
         print(f"baseline {baseline}, platform {load}, delivered {delivered}", file=sys.stderr)
 
         rate = max(1.0, accepted_per_s / 2)
-        sends = asyncio.run(
-            paced_sends(
-                f"http://127.0.0.1:{port}", token, psids, rate, seconds=min(args.seconds, 10)
-            )
+        body = json.dumps(
+            {"recipient": {"id": "__PSID__"}, "message": {"text": f"Giao dịch 125.000 ₫ #{STAMP}"}}
+        )
+        paced = paced_posts(
+            port,
+            "/v15.0/me/messages",
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            [body.replace("__PSID__", psid) for psid in psids],
+            rate=rate,
+            seconds=min(args.seconds, 10),
         )
         time.sleep(1.0)
-        latencies = [
-            (receivers.arrivals[mid] - t0) * 1000
-            for mid, t0, status in sends
-            if status == 200 and mid in receivers.arrivals
-        ]
         server_rss = peak_rss_mb(server.pid)
-    print(f"ws disconnects {receivers.disconnects} {receivers.last_error}", file=sys.stderr)
-    lost = sum(1 for mid, _, status in sends if status == 200 and mid not in receivers.arrivals)
+        arrivals = receivers.finish()
+    latencies = arrivals.latencies_ms
+    print(f"ws disconnects {arrivals.disconnects} {arrivals.last_error}", file=sys.stderr)
+    lost = paced.ok - len(latencies)
 
     result: dict[str, Any] = {
         "benchmark": "send_api",
@@ -283,23 +189,27 @@ def main() -> None:
             "accepted_per_s": round(accepted_per_s, 1),
             "delivered_per_s": round(delivered_per_s, 1),
             "non_2xx": load["non_2xx"],
+            "cpu_ms_per_message": round(server_cpu_ms, 3),
             "peak_rss_mb": server_rss,
         },
         "latency_at_half_max": {
             "target_rate_per_s": round(rate, 1),
-            "achieved_rate_per_s": round(len(sends) / min(args.seconds, 10), 1),
+            "achieved_rate_per_s": round(paced.completed / paced.seconds, 1),
             "p50_ms": round(percentile(latencies, 0.50), 2),
             "p99_ms": round(percentile(latencies, 0.99), 2),
             "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
             "frames_missing": lost,
-            "request_errors": sum(1 for _, _, status in sends if status != 200),
+            "request_p99_ms": round(percentile(paced.request_ms, 0.99), 2),
+            "request_errors": paced.errors + paced.completed - paced.ok,
         },
-        "websocket_disconnects": receivers.disconnects,
+        "websocket_disconnects": arrivals.disconnects,
         "baseline_hello_asgi": {
             "requests_per_s": baseline["requests_per_s"],
+            "cpu_ms_per_request": round(hello_cpu_ms, 3),
             "peak_rss_mb": hello_rss,
         },
         "ratio_to_baseline": round(accepted_per_s / baseline["requests_per_s"], 3),
+        "cpu_ratio_to_baseline": round(hello_cpu_ms / server_cpu_ms, 3),
         "load_generator_peak_rss_mb": self_peak_rss_mb(),
         "durability": "SQLite WAL, synchronous=FULL, group commit; 200 only after commit",
     }
@@ -321,6 +231,9 @@ httptools, one worker). Load generator and servers share the machine's 2 cores.
 | delivered to WebSockets /s | {p["delivered_per_s"]} |
 | hello-world requests/s (baseline) | {baseline["requests_per_s"]} |
 | ratio to baseline | {result["ratio_to_baseline"]} |
+| server CPU per message (incl. its WebSocket frame) | {p["cpu_ms_per_message"]} ms |
+| hello-world CPU per request | {result["baseline_hello_asgi"]["cpu_ms_per_request"]} ms |
+| CPU ratio (hello-world CPU / platform CPU per request) | {result["cpu_ratio_to_baseline"]} |
 | p50 / p99 request→frame at {lat["target_rate_per_s"]}/s (half max) | {lat["p50_ms"]} ms / {lat["p99_ms"]} ms |
 | frames missing | {lat["frames_missing"]} |
 | platform peak RSS | {p["peak_rss_mb"]} MB |

@@ -71,6 +71,42 @@ def test_group_commit_isolates_a_failing_action_and_publishes_after_commit(
     db.close()
 
 
+def test_an_action_whose_sql_fails_inside_a_batch_rolls_back_alone(database_url: str) -> None:
+    """A constraint violation mid-batch (which aborts the transaction on PostgreSQL) undoes
+    only that action: the actions before and after it in the same batch commit."""
+    db = Database(database_url)
+    db.write_sync(_add_user, "u_taken")
+    release = threading.Event()
+
+    def _gate(uow: UnitOfWork) -> str:
+        release.wait(10)  # holds the writer so everything below queues into one batch
+        return _add_user(uow, "u_gate")
+
+    def _duplicate(uow: UnitOfWork) -> str:
+        _add_user(uow, "u_half")  # written, then undone with the failing insert
+        return _add_user(uow, "u_taken")
+
+    gate = db.submit(_gate)
+    before = [db.submit(_add_user, f"u_b{i}") for i in range(5)]
+    duplicate = db.submit(_duplicate)
+    doomed = db.submit(_fail)
+    after = [db.submit(_add_user, f"u_a{i}") for i in range(5)]
+    release.set()
+    assert gate.result() == "u_gate"
+    assert [f.result() for f in before + after] == [f"u_b{i}" for i in range(5)] + [
+        f"u_a{i}" for i in range(5)
+    ]
+    with pytest.raises(sa.exc.IntegrityError):
+        duplicate.result()
+    with pytest.raises(ValueError, match="nope"):
+        doomed.result()
+    stored = db.read_sync(lambda c: {row[0] for row in c.execute(sa.select(users.c.user_id))})
+    assert stored == {"u_taken", "u_gate"} | {f"u_b{i}" for i in range(5)} | {
+        f"u_a{i}" for i in range(5)
+    }
+    db.close()
+
+
 def test_writes_from_many_threads_all_land(database_url: str) -> None:
     db = Database(database_url)
 

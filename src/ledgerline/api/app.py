@@ -19,6 +19,7 @@ from ledgerline.api.client import (
     stream as client_stream,
     threads as client_threads,
 )
+from ledgerline.api.client.receipts import DeliveryReceipts
 from ledgerline.api.context import AppContext
 from ledgerline.api.errors import install_error_handlers
 from ledgerline.api.openapi import install_openapi
@@ -93,6 +94,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         try:
             yield
         finally:
+            await receipts.close()  # before the dispatcher stops: they queue webhooks
             if updates is not None and updates_task is not None:
                 await updates.stop()
                 await updates_task
@@ -112,10 +114,15 @@ def create_app(ctx: AppContext) -> FastAPI:
         title="Ledgerline",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's built-in OpenTelemetry hooks: Ledgerline exports nothing through
+        # OpenTelemetry, and checking for providers on every request costs CPU.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         docs_url="/docs",
         redoc_url=None,
     )
     app.state.ctx = ctx
+    receipts = DeliveryReceipts(ctx.db, ctx.clock)
+    app.state.receipts = receipts
     install_error_handlers(app)
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)

@@ -19,7 +19,9 @@ from ledgerline.storage.stores import businesses as business_store, people as pe
 TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # async on purpose: FastAPI runs a plain ``def`` dependency on the thread pool, a thread
+    # hop (and a wait for a free worker under load) on every request.
     ctx: AppContext = request.app.state.ctx
     return ctx
 

@@ -206,6 +206,30 @@ def do_mark_delivered(
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveredMark:
+    user_id: str
+    mids: tuple[str, ...]
+    watermark: int
+
+
+def do_mark_delivered_many(
+    uow: UnitOfWork, *, page_id: str, marks: list[DeliveredMark], now: int
+) -> int:
+    """Several people's delivery receipts for one page in one action; how many advanced."""
+    return sum(
+        do_mark_delivered(
+            uow,
+            user_id=mark.user_id,
+            page_id=page_id,
+            mids=list(mark.mids),
+            watermark=mark.watermark,
+            now=now,
+        )
+        for mark in marks
+    )
+
+
 def do_page_mark_seen(uow: UnitOfWork, *, page_id: str, psid: str, now: int) -> None:
     """``sender_action: mark_seen``: the page read the person's messages."""
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)

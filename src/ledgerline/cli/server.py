@@ -55,6 +55,8 @@ def run_server(
             loop="uvloop",
             http="httptools",
             ws="websockets-sansio",
+            # frames are small JSON: compressing them costs more CPU than it saves
+            ws_per_message_deflate=False,
             access_log=False,
             log_level="warning",
             timeout_graceful_shutdown=30,

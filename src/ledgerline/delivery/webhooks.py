@@ -222,7 +222,7 @@ class WebhookDispatcher:
                 give_up=give_up,
             )
 
-        await self.db.write(record, partition=f"{events[0].page_id}:{events[0].psid}")
+        await self.db.write(record, partition=events[0].page_id)
         if not delivered:
             log.info(
                 "webhook_failed",

@@ -184,5 +184,5 @@ class Ingestor:
             request_hash=_request_hash(kind, body),
             now=now,
             fraud=self.fraud,
-            partition=f"{page_id}:{psid}",
+            partition=page_id,
         )

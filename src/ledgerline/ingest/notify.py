@@ -106,6 +106,60 @@ def _audience(conn: sa.Connection, page_id: str, user_id: str, now: int) -> Audi
     return Audience(thread, fmt, "" if business is None else business.name)
 
 
+def _placeholder(kind: str) -> dict[str, Any]:
+    """What ``messages`` keeps of a vault-held message: its kind and tag, never content."""
+    placeholder: dict[str, Any] = {"vault": True, "kind": kind}
+    if kind in TAGS:
+        placeholder["tag"] = str(TAGS[kind])
+    return placeholder
+
+
+def post_vault_messages(
+    uow: UnitOfWork,
+    *,
+    vault: Vault,
+    audience: Audience,
+    messages: Sequence[tuple[str, dict[str, Any], int]],
+    now: int,
+    actor: Actor = NOTIFIER,
+) -> list[MessageRow]:
+    """Post ``(kind, message, occurred_at)`` messages as the page, in order: their bodies
+    encrypted in the vault under their mids (one vault write, one audit entry for all), a
+    placeholder in ``messages``, the real content on the live frame only. ``occurred_at``
+    is the source record's time, so retention deletes a message with its source."""
+    if not messages:
+        return []
+    thread = audience.thread
+    mids = [new_mid() for _ in messages]
+    vault.put_many(
+        uow.conn,
+        actor=actor,
+        page_id=thread.page_id,
+        user_id=thread.user_id,
+        records=[
+            NewRecord(
+                kind=RecordKind.CHAT_MESSAGE,
+                payload=message,
+                occurred_at=occurred_at,
+                record_id=mid,
+            )
+            for mid, (_, message, occurred_at) in zip(mids, messages, strict=True)
+        ],
+    )
+    placeholders = [
+        (mid, _placeholder(kind)) for mid, (kind, _, _) in zip(mids, messages, strict=True)
+    ]
+    seqs = thread_store.insert_page_messages(
+        uow.conn, thread=thread, items=placeholders, created_at=now
+    )
+    rows = []
+    for seq, mid, (_, message, _) in zip(seqs, mids, messages, strict=True):
+        row = MessageRow(seq=seq, mid=mid, sender="page", body=message, created_at=now)
+        uow.emit(MessageCreated(thread.page_id, thread.user_id, client_message(row)))
+        rows.append(row)
+    return rows
+
+
 def post_vault_message(
     uow: UnitOfWork,
     *,
@@ -117,34 +171,13 @@ def post_vault_message(
     occurred_at: int | None = None,
     actor: Actor = NOTIFIER,
 ) -> MessageRow:
-    """Post ``message`` as the page: its body encrypted in the vault under the mid, a
-    placeholder in ``messages``, the real content on the live frame only. ``occurred_at``
-    is the source record's time, so retention deletes the message with its source.
-    ``kind`` names what it is (an update kind of ``TAGS``, or e.g. the assistant's answer,
-    which is a response in the 24-hour window and has no tag)."""
-    thread = audience.thread
-    mid = new_mid()
-    vault.put(
-        uow.conn,
-        actor=actor,
-        page_id=thread.page_id,
-        user_id=thread.user_id,
-        record=NewRecord(
-            kind=RecordKind.CHAT_MESSAGE,
-            payload=message,
-            occurred_at=now if occurred_at is None else occurred_at,
-            record_id=mid,
-        ),
-    )
-    placeholder = {"vault": True, "kind": kind}
-    if kind in TAGS:
-        placeholder["tag"] = str(TAGS[kind])
-    seq = thread_store.insert_message(
-        uow.conn, thread=thread, mid=mid, sender="page", body=placeholder, created_at=now
-    )
-    row = MessageRow(seq=seq, mid=mid, sender="page", body=message, created_at=now)
-    uow.emit(MessageCreated(thread.page_id, thread.user_id, client_message(row)))
-    return row
+    """One message (see :func:`post_vault_messages`). ``kind`` names what it is (an update
+    kind of ``TAGS``, or e.g. the assistant's answer, which is a response in the 24-hour
+    window and has no tag)."""
+    at = now if occurred_at is None else occurred_at
+    return post_vault_messages(
+        uow, vault=vault, audience=audience, messages=[(kind, message, at)], now=now, actor=actor
+    )[0]
 
 
 # -- builders ---------------------------------------------------------------------------------
@@ -279,10 +312,21 @@ def notify_records(
     audience = _audience(uow.conn, page_id, user_id, now)
     prefs = prefs_mod.load(uow.conn, page_id, user_id)
     waiting = notify_store.has_deferred(uow.conn, page_id, user_id, mode="quiet")
+    # Messages are gathered and posted together (one vault write for the whole request);
+    # what posts on its own (a fraud alert) first flushes what is gathered, keeping order.
+    pending: list[tuple[str, dict[str, Any], int]] = []
+
+    def flush() -> None:
+        rows = post_vault_messages(uow, vault=vault, audience=audience, messages=pending, now=now)
+        mids.extend(row.mid for row in rows)
+        pending.clear()
+
     for record_id in record_ids:
         record = records.get(record_id)
         if record is None:
             continue
+        if record.kind is RecordKind.FRAUD_ALERT:
+            flush()
         messages = _messages_for(uow, vault, audience, prefs, record, now)
         if not messages:
             continue
@@ -301,7 +345,8 @@ def notify_records(
             )
             waiting = waiting or mode == "quiet"
             continue
-        mids.extend(_post_all(uow, vault, audience, messages, now, record.occurred_at))
+        pending.extend((kind, message, record.occurred_at) for kind, message in messages)
+    flush()
     return mids
 
 
@@ -313,18 +358,9 @@ def _post_all(
     now: int,
     occurred_at: int,
 ) -> list[str]:
-    return [
-        post_vault_message(
-            uow,
-            vault=vault,
-            audience=audience,
-            kind=msg_kind,
-            message=message,
-            now=now,
-            occurred_at=occurred_at,
-        ).mid
-        for msg_kind, message in messages
-    ]
+    items = [(kind, message, occurred_at) for kind, message in messages]
+    rows = post_vault_messages(uow, vault=vault, audience=audience, messages=items, now=now)
+    return [row.mid for row in rows]
 
 
 def _hold(

@@ -36,6 +36,19 @@ log = structlog.get_logger(__name__)
 MAX_BATCH = 256
 
 
+_SCRATCH = "ledgerline_action_scratch"
+
+
+def action_scratch(conn: sa.Connection) -> dict[str, Any] | None:
+    """Scratch space that lives exactly as long as the action running on ``conn``.
+
+    For caches of what the action itself wrote (never for what another transaction might
+    change): the writer gives every action a fresh one, so nothing survives an action that
+    is rolled back to its savepoint. None outside a writer's action (e.g. on a read)."""
+    scratch: dict[str, Any] | None = conn.info.get(_SCRATCH)
+    return scratch
+
+
 @dataclass
 class UnitOfWork:
     """One transaction's connection plus the events to publish once it commits."""
@@ -69,7 +82,44 @@ class _Job:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
-    future: Future[Any]
+    future: Future[Any] | asyncio.Future[Any]
+
+    def settle(self, ok: bool, value: Any) -> None:
+        """Resolve a thread-side future (a caller gone meanwhile is no longer waiting)."""
+        future = self.future
+        assert isinstance(future, Future)  # noqa: S101 - loop futures settle on their loop
+        if future.done():
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _settle_on_loop(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    """Runs on the caller's event loop: resolve every awaiting request of one batch."""
+    for future, ok, value in settled:
+        if future.done():  # the request was cancelled while its action ran
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
+    """Resolve a batch's futures: one wake-up per event loop rather than one per request."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for job, ok, value in outcomes:
+        if isinstance(job.future, asyncio.Future):
+            by_loop.setdefault(job.future.get_loop(), []).append((job.future, ok, value))
+        else:
+            job.settle(ok, value)
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, settled)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            log.warning("writer_loop_closed", futures=len(settled))
 
 
 _STOP = object()
@@ -108,38 +158,42 @@ class _Writer(threading.Thread):
 
     def _run_batch(self, conn: sa.Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[_Job, bool, Any, list[Event]]] = []
+        isolate = len(batch) > 1
         try:
             with conn.begin():
+                # Savepoints go straight to the driver: SQLAlchemy's begin_nested() cost more
+                # CPU than the statements of a typical action. The outer transaction stays
+                # SQLAlchemy's; a failed action is rolled back to its savepoint, alone.
+                driver = conn.connection.driver_connection if isolate else None
                 for job in batch:
                     uow = UnitOfWork(conn)
-                    savepoint = conn.begin_nested() if len(batch) > 1 else None
+                    conn.info[_SCRATCH] = {}
+                    if driver is not None:
+                        driver.execute("SAVEPOINT ledgerline_action")
                     try:
                         result = job.fn(uow, *job.args, **job.kwargs)
                     except BaseException as exc:
-                        if savepoint is not None:
-                            savepoint.rollback()
+                        if driver is not None:
+                            driver.execute("ROLLBACK TO SAVEPOINT ledgerline_action")
+                            driver.execute("RELEASE SAVEPOINT ledgerline_action")
                             outcomes.append((job, False, exc, []))
                             continue
                         raise
-                    if savepoint is not None:
-                        savepoint.commit()
+                    if driver is not None:
+                        driver.execute("RELEASE SAVEPOINT ledgerline_action")
                     outcomes.append((job, True, result, uow.events))
         except BaseException as exc:
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(exc)
+            _settle([(job, False, exc) for job in batch])
             return
+        finally:
+            conn.info.pop(_SCRATCH, None)
         events = [event for _, ok, _, job_events in outcomes if ok for event in job_events]
         if events:
             try:
                 self.db.publish(events)
             except Exception:  # publishing never undoes a commit
                 log.exception("event_publish_failed", events=len(events))
-        for job, ok, value, _ in outcomes:
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
+        _settle([(job, ok, value) for job, ok, value, _ in outcomes])
 
 
 class Database:
@@ -192,8 +246,13 @@ class Database:
     async def write(
         self, fn: Callable[..., T], *args: Any, partition: str | None = None, **kwargs: Any
     ) -> T:
-        """Run an action on a writer; resolves after the commit."""
-        return await asyncio.wrap_future(self.submit(fn, *args, partition=partition, **kwargs))
+        """Run an action on a writer; resolves after the commit.
+
+        The awaiting side is a plain loop future (no thread-side Future and its Condition),
+        resolved by the writer with one ``call_soon_threadsafe`` per batch."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future))
+        return await future
 
     # -- reads ----------------------------------------------------------------------------
     @contextmanager

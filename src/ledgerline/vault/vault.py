@@ -11,6 +11,7 @@ Every call writes (its audit entry), reads included: call the vault from an acti
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,6 +23,7 @@ from ledgerline.audit import Action, Actor, ActorKind, AuditEvent, AuditLog, Out
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import ConsentRequired, NotFound
 from ledgerline.domain.scopes import Purpose, Scope
+from ledgerline.storage.database import action_scratch
 from ledgerline.storage.stores import vault as store
 from ledgerline.vault.crypto import (
     Binding,
@@ -164,6 +166,22 @@ def _ms(value: datetime | int) -> int:
             raise ValueError("record times must be timezone-aware")
         return to_ms(value)
     return int(value)
+
+
+_WRITTEN = "vault_written"
+
+
+def _forget_written(conn: Connection) -> None:
+    """After deletions the action's own writes may be gone: read them from the table."""
+    scratch = action_scratch(conn)
+    if scratch is not None:
+        scratch.pop(_WRITTEN, None)
+
+
+def _written_in_action(conn: Connection) -> dict[str, Record] | None:
+    """Records the running action stored, by id (decrypted reads of them need no I/O)."""
+    scratch = action_scratch(conn)
+    return None if scratch is None else scratch.setdefault(_WRITTEN, {})
 
 
 class Vault:
@@ -372,6 +390,19 @@ class Vault:
                 )
             )
         inserted = store.insert_records_txn(conn, rows)
+        written = _written_in_action(conn)
+        if written is not None:  # a read later in this action needs no SELECT nor decryption
+            for row, new in zip(rows, records, strict=True):
+                if row.record_id in inserted:
+                    written[row.record_id] = Record(
+                        record_id=row.record_id,
+                        page_id=page_id,
+                        user_id=user_id,
+                        kind=RecordKind(row.kind),
+                        occurred_at=row.occurred_at,
+                        created_at=row.created_at,
+                        payload=json.loads(json.dumps(dict(new.payload), ensure_ascii=False)),
+                    )
         existing: dict[tuple[str, str], str] = {}
         if len(inserted) < len(rows):  # some were skipped: find what they duplicate
             refs = [row.ref_hash for row in rows if row.ref_hash]
@@ -552,8 +583,18 @@ class Vault:
         Missing or erased ids are simply absent from the result. The purpose must be
         allowed for every kind found; one audit entry per kind.
         """
-        rows = store.get_records(conn, page_id, user_id, list(dict.fromkeys(record_ids)))
-        kinds = sorted({RecordKind(row.kind) for row in rows})
+        wanted = list(dict.fromkeys(record_ids))
+        written = _written_in_action(conn) or {}
+        fresh = [
+            written[rid]
+            for rid in wanted
+            if rid in written and (written[rid].page_id, written[rid].user_id) == (page_id, user_id)
+        ]
+        fresh_ids = {record.record_id for record in fresh}
+        rows = store.get_records(
+            conn, page_id, user_id, [rid for rid in wanted if rid not in fresh_ids]
+        )
+        kinds = sorted({RecordKind(row.kind) for row in rows} | {r.kind for r in fresh})
         self._check_read(
             conn,
             actor=actor,
@@ -563,13 +604,14 @@ class Vault:
             kinds=kinds,
             action=Action.READ,
         )
-        records = self._open_audited(
+        records = fresh + self._decrypt_rows(conn, page_id, user_id, rows)
+        self._audit_reads(
             conn,
             actor=actor,
-            purpose=purpose,
+            purpose=Purpose(purpose),
             page_id=page_id,
             user_id=user_id,
-            rows=rows,
+            records=records,
             requested=kinds,
         )
         return {record.record_id: record for record in records}
@@ -717,6 +759,7 @@ class Vault:
         Runs in the caller's transaction (e.g. with the unlink itself). The audit entry keeps
         only counts and ids, so the chain stays verifiable.
         """
+        _forget_written(conn)
         deleted = store.delete_records_txn(conn, page_id, user_id)
         key_id = store.delete_key_txn(conn, page_id, user_id)
         self.audit.append(
@@ -770,6 +813,7 @@ class Vault:
     ) -> list[PurgeResult]:
         """Delete records older than each business's retention period, one audit entry per person."""
         actor = actor or Actor.component("retention")
+        _forget_written(conn)
         now = self._now()
         results: list[PurgeResult] = []
         for page_id in page_ids if page_ids is not None else store.pages_with_records(conn):

@@ -250,7 +250,7 @@ async def test_event(request: Request) -> Response:
             do_queue_test_event,
             page_id=page_id,
             now=to_ms(config.clock.now()),
-            partition=f"{page_id}:test",
+            partition=page_id,
         )
     except InvalidParameter:
         return await _dashboard(

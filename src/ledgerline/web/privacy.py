@@ -270,7 +270,7 @@ async def save_scopes(request: Request, page_id: str) -> Response:
             scopes=frozenset(scopes),
             renew=False,
             now=to_ms(config.clock.now()),
-            partition=f"{page_id}:{person.user_id}",
+            partition=page_id,
         )
     except NotFound:
         return await _already_unlinked(request, person, page_id)
@@ -293,7 +293,7 @@ async def renew(request: Request, page_id: str) -> Response:
             scopes=None,
             renew=True,
             now=to_ms(config.clock.now()),
-            partition=f"{page_id}:{person.user_id}",
+            partition=page_id,
         )
     except NotFound:
         return await _already_unlinked(request, person, page_id)
@@ -334,7 +334,7 @@ async def unlink(request: Request, page_id: str) -> Response:
             page_id=page_id,
             user_id=person.user_id,
             now=to_ms(config.clock.now()),
-            partition=f"{page_id}:{person.user_id}",
+            partition=page_id,
         )
     except NotFound:
         return await _already_unlinked(request, person, page_id)

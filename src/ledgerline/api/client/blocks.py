@@ -36,7 +36,7 @@ async def block_business(ctx: Context, user_id: UserId, page_id: str) -> dict[st
         user_id=user_id,
         page_id=page_id,
         now=to_ms(ctx.clock.now()),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     return {"success": True, "blocked": True}
 
@@ -48,9 +48,7 @@ async def block_business(ctx: Context, user_id: UserId, page_id: str) -> dict[st
     summary="Unblock a business: it may message you again (within Messenger's rules)",
 )
 async def unblock_business(ctx: Context, user_id: UserId, page_id: str) -> dict[str, Any]:
-    await ctx.db.write(
-        do_unblock_business, user_id=user_id, page_id=page_id, partition=f"{page_id}:{user_id}"
-    )
+    await ctx.db.write(do_unblock_business, user_id=user_id, page_id=page_id, partition=page_id)
     return {"success": True, "blocked": False}
 
 

@@ -85,7 +85,7 @@ async def start_account_link(
         text_version=body.consent_version,
         public_url=ctx.public_url,
         now=to_ms(ctx.clock.now()),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     return {
         "redirect_url": started.redirect_url,
@@ -141,7 +141,7 @@ async def _unlink(ctx: Context, user_id: str, page_id: str) -> dict[str, Any]:
         user_id=user_id,
         now=to_ms(ctx.clock.now()),
         hooks=hooks_from(ctx.extras),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     return {"success": True}
 
@@ -178,7 +178,7 @@ async def change_link(
         renew=body.renew,
         now=now,
         hooks=hooks_from(ctx.extras),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     view = await ctx.db.read(get_link, user_id, page_id, now)
     if view is None:  # pragma: no cover - just written

@@ -278,7 +278,7 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
             now=now,
             binding_hash=digest(binding),
             form_nonce_hash=digest(ticket.nonce),
-            partition=f"{ticket.page_id}:{ticket.user_id}",
+            partition=ticket.page_id,
         )
     except Conflict:
         return _result(locale, "used", 409, name)

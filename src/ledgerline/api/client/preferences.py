@@ -52,6 +52,6 @@ async def put_preferences(
         user_id=user_id,
         body=body,
         now=to_ms(ctx.clock.now()),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     return result

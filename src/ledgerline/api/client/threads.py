@@ -163,7 +163,7 @@ async def post_message(
         page_id=page_id,
         body=content,
         now=to_ms(ctx.clock.now()),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     return {"mid": row.mid}
 
@@ -183,6 +183,6 @@ async def mark_read(
         user_id=user_id,
         page_id=page_id,
         now=to_ms(ctx.clock.now()),
-        partition=f"{page_id}:{user_id}",
+        partition=page_id,
     )
     return {"success": True, "watermark": watermark}

@@ -53,7 +53,7 @@ async def _control(
         psid=psid,
         metadata=params.get("metadata"),
         now=to_ms(ctx.clock.now()),
-        partition=f"{auth.page_id}:{psid}",
+        partition=auth.page_id,
         **{key: params[key] for key in extra},
     )
     return {"success": True}

@@ -117,6 +117,6 @@ async def unlink_accounts(
         psid=str(psid).strip(),
         now=to_ms(ctx.clock.now()),
         hooks=hooks_from(ctx.extras),
-        partition=f"{auth.page_id}:{str(psid).strip()}",
+        partition=auth.page_id,
     )
     return {"result": "unlink account success"}

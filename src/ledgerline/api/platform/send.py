@@ -103,7 +103,7 @@ async def send_message(
         messaging_type=messaging_type,
         tag=tag,
         now=ctx.clock.now(),
-        partition=f"{auth.page_id}:{psid}",
+        partition=auth.page_id,
     )
     return {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
 
@@ -117,7 +117,7 @@ async def _sender_action(ctx: Context, page_id: str, psid: str, action: str) -> 
             page_id=page_id,
             psid=psid,
             now=to_ms(ctx.clock.now()),
-            partition=f"{page_id}:{psid}",
+            partition=page_id,
         )
         return {"recipient_id": psid}
     thread = await ctx.db.read(access_reachable_thread, page_id, psid)

@@ -59,30 +59,35 @@ def _row(row: sa.Row[Any]) -> AuditRow:
     return AuditRow(**row._asdict())
 
 
+# Appends are on every vault access: their statements are built once.
+_LOCK_HEAD = (
+    sa.select(audit_head.c.seq, audit_head.c.entry_hash)
+    .where(audit_head.c.id == HEAD_ID)
+    .with_for_update()
+)
+_INSERT_ENTRY = audit_log.insert()
+_MOVE_HEAD = (
+    audit_head.update()
+    .where(audit_head.c.id == HEAD_ID)
+    .values(seq=sa.bindparam("b_seq"), entry_hash=sa.bindparam("b_hash"))
+)
+
+
 def lock_head_txn(conn: sa.Connection) -> tuple[int, str]:
     """Lock the chain head for the rest of the transaction; returns (seq, entry_hash)."""
-    query = (
-        sa.select(audit_head.c.seq, audit_head.c.entry_hash)
-        .where(audit_head.c.id == HEAD_ID)
-        .with_for_update()
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_LOCK_HEAD).first()
     if row is None:
         # Normally created by the migration; recreate it if a fresh schema lacks it.
         conn.execute(audit_head.insert().values(id=HEAD_ID, seq=0, entry_hash=GENESIS_HASH))
-        row = conn.execute(query).one()
+        row = conn.execute(_LOCK_HEAD).one()
     return int(row.seq), str(row.entry_hash)
 
 
 def append_txn(conn: sa.Connection, row: AuditRow) -> None:
     """Insert the entry and move the head to it (the head must be locked by this txn)."""
     values = {column.name: getattr(row, column.name) for column in _COLUMNS}
-    conn.execute(audit_log.insert().values(**values))
-    conn.execute(
-        audit_head.update()
-        .where(audit_head.c.id == HEAD_ID)
-        .values(seq=row.seq, entry_hash=row.entry_hash)
-    )
+    conn.execute(_INSERT_ENTRY, values)
+    conn.execute(_MOVE_HEAD, {"b_seq": row.seq, "b_hash": row.entry_hash})
 
 
 def read_head(conn: sa.Connection) -> tuple[int, str]:

@@ -86,16 +86,19 @@ def revoke_page_tokens(conn: sa.Connection, *, page_id: str, now: int) -> None:
     )
 
 
+_BUSINESS = sa.select(*_COLUMNS).where(businesses.c.page_id == sa.bindparam("page_id"))
+_PAGE_FOR_TOKEN = sa.select(page_tokens.c.page_id).where(
+    page_tokens.c.token_hash == sa.bindparam("token_hash"), page_tokens.c.revoked_at.is_(None)
+)
+
+
 def page_for_token(conn: sa.Connection, token_hash: str) -> str | None:
-    return conn.execute(
-        sa.select(page_tokens.c.page_id).where(
-            page_tokens.c.token_hash == token_hash, page_tokens.c.revoked_at.is_(None)
-        )
-    ).scalar()
+    return conn.execute(_PAGE_FOR_TOKEN, {"token_hash": token_hash}).scalar()
 
 
 def get_business(conn: sa.Connection, page_id: str) -> BusinessRow | None:
-    row = conn.execute(sa.select(*_COLUMNS).where(businesses.c.page_id == page_id)).first()
+    """Built once (a hot path: every webhook queued looks its business up)."""
+    row = conn.execute(_BUSINESS, {"page_id": page_id}).first()
     return None if row is None else _row(row)
 
 

@@ -161,19 +161,23 @@ def active_consent(conn: sa.Connection, page_id: str, user_id: str) -> ConsentRo
     return None if row is None else _consent(row)
 
 
+_ACTIVE_SCOPES = (  # checked on every vault access: built once
+    sa.select(link_consents.c.scopes)
+    .where(
+        link_consents.c.page_id == sa.bindparam("page_id"),
+        link_consents.c.user_id == sa.bindparam("user_id"),
+        link_consents.c.status == ACTIVE,
+        link_consents.c.expires_at > sa.bindparam("now"),
+    )
+    .order_by(link_consents.c.consent_id.desc())
+    .limit(1)
+)
+
+
 def active_scopes(conn: sa.Connection, page_id: str, user_id: str, now: int) -> str | None:
     """The scopes of the consent in force for (page, person) at ``now``, or None."""
-    value = conn.execute(
-        sa.select(link_consents.c.scopes)
-        .where(
-            link_consents.c.page_id == page_id,
-            link_consents.c.user_id == user_id,
-            link_consents.c.status == ACTIVE,
-            link_consents.c.expires_at > now,
-        )
-        .order_by(link_consents.c.consent_id.desc())
-        .limit(1)
-    ).scalar()
+    params = {"page_id": page_id, "user_id": user_id, "now": now}
+    value = conn.execute(_ACTIVE_SCOPES, params).scalar()
     return None if value is None else str(value)
 
 

@@ -49,22 +49,33 @@ def _thread(row: sa.Row[Any] | None) -> ThreadRow | None:
     return None if row is None else ThreadRow(**row._asdict())
 
 
+# Hot-path statements are built once, with bind parameters: building a Core statement and
+# its cache key on every call cost more CPU than running it (see docs/benchmarks.md).
+_THREAD_BY_USER = sa.select(*_THREAD_COLUMNS).where(
+    threads.c.page_id == sa.bindparam("page_id"), threads.c.user_id == sa.bindparam("user_id")
+)
+_THREAD_BY_PSID = sa.select(*_THREAD_COLUMNS).where(
+    threads.c.page_id == sa.bindparam("page_id"), threads.c.psid == sa.bindparam("psid")
+)
+_INSERT_MESSAGE = messages.insert()
+_TOUCH_THREAD = (
+    threads.update()
+    .where(threads.c.thread_id == sa.bindparam("b_thread_id"))
+    .values(last_message_at=sa.bindparam("b_at"))
+)
+_TOUCH_THREAD_BY_USER = (
+    threads.update()
+    .where(threads.c.thread_id == sa.bindparam("b_thread_id"))
+    .values(last_message_at=sa.bindparam("b_at"), last_user_message_at=sa.bindparam("b_at"))
+)
+
+
 def get_thread(conn: sa.Connection, page_id: str, user_id: str) -> ThreadRow | None:
-    return _thread(
-        conn.execute(
-            sa.select(*_THREAD_COLUMNS).where(
-                threads.c.page_id == page_id, threads.c.user_id == user_id
-            )
-        ).first()
-    )
+    return _thread(conn.execute(_THREAD_BY_USER, {"page_id": page_id, "user_id": user_id}).first())
 
 
 def thread_by_psid(conn: sa.Connection, page_id: str, psid: str) -> ThreadRow | None:
-    return _thread(
-        conn.execute(
-            sa.select(*_THREAD_COLUMNS).where(threads.c.page_id == page_id, threads.c.psid == psid)
-        ).first()
-    )
+    return _thread(conn.execute(_THREAD_BY_PSID, {"page_id": page_id, "psid": psid}).first())
 
 
 def get_or_create_thread(
@@ -93,20 +104,48 @@ def insert_message(
     created_at: int,
 ) -> int:
     result = conn.execute(
-        messages.insert().values(
-            mid=mid,
-            thread_id=thread.thread_id,
-            sender=sender,
-            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-            created_at=created_at,
-        )
+        _INSERT_MESSAGE,
+        {
+            "mid": mid,
+            "thread_id": thread.thread_id,
+            "sender": sender,
+            "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            "created_at": created_at,
+        },
     )
     seq = result.inserted_primary_key[0] if result.inserted_primary_key else None
-    values: dict[str, object] = {"last_message_at": created_at}
-    if sender == "user":
-        values["last_user_message_at"] = created_at
-    conn.execute(threads.update().where(threads.c.thread_id == thread.thread_id).values(**values))
+    touch = _TOUCH_THREAD_BY_USER if sender == "user" else _TOUCH_THREAD
+    conn.execute(touch, {"b_thread_id": thread.thread_id, "b_at": created_at})
     return int(seq) if seq is not None else 0
+
+
+_INSERT_MESSAGES = messages.insert().returning(messages.c.seq, sort_by_parameter_order=True)
+
+
+def insert_page_messages(
+    conn: sa.Connection,
+    *,
+    thread: ThreadRow,
+    items: list[tuple[str, dict[str, Any]]],
+    created_at: int,
+) -> list[int]:
+    """Several page messages ``(mid, body)`` into one thread, in order: one multi-row insert
+    and one touch of the thread. Returns their seqs."""
+    if not items:
+        return []
+    rows = [
+        {
+            "mid": mid,
+            "thread_id": thread.thread_id,
+            "sender": "page",
+            "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            "created_at": created_at,
+        }
+        for mid, body in items
+    ]
+    seqs = [int(row[0]) for row in conn.execute(_INSERT_MESSAGES, rows)]
+    conn.execute(_TOUCH_THREAD, {"b_thread_id": thread.thread_id, "b_at": created_at})
+    return seqs
 
 
 def _message(row: sa.Row[Any]) -> MessageRow:
@@ -160,29 +199,31 @@ def last_message(
     return None if row is None else _message(row)
 
 
-def set_user_read(conn: sa.Connection, thread_id: int, seq: int) -> None:
-    conn.execute(
+def _advance(column: sa.Column[Any]) -> sa.Update:
+    """``UPDATE threads SET column = :b_to WHERE thread_id = :b_thread_id AND column < :b_to``."""
+    return (
         threads.update()
-        .where(threads.c.thread_id == thread_id, threads.c.user_read_seq < seq)
-        .values(user_read_seq=seq)
+        .where(threads.c.thread_id == sa.bindparam("b_thread_id"), column < sa.bindparam("b_to"))
+        .values({column.name: sa.bindparam("b_to")})
     )
+
+
+_SET_USER_READ = _advance(threads.c.user_read_seq)
+_SET_PAGE_READ = _advance(threads.c.page_read_watermark)
+_SET_DELIVERED = _advance(threads.c.delivered_watermark)
+
+
+def set_user_read(conn: sa.Connection, thread_id: int, seq: int) -> None:
+    conn.execute(_SET_USER_READ, {"b_thread_id": thread_id, "b_to": seq})
 
 
 def set_page_read(conn: sa.Connection, thread_id: int, watermark: int) -> None:
-    conn.execute(
-        threads.update()
-        .where(threads.c.thread_id == thread_id, threads.c.page_read_watermark < watermark)
-        .values(page_read_watermark=watermark)
-    )
+    conn.execute(_SET_PAGE_READ, {"b_thread_id": thread_id, "b_to": watermark})
 
 
 def set_delivered(conn: sa.Connection, thread_id: int, watermark: int) -> bool:
     """Advance the delivered watermark; False when it was already at or past it."""
-    result = conn.execute(
-        threads.update()
-        .where(threads.c.thread_id == thread_id, threads.c.delivered_watermark < watermark)
-        .values(delivered_watermark=watermark)
-    )
+    result = conn.execute(_SET_DELIVERED, {"b_thread_id": thread_id, "b_to": watermark})
     return bool(result.rowcount)
 
 

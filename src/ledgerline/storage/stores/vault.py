@@ -90,12 +90,13 @@ def _insert_ignoring_conflicts(
 
 
 # -- data keys --------------------------------------------------------------------------
+_KEY = sa.select(*_KEY_COLUMNS).where(  # on every vault access: built once
+    vault_keys.c.page_id == sa.bindparam("page_id"), vault_keys.c.user_id == sa.bindparam("user_id")
+)
+
+
 def get_key(conn: sa.Connection, page_id: str, user_id: str) -> KeyRow | None:
-    row = conn.execute(
-        sa.select(*_KEY_COLUMNS).where(
-            vault_keys.c.page_id == page_id, vault_keys.c.user_id == user_id
-        )
-    ).first()
+    row = conn.execute(_KEY, {"page_id": page_id, "user_id": user_id}).first()
     return None if row is None else _key(row)
 
 
