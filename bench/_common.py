@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,27 +62,32 @@ def self_peak_rss_mb() -> float:
 def server_process(
     args: list[str], port: int, env: dict[str, str] | None = None, ready_path: str = "/"
 ) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 60
-    while True:
+    # stderr goes to a file: a pipe nobody reads would block a chatty server once full.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        deadline = time.monotonic() + 300  # a busy machine can take a while to start a server
         try:
-            httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"server did not start: {err[-2000:]}") from None
-            time.sleep(0.1)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=5)
+                    break
+                except httpx.HTTPError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        process.kill()
+                        process.wait()
+                        errors.seek(0)
+                        err = errors.read().decode(errors="replace")
+                        raise RuntimeError(f"server did not start: {err[-2000:]}") from None
+                    time.sleep(0.1)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @contextlib.contextmanager

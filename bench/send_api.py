@@ -177,7 +177,7 @@ def main() -> None:
         time.sleep(1.0)
         server_rss = peak_rss_mb(server.pid)
         arrivals = receivers.finish()
-    latencies = arrivals.latencies_ms
+    latencies = arrivals.since_stamp_ms()
     print(f"ws disconnects {arrivals.disconnects} {arrivals.last_error}", file=sys.stderr)
     lost = paced.ok - len(latencies)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,8 +39,8 @@ def _event(n: int, user_id: str = "u_1") -> AuditEvent:
     )
 
 
-def _append(uow: UnitOfWork, n: int, user_id: str = "u_1") -> int:
-    return AuditLog(CLOCK).append(uow.conn, _event(n, user_id)).seq
+def _append(uow: UnitOfWork, n: int, user_id: str = "u_1") -> None:
+    AuditLog(CLOCK).append(uow.conn, _event(n, user_id))
 
 
 @pytest.fixture
@@ -256,13 +257,52 @@ def test_an_anchor_catches_a_rewritten_chain(db: Database, database_url: str) ->
     assert "--anchor" in bad_cli.stderr
 
 
+def _logged(db: Database) -> list[tuple[int, str]]:
+    """(seq, first record id) of every entry, in seq order."""
+    rows = db.read_sync(
+        lambda c: c.execute(
+            sa.select(audit_log.c.seq, audit_log.c.record_ids).order_by(audit_log.c.seq)
+        ).all()
+    )
+    return [(int(seq), json.loads(ids)[0]) for seq, ids in rows]
+
+
 def test_concurrent_appenders_keep_one_linear_chain(db: Database) -> None:
     futures = [db.submit(_append, i, partition=f"p{i % 7}") for i in range(120)]
-    seqs = sorted(f.result() for f in futures)
-    assert seqs == list(range(1, 121))
+    for future in futures:
+        future.result()
+    logged = _logged(db)
+    assert [seq for seq, _ in logged] == list(range(1, 121))
+    assert sorted(record for _, record in logged) == sorted(f"rec_{i}" for i in range(120))
     report = db.read_sync(verify)
     assert report.ok, report.to_dict()
     assert report.entries == 120
+
+
+def test_a_batch_chains_the_entries_of_its_successful_actions_only(db: Database) -> None:
+    """Entries are chained at the batch's end: a failing action in the middle of a batch
+    takes its entry with it, the others' are chained in the order the actions ran."""
+    release = threading.Event()
+
+    def gate(uow: UnitOfWork) -> None:
+        release.wait(10)  # holds the writer so the rest queue into one batch
+        _append(uow, 0)
+
+    def append_then_fail(uow: UnitOfWork, n: int) -> None:
+        _append(uow, n)
+        raise RuntimeError("boom")
+
+    futures = [db.submit(gate)]
+    futures += [db.submit(_append, i) for i in range(1, 4)]
+    failing = db.submit(append_then_fail, 99)
+    futures += [db.submit(_append, i) for i in range(4, 7)]
+    release.set()
+    for future in futures:
+        future.result()
+    with pytest.raises(RuntimeError, match="boom"):
+        failing.result()
+    assert _logged(db) == [(i + 1, f"rec_{i}") for i in range(7)]
+    assert db.read_sync(verify).ok
 
 
 def test_a_rolled_back_append_leaves_no_trace(db: Database) -> None:

@@ -1,7 +1,8 @@
 """The audit log: append inside the caller's transaction, verify the chain, read a person's log.
 
-Appends lock the chain head (one row) until the caller's transaction ends, so concurrent
-appenders take turns and the chain stays linear; commits happen in ``seq`` order, which
+Appends made by writer actions are chained together right before their batch commits (one
+lock of the chain head, held only for the commit), elsewhere at once; either way appenders
+take turns on the head and the chain stays linear. Commits happen in ``seq`` order, which
 lets ``verify`` run without a lock while others append.
 """
 
@@ -23,6 +24,7 @@ from ledgerline.audit.entries import (
     entry_body,
 )
 from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.storage.database import defer_to_commit, on_before_commit
 from ledgerline.storage.stores import audit as store
 
 if TYPE_CHECKING:
@@ -101,14 +103,39 @@ def _row_hash(row: store.AuditRow) -> str:
     return chain_hash(row.prev_hash, body)
 
 
-def append(conn: Connection, event: AuditEvent, *, at: int) -> AuditEntry:
-    """Append ``event`` at epoch-ms ``at`` inside the caller's open transaction.
+def append(conn: Connection, event: AuditEvent, *, at: int) -> None:
+    """Append ``event`` at epoch-ms ``at`` as part of the caller's transaction.
 
-    Locks the chain head until that transaction ends; if it rolls back, so does the entry.
+    Inside a writer's action the entry is chained right before the batch commits, together
+    with the batch's other entries (:func:`_append_batch`): the chain head is locked once per
+    batch and only for its last moment, so appenders on PostgreSQL no longer queue behind
+    each other's whole batches. If the action rolls back, so does its entry. Elsewhere (a
+    plain transaction) the entry is chained at once.
     """
+    if not defer_to_commit(conn, AUDIT_STEP, (event, at)):
+        _append_batch(conn, [(event, at)])
+
+
+AUDIT_STEP = "audit"
+
+
+def _append_batch(conn: Connection, events: list[tuple[AuditEvent, int]]) -> None:
+    """Chain ``events`` in order: lock the head, insert every entry, move the head once."""
     head_seq, head_hash = store.lock_head_txn(conn)
+    rows = []
+    for event, at in events:
+        row = _sealed_row(event, at, seq=head_seq + 1, prev_hash=head_hash)
+        rows.append(row)
+        head_seq, head_hash = row.seq, row.entry_hash
+    store.append_many_txn(conn, rows)
+
+
+on_before_commit(AUDIT_STEP, _append_batch)
+
+
+def _sealed_row(event: AuditEvent, at: int, *, seq: int, prev_hash: str) -> store.AuditRow:
     row = store.AuditRow(
-        seq=head_seq + 1,
+        seq=seq,
         at=at,
         actor_kind=str(event.actor.kind),
         actor_id=event.actor.id,
@@ -120,12 +147,10 @@ def append(conn: Connection, event: AuditEvent, *, at: int) -> AuditEntry:
         record_kind=None if event.record_kind is None else str(event.record_kind),
         record_ids=canonical_json(list(event.record_ids)),
         detail=canonical_json(dict(event.detail)),
-        prev_hash=head_hash,
+        prev_hash=prev_hash,
         entry_hash="",
     )
-    sealed = store.AuditRow(**{**_as_dict(row), "entry_hash": _row_hash(row)})
-    store.append_txn(conn, sealed)
-    return _entry_from_row(sealed)
+    return store.AuditRow(**{**_as_dict(row), "entry_hash": _row_hash(row)})
 
 
 def _as_dict(row: store.AuditRow) -> dict[str, Any]:
@@ -239,9 +264,9 @@ class AuditLog:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    def append(self, conn: Connection, event: AuditEvent) -> AuditEntry:
-        """Append inside the caller's transaction (see :func:`append`)."""
-        return append(conn, event, at=to_ms(self.clock.now()))
+    def append(self, conn: Connection, event: AuditEvent) -> None:
+        """Append as part of the caller's transaction (see :func:`append`)."""
+        append(conn, event, at=to_ms(self.clock.now()))
 
     def verify(self, conn: Connection, *, anchor: tuple[int, str] | None = None) -> VerifyReport:
         return verify(conn, anchor=anchor)

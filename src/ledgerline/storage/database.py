@@ -49,6 +49,28 @@ def action_scratch(conn: sa.Connection) -> dict[str, Any] | None:
     return scratch
 
 
+_DEFERRED = "deferred"
+BeforeCommit = Callable[[sa.Connection, list[Any]], None]
+_before_commit: dict[str, BeforeCommit] = {}
+
+
+def on_before_commit(name: str, flush: BeforeCommit) -> None:
+    """Register ``flush(conn, items)``: once per writer batch, right before its COMMIT, it
+    gets the items that the batch's *successful* actions deferred under ``name``, in order
+    (items of an action rolled back to its savepoint are dropped with it)."""
+    _before_commit[name] = flush
+
+
+def defer_to_commit(conn: sa.Connection, name: str, item: Any) -> bool:
+    """Queue ``item`` for the batch's ``name`` step; False outside a writer's action, where
+    the caller must do the work itself."""
+    scratch = action_scratch(conn)
+    if scratch is None or name not in _before_commit:
+        return False
+    scratch.setdefault(_DEFERRED, {}).setdefault(name, []).append(item)
+    return True
+
+
 @dataclass
 class UnitOfWork:
     """One transaction's connection plus the events to publish once it commits."""
@@ -158,6 +180,7 @@ class _Writer(threading.Thread):
 
     def _run_batch(self, conn: sa.Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[_Job, bool, Any, list[Event]]] = []
+        deferred: dict[str, list[Any]] = {}
         isolate = len(batch) > 1
         try:
             with conn.begin():
@@ -182,6 +205,11 @@ class _Writer(threading.Thread):
                     if driver is not None:
                         driver.execute("RELEASE SAVEPOINT ledgerline_action")
                     outcomes.append((job, True, result, uow.events))
+                    for name, items in conn.info[_SCRATCH].get(_DEFERRED, {}).items():
+                        deferred.setdefault(name, []).extend(items)
+                conn.info.pop(_SCRATCH, None)
+                for name, items in deferred.items():  # e.g. the batch's audit entries
+                    _before_commit[name](conn, items)
         except BaseException as exc:
             _settle([(job, False, exc) for job in batch])
             return

@@ -83,11 +83,14 @@ def lock_head_txn(conn: sa.Connection) -> tuple[int, str]:
     return int(row.seq), str(row.entry_hash)
 
 
-def append_txn(conn: sa.Connection, row: AuditRow) -> None:
-    """Insert the entry and move the head to it (the head must be locked by this txn)."""
-    values = {column.name: getattr(row, column.name) for column in _COLUMNS}
+def append_many_txn(conn: sa.Connection, rows: list[AuditRow]) -> None:
+    """Insert chained entries and move the head to the last (the head must be locked by
+    this transaction)."""
+    if not rows:
+        return
+    values = [{column.name: getattr(row, column.name) for column in _COLUMNS} for row in rows]
     conn.execute(_INSERT_ENTRY, values)
-    conn.execute(_MOVE_HEAD, {"b_seq": row.seq, "b_hash": row.entry_hash})
+    conn.execute(_MOVE_HEAD, {"b_seq": rows[-1].seq, "b_hash": rows[-1].entry_hash})
 
 
 def read_head(conn: sa.Connection) -> tuple[int, str]:
