@@ -18,7 +18,12 @@ from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, notify as notify_store
-from ledgerline.vault import Vault, database_refusal_recorder, load_or_create_master_key
+from ledgerline.vault import (
+    TransitCipher,
+    Vault,
+    database_refusal_recorder,
+    load_or_create_master_key,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -189,6 +194,7 @@ def build_app(
             broker=broker_from_url(settings.broker_url, namespace=settings.broker_namespace),
             hub=hub,
             on_wake=dispatcher.notify,
+            sealer=TransitCipher(platform.vault.master_key),
         )
     )
 

@@ -3,6 +3,8 @@
 Each process delivers its own frames to its own sockets at once, then hands them to the
 broker; frames from other processes go only to local sockets. Publishing is sequential
 (one task, one queue), so frames reach other processes in the order they were committed.
+Frames are sealed (``Sealer``, the vault's transit cipher) before they reach the broker: they
+may carry financial content, which must not sit in clear in Redis or NATS.
 A wake-up tells every other dispatcher that the outbox has news; many commits in a row
 give one wake-up in flight at a time. Nothing here is the only copy of anything: a lost
 frame is refilled by the client from REST history, a lost wake-up by the dispatcher's poll.
@@ -11,9 +13,12 @@ frame is refilled by the client from REST history, a lost wake-up by the dispatc
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
+import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -29,11 +34,22 @@ QUEUE_LIMIT = 10_000
 _Outgoing = tuple[str, Any]
 
 
+class Sealer(Protocol):
+    """Authenticated encryption shared by the platform's processes (``vault.TransitCipher``)."""
+
+    def seal(self, topic: str, data: bytes) -> bytes: ...
+
+    def open(self, topic: str, sealed: bytes) -> bytes | None: ...
+
+
 class ClusterFanout:
-    def __init__(self, *, broker: Broker, hub: LiveHub, on_wake: Callable[[], None]) -> None:
+    def __init__(
+        self, *, broker: Broker, hub: LiveHub, on_wake: Callable[[], None], sealer: Sealer
+    ) -> None:
         self.broker = broker
         self.hub = hub
         self.on_wake = on_wake
+        self.sealer = sealer
         self._queue: asyncio.Queue[_Outgoing] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         self._publisher: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -59,8 +75,11 @@ class ClusterFanout:
 
     # -- out ------------------------------------------------------------------------------
     def frames_out(self, frames: list[tuple[str, Frame]]) -> None:
-        """Hand this process's frames to the other processes (on the event loop)."""
-        self._put((LIVE, [[user_id, frame] for user_id, frame in frames]))
+        """Hand this process's frames to the other processes (on the event loop), sealed."""
+        plain = json.dumps(
+            [[user_id, frame] for user_id, frame in frames], separators=(",", ":")
+        ).encode()
+        self._put((LIVE, base64.b64encode(self.sealer.seal(LIVE, plain)).decode("ascii")))
 
     def wake_threadsafe(self) -> None:
         """The outbox has news (called on a writer thread after a commit)."""
@@ -95,12 +114,26 @@ class ClusterFanout:
 
     # -- in -------------------------------------------------------------------------------
     def _receive(self, message: BrokerMessage) -> None:
-        if message.topic == LIVE and isinstance(message.body, list):
+        if message.topic == LIVE:
+            items = self._unseal(message.body)
             frames = [
                 (str(item[0]), item[1])
-                for item in message.body
+                for item in items
                 if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)
             ]
             self.hub.deliver(frames)
         elif message.topic == OUTBOX:
             self.on_wake()
+
+    def _unseal(self, body: Any) -> list[Any]:
+        if not isinstance(body, str):
+            return []
+        try:
+            plain = self.sealer.open(LIVE, base64.b64decode(body, validate=True))
+        except (binascii.Error, ValueError):
+            plain = None
+        if plain is None:
+            log.warning("fanout_frames_unreadable")  # another master key, or not ours
+            return []
+        items = json.loads(plain)
+        return items if isinstance(items, list) else []

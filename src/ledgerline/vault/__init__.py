@@ -19,6 +19,7 @@ from ledgerline.vault.keys import (
 )
 from ledgerline.vault.purposes import RecordKind, read_scopes, write_scopes
 from ledgerline.vault.recorder import database_refusal_recorder
+from ledgerline.vault.transit import TransitCipher
 from ledgerline.vault.vault import (
     ConsentLookup,
     DerivedCipher,
@@ -45,6 +46,7 @@ __all__ = [
     "RecordUnreadable",
     "RefusalRecorder",
     "RotationReport",
+    "TransitCipher",
     "Vault",
     "VaultKeyError",
     "database_refusal_recorder",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import Callable
 
 from ledgerline.broker import BrokerMessage, InProcessBroker, LocalBus
 from ledgerline.delivery.fanout import ClusterFanout
 from ledgerline.delivery.live import Frame, LiveHub
+from ledgerline.vault import MasterKey, TransitCipher
 
 
 def _drain(queue: asyncio.Queue[Frame | None]) -> list[Frame | None]:
@@ -29,8 +32,9 @@ def test_frames_reach_the_other_process_once_and_in_order() -> None:
 
             return wake
 
+        sealer = TransitCipher(MasterKey.generate())
         fanouts = [
-            ClusterFanout(broker=InProcessBroker(bus), hub=hub, on_wake=waker(i))
+            ClusterFanout(broker=InProcessBroker(bus), hub=hub, on_wake=waker(i), sealer=sealer)
             for i, hub in enumerate(hubs)
         ]
         for fanout in fanouts:
@@ -60,6 +64,42 @@ def test_frames_reach_the_other_process_once_and_in_order() -> None:
     asyncio.run(scenario())
 
 
+def test_frames_cross_the_broker_sealed_and_a_stranger_cannot_read_them() -> None:
+    async def scenario() -> None:
+        bus = LocalBus()
+        master = MasterKey.generate()
+        seen: list[object] = []
+        spy = InProcessBroker(bus)
+        sender_hub, stranger_hub = LiveHub(), LiveHub()
+        sender = ClusterFanout(
+            broker=InProcessBroker(bus),
+            hub=sender_hub,
+            on_wake=lambda: None,
+            sealer=TransitCipher(master),
+        )
+        stranger = ClusterFanout(
+            broker=InProcessBroker(bus),
+            hub=stranger_hub,
+            on_wake=lambda: None,
+            sealer=TransitCipher(MasterKey.generate()),
+        )
+        await spy.start(lambda message: seen.append(message.body))
+        await sender.start()
+        await stranger.start()
+        watcher = stranger_hub.subscribe("u1")
+        secret = {"type": "message", "page_id": "p", "message": {"text": "Số dư: 1.250.000 ₫"}}
+        sender_hub.publish_many([("u1", secret)])
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(seen) == 1
+        assert "1.250.000" not in str(seen[0])
+        assert _drain(watcher.queue) == []  # another master key: dropped
+        await sender.close()
+        await stranger.close()
+
+    asyncio.run(scenario())
+
+
 def test_unreadable_broker_messages_are_ignored() -> None:
     assert BrokerMessage.decode(b"not json") is None
     assert BrokerMessage.decode(b'{"v": 99, "origin": "a", "topic": "live"}') is None
@@ -70,8 +110,15 @@ def test_unreadable_broker_messages_are_ignored() -> None:
     async def scenario() -> None:
         hub = LiveHub()
         sub = hub.subscribe("u")
-        fanout = ClusterFanout(broker=InProcessBroker(), hub=hub, on_wake=lambda: None)
-        fanout._receive(BrokerMessage("x", "live", [["u"], "junk", ["u", {"type": "read"}]]))
+        sealer = TransitCipher(MasterKey.generate())
+        fanout = ClusterFanout(
+            broker=InProcessBroker(), hub=hub, on_wake=lambda: None, sealer=sealer
+        )
+        items = [["u"], "junk", ["u", {"type": "read"}]]
+        sealed = base64.b64encode(sealer.seal("live", json.dumps(items).encode())).decode()
+        fanout._receive(BrokerMessage("x", "live", sealed))
+        fanout._receive(BrokerMessage("x", "live", "not base64 !"))
+        fanout._receive(BrokerMessage("x", "live", items))  # unsealed: refused
         fanout._receive(BrokerMessage("x", "unknown", None))
         assert _drain(sub.queue) == [{"type": "read"}]
 
