@@ -41,7 +41,10 @@ class NatsJetStreamBroker:
         self._sub: Any = None
 
     async def start(self, handler: Handler) -> None:
-        self._nc = await nats.connect(self.url, name=f"ledgerline {self.origin}")
+        # Reconnect for as long as it takes: an outage costs frames, never the process.
+        self._nc = await nats.connect(
+            self.url, name=f"ledgerline {self.origin}", max_reconnect_attempts=-1
+        )
         self._js = self._nc.jetstream()
         config = StreamConfig(
             name=self.stream,
