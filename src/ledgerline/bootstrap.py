@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,12 +270,11 @@ def build_app(
 def _install_assistant(platform: Platform) -> None:
     """The built-in assistant answers in the threads it owns (``handover``); its handler is
     dropped again when the platform closes (several platforms may share a test process).
-    Its classifier trains in the background meanwhile (once per process)."""
+    Its classifier trains on the first message it answers (once per process): training in
+    a background thread at start-up took the GIL from a server just starting under load."""
     from ledgerline.assistant.actions import Assistant
-    from ledgerline.assistant.nlu import warm_up
     from ledgerline.chat import handover
 
-    threading.Thread(target=warm_up, name="assistant-warm-up", daemon=True).start()
     assistant = Assistant(platform.vault)
     platform.assistant = assistant
     handover.on_assistant_message(assistant.on_message)

@@ -18,7 +18,11 @@ import pytest
 import sqlalchemy as sa
 
 from ledgerline.chat.handover import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
-from ledgerline.storage.stores import audit as audit_store, threads as thread_store
+from ledgerline.storage.stores import (
+    audit as audit_store,
+    inbox as inbox_store,
+    threads as thread_store,
+)
 from ledgerline.storage.tables import messages
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
@@ -324,8 +328,20 @@ def test_talk_to_a_person_passes_the_thread_to_the_inbox(world: LinkedWorld) -> 
     p.says("cho tôi nói chuyện với nhân viên")
     assert p.last_answer()["text"].startswith("Tôi đang chuyển bạn đến nhân viên")
     assert p.owner() == PAGE_INBOX_APP_ID
+    queue = world.live.platform.db.read_sync(inbox_store.list_queue, p.page_id)
+    assert [(i.conversation.status, i.conversation.handover_metadata) for i in queue] == [
+        ("waiting", "assistant: asked for a person")
+    ]
     p.says("số dư?")  # the inbox owns the thread now: the assistant stays silent
     assert p.last_answer()["from"] == "user"
+    with world.live.client() as http:  # and the bank's app is a secondary receiver
+        refused = http.post(
+            "/v2.6/me/messages",
+            params={"access_token": world.business["page_access_token"]},
+            json={"recipient": {"id": p.psid}, "message": {"text": "Chào bạn"}},
+        )
+    error = refused.json()["error"]
+    assert (error["code"], error["error_subcode"]) == (10, 2018300)
 
 
 def test_not_understood_twice_passes_the_thread_to_the_inbox(world: LinkedWorld) -> None:
