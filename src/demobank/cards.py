@@ -73,6 +73,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _transaction_id() -> str:
+    """Random, and never a run of 13+ digits (which Ledgerline would take for a card number)."""
+    return "dbtx_" + "-".join(secrets.token_hex(4) for _ in range(3))
+
+
 def _vnd(value: float) -> int:
     return max(1_000, round(value * VND_PER_UNIT / 1_000) * 1_000)
 
@@ -114,7 +119,7 @@ class CardActivity:
             terminal = f"T{index:05d}"
         amount = _vnd(units)
         self._spent[customer.username] = self._spent.get(customer.username, 0) + amount
-        transaction_id = "dbtx_" + secrets.token_hex(8)
+        transaction_id = _transaction_id()
         body = {
             "transaction_id": transaction_id,
             "account_id": customer.account_id,
@@ -135,7 +140,7 @@ class CardActivity:
         """A credit that brings the account back to its opening balance (payday)."""
         amount = max(0, customer.opening_balance - self.current(customer))
         self._spent[customer.username] = self._spent.get(customer.username, 0) - amount
-        transaction_id = "dbtx_" + secrets.token_hex(8)
+        transaction_id = _transaction_id()
         body = {
             "transaction_id": transaction_id,
             "account_id": customer.account_id,

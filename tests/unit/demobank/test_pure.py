@@ -131,3 +131,14 @@ def test_the_bank_state_survives_a_restart_and_a_broken_file(tmp_path: Path) -> 
     assert again.is_frozen("1234")
     path.write_text("{broken", encoding="utf-8")
     assert BankState.load(path).linked() == []
+
+
+def test_transaction_ids_never_look_like_card_numbers() -> None:
+    import re
+
+    activity = CardActivity(len(CUSTOMERS))
+    ids = [
+        activity.payment(CUSTOMERS[1], suspicious=False, now=NOW).transaction_id for _ in range(200)
+    ]
+    assert len(set(ids)) == 200
+    assert not any(re.search(r"\d{13,}", i) for i in ids)
