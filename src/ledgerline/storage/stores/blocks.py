@@ -44,19 +44,24 @@ def is_blocked(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
     )
 
 
+_UNREACHABLE = sa.select(  # on every Send API call: built once
+    sa.or_(
+        sa.select(business_blocks.c.user_id)
+        .where(
+            business_blocks.c.page_id == sa.bindparam("page_id"),
+            business_blocks.c.user_id == sa.bindparam("user_id"),
+        )
+        .exists(),
+        sa.select(users.c.user_id)
+        .where(users.c.user_id == sa.bindparam("user_id"), users.c.deleted_at.is_not(None))
+        .exists(),
+    )
+)
+
+
 def unreachable(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
     """The person blocked this business or deleted their account (one round trip)."""
-    blocked = (
-        sa.select(business_blocks.c.user_id)
-        .where(business_blocks.c.page_id == page_id, business_blocks.c.user_id == user_id)
-        .exists()
-    )
-    deleted = (
-        sa.select(users.c.user_id)
-        .where(users.c.user_id == user_id, users.c.deleted_at.is_not(None))
-        .exists()
-    )
-    return bool(conn.execute(sa.select(sa.or_(blocked, deleted))).scalar())
+    return bool(conn.execute(_UNREACHABLE, {"page_id": page_id, "user_id": user_id}).scalar())
 
 
 def list_blocks(conn: sa.Connection, user_id: str) -> list[BlockRow]:

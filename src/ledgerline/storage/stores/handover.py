@@ -26,20 +26,23 @@ def set_assistant_enabled(conn: sa.Connection, page_id: str, *, enabled: bool, n
         )
 
 
+_CONTROL = sa.select(  # on every Send API call: built once
+    sa.select(thread_control.c.owner_app_id)
+    .where(thread_control.c.thread_id == sa.bindparam("thread_id"))
+    .scalar_subquery()
+    .label("owner"),
+    sa.select(assistant_settings.c.enabled)
+    .where(assistant_settings.c.page_id == sa.bindparam("page_id"))
+    .scalar_subquery()
+    .label("enabled"),
+)
+
+
 def control_of(conn: sa.Connection, page_id: str, thread_id: int | None) -> tuple[str | None, bool]:
     """(the thread's recorded owner app id or None, whether the page's assistant is on), in
     one round trip."""
-    owner = (
-        sa.select(thread_control.c.owner_app_id)
-        .where(thread_control.c.thread_id == (thread_id if thread_id is not None else -1))
-        .scalar_subquery()
-    )
-    enabled = (
-        sa.select(assistant_settings.c.enabled)
-        .where(assistant_settings.c.page_id == page_id)
-        .scalar_subquery()
-    )
-    row = conn.execute(sa.select(owner.label("owner"), enabled.label("enabled"))).one()
+    params = {"thread_id": thread_id if thread_id is not None else -1, "page_id": page_id}
+    row = conn.execute(_CONTROL, params).one()
     return (None if row.owner is None else str(row.owner)), bool(row.enabled)
 
 
