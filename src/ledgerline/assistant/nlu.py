@@ -41,7 +41,6 @@ __all__ = [
     "evaluate",
     "load_utterances",
     "understand",
-    "warm_up",
 ]
 
 DATA_VERSION = "intents-v2"
@@ -179,11 +178,6 @@ def _trained(version: str) -> Any:
 def _model(version: str = DATA_VERSION) -> Any:
     with _training:  # one training per process, even when two threads ask at once
         return _trained(version)
-
-
-def warm_up() -> None:
-    """Train now (e.g. in a background thread at start-up) rather than on the first message."""
-    _model()
 
 
 def classify(text: str) -> tuple[Intent, float]:
