@@ -368,3 +368,20 @@ def test_a_failing_assistant_loses_nothing_and_hands_over(world: LinkedWorld) ->
     assert (said["from"], said["text"]) == ("user", "what's my balance")
     assert answer["text"].startswith("Sorry, I cannot answer that right now")
     assert p.owner() == PAGE_INBOX_APP_ID
+
+
+def test_a_branch_question_goes_to_the_bank_in_the_persons_words(world: LinkedWorld) -> None:
+    p = person(world, "en")
+    p.says("where is the nearest ATM?")
+    assert p.last_answer()["text"] == (
+        "I have passed your question to Ngân hàng Demo. They will answer here."
+    )
+    receiver = world.bank.bank.receiver
+    wait_for(lambda: any("postback" in e for e in receiver.events()))
+    request = next(e for e in receiver.events() if "postback" in e)["postback"]
+    assert (request["title"], request["payload"]) == (
+        "Branch or ATM question",
+        "ASSISTANT_BRANCH_ATM",
+    )
+    assert request["details"] == {"text": "where is the nearest ATM?"}
+    assert p.owner() == world.business["app_id"]
