@@ -10,6 +10,7 @@ HERE = Path(__file__).resolve().parent
 RUNS = [
     ["send_api.py"],
     ["ingest.py"],
+    ["updates_latency.py"],
     ["fraud.py", "--write-docs"],
 ]
 

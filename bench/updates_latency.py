@@ -28,6 +28,7 @@ from _common import (
     emit,
     free_port,
     peak_rss_mb,
+    profiling,
     seed_linked,
     server_process,
     write_section,
@@ -132,6 +133,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rates", default="100,250,500,1000")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--profile", type=Path, help="record the server with py-spy during the steps (raw stacks)"
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -152,7 +156,8 @@ def main() -> None:
             ready_path="/openapi.json",
         ) as server:
             server_cpu = cpu_seconds(server.pid)
-            steps = run(port, token, pairs, rates, args.seconds)
+            with profiling(server.pid, args.profile, int(len(rates) * (args.seconds + 3))):
+                steps = run(port, token, pairs, rates, args.seconds)
             cpu_ms = (
                 1000
                 * (cpu_seconds(server.pid) - server_cpu)

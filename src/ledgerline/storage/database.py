@@ -49,6 +49,20 @@ def action_scratch(conn: sa.Connection) -> dict[str, Any] | None:
     return scratch
 
 
+def _snapshot(scratch: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an action's scratch deep enough to undo a savepoint's additions to it
+    (its values are dicts or lists, possibly a dict of lists)."""
+
+    def copy(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
+        if isinstance(value, list):
+            return list(value)
+        return value
+
+    return {key: copy(value) for key, value in scratch.items()}
+
+
 _DEFERRED = "deferred"
 BeforeCommit = Callable[[sa.Connection, list[Any]], None]
 _before_commit: dict[str, BeforeCommit] = {}
@@ -86,12 +100,17 @@ class UnitOfWork:
         """A part of the action that may fail alone: on an exception its writes and events
         are undone (the exception propagates; the caller may go on with the rest)."""
         mark = len(self.events)
+        scratch = action_scratch(self.conn)
+        saved = None if scratch is None else _snapshot(scratch)
         nested = self.conn.begin_nested()
         try:
             yield
         except BaseException:
             nested.rollback()
             del self.events[mark:]
+            if scratch is not None and saved is not None:  # e.g. audit entries it deferred
+                scratch.clear()
+                scratch.update(saved)
             raise
         nested.commit()
 
