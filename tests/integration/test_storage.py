@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -124,3 +127,32 @@ def test_writes_from_many_threads_all_land(database_url: str) -> None:
     )
     assert count == 80
     db.close()
+
+
+def test_sqlite_checkpoints_run_off_the_write_path(tmp_path: Path) -> None:
+    """Commits never checkpoint (no stall in a batch); the checkpointer thread folds the WAL
+    into the database file shortly after, and closing leaves an empty WAL."""
+    path = tmp_path / "cp.db"
+    db = Database(f"sqlite:///{path}")
+    for i in range(300):
+        db.write_sync(_add_user, f"u_{i}")
+
+    def in_database_file() -> int:
+        # immutable=1 ignores the WAL: what it sees has been checkpointed into the file.
+        conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            return int(conn.execute("SELECT count(*) FROM users").fetchone()[0])
+        except sqlite3.OperationalError:  # not even the schema is in the file yet
+            return 0
+        finally:
+            conn.close()
+
+    deadline = time.monotonic() + 10
+    while in_database_file() < 300 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert in_database_file() == 300
+    db.write_sync(_add_user, "u_last")
+    db.close()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert in_database_file() == 301

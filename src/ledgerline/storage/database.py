@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy.engine import Engine
 
 from ledgerline.domain.events import Event
+from ledgerline.storage.checkpoint import Checkpointer
 from ledgerline.storage.engine import Capabilities, create_engine
 from ledgerline.storage.migrate import upgrade
 
@@ -253,6 +254,7 @@ class Database:
             upgrade(self.engine)
         self._sinks: list[EventSink] = []
         self._writers: list[_Writer] = []
+        self._checkpointer: Checkpointer | None = None
         self._lock = threading.Lock()
 
     # -- events ---------------------------------------------------------------------------
@@ -272,6 +274,9 @@ class Database:
                     writer = _Writer(self, index)
                     writer.start()
                     self._writers.append(writer)
+                if self.capabilities.is_sqlite and self._checkpointer is None:
+                    self._checkpointer = Checkpointer(self.engine)
+                    self._checkpointer.start()
             if partition is None or len(self._writers) == 1:
                 return self._writers[0]
             return self._writers[zlib.crc32(partition.encode()) % len(self._writers)]
@@ -323,4 +328,7 @@ class Database:
             writer.jobs.put(_STOP)
         for writer in writers:
             writer.join()
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.stop()
         self.engine.dispose()

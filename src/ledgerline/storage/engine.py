@@ -47,6 +47,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Checkpoints run on a thread of their own (storage/checkpoint.py), not in a commit.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
