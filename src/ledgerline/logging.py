@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import structlog
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", level=getattr(logging, level.upper(), logging.INFO))
+    """JSON lines on stderr (stdout is for a command's result); may be called again to
+    change the level (``serve`` does, from its settings)."""
+    logging.basicConfig(
+        format="%(message)s",
+        level=getattr(logging, level.upper(), logging.INFO),
+        stream=sys.stderr,
+        force=True,
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     structlog.configure(
         processors=[

@@ -30,5 +30,8 @@ _register_optional()
 def main() -> None:
     """Entry point: known failures become one readable line on stderr, never a traceback."""
     from ledgerline.cli.errors import run_with_clean_errors
+    from ledgerline.logging import configure_logging
 
+    # Logs go to stderr from the start: stdout carries only a command's result (its JSON).
+    configure_logging("WARNING")
     run_with_clean_errors(app)

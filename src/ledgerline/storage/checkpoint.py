@@ -10,6 +10,7 @@ blocks the writer or readers, and a TRUNCATE checkpoint when the database closes
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import sqlalchemy as sa
@@ -35,9 +36,16 @@ class Checkpointer(threading.Thread):
     def checkpoint(self, mode: str) -> None:
         try:
             with self.engine.connect() as conn:
-                conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
-        except sa.exc.SQLAlchemyError:  # a busy or closing database: try again later
-            log.warning("wal_checkpoint_failed", mode=mode, exc_info=True)
+                # Straight to the driver: a checkpoint cannot run inside a transaction, and
+                # SQLAlchemy would begin one (BEGIN) before its first statement.
+                driver = conn.connection.driver_connection
+                assert driver is not None  # noqa: S101 - an open pooled connection
+                busy, _, _ = driver.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:  # try again later
+            log.warning("wal_checkpoint_failed", mode=mode, error=str(exc))
+            return
+        if busy and mode != "PASSIVE":
+            log.warning("wal_checkpoint_incomplete", mode=mode)
 
     def stop(self) -> None:
         """Stop the thread, then fold the whole WAL into the database file."""
