@@ -189,6 +189,8 @@ def create_app(
             kinds=KINDS,
             csrf=office_csrf,
             action=str(request.url_for("simulate")),
+            assistant_action=str(request.url_for("switch_assistant")),
+            assistant_on=bank.state.assistant_on,
             activity=list(reversed(bank.state.activity)),
             page_id=config.page_id,
             platform_url=config.platform_url,
@@ -206,6 +208,21 @@ def create_app(
             await bank.share(psid, kind)
         except PlatformError as exc:
             return PlainTextResponse(f"Ledgerline refused: {exc}", status_code=502)
+        return RedirectResponse(str(request.url_for("back_office")), status_code=303)
+
+    async def switch_assistant(request: Request) -> Response:
+        """Turn Ledgerline's built-in assistant on or off (``POST /me/assistant``)."""
+        form = await request.form()
+        csrf, enabled = (str(form.get(k, "")) for k in ("csrf", "enabled"))
+        if not hmac.compare_digest(csrf.encode(), office_csrf.encode()):
+            return PlainTextResponse("bad csrf token", status_code=403)
+        if enabled not in ("true", "false"):
+            return PlainTextResponse("enabled must be true or false", status_code=400)
+        try:
+            await bank.client.set_assistant(enabled == "true")
+        except PlatformError as exc:
+            return PlainTextResponse(f"Ledgerline refused: {exc}", status_code=502)
+        bank.state.set_assistant(enabled == "true")
         return RedirectResponse(str(request.url_for("back_office")), status_code=303)
 
     async def health(_request: Request) -> Response:
@@ -226,6 +243,7 @@ def create_app(
         routes=[
             Route("/", back_office, name="back_office"),
             Route("/simulate", simulate, methods=["POST"], name="simulate"),
+            Route("/assistant", switch_assistant, methods=["POST"], name="switch_assistant"),
             Route("/link", link_page, methods=["GET"], name="link"),
             Route("/link", link_submit, methods=["POST"]),
             Route("/webhook", webhook_verify, methods=["GET"]),

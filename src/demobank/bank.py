@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from demobank import bot
+from demobank import assistant, bot
 from demobank.cards import LOW_BALANCE_SHARE, CardActivity, Payment
 from demobank.customers import CUSTOMERS, Customer, customer as customer_named
 from demobank.platform import PlatformClient, PlatformError
@@ -54,6 +54,7 @@ class BankConfig:
     seed: int = 0
     state_path: Path | None = None
     locale: str = DEFAULT_LOCALE
+    assistant_on: bool | None = None  # the built-in assistant's switch, when known at start
 
     @property
     def link_url(self) -> str:
@@ -77,11 +78,14 @@ class Bank:
             config.platform_url, config.page_access_token, transport=transport
         )
         self.state = BankState.load(config.state_path)
+        if config.assistant_on is not None:
+            self.state.assistant_on = config.assistant_on
         self.activity = CardActivity(len(CUSTOMERS), seed=config.seed)
         self._rounds: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
+        self._handed_by: dict[str, str] = {}  # PSID -> the app that passed us the thread
 
     async def aclose(self) -> None:
         """Stop the stream, let the events being handled finish, close the client."""
@@ -130,9 +134,17 @@ class Bank:
             message = event["message"]
             payload = (message.get("quick_reply") or {}).get("payload")
             await self._converse(psid, message.get("text"), payload)
+        elif isinstance(event.get("pass_thread_control"), dict):
+            handover = event["pass_thread_control"]
+            if str(handover.get("metadata") or "").startswith(assistant.HANDED_BY_ASSISTANT):
+                previous = str(handover.get("previous_owner_app_id") or "")
+                self._handed_by[psid] = previous or assistant.ASSISTANT_APP_ID
         elif isinstance(event.get("postback"), dict):
             postback = event["postback"]
-            await self._converse(psid, postback.get("title"), postback.get("payload"))
+            if postback.get("payload") in assistant.REQUESTS:
+                await self._on_assistant_request(psid, postback)
+            else:
+                await self._converse(psid, postback.get("title"), postback.get("payload"))
 
     async def _converse(self, psid: str, text: str | None, payload: str | None) -> None:
         customer = self.customer_of(psid)
@@ -160,6 +172,60 @@ class Bank:
                 what = say(locale, "scope_balances")
                 await self.client.send(psid, bot.menu(locale, say(locale, "no_scope", what=what)))
 
+    async def _on_assistant_request(self, psid: str, postback: dict[str, Any]) -> None:
+        """A request the built-in assistant passed us with the thread: act, answer, and give
+        the thread back to the assistant."""
+        payload = str(postback["payload"])
+        raw = postback.get("details")
+        details: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        customer = self.customer_of(psid)
+        locale = self.locale_of(psid)
+        if customer is None:  # not linked: the bank cannot tell whose card it is
+            await self.client.send(psid, bot.link_invitation(locale, self.config.link_url))
+        else:
+            tx = self.state.transaction(str(details.get("transaction_id") or ""))
+            done = assistant.handle(
+                payload,
+                details,
+                customer=customer,
+                locale=locale,
+                frozen=self.state.is_frozen(customer.card_last4),
+                case_number=f"DB-{secrets.randbelow(10**6):06d}",
+                transaction=tx if tx is not None and tx.psid == psid else None,
+            )
+            if done.freeze:
+                self.state.freeze(done.freeze)
+            if done.unfreeze:
+                self.state.unfreeze(done.unfreeze)
+            if done.note:
+                self.state.note(done.note)
+            await self.client.send(psid, {"text": done.text})
+        target = self._handed_by.pop(psid, assistant.ASSISTANT_APP_ID)
+        try:
+            await self.client.pass_thread_control(psid, target, metadata=f"done: {payload}")
+        except PlatformError as exc:  # e.g. the assistant was switched off meanwhile
+            log.warning("demo bank: keeping the thread, the assistant did not take it: %s", exc)
+
+    async def send_owned(self, psid: str, message: dict[str, Any], **how: Any) -> None:
+        """Send, and when the built-in assistant owns the thread (``10/2018300``), take it
+        for this one message and give it back: the bank's own news (a link, a verdict) still
+        reach the person. A thread with the agents is left to them."""
+        try:
+            await self.client.send(psid, message, **how)
+            return
+        except PlatformError as exc:
+            if (exc.code, exc.subcode) != (10, 2018300):
+                raise
+        owner = await self.client.thread_owner(psid)
+        if owner != assistant.ASSISTANT_APP_ID:
+            log.info("demo bank: the thread is with app %s; not sending", owner)
+            return
+        await self.client.take_thread_control(psid, metadata="demo bank: an update")
+        try:
+            await self.client.send(psid, message, **how)
+        finally:
+            await self.client.pass_thread_control(psid, owner, metadata="demo bank: sent")
+
     async def _on_account_linking(self, psid: str, linking: dict[str, Any]) -> None:
         if linking.get("status") == "unlinked":
             self.state.unlink(psid)
@@ -180,7 +246,7 @@ class Bank:
             name=customer.name,
             last4=customer.card_last4,
         )
-        await self.client.send(psid, {"text": welcome}, **ACCOUNT_UPDATE)
+        await self.send_owned(psid, {"text": welcome}, **ACCOUNT_UPDATE)
         await self.share_balance(psid, customer)
 
     async def _on_verdict(self, psid: str, response: dict[str, Any]) -> None:
@@ -203,7 +269,7 @@ class Bank:
             text = say(customer.locale, "verdict_genuine")
         else:
             return
-        await self.client.send(psid, {"text": text}, **ACCOUNT_UPDATE)
+        await self.send_owned(psid, {"text": text}, **ACCOUNT_UPDATE)
 
     # -- sharing data ---------------------------------------------------------------------------
     async def _share(self, kind: str, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -108,6 +108,22 @@ class PlatformClient:
             body["metadata"] = metadata
         await self._call("POST", "/me/pass_thread_control", json=body)
 
+    async def take_thread_control(self, psid: str, *, metadata: str | None = None) -> None:
+        """Handover: the bank's app (the primary receiver) takes the thread back at once."""
+        body: dict[str, Any] = {"recipient": {"id": psid}}
+        if metadata:
+            body["metadata"] = metadata
+        await self._call("POST", "/me/take_thread_control", json=body)
+
+    async def thread_owner(self, psid: str) -> str:
+        """The app id that owns the person's thread now."""
+        body = await self._call("GET", "/me/thread_owner", params={"recipient": psid})
+        return str(body["data"][0]["thread_owner"]["app_id"])
+
+    async def set_assistant(self, enabled: bool) -> None:
+        """Turn Ledgerline's built-in assistant on or off for the page."""
+        await self._call("POST", "/me/assistant", json={"enabled": enabled})
+
     async def sender_action(self, psid: str, action: str) -> None:
         await self._call(
             "POST", "/me/messages", json={"recipient": {"id": psid}, "sender_action": action}

@@ -57,6 +57,7 @@ class BankState:
     transactions: dict[str, SharedTransaction] = field(default_factory=dict)
     locales: dict[str, str] = field(default_factory=dict)  # unlinked people, guessed
     activity: list[str] = field(default_factory=list)  # newest last, for the back office
+    assistant_on: bool | None = None  # as last switched (None: never switched from here)
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -79,6 +80,8 @@ class BankState:
         }
         state.locales = dict(data.get("locales", {}))
         state.activity = list(data.get("activity", []))
+        assistant_on = data.get("assistant_on")
+        state.assistant_on = assistant_on if isinstance(assistant_on, bool) else None
         return state
 
     def _save(self) -> None:
@@ -90,6 +93,7 @@ class BankState:
             "transactions": {k: asdict(v) for k, v in self.transactions.items()},
             "locales": self.locales,
             "activity": self.activity,
+            "assistant_on": self.assistant_on,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".demobank-", suffix=".json")
@@ -157,6 +161,18 @@ class BankState:
         with self._lock:
             self.frozen_cards.add(card_last4)
             self._note(f"froze card {card_last4}")
+            self._save()
+
+    def unfreeze(self, card_last4: str) -> None:
+        with self._lock:
+            self.frozen_cards.discard(card_last4)
+            self._note(f"unfroze card {card_last4}")
+            self._save()
+
+    def set_assistant(self, enabled: bool) -> None:
+        with self._lock:
+            self.assistant_on = enabled
+            self._note(f"built-in assistant {'on' if enabled else 'off'}")
             self._save()
 
     def is_frozen(self, card_last4: str) -> bool:

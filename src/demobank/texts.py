@@ -46,6 +46,34 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "verdict_genuine": "Cảm ơn bạn, không cần làm gì thêm.",
         "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm.",
+        # Requests the built-in assistant passes to the bank.
+        "as_frozen": (
+            "Ngân hàng Demo: thẻ •••• {last4} đã được tạm khóa. Khi cần dùng lại, bạn chỉ cần "
+            "nhờ trợ lý mở khóa thẻ."
+        ),
+        "as_already_frozen": "Ngân hàng Demo: thẻ •••• {last4} đã đang bị khóa.",
+        "as_unfrozen": "Ngân hàng Demo: thẻ •••• {last4} đã được mở khóa và dùng lại được.",
+        "as_not_frozen": "Ngân hàng Demo: thẻ •••• {last4} không bị khóa, bạn vẫn dùng được.",
+        "as_lost": (
+            "Ngân hàng Demo: thẻ •••• {last4} đã bị khóa để không ai dùng được. Thẻ mới đang "
+            "được gửi đến bạn, dự kiến trong 5 ngày làm việc."
+        ),
+        "as_unknown_card": (
+            "Ngân hàng Demo không tìm thấy thẻ •••• {asked} của bạn; thẻ của bạn là "
+            "•••• {last4}. Hãy hỏi lại trợ lý với đúng số thẻ."
+        ),
+        "as_dispute": (
+            "Ngân hàng Demo đã ghi nhận khiếu nại của bạn, mã hồ sơ {case}. Chúng tôi sẽ liên "
+            "hệ trong 7 ngày làm việc."
+        ),
+        "as_dispute_payment": (
+            "Ngân hàng Demo đã ghi nhận khiếu nại khoản {amount} tại {merchant}, mã hồ sơ "
+            "{case}. Chúng tôi sẽ liên hệ trong 7 ngày làm việc."
+        ),
+        "as_branches": (
+            "Chi nhánh Ngân hàng Demo (8:00–17:00, thứ Hai–thứ Sáu; cây ATM ngay tại chi "
+            "nhánh, mở 24/7):"
+        ),
         # The bank's web pages.
         "signin_title": "Đăng nhập để liên kết tài khoản",
         "signin_intro": (
@@ -77,6 +105,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind_balance": "Số dư",
         "kind_receipt": "Hoá đơn",
         "kind_shipment": "Giao hàng",
+        "assistant_title": "Trợ lý tích hợp của Ledgerline",
+        "assistant_on": (
+            "đang bật: trợ lý trả lời khách và chuyển các yêu cầu về "
+            "thẻ, khiếu nại, chi nhánh cho ngân hàng"
+        ),
+        "assistant_off": "đang tắt: bot của ngân hàng trả lời khách",
+        "assistant_unknown": "chưa rõ (chưa bật/tắt từ đây)",
+        "assistant_turn_on": "Bật trợ lý",
+        "assistant_turn_off": "Tắt trợ lý",
     },
     "en": {
         "bank_name": "Demo Bank",
@@ -115,6 +152,32 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "verdict_genuine": "Thanks, nothing to do.",
         "suspicious_reason": "Unusually large payment at a place you have never used.",
+        "as_frozen": (
+            "Demo Bank: card •••• {last4} is frozen. When you want to use it again, just ask "
+            "the assistant to unfreeze it."
+        ),
+        "as_already_frozen": "Demo Bank: card •••• {last4} is already frozen.",
+        "as_unfrozen": "Demo Bank: card •••• {last4} is unfrozen and ready to use.",
+        "as_not_frozen": "Demo Bank: card •••• {last4} is not frozen; you can use it.",
+        "as_lost": (
+            "Demo Bank: card •••• {last4} is blocked so nobody can use it. A new card is on its "
+            "way and should reach you within 5 working days."
+        ),
+        "as_unknown_card": (
+            "Demo Bank could not find card •••• {asked} in your name; your card is "
+            "•••• {last4}. Please ask the assistant again with that number."
+        ),
+        "as_dispute": (
+            "Demo Bank has opened your dispute, case number {case}. We will get back to you "
+            "within 7 working days."
+        ),
+        "as_dispute_payment": (
+            "Demo Bank has opened a dispute for the {amount} payment at {merchant}, case "
+            "number {case}. We will get back to you within 7 working days."
+        ),
+        "as_branches": (
+            "Demo Bank branches (8:00–17:00, Monday–Friday; each has an ATM open 24/7):"
+        ),
         "signin_title": "Sign in to link your account",
         "signin_intro": (
             "Ledgerline asks to link your Demo Bank account. Sign in to confirm; your password "
@@ -144,6 +207,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind_balance": "Balance",
         "kind_receipt": "Receipt",
         "kind_shipment": "Shipment",
+        "assistant_title": "Ledgerline's built-in assistant",
+        "assistant_on": (
+            "on: it answers customers and passes card, dispute and branch requests to the bank"
+        ),
+        "assistant_off": "off: the bank's bot answers customers",
+        "assistant_unknown": "unknown (not switched from here yet)",
+        "assistant_turn_on": "Turn the assistant on",
+        "assistant_turn_off": "Turn the assistant off",
     },
 }
 

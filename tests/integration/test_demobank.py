@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.demo import RunningDemo, running_demo
+from tests.support.demo import (
+    RunningDemo,
+    hidden as _hidden,
+    link_through_bank as _link,
+    running_demo,
+    start_link as _start_link,
+)
 from tests.support.server import RunningPlatform, running_platform
 
 ALL_SCOPES = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
@@ -70,58 +75,6 @@ def _say(demo: RunningDemo, user: dict[str, str], body: dict[str, Any]) -> None:
             f"/api/v1/threads/{demo.page_id}/messages", json=body, headers=_auth(user)
         )
     assert answer.status_code == 201, answer.text
-
-
-def _hidden(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert found is not None, html[:500]
-    return found[1].replace("&amp;", "&")
-
-
-def _start_link(demo: RunningDemo, user: dict[str, str], scopes: list[str]) -> str:
-    with demo.live.client() as http:
-        started = http.post(
-            f"/api/v1/threads/{demo.page_id}/account_link",
-            json={"url": demo.link_url, "scopes": scopes},
-            headers=_auth(user),
-        )
-    assert started.status_code == 200, started.text
-    return str(started.json()["redirect_url"])
-
-
-def _link(
-    demo: RunningDemo,
-    user: dict[str, str],
-    scopes: list[str],
-    username: str = "claire.martin",
-    password: str = "demo-4321",  # noqa: S107 - a demo customer
-) -> str:
-    """Link through the bank's sign-in page; returns the PSID the bank now knows."""
-    redirect_url = _start_link(demo, user, scopes)
-    with httpx.Client(timeout=30) as browser:
-        page = browser.get(redirect_url)
-        assert page.status_code == 200, page.text
-        assert "Sign in to link your account" in page.text or "Đăng nhập" in page.text
-        form = {
-            name: _hidden(page.text, name)
-            for name in ("account_linking_token", "redirect_uri", "form_sig")
-        }
-        signed_in = browser.post(
-            demo.link_url,
-            data={**form, "username": username, "password": password, "decision": "link"},
-        )
-        assert signed_in.status_code == 303, signed_in.text
-        location = signed_in.headers["location"]
-        assert location.startswith(form["redirect_uri"] + "&authorization_code=")
-        done = browser.get(location)
-        assert 'data-outcome="linked"' in done.text, done.text[:500]
-    deadline = time.monotonic() + 20
-    while True:
-        linked = [link for link in demo.bank.state.linked() if link.username == username]
-        if linked:
-            return linked[0].psid
-        assert time.monotonic() < deadline, "the bank never got the linked webhook"
-        time.sleep(0.05)
 
 
 def test_webhook_handshake_and_signature_check(demo: RunningDemo) -> None:

@@ -53,6 +53,14 @@ def register(app: typer.Typer) -> None:
                 help="Seconds between rounds of simulated card activity (0: off).",
             ),
         ] = 20.0,
+        assistant: Annotated[
+            bool | None,
+            typer.Option(
+                "--assistant/--no-assistant",
+                help="Turn Demo Bank's built-in assistant on or off (default: as it was "
+                "left, off on a first run; the bank's back office switches it too).",
+            ),
+        ] = None,
         database_url: DatabaseUrl = None,
         data_dir: DataDir = None,
         as_json: JsonFlag = False,
@@ -69,6 +77,7 @@ def register(app: typer.Typer) -> None:
                 bank_port=bank_port,
                 bank_public_url=bank_public_url,
                 interval=interval,
+                assistant=assistant,
                 database_url=database_url,
                 data_dir=data_dir,
                 as_json=as_json,

@@ -25,6 +25,7 @@ from ledgerline.bootstrap import build_app, build_platform
 from ledgerline.cli.demo_setup import (
     DEMO_PASSWORD,
     ensure_demo_agents,
+    ensure_demo_assistant,
     ensure_demo_bank,
     ensure_demo_people,
 )
@@ -62,7 +63,14 @@ def _config(app: Any, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def summary(*, web_url: str, bank_url: str, page_id: str, page_access_token: str) -> dict[str, Any]:
+def summary(
+    *,
+    web_url: str,
+    bank_url: str,
+    page_id: str,
+    page_access_token: str,
+    assistant: bool = False,
+) -> dict[str, Any]:
     from demobank.customers import CUSTOMERS
     from ledgerline.cli.demo_setup import DEMO_AGENTS, DEMO_PEOPLE
 
@@ -74,6 +82,7 @@ def summary(*, web_url: str, bank_url: str, page_id: str, page_access_token: str
         "bank_url": bank_url + "/",
         "page_id": page_id,
         "page_access_token": page_access_token,
+        "assistant": assistant,
         "people": [
             {"login": p.login, "password": DEMO_PASSWORD, "name": p.name, "locale": p.locale}
             for p in DEMO_PEOPLE
@@ -107,6 +116,15 @@ def human_summary(info: dict[str, Any]) -> str:
             people,
             '  then search "Demo Bank", say hello, tap "Link account", choose what to share,',
             f"  and sign in at the bank as one of its customers: {customers}.",
+            *(
+                [
+                    "  The built-in assistant is on and answers first: ask it "
+                    '"số dư của tôi" to get the "Link account" button; once linked, ask '
+                    '"khóa thẻ 1234", "cây ATM ở Hà Nội" … (back office: switch it off).'
+                ]
+                if info.get("assistant")
+                else []
+            ),
             f"  Console sign-in (page access token): {info['page_access_token']}",
             f"  Agent inbox           {info['inbox_url']}  (page id {info['page_id']}; "
             + ", ".join(f"{a['login']} / {a['password']} ({a['role']})" for a in info["agents"])
@@ -175,6 +193,7 @@ def run_demo(
     database_url: str | None,
     data_dir: Path | None,
     as_json: bool,
+    assistant: bool | None = None,
 ) -> None:
     from demobank.app import create_app as create_bank_app
     from demobank.bank import BankConfig
@@ -200,6 +219,7 @@ def run_demo(
         )
         ensure_demo_people(platform)
         ensure_demo_agents(platform, credentials.page_id)
+        assistant_on = ensure_demo_assistant(platform, credentials.page_id, assistant)
         bank_app = create_bank_app(
             BankConfig(
                 platform_url=platform_url,
@@ -211,6 +231,7 @@ def run_demo(
                 verify_token=credentials.verify_token,
                 interval_seconds=interval,
                 state_path=settings.data_dir / "demobank-state.json",
+                assistant_on=assistant_on,
             )
         )
         info = summary(
@@ -218,6 +239,7 @@ def run_demo(
             bank_url=bank_url,
             page_id=credentials.page_id,
             page_access_token=credentials.page_access_token,
+            assistant=assistant_on,
         )
 
         def ready() -> None:

@@ -4,7 +4,8 @@
   its page access token is kept in ``DATA_DIR/demobank.json`` (mode 0600) — the demo bank's
   own configuration, as a real bank keeps its credentials; the app secret is derived again
   from the platform's secret key, never stored;
-* a few demo people with web sign-ins (argon2 password hashes, like any sign-up).
+* a few demo people with web sign-ins (argon2 password hashes, like any sign-up);
+* the built-in assistant's switch, when ``ledgerline demo --assistant/--no-assistant`` says.
 
 Idempotent: a second run reuses the business and the people, refreshes the URLs (the ports
 may have changed) and issues a new page token only when the stored one stopped working
@@ -25,11 +26,16 @@ from ledgerline.chat.accounts import (
     do_rotate_page_token,
     do_set_business_urls,
 )
+from ledgerline.chat.handover import set_assistant_enabled
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.ids import derive_app_secret, token_hash
 from ledgerline.identity.passwords import hash_password
 from ledgerline.identity.service import check_sign_up, do_sign_up
-from ledgerline.storage.stores import businesses as business_store, web as web_store
+from ledgerline.storage.stores import (
+    businesses as business_store,
+    handover as handover_store,
+    web as web_store,
+)
 
 BANK_NAME = "Demo Bank"
 DEMO_PASSWORD = "ledgerline-demo"  # noqa: S105 - printed for people to try the demo
@@ -172,3 +178,16 @@ def ensure_demo_agents(platform: Platform, page_id: str) -> list[DemoAgent]:
             password=DEMO_PASSWORD,
         )
     return list(DEMO_AGENTS)
+
+
+def ensure_demo_assistant(platform: Platform, page_id: str, wanted: bool | None) -> bool:
+    """Switch Demo Bank's built-in assistant on or off (``wanted``; None: leave it as it
+    is, off on a first run); returns whether it is on."""
+    if wanted is not None:
+        platform.db.write_sync(
+            set_assistant_enabled,
+            page_id=page_id,
+            enabled=wanted,
+            now=to_ms(platform.clock.now()),
+        )
+    return bool(platform.db.read_sync(handover_store.assistant_enabled, page_id))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from demobank import bot
+import pytest
+
+from demobank import assistant, bot
 from demobank.cards import FAR_MERCHANTS, CardActivity
 from demobank.customers import CUSTOMERS, authenticate, customer
 from demobank.signature import sign, verify
-from demobank.state import BankState
+from demobank.state import BankState, SharedTransaction
 from demobank.texts import TEXTS, guess_locale, pick_locale, say
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -142,3 +145,51 @@ def test_transaction_ids_never_look_like_card_numbers() -> None:
     ]
     assert len(set(ids)) == 200
     assert not any(re.search(r"\d{13,}", i) for i in ids)
+
+
+def test_the_banks_answers_to_the_assistants_requests() -> None:
+    an = customer("an.nguyen")
+    claire = customer("claire.martin")
+    assert an is not None
+    assert claire is not None
+
+    def handle(payload: str, details: dict[str, str], **kw: Any) -> assistant.Handled:
+        values: dict[str, Any] = {
+            "customer": an,
+            "locale": "vi",
+            "frozen": False,
+            "case_number": "DB-000042",
+        }
+        return assistant.handle(payload, details, **{**values, **kw})
+
+    frozen = handle(assistant.FREEZE, {"card_last4": "1234"})
+    assert (frozen.freeze, frozen.text) == (
+        "1234",
+        "Ngân hàng Demo: thẻ •••• 1234 đã được tạm khóa. Khi cần dùng lại, bạn chỉ cần nhờ "
+        "trợ lý mở khóa thẻ.",
+    )
+    assert handle(assistant.FREEZE, {}, frozen=True).text.endswith("đã đang bị khóa.")
+    other = handle(assistant.FREEZE, {"card_last4": "9999"})
+    assert (other.freeze, "•••• 9999" in other.text) == (None, True)  # not theirs: nothing
+    unfrozen = handle(assistant.UNFREEZE, {}, frozen=True, customer=claire, locale="en")
+    assert unfrozen.unfreeze == "4321"
+    assert unfrozen.text == "Demo Bank: card •••• 4321 is unfrozen and ready to use."
+    assert handle(assistant.UNFREEZE, {}).unfreeze is None  # it was not frozen
+    lost = handle(assistant.LOST, {}, customer=claire, locale="en")
+    assert lost.freeze == "4321"
+    assert "A new card is on its way" in lost.text
+    tx = SharedTransaction("dbtx_1", "psid", "1234", "Highlands Coffee", 125_000, False)
+    dispute = handle(assistant.DISPUTE, {"transaction_id": "dbtx_1"}, transaction=tx)
+    assert dispute.text.startswith(
+        "Ngân hàng Demo đã ghi nhận khiếu nại khoản 125.000 ₫ tại Highlands Coffee, mã hồ sơ "
+        "DB-000042."
+    )
+    assert "case number DB-000042" in handle(assistant.DISPUTE, {}, locale="en").text
+    branch = handle(assistant.BRANCH_ATM, {"text": "chi nhánh ở Sài Gòn mở cửa mấy giờ"})
+    assert branch.text.splitlines()[1:] == [
+        "• Chi nhánh Quận 1: 72 Lê Thánh Tôn, Bến Nghé, Quận 1, TP. Hồ Chí Minh"
+    ]
+    everywhere = handle(assistant.BRANCH_ATM, {"text": "nearest ATM?"}, locale="en")
+    assert len(everywhere.text.splitlines()) == 1 + len(assistant.BRANCHES)
+    with pytest.raises(ValueError, match="not an assistant request"):
+        handle("BALANCE", {})
