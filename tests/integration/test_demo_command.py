@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 
 def _start(
-    data_dir: Path, port: int, bank_port: int
+    data_dir: Path, port: int, bank_port: int, *options: str
 ) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     env = {
         k: v
@@ -47,6 +47,7 @@ def _start(
             str(bank_port),
             "--interval",
             "0",
+            *options,
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -94,6 +95,7 @@ def test_demo_runs_both_sets_up_once_and_stops_cleanly(tmp_path: Path) -> None:
         office = httpx.get(info["bank_url"], timeout=10)
         assert office.status_code == 200
         assert "Demo Bank" in office.text or "Ngân hàng Demo" in office.text
+        assert info["assistant"] is False  # off unless asked for
         # The printed page token is live, and the business points at the bank.
         token = info["page_access_token"]
         assert httpx.get(
@@ -103,8 +105,13 @@ def test_demo_runs_both_sets_up_once_and_stops_cleanly(tmp_path: Path) -> None:
         if process.poll() is None:
             _stop(process, signal.SIGTERM)
 
-    again, second = _start(tmp_path, port, bank_port)
-    _stop(again, signal.SIGINT)
+    again, second = _start(tmp_path, port, bank_port, "--assistant")
+    try:
+        office = httpx.get(second["bank_url"], params={"lang": "en"}, timeout=10)
+        assert "Turn the assistant off" in office.text  # the back office knows it is on
+    finally:
+        _stop(again, signal.SIGINT)
+    assert second["assistant"] is True
     assert (second["page_id"], second["page_access_token"]) == (info["page_id"], token)
     assert oct((tmp_path / "demobank.json").stat().st_mode & 0o777) == "0o600"
 

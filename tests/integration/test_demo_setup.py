@@ -12,6 +12,7 @@ from ledgerline.chat.accounts import do_rotate_page_token
 from ledgerline.cli.demo_setup import (
     DEMO_PASSWORD,
     DEMO_PEOPLE,
+    ensure_demo_assistant,
     ensure_demo_bank,
     ensure_demo_people,
 )
@@ -80,3 +81,15 @@ def test_the_demo_people_sign_in_and_are_not_duplicated(platform: Platform) -> N
         credential = platform.db.read_sync(web_store.credential_for_login, person.login)
         assert credential is not None
         assert verify_password(credential.password_hash, DEMO_PASSWORD)[0]
+
+
+def test_the_assistant_is_off_at_first_and_switched_only_when_asked(platform: Platform) -> None:
+    page_id = ensure_demo_bank(
+        platform,
+        webhook_url="http://127.0.0.1:1/webhook",
+        account_link_url="http://127.0.0.1:1/link",
+    ).page_id
+    assert ensure_demo_assistant(platform, page_id, None) is False  # a first run: off
+    assert ensure_demo_assistant(platform, page_id, True) is True  # --assistant
+    assert ensure_demo_assistant(platform, page_id, None) is True  # left as it was
+    assert ensure_demo_assistant(platform, page_id, False) is False  # --no-assistant
