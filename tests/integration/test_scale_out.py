@@ -8,7 +8,6 @@ Outside CI a missing broker or PostgreSQL skips these tests; under ``CI=true`` i
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -32,6 +31,7 @@ from ledgerline.chat.actions import do_user_message
 from ledgerline.config import Settings
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import threads
+from tests.support.aio import run_async
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import free_port
 
@@ -84,7 +84,7 @@ def _forget(kind: str, broker: BrokerUnderTest) -> None:
             await nc.jetstream().delete_stream(broker.namespace.upper())
         await nc.close()
 
-    asyncio.run(drop())
+    run_async(drop)
 
 
 @pytest.fixture(params=sorted(BROKERS))

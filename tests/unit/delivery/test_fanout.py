@@ -11,6 +11,7 @@ from ledgerline.broker import BrokerMessage, InProcessBroker, LocalBus
 from ledgerline.delivery.fanout import ClusterFanout
 from ledgerline.delivery.live import Frame, LiveHub
 from ledgerline.vault import MasterKey, TransitCipher
+from tests.support.aio import run_async
 
 
 def _drain(queue: asyncio.Queue[Frame | None]) -> list[Frame | None]:
@@ -61,7 +62,7 @@ def test_frames_reach_the_other_process_once_and_in_order() -> None:
             await fanout.close()
         assert hubs[0].relay is None
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_frames_cross_the_broker_sealed_and_a_stranger_cannot_read_them() -> None:
@@ -97,7 +98,7 @@ def test_frames_cross_the_broker_sealed_and_a_stranger_cannot_read_them() -> Non
         await sender.close()
         await stranger.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_unreadable_broker_messages_are_ignored() -> None:
@@ -122,4 +123,4 @@ def test_unreadable_broker_messages_are_ignored() -> None:
         fanout._receive(BrokerMessage("x", "unknown", None))
         assert _drain(sub.queue) == [{"type": "read"}]
 
-    asyncio.run(scenario())
+    run_async(scenario)
