@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from ledgerline.domain.events import Custom, Event
+from ledgerline.storage.checkpoint import Checkpointer
 from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.engine import create_engine
 from ledgerline.storage.tables import metadata, users
 
 
@@ -129,30 +132,61 @@ def test_writes_from_many_threads_all_land(database_url: str) -> None:
     db.close()
 
 
+def _rows_in_database_file(path: Path) -> int:
+    """Users in the SQLite file itself: immutable=1 ignores the WAL, so this counts only what
+    has been checkpointed into the file."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM users").fetchone()[0])
+    except sqlite3.OperationalError:  # not even the schema is in the file yet
+        return 0
+    finally:
+        conn.close()
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
+
+
 def test_sqlite_checkpoints_run_off_the_write_path(tmp_path: Path) -> None:
-    """Commits never checkpoint (no stall in a batch); the checkpointer thread folds the WAL
-    into the database file shortly after, and closing leaves an empty WAL."""
+    """Commits never checkpoint (no stall in a batch); in the first lull the checkpointer
+    folds the WAL into the database file, and closing leaves an empty WAL."""
     path = tmp_path / "cp.db"
     db = Database(f"sqlite:///{path}")
     for i in range(300):
         db.write_sync(_add_user, f"u_{i}")
-
-    def in_database_file() -> int:
-        # immutable=1 ignores the WAL: what it sees has been checkpointed into the file.
-        conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
-        try:
-            return int(conn.execute("SELECT count(*) FROM users").fetchone()[0])
-        except sqlite3.OperationalError:  # not even the schema is in the file yet
-            return 0
-        finally:
-            conn.close()
-
-    deadline = time.monotonic() + 10
-    while in_database_file() < 300 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert in_database_file() == 300
+    assert _wait_for(lambda: _rows_in_database_file(path) == 300)
     db.write_sync(_add_user, "u_last")
     db.close()
     wal = path.with_name(path.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
-    assert in_database_file() == 301
+    assert _rows_in_database_file(path) == 301
+
+
+def test_under_sustained_load_the_wal_is_folded_once_it_grows_too_big(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    Database(f"sqlite:///{path}").close()  # the schema, folded into the file
+    engine, _ = create_engine(f"sqlite:///{path}")  # no writer, hence no other checkpointer
+    with engine.begin() as conn:
+        conn.execute(
+            users.insert().values(
+                user_id="u_0", name="An", locale="vi", timezone="Asia/Ho_Chi_Minh", created_at=1
+            )
+        )
+    assert _rows_in_database_file(path) == 0  # committed, but only in the WAL
+    never_idle = Checkpointer(
+        engine,
+        wal_path=path.with_name(path.name + "-wal"),
+        idle_for=lambda: 0.0,
+        interval=0.05,
+        max_wal_bytes=1,
+    )
+    never_idle.start()
+    try:
+        assert _wait_for(lambda: _rows_in_database_file(path) == 1)
+    finally:
+        never_idle.stop()
+        engine.dispose()

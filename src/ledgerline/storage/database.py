@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -172,6 +174,8 @@ class _Writer(threading.Thread):
         super().__init__(name=f"ledgerline-writer-{index}", daemon=True)
         self.db = db
         self.jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        self.busy = False
+        self.last_done = time.monotonic()
 
     def run(self) -> None:
         conn = self.db.engine.connect()
@@ -192,7 +196,12 @@ class _Writer(threading.Thread):
                         stop = True
                         break
                     batch.append(more)  # type: ignore[arg-type]
-                self._run_batch(conn, batch)
+                self.busy = True
+                try:
+                    self._run_batch(conn, batch)
+                finally:
+                    self.busy = False
+                    self.last_done = time.monotonic()
                 if stop:
                     return
         finally:
@@ -275,11 +284,23 @@ class Database:
                     writer.start()
                     self._writers.append(writer)
                 if self.capabilities.is_sqlite and self._checkpointer is None:
-                    self._checkpointer = Checkpointer(self.engine)
+                    database = self.engine.url.database
+                    wal = None if not database else Path(database + "-wal")
+                    self._checkpointer = Checkpointer(
+                        self.engine, wal_path=wal, idle_for=self._writers_idle_for
+                    )
                     self._checkpointer.start()
             if partition is None or len(self._writers) == 1:
                 return self._writers[0]
             return self._writers[zlib.crc32(partition.encode()) % len(self._writers)]
+
+    def _writers_idle_for(self) -> float:
+        """Seconds since a writer last had work (0 while one is busy or has work queued)."""
+        writers = list(self._writers)
+        if any(w.busy or not w.jobs.empty() for w in writers):
+            return 0.0
+        last = max((w.last_done for w in writers), default=0.0)
+        return time.monotonic() - last
 
     def submit(
         self, fn: Callable[..., T], *args: Any, partition: str | None = None, **kwargs: Any
