@@ -34,6 +34,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledgerline.db'}"
         return
+    yield from _postgres_schema()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """PostgreSQL only, for what needs several writers or processes on one database. Outside
+    CI without ``LEDGERLINE_TEST_DATABASE_URL`` the test is skipped; under CI it always runs."""
+    if not (PG_URL or IN_CI):
+        pytest.skip("PostgreSQL not configured (set LEDGERLINE_TEST_DATABASE_URL)")
+    yield from _postgres_schema()
+
+
+def _postgres_schema() -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped afterwards."""
     base = PG_URL or "postgresql://postgres@127.0.0.1:5432/test"
     admin = sa.create_engine(normalize_url(base))
     schema = "t_" + secrets.token_hex(6)

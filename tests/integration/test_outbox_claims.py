@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from ledgerline.chat.accounts import do_create_business, do_create_user
 from ledgerline.chat.actions import do_user_message
 from ledgerline.storage.database import Database, UnitOfWork
@@ -103,12 +101,11 @@ def test_a_batch_is_claimed_as_a_whole(database_url: str) -> None:
         db.close()
 
 
-def test_a_claim_in_progress_is_skipped_not_waited_for(database_url: str) -> None:
-    """PostgreSQL: while one transaction is claiming (rows locked, not committed), another
-    claimer skips those rows at once (FOR UPDATE SKIP LOCKED) instead of queueing."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has a single writer: claims cannot overlap")
-    db = Database(database_url)
+def test_a_claim_in_progress_is_skipped_not_waited_for(postgres_url: str) -> None:
+    """PostgreSQL (SQLite has a single writer: claims cannot overlap): while one transaction
+    is claiming (rows locked, not committed), another claimer skips those rows at once
+    (FOR UPDATE SKIP LOCKED) instead of queueing."""
+    db = Database(postgres_url)
     try:
         page_id = _outbox_with_two_people(db)
         with db.engine.connect() as first, db.engine.connect() as second, first.begin():

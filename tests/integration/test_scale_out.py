@@ -193,8 +193,6 @@ def _cluster(
     receiver: WebhookReceiver | None = None,
     people: int = 1,
 ) -> Iterator[Cluster]:
-    if database_url.startswith("sqlite"):
-        pytest.skip("scale-out runs several processes on PostgreSQL")
     cluster = _seed(database_url, tmp_path, webhook_url, people)
     if receiver is not None:
         receiver.app_secret = cluster.app_secret
@@ -221,7 +219,7 @@ def _frame(ws: Any, kind: str) -> dict[str, Any]:
 
 
 def test_two_processes_share_live_frames_and_the_webhook_outbox(
-    database_url: str, tmp_path: Path, broker: BrokerUnderTest
+    postgres_url: str, tmp_path: Path, broker: BrokerUnderTest
 ) -> None:
     # A receiver that takes a moment widens the window in which both dispatchers see the
     # same due event: without the outbox claims they would both send it.
@@ -229,7 +227,7 @@ def test_two_processes_share_live_frames_and_the_webhook_outbox(
     with (
         RunningReceiver(receiver) as running,
         _cluster(
-            database_url,
+            postgres_url,
             tmp_path,
             broker,
             webhook_url=running.url,
