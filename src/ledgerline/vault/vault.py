@@ -473,9 +473,11 @@ class Vault:
         user_id: str,
         rows: list[store.RecordRow],
         requested: Sequence[RecordKind],
+        already_open: Sequence[Record] = (),
     ) -> list[Record]:
-        """Decrypt rows the purpose was allowed to read, and audit what was read."""
-        records = self._decrypt_rows(conn, page_id, user_id, rows)
+        """Decrypt rows the purpose was allowed to read, and audit what was read (with
+        ``already_open``: records this action stored, read without I/O)."""
+        records = [*already_open, *self._decrypt_rows(conn, page_id, user_id, rows)]
         self._audit_reads(
             conn,
             actor=actor,
@@ -604,15 +606,15 @@ class Vault:
             kinds=kinds,
             action=Action.READ,
         )
-        records = fresh + self._decrypt_rows(conn, page_id, user_id, rows)
-        self._audit_reads(
+        records = self._open_audited(
             conn,
             actor=actor,
-            purpose=Purpose(purpose),
+            purpose=purpose,
             page_id=page_id,
             user_id=user_id,
-            records=records,
+            rows=rows,
             requested=kinds,
+            already_open=fresh,
         )
         return {record.record_id: record for record in records}
 
