@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from ledgerline.fraud import model as model_mod
+from ledgerline.fraud import training as model_mod
 from ledgerline.fraud.dataset import normalize
 from ledgerline.fraud.simulate import SimulationConfig, simulate
 

@@ -138,7 +138,7 @@ def train(
 ) -> None:
     """Train the calibrated LightGBM fraud model on the transactions up to --until."""
     from ledgerline.fraud.dataset import load_transactions
-    from ledgerline.fraud.model import train_model
+    from ledgerline.fraud.training import train_model
 
     try:
         last_day = _day(until, "--until")

@@ -34,7 +34,8 @@ from sklearn.tree import DecisionTreeClassifier
 
 from ledgerline.fraud.dataset import day_of
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.features import BASELINE_FEATURES, DELAY_DAYS, compute_features
+from ledgerline.fraud.feature_spec import BASELINE_FEATURES, DELAY_DAYS
+from ledgerline.fraud.features import compute_features
 from ledgerline.fraud.model import FraudModel
 
 TOP_K = 100

@@ -35,7 +35,6 @@ import numpy as np
 
 from ledgerline.fraud.budget import AlertPolicy
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.fastpredict import SingleRowPredictor
 from ledgerline.fraud.model import FraudModel
 from ledgerline.fraud.state import CardState, TerminalState, time_flags
 
@@ -169,17 +168,11 @@ def update_features(
 class OnlineScorer:
     """Scores transactions one by one against a ``FraudStateStore``."""
 
-    def __init__(
-        self,
-        model: FraudModel,
-        store: FraudStateStore,
-        predictor: SingleRowPredictor | None = None,
-    ) -> None:
+    def __init__(self, model: FraudModel, store: FraudStateStore) -> None:
         self.model = model
         self.store = store
         self._features = model.features
         self._width = len(model.features)
-        self._predictor = predictor or SingleRowPredictor(model.booster, self._width)
 
     def threshold_for(self, policy: AlertPolicy) -> float:
         """A business's threshold from its policy and the model's validation distribution."""
@@ -219,7 +212,7 @@ class OnlineScorer:
         """
         out, ref, new_card, new_terminal = self.features(tx)
         row = np.fromiter((out[name] for name in self._features), np.float64, self._width)
-        raw = self._predictor.predict(row)
+        raw = self.model.raw_score_one(row)
         score = self.model.calibrate_one(raw)
         return ScoreResult(
             score=score,
@@ -249,7 +242,7 @@ class OnlineScorer:
             parts.append((out, ref, new_card, new_terminal))
         states.flush()
         if len(txs) == 1:
-            raw = np.array([self._predictor.predict(rows[0])])
+            raw = np.array([self.model.raw_score_one(rows[0])])
         else:
             raw = self.model.raw_scores(rows, num_threads=1)
         scores = self.model.calibrate(raw)

@@ -22,7 +22,7 @@ from bisect import bisect_left, insort
 import numpy as np
 
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.features import (
+from ledgerline.fraud.feature_spec import (
     CUSTOMER_WINDOWS,
     DELAY_DAYS,
     HIGH_RATIO,

@@ -40,8 +40,7 @@ from ledgerline.fraud.budget import (
     derive_threshold,
 )
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.fastpredict import SingleRowPredictor
-from ledgerline.fraud.features import ALL_FEATURES
+from ledgerline.fraud.feature_spec import ALL_FEATURES
 from ledgerline.fraud.model import FraudModel, default_model_path
 from ledgerline.fraud.online import OnlineScorer, label_terminal
 from ledgerline.fraud.platform import to_engine
@@ -114,7 +113,6 @@ class FraudEngine:
     default_policy: AlertPolicy = DEFAULT_POLICY
     _thresholds: dict[AlertPolicy, float] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _predictor: SingleRowPredictor | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, setting: str | None) -> FraudEngine | None:
@@ -145,10 +143,7 @@ class FraudEngine:
             return self.default_policy
 
     def scorer(self, store: fraud_store.SqlFraudStateStore) -> OnlineScorer:
-        with self._lock:
-            if self._predictor is None:
-                self._predictor = SingleRowPredictor(self.model.booster, len(self.model.features))
-        return OnlineScorer(self.model, store, predictor=self._predictor)
+        return OnlineScorer(self.model, store)
 
 
 def score_ingested(

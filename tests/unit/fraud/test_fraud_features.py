@@ -7,12 +7,8 @@ import pandas as pd
 import pytest
 
 from ledgerline.fraud.dataset import normalize
-from ledgerline.fraud.features import (
-    ALL_FEATURES,
-    BASELINE_FEATURES,
-    NO_PREVIOUS_SECONDS,
-    compute_features,
-)
+from ledgerline.fraud.feature_spec import ALL_FEATURES, BASELINE_FEATURES, NO_PREVIOUS_SECONDS
+from ledgerline.fraud.features import compute_features
 
 
 def frame(rows: list[tuple[str, int, int, float, int]]) -> pd.DataFrame:

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ledgerline.fraud.budget import AlertBudget, FixedThreshold
 from ledgerline.fraud.dataset import normalize
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.fastpredict import SingleRowPredictor
-from ledgerline.fraud.features import ALL_FEATURES, compute_features
-from ledgerline.fraud.model import FraudModel, train_model
+from ledgerline.fraud.feature_spec import ALL_FEATURES
+from ledgerline.fraud.features import compute_features
+from ledgerline.fraud.model import FraudModel
 from ledgerline.fraud.online import (
     InMemoryStateStore,
     OnlineScorer,
@@ -25,6 +25,7 @@ from ledgerline.fraud.online import (
 )
 from ledgerline.fraud.simulate import SimulationConfig, simulate
 from ledgerline.fraud.state import CardState, TerminalState
+from ledgerline.fraud.training import train_model
 
 
 @pytest.fixture(scope="module")
@@ -219,16 +220,6 @@ def test_out_of_order_and_aware_times_are_handled(model: FraudModel) -> None:
     aware = dt.datetime(2018, 6, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert epoch_seconds(aware) == epoch_seconds(when(0))
     assert ref.terminal_seq == 1
-
-
-def test_fast_single_row_prediction_matches_lightgbm(model: FraudModel) -> None:
-    width = len(model.features)
-    predictor = SingleRowPredictor(model.booster, width)
-    assert predictor.fast
-    rows = np.random.default_rng(0).uniform(0, 50, size=(50, width))
-    expected = model.booster.predict(rows, raw_score=True)
-    got = [predictor.predict(np.ascontiguousarray(row)) for row in rows]
-    np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,117 @@
+"""Benchmark: peak memory of `ledgerline serve` while it scores card transactions for fraud.
+
+Seeds a bank and ``--people`` people linked with the ``transactions`` and ``fraud_alerts``
+scopes, starts `ledgerline serve` (SQLite, its own process, the default fraud model unless
+``--model`` names a file), posts ``--batches`` requests of ``--size`` card transactions
+(one in twenty is a large amount, so some alerts are raised), then reads the server's VmHWM
+(peak resident set) and VmRSS from /proc, and which heavy libraries its address space maps.
+Prints JSON.
+
+    .venv/bin/python bench/serve_memory.py [--people 20] [--batches 60] [--size 50] [--model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit, free_port, peak_rss_mb, seed_linked, server_process
+
+HEAVY = ("pandas", "sklearn", "scipy", "pyarrow", "lightgbm")
+
+
+def seed(data_dir: Path, people: int) -> tuple[str, list[str]]:
+    from ledgerline.domain.scopes import Scope
+
+    scopes = frozenset({Scope.TRANSACTIONS, Scope.FRAUD_ALERTS})
+    platform, bank, pairs = seed_linked(data_dir, people, scopes)
+    platform.close()
+    return bank.page_access_token, [psid for psid, _ in pairs]
+
+
+def batch(psid: str, n: int, first: int, rng: random.Random) -> dict[str, Any]:
+    items = []
+    for i in range(first, first + n):
+        large = rng.random() < 0.05
+        amount = rng.randint(20_000_000, 60_000_000) if large else rng.randint(30_000, 400_000)
+        items.append(
+            {
+                "transaction_id": f"mem-{i}",
+                "account_id": "acc-1",
+                "card_last4": "1234",
+                "amount": {"amount": str(amount), "currency": "VND"},
+                "credit_debit": "debit",
+                "status": "booked",
+                "booked_at": f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00+07:00",
+                "merchant": {"name": "Shop", "category_code": "5411"},
+                "terminal_id": f"term-{rng.randint(0, 299)}",
+            }
+        )
+    return {"psid": psid, "transactions": items}
+
+
+def mapped(pid: int) -> list[str]:
+    """Which of the heavy libraries the process has mapped (shared objects of each package)."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return [name for name in HEAVY if f"/site-packages/{name}" in maps]
+
+
+def current_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")  # pragma: no cover
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--size", type=int, default=50)
+    parser.add_argument("--model", default="default")
+    args = parser.parse_args()
+    rng = random.Random(0)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        token, psids = seed(tmp, args.people)
+        port = free_port()
+        env = {
+            "LEDGERLINE_ENV": "development",
+            "LEDGERLINE_DATA_DIR": str(tmp),
+            "LEDGERLINE_FRAUD_MODEL": args.model,
+            "LEDGERLINE_RATE_LIMIT_INGEST_PER_SECOND": "0",
+        }
+        command = [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)]
+        with server_process(command, port, env=env, ready_path="/openapi.json") as server:
+            started_mb = peak_rss_mb(server.pid)
+            accepted = alerts = 0
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+                for b in range(args.batches):
+                    body = batch(psids[b % len(psids)], args.size, b * args.size, rng)
+                    answer = client.post("/v19.0/me/transactions", json=body, headers=headers)
+                    answer.raise_for_status()
+                    accepted += answer.json()["accepted"]
+                    alerts += len(answer.json()["alerts"])
+            result = {
+                "benchmark": "serve_memory",
+                "model": args.model,
+                "transactions": accepted,
+                "alerts": alerts,
+                "peak_rss_mb_after_start": started_mb,
+                "peak_rss_mb": peak_rss_mb(server.pid),
+                "rss_mb_at_end": current_rss_mb(server.pid),
+                "heavy_libraries_mapped": mapped(server.pid),
+            }
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
