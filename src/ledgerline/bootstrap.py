@@ -15,6 +15,7 @@ from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock, SystemClock
 from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
+from ledgerline.privacy.service_records import erase_on_unlink_txn
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, notify as notify_store
 from ledgerline.vault import (
@@ -84,8 +85,10 @@ class Platform:
         self.db.close()
 
     def linking_hooks(self) -> LinkingHooks:
-        """Unlinking erases the (person, business) data through the vault, and every
-        consent change lands in the audit log, both inside the unlink's transaction."""
+        """Unlinking erases the (person, business) data through the vault, with what was
+        derived from it (pending updates, fraud state, the agents' notes: see
+        ``privacy.service_records``), and every consent change lands in the audit log, all
+        inside the unlink's transaction."""
 
         def actor_of(event: Unlinked) -> Actor:
             if event.by == "person":
@@ -108,6 +111,15 @@ class Platform:
             notify_store.delete_deferred_of(uow.conn, event.page_id, event.user_id)
             fraud_store.forget_person(uow.conn, event.page_id, event.user_id)
 
+        def forget_service_notes(uow: UnitOfWork, event: Unlinked) -> None:
+            erase_on_unlink_txn(
+                uow.conn,
+                actor=actor_of(event),
+                page_id=event.page_id,
+                user_id=event.user_id,
+                now=event.at,
+            )
+
         def audit(uow: UnitOfWork, fact: LinkAudit) -> None:
             self.audit.append(
                 uow.conn,
@@ -120,7 +132,9 @@ class Platform:
                 ),
             )
 
-        return LinkingHooks(on_unlink=[erase, forget_updates], on_audit=[audit])
+        return LinkingHooks(
+            on_unlink=[erase, forget_updates, forget_service_notes], on_audit=[audit]
+        )
 
 
 def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:

@@ -16,8 +16,8 @@ import pytest
 
 from ledgerline.chat.handover import PAGE_INBOX_APP_ID
 from ledgerline.domain.clock import FrozenClock
-from ledgerline.storage.stores import audit as audit_store, threads as thread_store
-from tests.support.inbox import AgentClient, create_agent
+from ledgerline.storage.stores import audit as audit_store
+from tests.support.inbox import AgentClient, create_agent, graph, pass_to_inbox, psid_of
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import RunningPlatform, running_platform
 
@@ -51,29 +51,15 @@ def _say(person: httpx.Client, page_id: str, text: str) -> None:
 
 
 def _graph(world: LinkedWorld, path: str, body: dict[str, Any]) -> httpx.Response:
-    with world.live.client() as http:
-        return http.post(
-            f"/v2.6/me/{path}",
-            params={"access_token": world.business["page_access_token"]},
-            json=body,
-        )
+    return graph(world.live, world.business["page_access_token"], path, body)
 
 
 def _psid(live: RunningPlatform, page_id: str, user_id: str) -> str:
-    thread = live.platform.db.read_sync(thread_store.get_thread, page_id, user_id)
-    assert thread is not None
-    return thread.psid
+    return psid_of(live, page_id, user_id)
 
 
 def _to_inbox(world: LinkedWorld, user: dict[str, str], metadata: str = "loan") -> str:
-    psid = _psid(world.live, world.business["page_id"], user["user_id"])
-    passed = _graph(
-        world,
-        "pass_thread_control",
-        {"recipient": {"id": psid}, "target_app_id": PAGE_INBOX_APP_ID, "metadata": metadata},
-    )
-    assert passed.json() == {"success": True}, passed.text
-    return psid
+    return pass_to_inbox(world.live, world.business, user["user_id"], metadata)
 
 
 def _wait(predicate: Any, timeout: float = 10.0) -> None:

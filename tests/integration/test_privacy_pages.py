@@ -156,9 +156,13 @@ def test_forms_refuse_forged_tokens_other_sites_and_bad_input(world: LinkedWorld
         data: dict[str, Any] = json.loads(export.content)
         assert data["profile"]["name"] == "Nguyễn An"
         assert [link["scopes"] for link in data["links"]][-1] == ["balances"]
+        assert data["customer_service"] == []  # never talked to an agent
+        assert "the internal notes agents wrote" in http.get("/privacy").text
 
         # Unlink twice (the second as from a stale tab): 409 with a clear message.
-        assert http.get(f"/privacy/links/{page_id}/unlink").status_code == 200
+        confirm = http.get(f"/privacy/links/{page_id}/unlink")
+        assert confirm.status_code == 200
+        assert "customer service wrote about you are erased too" in confirm.text
         first = http.post(f"/privacy/links/{page_id}/unlink", data={"csrf": csrf})
         assert first.status_code == 303
         second = http.post(f"/privacy/links/{page_id}/unlink", data={"csrf": csrf})

@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 
+from ledgerline.chat.handover import PAGE_INBOX_APP_ID
 from ledgerline.service.agents import AgentAccounts, NewAgent
+from ledgerline.storage.stores import threads as thread_store
 from tests.support.server import RunningPlatform
 
 PASSWORD = "agent-password-1"
@@ -20,6 +22,35 @@ def create_agent(
     return accounts.create_sync(
         page_id=page_id, login=login, name=name, role=role, password=PASSWORD
     )
+
+
+def graph(
+    live: RunningPlatform, page_token: str, path: str, body: dict[str, Any]
+) -> httpx.Response:
+    """The business's ``POST /v2.6/me/<path>`` with its page token."""
+    with live.client() as http:
+        return http.post(f"/v2.6/me/{path}", params={"access_token": page_token}, json=body)
+
+
+def psid_of(live: RunningPlatform, page_id: str, user_id: str) -> str:
+    thread = live.platform.db.read_sync(thread_store.get_thread, page_id, user_id)
+    assert thread is not None
+    return thread.psid
+
+
+def pass_to_inbox(
+    live: RunningPlatform, business: dict[str, str], user_id: str, metadata: str = "loan"
+) -> str:
+    """The business passes the person's thread to the agent inbox; the PSID."""
+    psid = psid_of(live, business["page_id"], user_id)
+    passed = graph(
+        live,
+        business["page_access_token"],
+        "pass_thread_control",
+        {"recipient": {"id": psid}, "target_app_id": PAGE_INBOX_APP_ID, "metadata": metadata},
+    )
+    assert passed.json() == {"success": True}, passed.text
+    return psid
 
 
 def _meta(html: str, name: str) -> str:

@@ -2,10 +2,11 @@
 
 In one transaction: every link ends as if the person unlinked it (the bank gets the
 ``unlinked`` webhook, the data shared under it is crypto-shredded), whatever the vault still
-holds for them is erased, their tokens and sessions are revoked, their sign-in and name are
-removed, and the account is marked deleted — from then on every business's Send API call to
-them answers ``(#551)`` and stores nothing. Their threads stay with the businesses, as on
-Messenger, without their name.
+holds for them is erased, every customer-service record about them (the agent inbox's
+conversations and agents' notes, ``privacy.service_records``) is erased, their tokens and
+sessions are revoked, their sign-in and name are removed, and the account is marked
+deleted — from then on every business's Send API call to them answers ``(#551)`` and
+stores nothing. Their threads stay with the businesses, as on Messenger, without their name.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from ledgerline.audit import Actor
 from ledgerline.linking.actions import do_unlink
 from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.privacy.service_records import erase_person_txn
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import linking as linking_store, people
 from ledgerline.vault import Vault
@@ -28,4 +30,5 @@ def do_delete_account(
         )
     if vault is not None:
         vault.erase_person(uow.conn, actor=Actor.person(user_id), user_id=user_id)
+    erase_person_txn(uow.conn, actor=Actor.person(user_id), user_id=user_id, now=now)
     return people.forget_person_txn(uow.conn, user_id=user_id, now=now)

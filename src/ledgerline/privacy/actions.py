@@ -12,6 +12,7 @@ from ledgerline.chat.shapes import client_message, iso_time
 from ledgerline.domain.scopes import Purpose
 from ledgerline.linking.queries import consent_records
 from ledgerline.linking.texts import SCOPE_ORDER, catalog
+from ledgerline.privacy.service_records import export_service_records
 from ledgerline.privacy.wording import RESOLVABLE, describe, record_phrase
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, people, threads
@@ -19,7 +20,8 @@ from ledgerline.vault import RecordKind, Vault
 
 
 def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str, Any]:
-    """Profile, links and consent records, messages and decrypted financial records.
+    """Profile, links and consent records, messages, decrypted financial records and the
+    customer-service records about the person (``privacy.service_records``).
 
     A write: the vault audits the export (purpose ``user_access``)."""
     conn = uow.conn
@@ -58,6 +60,7 @@ def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str
         "links": consent_records(conn, user_id),
         "threads": conversations,
         "financial_records": [record.to_dict() for record in records],
+        "customer_service": export_service_records(conn, user_id),
     }
 
 

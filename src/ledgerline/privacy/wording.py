@@ -167,6 +167,21 @@ ERASURE = {
         "purge": "{subject} đã xoá dữ liệu {business} đã chia sẻ, khi hết thời hạn lưu trữ",
     },
 }
+# The customer-service records about the person (``privacy.service_records``), by extent:
+# on unlink the business's notes (and handover details) go; on account deletion, everything.
+SERVICE_ERASE = "erase_service_records"
+SERVICE_ERASURE = {  # a consequence of the entry before it (an unlink, a deletion): no subject
+    "en": {
+        "notes": "The notes {business}'s customer service kept about you were erased",
+        "all": "{business}'s customer-service records about you (conversations and agents' "
+        "notes) were erased",
+    },
+    "vi": {
+        "notes": "Các ghi chú bộ phận chăm sóc khách hàng của {business} lưu về bạn đã được xoá",
+        "all": "Hồ sơ chăm sóc khách hàng của {business} về bạn (các cuộc trò chuyện và ghi chú "
+        "của nhân viên) đã được xoá",
+    },
+}
 REFUSED = {"en": " (refused)", "vi": " (bị từ chối)"}
 RESOLVABLE = frozenset(ONE["en"])  # kinds whose records the privacy centre may describe
 
@@ -221,6 +236,9 @@ def describe(
     if consent is not None:
         consent += REFUSED[lang] if entry.outcome == "refused" else ""
         return consent[:1].upper() + consent[1:]
+    if entry.action == SERVICE_ERASE:
+        extent = "all" if entry.detail.get("extent") == "all" else "notes"
+        return SERVICE_ERASURE[lang][extent].format(business=business)
     purpose = entry.purpose
     if purpose == "fraud_detection" and entry.actor.kind != "person":
         subject, purpose = FRAUD_CHECK[lang].format(business=business), None

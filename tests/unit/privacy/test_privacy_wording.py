@@ -115,3 +115,22 @@ def test_what_each_kind_of_record_was() -> None:
     assert record_phrase("shipment", shipment, "en") == "GHN GHN1"
     assert record_phrase("fraud_alert", {"reason": "x" * 100}, "en") == "x" * 79 + "…"
     assert record_phrase("chat_message", {"text": "hi"}, "en") is None
+
+
+def test_erased_customer_service_records_in_both_languages() -> None:
+    notes = entry(Actor.business("p1"), "erase_service_records", extent="notes", notes="2")
+    assert describe(notes, locale="en", business_names=NAMES) == (
+        "The notes Demo Bank's customer service kept about you were erased"
+    )
+    assert describe(notes, locale="vi", business_names=NAMES) == (
+        "Các ghi chú bộ phận chăm sóc khách hàng của Demo Bank lưu về bạn đã được xoá"
+    )
+    everything = entry(Actor.person("u1"), "erase_service_records", extent="all")
+    assert describe(everything, locale="en", business_names=NAMES) == (
+        "Demo Bank's customer-service records about you (conversations and agents' notes) "
+        "were erased"
+    )
+    assert describe(everything, locale="vi", business_names=NAMES) == (
+        "Hồ sơ chăm sóc khách hàng của Demo Bank về bạn (các cuộc trò chuyện và ghi chú của "
+        "nhân viên) đã được xoá"
+    )

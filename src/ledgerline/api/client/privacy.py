@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/me", tags=["People: privacy"])
     "/export",
     responses=ERRORS,
     summary="Everything held about me: profile, links and consents, messages, "
-    "financial records (decrypted)",
+    "financial records (decrypted), customer-service records (conversations, agents' notes)",
 )
 async def export(ctx: Context, user_id: UserId) -> JSONResponse:
     data = await ctx.db.write(

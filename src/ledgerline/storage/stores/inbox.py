@@ -313,3 +313,118 @@ def delete_canned(conn: sa.Connection, *, page_id: str, reply_id: int) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+# -- what the inbox holds about one person (their rights: access and erasure) --------------
+
+
+def _threads_of(user_id: str, page_id: str | None) -> sa.Select[tuple[int]]:
+    """The person's thread ids (all businesses, or one): ``ix_threads_user`` finds them,
+    ``ix_inbox_conversations_thread`` their conversations."""
+    query = sa.select(threads.c.thread_id).where(threads.c.user_id == user_id)
+    return query if page_id is None else query.where(threads.c.page_id == page_id)
+
+
+def _conversations_of(user_id: str, page_id: str | None) -> sa.Select[tuple[int]]:
+    return sa.select(inbox_conversations.c.conversation_id).where(
+        inbox_conversations.c.thread_id.in_(_threads_of(user_id, page_id))
+    )
+
+
+def conversations_of_person(
+    conn: sa.Connection, user_id: str, *, page_id: str | None = None
+) -> list[ConversationRow]:
+    """Every conversation about the person (with every business, or with ``page_id``)."""
+    rows = conn.execute(
+        sa.select(inbox_conversations)
+        .where(inbox_conversations.c.thread_id.in_(_threads_of(user_id, page_id)))
+        .order_by(inbox_conversations.c.conversation_id)
+    ).all()
+    return [ConversationRow(**row._asdict()) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRow:
+    """An agent as the person may learn of them: the display name they see in the chat and
+    the role, never the agent's id or login."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonNoteRow:
+    conversation_id: int
+    author: AuthorRow | None  # None: the agent's account is gone
+    text: str
+    created_at: int
+
+
+def notes_about_person(
+    conn: sa.Connection, user_id: str, *, page_id: str | None = None
+) -> list[PersonNoteRow]:
+    """Every note on a conversation about the person, oldest first."""
+    rows = conn.execute(
+        sa.select(
+            inbox_notes.c.conversation_id,
+            agents.c.name,
+            agents.c.role,
+            inbox_notes.c.text,
+            inbox_notes.c.created_at,
+        )
+        .outerjoin(agents, agents.c.agent_id == inbox_notes.c.agent_id)
+        .where(inbox_notes.c.conversation_id.in_(_conversations_of(user_id, page_id)))
+        .order_by(inbox_notes.c.note_id)
+    ).all()
+    return [
+        PersonNoteRow(
+            int(cid), None if name is None else AuthorRow(str(name), str(role)), str(text), int(at)
+        )
+        for cid, name, role, text, at in rows
+    ]
+
+
+def agent_names(conn: sa.Connection, agent_ids: set[str]) -> dict[str, AuthorRow]:
+    """Display name and role of each agent (disabled ones too: they still answered)."""
+    if not agent_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(agents.c.agent_id, agents.c.name, agents.c.role).where(
+            agents.c.agent_id.in_(sorted(agent_ids))
+        )
+    ).all()
+    return {str(a): AuthorRow(str(n), str(r)) for a, n, r in rows}
+
+
+def delete_notes_about_person_txn(conn: sa.Connection, user_id: str, *, page_id: str | None) -> int:
+    """Delete the agents' notes about the person (every business's, or ``page_id``'s)."""
+    result = conn.execute(
+        inbox_notes.delete().where(
+            inbox_notes.c.conversation_id.in_(_conversations_of(user_id, page_id))
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def clear_handover_metadata_txn(conn: sa.Connection, user_id: str, *, page_id: str) -> int:
+    """Drop the free-text metadata apps passed with the threads of (business, person)."""
+    result = conn.execute(
+        inbox_conversations.update()
+        .where(
+            inbox_conversations.c.thread_id.in_(_threads_of(user_id, page_id)),
+            inbox_conversations.c.handover_metadata.is_not(None),
+        )
+        .values(handover_metadata=None)
+    )
+    return int(result.rowcount or 0)
+
+
+def delete_conversations_of_person_txn(conn: sa.Connection, user_id: str) -> int:
+    """Delete every conversation about the person (their notes first: see
+    ``delete_notes_about_person_txn``)."""
+    result = conn.execute(
+        inbox_conversations.delete().where(
+            inbox_conversations.c.thread_id.in_(_threads_of(user_id, None))
+        )
+    )
+    return int(result.rowcount or 0)
