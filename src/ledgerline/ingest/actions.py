@@ -118,6 +118,7 @@ def do_ingest(
             kind=kind,
             record_ids=stored,
             now=now,
+            thread=thread,
         )
         if fraud is not None and kind is RecordKind.TRANSACTION:
             response["alerts"] = score_ingested(

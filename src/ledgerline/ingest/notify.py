@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -89,21 +89,29 @@ SHIPMENT_TEXTS = {
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who a message is for: their thread, language and timezone, and the business name."""
+    """Who a message is for: their thread, language and timezone, the business name, and
+    what the person chose to hear from that business."""
 
     thread: ThreadRow
     fmt: Formatter
     business: str
+    prefs: prefs_mod.Preferences = field(default_factory=prefs_mod.Preferences)
 
 
-def _audience(conn: sa.Connection, page_id: str, user_id: str, now: int) -> Audience:
-    thread = thread_store.get_or_create_thread(conn, page_id, user_id, now=now, new_psid=new_psid)
-    person = people_store.get_user(conn, user_id)
-    business = business_store.get_business(conn, page_id)
-    fmt = Formatter.for_person(
-        None if person is None else person.locale, None if person is None else person.timezone
+def _audience(
+    conn: sa.Connection, page_id: str, user_id: str, now: int, thread: ThreadRow | None = None
+) -> Audience:
+    """``thread`` when the caller has it already (else it is looked up, or created)."""
+    if thread is None:
+        thread = thread_store.get_or_create_thread(
+            conn, page_id, user_id, now=now, new_psid=new_psid
+        )
+    facts = notify_store.audience_facts(conn, page_id, user_id)
+    fmt = Formatter.for_person(facts.locale, facts.timezone)
+    prefs = (
+        prefs_mod.Preferences() if facts.preferences is None else prefs_mod.parse(facts.preferences)
     )
-    return Audience(thread, fmt, "" if business is None else business.name)
+    return Audience(thread, fmt, facts.business_name or "", prefs)
 
 
 def _placeholder(kind: str) -> dict[str, Any]:
@@ -291,8 +299,10 @@ def notify_records(
     kind: RecordKind,
     record_ids: Sequence[str],
     now: int,
+    thread: ThreadRow | None = None,
 ) -> list[str]:
     """Turn newly stored records into messages (in the caller's transaction); their mids.
+    ``thread``: the (page, person) thread, when the caller has read it already.
 
     Updates the person's preferences hold back (quiet hours, the daily digest) are queued
     by record id and built when released; fraud alerts never wait. Updates of this thread
@@ -300,7 +310,12 @@ def notify_records(
     """
     if not record_ids:
         return []
-    mids = release_due(uow, vault=vault, now=now, page_id=page_id, user_id=user_id)
+    held_back = notify_store.has_any_deferred(uow.conn, page_id, user_id)
+    mids = (
+        release_due(uow, vault=vault, now=now, page_id=page_id, user_id=user_id)
+        if held_back
+        else []
+    )
     records = vault.get_many(
         uow.conn,
         actor=NOTIFIER,
@@ -309,9 +324,9 @@ def notify_records(
         user_id=user_id,
         record_ids=list(record_ids),
     )
-    audience = _audience(uow.conn, page_id, user_id, now)
-    prefs = prefs_mod.load(uow.conn, page_id, user_id)
-    waiting = notify_store.has_deferred(uow.conn, page_id, user_id, mode="quiet")
+    audience = _audience(uow.conn, page_id, user_id, now, thread)
+    prefs = audience.prefs
+    waiting = held_back and notify_store.has_deferred(uow.conn, page_id, user_id, mode="quiet")
     # Messages are gathered and posted together (one vault write for the whole request);
     # what posts on its own (a fraud alert) first flushes what is gathered, keeping order.
     pending: list[tuple[str, dict[str, Any], int]] = []
@@ -416,7 +431,7 @@ def release_due(
         except PurposeNotAllowed:  # consent narrowed meanwhile: drop what it no longer covers
             continue
         audience = _audience(uow.conn, page, user, now)
-        prefs = prefs_mod.load(uow.conn, page, user)
+        prefs = audience.prefs
         digest: list[Record] = []
         for row in held:
             record = records.get(row.record_id)

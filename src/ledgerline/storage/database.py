@@ -52,6 +52,25 @@ def action_scratch(conn: sa.Connection) -> dict[str, Any] | None:
     return scratch
 
 
+def action_memo(conn: sa.Connection, name: str) -> dict[Any, Any] | None:
+    """A read-through cache named ``name`` for the action running on ``conn`` (None outside
+    a writer's action): rows the action reads more than once are read once, and the action
+    sees one value of them throughout. Whoever writes such rows calls :func:`forget_memo`
+    in the same action."""
+    scratch = action_scratch(conn)
+    if scratch is None:
+        return None
+    memo: dict[Any, Any] = scratch.setdefault(name, {})
+    return memo
+
+
+def forget_memo(conn: sa.Connection, name: str) -> None:
+    """Drop the action's cache ``name`` (after writing what it holds)."""
+    scratch = action_scratch(conn)
+    if scratch is not None:
+        scratch.pop(name, None)
+
+
 def _snapshot(scratch: dict[str, Any]) -> dict[str, Any]:
     """A copy of an action's scratch deep enough to undo a savepoint's additions to it
     (its values are dicts or lists, possibly a dict of lists)."""

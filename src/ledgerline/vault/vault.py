@@ -23,7 +23,7 @@ from ledgerline.audit import Action, Actor, ActorKind, AuditEvent, AuditLog, Out
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import ConsentRequired, NotFound
 from ledgerline.domain.scopes import Purpose, Scope
-from ledgerline.storage.database import action_scratch
+from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.stores import vault as store
 from ledgerline.vault.crypto import (
     Binding,
@@ -148,7 +148,7 @@ class DerivedCipher:
             row = store.get_key(self._conn, self._page_id, self._user_id)
             if row is None:
                 return None
-            self._key = self._vault._unwrap(row)
+            self._key = self._vault._unwrap(self._conn, row)
         return open_bytes(self._key, self._aad(name), sealed)
 
 
@@ -169,19 +169,17 @@ def _ms(value: datetime | int) -> int:
 
 
 _WRITTEN = "vault_written"
+_UNWRAPPED = "vault_unwrapped_keys"
 
 
 def _forget_written(conn: Connection) -> None:
     """After deletions the action's own writes may be gone: read them from the table."""
-    scratch = action_scratch(conn)
-    if scratch is not None:
-        scratch.pop(_WRITTEN, None)
+    forget_memo(conn, _WRITTEN)
 
 
 def _written_in_action(conn: Connection) -> dict[str, Record] | None:
     """Records the running action stored, by id (decrypted reads of them need no I/O)."""
-    scratch = action_scratch(conn)
-    return None if scratch is None else scratch.setdefault(_WRITTEN, {})
+    return action_memo(conn, _WRITTEN)
 
 
 class Vault:
@@ -213,7 +211,17 @@ class Vault:
         self.refusal_recorder = refusal_recorder
 
     # -- keys -----------------------------------------------------------------------------
-    def _unwrap(self, row: store.KeyRow) -> DataKey:
+    def _unwrap(self, conn: Connection, row: store.KeyRow) -> DataKey:
+        """The data key of ``row``, unwrapped once per writer action."""
+        memo = action_memo(conn, _UNWRAPPED)
+        key: DataKey | None = None if memo is None else memo.get(row.key_id)
+        if key is None:
+            key = self._unwrap_row(row)
+            if memo is not None:
+                memo[row.key_id] = key
+        return key
+
+    def _unwrap_row(self, row: store.KeyRow) -> DataKey:
         if row.master_key_id != self.master_key.key_id:
             raise VaultKeyError(
                 f"data key {row.key_id} is wrapped by master key {row.master_key_id}, "
@@ -244,7 +252,7 @@ class Vault:
             row = store.get_key(conn, page_id, user_id)  # another writer created it first
             if row is None:  # pragma: no cover - the conflicting row was deleted meanwhile
                 raise VaultKeyError("the data key was erased while it was being created")
-        return self._unwrap(row)
+        return self._unwrap(conn, row)
 
     def _now(self) -> int:
         return to_ms(self.clock.now())
@@ -460,7 +468,7 @@ class Vault:
         key_row = store.get_key(conn, page_id, user_id)
         if key_row is None:  # records without their key: shredded data is unreadable
             return []
-        key = self._unwrap(key_row)
+        key = self._unwrap(conn, key_row)
         return [self._decrypt(key, row) for row in rows]
 
     def _open_audited(
@@ -691,7 +699,7 @@ class Vault:
         key_row = store.get_key(conn, page_id, user_id)
         rows: list[store.RecordRow] = []
         if key_row is not None:
-            hashed = ref_hash(self._unwrap(key_row), kind, ref)
+            hashed = ref_hash(self._unwrap(conn, key_row), kind, ref)
             record_id = store.record_id_by_ref(conn, page_id, user_id, kind, hashed)
             row = None if record_id is None else store.get_record(conn, page_id, user_id, record_id)
             rows = [] if row is None else [row]

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.tables import businesses, link_consents, link_tokens
 
 PENDING = "pending"
@@ -120,6 +121,7 @@ def insert_consent_txn(
     granted_at: int | None = None,
     previous_id: int | None = None,
 ) -> int:
+    forget_memo(conn, _CONSENT_MEMO)
     result = conn.execute(
         link_consents.insert().values(
             page_id=page_id,
@@ -162,7 +164,7 @@ def active_consent(conn: sa.Connection, page_id: str, user_id: str) -> ConsentRo
 
 
 _ACTIVE_SCOPES = (  # checked on every vault access: built once
-    sa.select(link_consents.c.scopes)
+    sa.select(link_consents.c.scopes, link_consents.c.expires_at)
     .where(
         link_consents.c.page_id == sa.bindparam("page_id"),
         link_consents.c.user_id == sa.bindparam("user_id"),
@@ -174,14 +176,28 @@ _ACTIVE_SCOPES = (  # checked on every vault access: built once
 )
 
 
+_CONSENT_MEMO = "consent_in_force"
+
+
 def active_scopes(conn: sa.Connection, page_id: str, user_id: str, now: int) -> str | None:
-    """The scopes of the consent in force for (page, person) at ``now``, or None."""
-    params = {"page_id": page_id, "user_id": user_id, "now": now}
-    value = conn.execute(_ACTIVE_SCOPES, params).scalar()
-    return None if value is None else str(value)
+    """The scopes of the consent in force for (page, person) at ``now``, or None.
+
+    Read once per writer action (an ingestion checks consent for the records, for reading
+    them to notify, and for the message it posts); writes to consents forget it."""
+    memo = action_memo(conn, _CONSENT_MEMO)
+    found = None if memo is None else memo.get((page_id, user_id))
+    if found is None:
+        params = {"page_id": page_id, "user_id": user_id, "now": now}
+        row = conn.execute(_ACTIVE_SCOPES, params).first()
+        found = (None, 0) if row is None else (str(row.scopes), int(row.expires_at))
+        if memo is not None:
+            memo[(page_id, user_id)] = found
+    scopes, expires_at = found
+    return scopes if scopes is not None and now < expires_at else None
 
 
 def update_consent_txn(conn: sa.Connection, consent_id: int, **values: object) -> None:
+    forget_memo(conn, _CONSENT_MEMO)
     conn.execute(
         link_consents.update().where(link_consents.c.consent_id == consent_id).values(**values)
     )
@@ -191,6 +207,7 @@ def end_consent_txn(
     conn: sa.Connection, consent_id: int, *, status: str, now: int, by: str
 ) -> bool:
     """Move a pending or active consent to an end state; False if it had already ended."""
+    forget_memo(conn, _CONSENT_MEMO)
     result = conn.execute(
         link_consents.update()
         .where(
@@ -261,6 +278,7 @@ def due_for_reminder(conn: sa.Connection, *, before: int, limit: int) -> list[Co
 def cancel_stale_pending_txn(conn: sa.Connection, *, before: int, now: int) -> int:
     """Pending consents whose linking never finished (given before ``before``) end as
     cancelled; returns how many."""
+    forget_memo(conn, _CONSENT_MEMO)
     result = conn.execute(
         link_consents.update()
         .where(link_consents.c.status == PENDING, link_consents.c.given_at < before)

@@ -8,7 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledgerline.storage.tables import fraud_alerts, notify_deferred, notify_preferences
+from ledgerline.storage.tables import (
+    businesses,
+    fraud_alerts,
+    notify_deferred,
+    notify_preferences,
+    users,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,43 @@ def delete_alerts(conn: sa.Connection, page_id: str, user_id: str) -> int:
     return int(result.rowcount or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class AudienceFacts:
+    """What a message to a person needs to know: their language and timezone, the
+    business's name, and the person's preferences for that business (None: defaults)."""
+
+    locale: str | None
+    timezone: str | None
+    business_name: str | None
+    preferences: dict[str, Any] | None
+
+
+# One round trip for what every update reads (built once: it runs for each one).
+_AUDIENCE = sa.select(
+    users.c.locale,
+    users.c.timezone,
+    sa.select(businesses.c.name)
+    .where(businesses.c.page_id == sa.bindparam("page_id"))
+    .scalar_subquery(),
+    sa.select(notify_preferences.c.preferences)
+    .where(
+        notify_preferences.c.page_id == sa.bindparam("page_id"),
+        notify_preferences.c.user_id == sa.bindparam("user_id"),
+    )
+    .scalar_subquery(),
+).where(users.c.user_id == sa.bindparam("user_id"))
+
+
+def audience_facts(conn: sa.Connection, page_id: str, user_id: str) -> AudienceFacts:
+    row = conn.execute(_AUDIENCE, {"page_id": page_id, "user_id": user_id}).first()
+    if row is None:
+        return AudienceFacts(None, None, None, None)
+    locale, timezone, name, preferences = row
+    return AudienceFacts(
+        locale, timezone, name, None if preferences is None else dict(json.loads(preferences))
+    )
+
+
 def get_preferences(conn: sa.Connection, page_id: str, user_id: str) -> dict[str, Any] | None:
     text = conn.execute(
         sa.select(notify_preferences.c.preferences).where(
@@ -193,6 +236,22 @@ def delete_deferred_of(conn: sa.Connection, page_id: str, user_id: str) -> None:
             notify_deferred.c.page_id == page_id, notify_deferred.c.user_id == user_id
         )
     )
+
+
+_ANY_DEFERRED = (
+    sa.select(notify_deferred.c.seq)
+    .where(
+        notify_deferred.c.page_id == sa.bindparam("page_id"),
+        notify_deferred.c.user_id == sa.bindparam("user_id"),
+    )
+    .limit(1)
+)
+
+
+def has_any_deferred(conn: sa.Connection, page_id: str, user_id: str) -> bool:
+    """Whether anything of the thread is held back (usually not: one cheap look)."""
+    params = {"page_id": page_id, "user_id": user_id}
+    return conn.execute(_ANY_DEFERRED, params).first() is not None
 
 
 def has_deferred(conn: sa.Connection, page_id: str, user_id: str, *, mode: str) -> bool:
