@@ -5,11 +5,15 @@ The hub runs on the event loop; events committed on writer threads reach it thro
 fills the gap from the REST history), so one slow phone never holds the others back.
 When scaled out, ``relay`` (``delivery.fanout``) carries this process's frames to the other
 processes, whose frames come back through ``deliver`` (local sockets only).
+
+A socket's sender waits on its queue alone (``next_batch``): ``Subscription.end`` wakes it
+when the client leaves, so no task is made per frame.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -24,9 +28,10 @@ class Subscription:
         self.user_id = user_id
         self.queue: asyncio.Queue[Frame | None] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         self.overflowed = False
+        self.ended = False
 
     def offer(self, frame: Frame) -> None:
-        if self.overflowed:
+        if self.overflowed or self.ended:
             return
         try:
             self.queue.put_nowait(frame)
@@ -37,6 +42,30 @@ class Subscription:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(None)
+
+    def end(self) -> None:
+        """The client went away: wake the sender so that it stops."""
+        if self.ended:
+            return
+        self.ended = True
+        if not self.overflowed:
+            # A full queue means the sender is not waiting: it sees ``ended`` next.
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(None)
+
+    async def next_batch(self) -> list[Frame]:
+        """Every frame queued, waiting for the first; empty when the stream must stop
+        (the client left, or it fell behind: ``overflowed``)."""
+        batch: list[Frame] = []
+        item = await self.queue.get()
+        while item is not None:
+            batch.append(item)
+            if self.queue.empty():
+                break
+            item = self.queue.get_nowait()
+        if item is None or self.ended:
+            return []
+        return batch
 
 
 class LiveHub:

@@ -315,18 +315,14 @@ async def inbox_stream(websocket: WebSocket) -> None:
     subscription = service.subscribe(signed_in[1])
     await websocket.accept()
     receiver = asyncio.create_task(_drain(websocket))
+    receiver.add_done_callback(lambda _: subscription.end())
     try:
-        while True:
-            getter = asyncio.create_task(subscription.queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                break
-            frame = getter.result()
-            if frame is None:  # too slow: the page reloads its state on reconnect
-                await websocket.close(code=4008, reason="too slow; reload")
-                break
-            await websocket.send_json(frame)
+        while batch := await subscription.next_batch():
+            for frame in batch:
+                await websocket.send_json(frame)
+        if subscription.overflowed and not subscription.ended:
+            # too slow: the page reloads its state on reconnect
+            await websocket.close(code=4008, reason="too slow; reload")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -19,7 +19,6 @@ from ledgerline.api.client.receipts import DeliveryReceipts
 from ledgerline.api.context import AppContext
 from ledgerline.api.deps import authenticate_user, session_user
 from ledgerline.api.limits import enforce
-from ledgerline.delivery.live import Frame
 from ledgerline.domain.errors import InvalidToken, PermissionDenied, RateLimited
 
 router = APIRouter()
@@ -48,24 +47,15 @@ async def stream(websocket: WebSocket) -> None:
     subscription = ctx.hub.subscribe(user_id)
     await websocket.accept()
     receiver = asyncio.create_task(_drain_client(websocket))
+    receiver.add_done_callback(lambda _: subscription.end())
     receipts: DeliveryReceipts = websocket.app.state.receipts
     try:
-        while True:
-            getter = asyncio.create_task(subscription.queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                break
-            batch: list[Frame | None] = [getter.result()]
-            while not subscription.queue.empty():
-                batch.append(subscription.queue.get_nowait())
-            if None in batch:  # overflowed: the client must resync from history
-                await websocket.close(code=4008, reason="too slow; resync from history")
-                break
+        while batch := await subscription.next_batch():
             for frame in batch:
-                assert frame is not None  # noqa: S101 - checked above
                 await websocket.send_json(frame)
                 receipts.note(user_id, frame)
+        if subscription.overflowed and not subscription.ended:
+            await websocket.close(code=4008, reason="too slow; resync from history")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
