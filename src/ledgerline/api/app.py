@@ -30,6 +30,7 @@ from ledgerline.api.platform import (
     linking as platform_linking,
     send as platform_send,
 )
+from ledgerline.api.platform.lane import GraphLane
 from ledgerline.ingest.worker import UpdatesWorker
 from ledgerline.linking.hooks import hooks_from
 from ledgerline.linking.worker import ConsentWorker
@@ -124,6 +125,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     receipts = DeliveryReceipts(ctx.db, ctx.clock)
     app.state.receipts = receipts
     install_error_handlers(app)
+    app.add_middleware(GraphLane, ctx=ctx)  # the hot bank endpoints, ahead of the router
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)

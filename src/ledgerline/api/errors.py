@@ -54,6 +54,18 @@ def ledgerline_error_response(request: Request, exc: LedgerlineError) -> JSONRes
     )
 
 
+def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: 803, 405: 100, 401: 190, 403: 200, 413: 100}.get(exc.status_code, 100)
+    message = {404: "Unknown path components", 405: "Method not allowed"}.get(
+        exc.status_code, str(exc.detail)
+    )
+    return JSONResponse(
+        error_body(code, message),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
 def _describe(errors: list[Any]) -> str:
     parts = []
     for error in errors[:3]:
@@ -73,15 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101
-        code = {404: 803, 405: 100, 401: 190, 403: 200, 413: 100}.get(exc.status_code, 100)
-        message = {404: "Unknown path components", 405: "Method not allowed"}.get(
-            exc.status_code, str(exc.detail)
-        )
-        return JSONResponse(
-            error_body(code, message),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        return http_error_response(exc)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         body = error_body(2, "An unexpected error has occurred. Please retry your request later.")

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
+from ledgerline.api.context import AppContext
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.limits import enforce
 from ledgerline.api.openapi import documented_body
@@ -78,6 +79,11 @@ async def send_message(
     ],
     version: str | None = None,
 ) -> dict[str, Any]:
+    return await send(ctx, request, node, version)
+
+
+async def send(ctx: AppContext, request: Request, node: str, version: str | None) -> dict[str, Any]:
+    """The Send API itself (also served by ``lane``, ahead of FastAPI's router)."""
     check_version(version)
     params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
@@ -108,7 +114,7 @@ async def send_message(
     return {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
 
 
-async def _sender_action(ctx: Context, page_id: str, psid: str, action: str) -> dict[str, Any]:
+async def _sender_action(ctx: AppContext, page_id: str, psid: str, action: str) -> dict[str, Any]:
     if action not in SENDER_ACTIONS:
         raise InvalidParameter(f"param sender_action must be one of {', '.join(SENDER_ACTIONS)}")
     if action == "mark_seen":
