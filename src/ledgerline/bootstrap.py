@@ -167,6 +167,7 @@ def build_app(
     # Imported here so one-shot CLI commands don't pay for the web stack.
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext
+    from ledgerline.api.deps import page_token_cache
     from ledgerline.api.limits import RateLimits
     from ledgerline.broker import broker_from_url
     from ledgerline.chat import agent_actions
@@ -276,6 +277,7 @@ def build_app(
             privacy=PrivacyCentre(platform.vault, linking_hooks),
             inbox=inbox,
             fraud=fraud,
+            page_tokens_revoked=page_token_cache.clear,
         ),
     )
     return app

@@ -16,7 +16,7 @@ from ledgerline.domain.errors import InvalidParameter, InvalidToken
 from ledgerline.domain.ids import appsecret_proof, derive_app_secret, token_hash
 from ledgerline.storage.stores import businesses as business_store, people as people_store
 
-TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long
+TOKEN_CACHE_SECONDS = 5.0  # another process sees a revoked token go within this long
 
 
 async def get_context(request: Request) -> AppContext:
@@ -30,10 +30,16 @@ Context = Annotated[AppContext, Depends(get_context)]
 
 
 class _TokenCache:
-    """Token hash → owner id, for a few seconds: keeps auth off the database on hot paths."""
+    """Token hash → owner id, for a few seconds: keeps auth off the database on hot paths.
+
+    ``clear`` is called by whatever revokes tokens in this process (rotation, account
+    deletion), so a revoked token is refused here at once. A look-up that was already under
+    way when the cache was cleared does not store what it found (``generation``): it may
+    have read the token before it was revoked."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[str, float]] = {}
+        self.generation = 0
 
     def get(self, key: str) -> str | None:
         hit = self._entries.get(key)
@@ -41,12 +47,16 @@ class _TokenCache:
             return None
         return hit[0]
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str, generation: int) -> None:
+        """Remember ``value``, looked up when the cache was at ``generation``."""
+        if generation != self.generation:
+            return
         if len(self._entries) > 100_000:
             self._entries.clear()
         self._entries[key] = (value, time.monotonic() + TOKEN_CACHE_SECONDS)
 
     def clear(self) -> None:
+        self.generation += 1
         self._entries.clear()
 
 
@@ -84,10 +94,11 @@ async def authenticate_page(
     digest = token_hash(token)
     page_id = page_token_cache.get(digest)
     if page_id is None:
+        generation = page_token_cache.generation
         page_id = await ctx.db.read(business_store.page_for_token, digest)
         if page_id is None:
             raise InvalidToken("Invalid OAuth access token - Cannot parse access token")
-        page_token_cache.put(digest, page_id)
+        page_token_cache.put(digest, page_id, generation)
     proof = request.query_params.get("appsecret_proof") or (params or {}).get("appsecret_proof")
     if proof:
         business = await ctx.db.read(business_store.get_business, page_id)
@@ -112,10 +123,11 @@ async def authenticate_user(ctx: AppContext, token: str | None) -> str:
     digest = token_hash(token)
     user_id = user_token_cache.get(digest)
     if user_id is None:
+        generation = user_token_cache.generation
         user_id = await ctx.db.read(people_store.user_for_token, digest)
         if user_id is None:
             raise InvalidToken("Invalid user access token")
-        user_token_cache.put(digest, user_id)
+        user_token_cache.put(digest, user_id, generation)
     return user_id
 
 

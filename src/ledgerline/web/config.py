@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -30,6 +31,8 @@ class WebConfig:
     privacy: PrivacyCentre | None = None  # the privacy centre's vault and linking hooks
     inbox: InboxService | None = None  # the agent inbox (``/inbox``)
     fraud: FraudEngine | None = None  # the fraud model (console: alert policy)
+    # Called once a page access token is rotated: the API forgets the tokens it cached.
+    page_tokens_revoked: Callable[[], None] = lambda: None
 
     @property
     def secure_cookies(self) -> bool:

@@ -185,6 +185,7 @@ async def rotate_token(request: Request) -> Response:
         keep_session_hash=session_hash(session_id),
         now=to_ms(config.clock.now()),
     )
+    config.page_tokens_revoked()
     return redirect(
         f"/console?reveal={web_config(request).reveals.put(session_id, 'new_token', token)}"
     )
