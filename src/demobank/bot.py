@@ -17,6 +17,9 @@ from demobank.texts import say
 BALANCE, CARDS, HELP, GET_STARTED = "BALANCE", "CARDS", "HELP", "GET_STARTED"
 AGENT = "AGENT"  # the person asks for a human: the bank hands the thread to the agent inbox
 PAGE_INBOX_APP_ID = "263902037430900"  # Messenger's Page Inbox (human agents)
+# What the bank shares, so what its Log In button asks for (not customer_service: whether
+# agents may see the data is the person's own choice on the consent screen).
+LINK_SCOPES = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
 
 _WORDS = {
     AGENT: re.compile(
@@ -45,7 +48,10 @@ def link_invitation(locale: str, link_url: str) -> dict[str, Any]:
             "payload": {
                 "template_type": "button",
                 "text": say(locale, "greeting_unlinked"),
-                "buttons": [{"type": "account_link", "url": link_url}],
+                # What the bank asks to share (Ledgerline's extension of the button):
+                # these start ticked on the consent screen; customer service is left to
+                # the person.
+                "buttons": [{"type": "account_link", "url": link_url, "scopes": LINK_SCOPES}],
             },
         }
     }

@@ -51,13 +51,7 @@ def _transaction(psid: str, transaction_id: str, amount: str, merchant: str) -> 
 
 def _linked_person(page: Page, world: LinkedWorld, login: str, **kw: Any) -> str:
     sign_up(page, world.live.url, login, PASSWORD, **kw)
-    link_in_browser(
-        page,
-        world.live.url,
-        world.business["page_id"],
-        world.bank.authorize_url,
-        untick=("customer_service",),
-    )
+    link_in_browser(page, world.live.url, world.business["page_id"], world.bank.authorize_url)
     return world.psid_of_login(login)
 
 

@@ -245,7 +245,13 @@ def test_without_customer_service_consent_the_assistant_reads_nothing(
     stranger = person(world, "en", scopes=None)  # never linked
     stranger.says("what's my balance")
     offer = stranger.last_answer()["attachment"]["payload"]
-    assert offer["buttons"] == [{"type": "account_link", "url": world.bank.authorize_url}]
+    assert offer["buttons"] == [
+        {
+            "type": "account_link",
+            "url": world.bank.authorize_url,
+            "scopes": ["balances", "transactions", "customer_service"],
+        }
+    ]
     assert "customer service" in offer["text"]
     assert not [e for e in stranger.audit() if e.actor_id == "assistant"]
 

@@ -131,7 +131,13 @@ def test_an_unlinked_person_is_invited_to_link(live: RunningPlatform, demo: Runn
     payload = invitation["attachment"]["payload"]
     assert payload["template_type"] == "button"
     assert payload["text"].startswith("Hello! This is Demo Bank.")
-    assert payload["buttons"] == [{"type": "account_link", "url": demo.link_url}]
+    assert payload["buttons"] == [
+        {
+            "type": "account_link",
+            "url": demo.link_url,
+            "scopes": ["balances", "transactions", "receipts", "shipments", "fraud_alerts"],
+        }
+    ]
 
 
 def test_linking_through_the_bank_sign_in_page(live: RunningPlatform, demo: RunningDemo) -> None:

@@ -516,6 +516,65 @@ def test_consent_screen_lets_the_person_untick_scopes(world: World) -> None:
     assert link["consent_version"].startswith("vi-")
 
 
+def _consent_screen(world: World, **params: str) -> str:
+    with world.http() as http:
+        screen = http.get(
+            "/account_linking/consent",
+            params={"page_id": world.page_id, "url": world.bank.authorize_url, **params},
+            headers=world.auth(),
+        )
+    assert screen.status_code == 200, screen.text
+    return screen.text
+
+
+def _ticked(html: str) -> set[str]:
+    return set(re.findall(r'name="scopes" value="([a-z_]+)" checked', html))
+
+
+def _bank_button(world: World, button: dict[str, Any]) -> httpx.Response:
+    """The bank sends the person a Log In button (Send API)."""
+    with world.http() as http:
+        return http.post(
+            "/v15.0/me/messages",
+            params={"access_token": world.business["page_access_token"]},
+            json={
+                "recipient": {"id": world.psid()},
+                "message": {
+                    "attachment": {
+                        "type": "template",
+                        "payload": {"template_type": "button", "text": "Link", "buttons": [button]},
+                    }
+                },
+            },
+        )
+
+
+def test_only_the_scopes_the_business_asked_for_start_ticked(world: World) -> None:
+    # No request from the business yet: every box starts unticked (consent is an act).
+    assert _ticked(_consent_screen(world)) == set()
+    with world.http() as http:
+        said = http.post(
+            f"/api/v1/threads/{world.page_id}/messages", headers=world.auth(), json={"text": "Hi"}
+        )
+    assert said.status_code == 201
+    asked = {"type": "account_link", "url": world.bank.authorize_url}
+    sent = _bank_button(world, {**asked, "scopes": ["transactions", "balances"]})
+    assert sent.status_code == 200, sent.text
+    html = _consent_screen(world)
+    assert _ticked(html) == {"balances", "transactions"}
+    assert set(re.findall(r'data-requested="([a-z_]+)"', html)) == {"balances", "transactions"}
+    assert "Ngân hàng Demo đề nghị" in html
+    # The consent screen's URL may narrow what starts ticked, never widen it.
+    assert _ticked(_consent_screen(world, scopes="customer_service,balances")) == {"balances"}
+    # The newest request counts: a button that names no scopes asks for nothing in particular.
+    assert _bank_button(world, asked).status_code == 200
+    assert _ticked(_consent_screen(world)) == set()
+    # A request for a scope that does not exist is refused like any bad parameter.
+    refused = _bank_button(world, {**asked, "scopes": ["everything"]})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == 100
+
+
 def test_consent_screen_in_english_and_for_an_api_client(world: World) -> None:
     english = world.live.create_user("Ann", "en")
     with world.http() as http:

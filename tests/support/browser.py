@@ -63,15 +63,18 @@ def sign_up(
     page.wait_for_url(base_url + "/")
 
 
+DATA_SCOPES = ("balances", "transactions", "receipts", "shipments", "fraud_alerts")
+
+
 def link_in_browser(
-    page: Page, base_url: str, page_id: str, link_url: str, *, untick: tuple[str, ...] = ()
+    page: Page, base_url: str, page_id: str, link_url: str, *, share: tuple[str, ...] = DATA_SCOPES
 ) -> None:
-    """Link through the consent screen as the signed-in person (English), unticking the
-    named scopes; the bank at ``link_url`` confirms at once."""
+    """Link through the consent screen as the signed-in person (English), ticking exactly
+    the ``share`` scopes; the bank at ``link_url`` confirms at once."""
     query = urlencode({"page_id": page_id, "url": link_url, "lang": "en"})
     page.goto(f"{base_url}/account_linking/consent?{query}")
-    for scope in untick:
-        page.locator(f"input[name=scopes][value={scope}]").uncheck()
+    for box in page.locator("input[name=scopes]").all():
+        box.set_checked(box.get_attribute("value") in share)
     page.get_by_role("button", name="Continue to").click()
     outcome = page.locator("[data-outcome]")
     outcome.wait_for()

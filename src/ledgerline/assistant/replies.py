@@ -27,6 +27,8 @@ from ledgerline.linking.texts import catalog as linking_texts
 ASSISTANT = Catalogue(Path(__file__).parent / "locales", "assistant", fallback=UPDATES)
 QUICK_REPLY_PREFIX = "LEDGERLINE_ASSISTANT"
 MAX_LISTED = 5
+# What the assistant's Log In button asks for: what it answers about, and leave to use it.
+ASSISTANT_SCOPES = [s.value for s in (Scope.BALANCES, Scope.TRANSACTIONS, Scope.CUSTOMER_SERVICE)]
 
 
 def _(msgid: str) -> str:
@@ -227,7 +229,10 @@ def not_linked(fmt: Formatter, bank: str, account_link_url: str | None) -> dict[
             "payload": {
                 "template_type": "button",
                 "text": words[:640],
-                "buttons": [{"type": "account_link", "url": account_link_url}],
+                # What the assistant needs to answer: these start ticked, nothing else.
+                "buttons": [
+                    {"type": "account_link", "url": account_link_url, "scopes": ASSISTANT_SCOPES}
+                ],
             },
         }
     }

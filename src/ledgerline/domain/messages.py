@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledgerline.domain.errors import InvalidParameter, TooManyElements
+from ledgerline.domain.scopes import Scope, parse_scopes
 
 MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
@@ -122,6 +123,8 @@ def _button(raw: Any, param: str) -> dict[str, Any]:
         if "title" in button:
             raise _bad(f"{param}[title]", "is not allowed on an account_link button")
         out["url"] = _url(button.get("url"), f"{param}[url]")
+        if "scopes" in button:
+            out["scopes"] = _requested_scopes(button["scopes"], f"{param}[scopes]")
         return out
     if kind == "account_unlink":
         return out
@@ -138,6 +141,22 @@ def _button(raw: Any, param: str) -> dict[str, Any]:
     else:  # postback, phone_number
         out["payload"] = _text(button.get("payload"), f"{param}[payload]", limit=MAX_PAYLOAD)
     return out
+
+
+def _requested_scopes(raw: Any, param: str) -> list[str]:
+    """What an ``account_link`` button asks the person to share (a Ledgerline extension:
+    these, and only these, start ticked on the consent screen). A list of scope names, or
+    one comma-separated string; at least one."""
+    values = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(values, list):
+        raise _bad(param, "must be an array of scope names")
+    try:
+        scopes = parse_scopes([v.strip() if isinstance(v, str) else v for v in values])
+    except ValueError as exc:
+        raise _bad(param, str(exc).replace("scopes must", "must")) from None
+    if not scopes:
+        raise _bad(param, "must name at least one scope")
+    return [s.value for s in Scope if s in scopes]
 
 
 def _buttons(raw: Any, param: str, *, minimum: int) -> list[dict[str, Any]]:
@@ -357,18 +376,31 @@ def normalize_page_message(raw: Any) -> dict[str, Any]:
     return out
 
 
+def account_link_buttons(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every ``account_link`` button in a message (a template's buttons and its elements')."""
+    attachment = message.get("attachment")
+    if not isinstance(attachment, Mapping) or attachment.get("type") != "template":
+        return []
+    payload = attachment.get("payload")
+    if not isinstance(payload, Mapping):
+        return []
+    button_lists = [payload.get("buttons") or []]
+    button_lists += [
+        element.get("buttons") or []
+        for element in payload.get("elements") or []
+        if isinstance(element, Mapping)
+    ]
+    return [
+        button
+        for buttons in button_lists
+        for button in buttons
+        if isinstance(button, Mapping) and button.get("type") == "account_link"
+    ]
+
+
 def account_link_urls(message: Mapping[str, Any]) -> list[str]:
     """Every ``account_link`` button URL in a normalised message (checked by linking)."""
-    urls: list[str] = []
-    attachment = message.get("attachment")
-    if not attachment or attachment.get("type") != "template":
-        return urls
-    payload = attachment["payload"]
-    button_lists = [payload.get("buttons", [])]
-    button_lists += [element.get("buttons", []) for element in payload.get("elements", [])]
-    for buttons in button_lists:
-        urls += [b["url"] for b in buttons if b["type"] == "account_link"]
-    return urls
+    return [str(button["url"]) for button in account_link_buttons(message)]
 
 
 def normalize_user_text(raw: Any) -> str:

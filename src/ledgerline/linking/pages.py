@@ -30,6 +30,7 @@ class ScopeChoice:
     name: str
     purposes: list[str]
     checked: bool
+    requested: bool  # the business asked for it (its account_link button's ``scopes``)
 
 
 def render_consent(
@@ -41,17 +42,21 @@ def render_consent(
     action: str,
     until: int,
     timezone: str | None,
-    checked: frozenset[Scope] | None = None,
+    checked: frozenset[Scope] = frozenset(),
+    requested: frozenset[Scope] = frozenset(),
     error: str | None = None,
 ) -> str:
+    """The consent form. Consent is an affirmative, specific act: a box starts ticked only
+    when it is in ``checked``, which the caller keeps within what the business asked for
+    (``requested``, labelled as such); everything else starts unticked."""
     texts = catalog(locale)
-    chosen = set(SCOPE_ORDER) if checked is None else set(checked)
     scopes = [
         ScopeChoice(
             value=scope.value,
             name=texts.scope_name(scope),
             purposes=texts.scope_purposes(scope, business=business),
-            checked=scope in chosen,
+            checked=scope in checked,
+            requested=scope in requested,
         )
         for scope in SCOPE_ORDER
     ]

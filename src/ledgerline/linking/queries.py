@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ledgerline.chat.actions import same_link_target
+from ledgerline.domain.messages import account_link_buttons
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import scopes_of
 from ledgerline.linking.texts import ordered
 from ledgerline.linking.tokens import digest
-from ledgerline.storage.stores import linking as store
+from ledgerline.storage.stores import linking as store, threads as thread_store
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+RECENT_MESSAGES = 50  # how far back the consent screen looks for the business's request
+_SCOPE_VALUES = frozenset(s.value for s in Scope)
 STATUS = {store.ACTIVE: "linked", store.EXPIRED: "expired", store.REVOKED: "unlinked"}
 
 
@@ -88,3 +92,27 @@ def callback_partition(conn: sa.Connection, state: str) -> str | None:
     to, so the callback is ordered with the person's other changes to that link."""
     token = store.token_by_state(conn, digest(state))
     return None if token is None else f"{token.page_id}:{token.user_id}"
+
+
+def requested_scopes(
+    conn: sa.Connection, *, page_id: str, user_id: str, url: str
+) -> frozenset[Scope]:
+    """What the business asked the person to share: the ``scopes`` of its newest
+    ``account_link`` button to ``url`` in their thread (among the last ``RECENT_MESSAGES``).
+    Empty when it named none, or sent no such button: the consent screen then ticks nothing.
+
+    Read from the thread, never from the request, so a crafted consent-screen URL cannot
+    make more scopes start ticked than the business asked for."""
+    thread = thread_store.get_thread(conn, page_id, user_id)
+    if thread is None:
+        return frozenset()
+    for row in reversed(thread_store.list_messages(conn, thread.thread_id, limit=RECENT_MESSAGES)):
+        if row.sender != "page":
+            continue
+        for button in account_link_buttons(row.body):
+            if same_link_target(str(button.get("url") or ""), url):
+                asked = button.get("scopes") or []
+                return frozenset(
+                    Scope(v) for v in asked if isinstance(v, str) and v in _SCOPE_VALUES
+                )
+    return frozenset()

@@ -54,7 +54,10 @@ def test_the_bot_invites_strangers_and_helps_customers() -> None:
     link = "http://bank.test/link"
     invite = bot.answer(customer=None, locale="en", text="hi", payload=None, link_url=link)
     (message,) = invite.messages
-    assert message["attachment"]["payload"]["buttons"] == [{"type": "account_link", "url": link}]
+    assert message["attachment"]["payload"]["buttons"] == [
+        {"type": "account_link", "url": link, "scopes": bot.LINK_SCOPES}
+    ]
+    assert "customer_service" not in bot.LINK_SCOPES  # left to the person
     claire = customer("claire.martin")
     greeting = bot.answer(customer=claire, locale="en", text="hello", payload=None, link_url=link)
     assert greeting.messages[0]["text"] == "Hi Claire! What can I do for you today?"

@@ -25,6 +25,29 @@ def test_consent_page_escapes_names_and_shows_version_and_choices() -> None:
     assert "December 1, 2026" in html
 
 
+def _screen(checked: frozenset[Scope], requested: frozenset[Scope]) -> str:
+    return render_consent(
+        locale="en",
+        business="Demo Bank",
+        person=None,
+        ticket="t.x",
+        action="/account_linking/consent",
+        until=1_796_083_200_000,
+        timezone="UTC",
+        checked=checked,
+        requested=requested,
+    )
+
+
+def test_nothing_starts_ticked_unless_asked_for_and_asked_scopes_are_labelled() -> None:
+    assert " checked>" not in _screen(frozenset(), frozenset())
+    asked = frozenset({Scope.TRANSACTIONS, Scope.FRAUD_ALERTS})
+    html = _screen(asked, asked)
+    assert html.count(" checked>") == 2
+    assert 'value="customer_service">' in html
+    assert html.count("asked for by Demo Bank") == 2
+
+
 def test_result_pages_exist_for_every_outcome_in_both_locales() -> None:
     for locale in ("vi", "en"):
         for outcome in ("linked", "cancelled", "expired", "used", "invalid", "refused", "signin"):

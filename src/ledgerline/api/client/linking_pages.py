@@ -35,7 +35,7 @@ from ledgerline.linking.actions import (
 )
 from ledgerline.linking.hooks import hooks_from
 from ledgerline.linking.pages import render_consent, render_result
-from ledgerline.linking.queries import callback_partition
+from ledgerline.linking.queries import callback_partition, requested_scopes
 from ledgerline.linking.texts import catalog, pick_locale
 from ledgerline.linking.tokens import (
     TICKET_LIFETIME_MS,
@@ -119,7 +119,13 @@ async def consent_page(
     url: Annotated[str | None, Query(max_length=2000)] = None,
     ticket: Annotated[str | None, Query(max_length=4000)] = None,
     scopes: Annotated[
-        str | None, Query(max_length=200, description="Pre-ticked, comma-separated")
+        str | None,
+        Query(
+            max_length=200,
+            description="Comma-separated: narrows what starts ticked, never widens it. Only "
+            "the scopes the business asked for (the `scopes` of its `account_link` button in "
+            "the thread) start ticked; everything else starts unticked.",
+        ),
     ] = None,
     lang: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
@@ -153,9 +159,10 @@ async def consent_page(
     if user is None:
         return _result(locale, "signin", 401)
     locale = pick_locale(lang, user.locale)
-    checked: frozenset[Scope] | None = None
+    requested = await ctx.db.read(requested_scopes, page_id=page_id, user_id=user_id, url=url)
+    checked = requested
     if scopes:
-        checked = frozenset(s for s in Scope if s.value in scopes.split(","))
+        checked = frozenset(s for s in requested if s.value in scopes.split(","))
     cookie = new_secret()
     form = form_ticket(
         ctx.secret_key,
@@ -175,6 +182,7 @@ async def consent_page(
         until=now + CONSENT_LIFETIME_MS,
         timezone=user.timezone,
         checked=checked,
+        requested=requested,
     )
     response = _page(html)
     response.set_cookie(
@@ -253,6 +261,9 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
     )
     if not chosen:
         user = await ctx.db.read(people_store.get_user, ticket.user_id)
+        requested = await ctx.db.read(
+            requested_scopes, page_id=ticket.page_id, user_id=ticket.user_id, url=ticket.url
+        )
         html = render_consent(
             locale=locale,
             business=name or "",
@@ -261,7 +272,7 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
             action=f"{COOKIE_PATH}/consent",
             until=now + CONSENT_LIFETIME_MS,
             timezone=None if user is None else user.timezone,
-            checked=frozenset(),
+            requested=requested,
             error=catalog(locale).text("consent", "none_selected"),
         )
         return _page(html, 400)
