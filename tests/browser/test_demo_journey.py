@@ -114,9 +114,11 @@ def test_the_demo_journey_from_sign_up_to_unlink(
     expect(page.locator("body")).to_contain_text("You linked your account at Demo Bank.")
     psid = _linked_psid(demo, "claire.martin")
 
-    # The thread: the bank's welcome and the balance it shared, then a card payment live.
-    page.goto(live.url + "/")
-    page.get_by_test_id("thread").filter(has_text="Demo Bank").click()
+    # Back to the chat from the result page: the bank's welcome and the balance it shared,
+    # then a card payment live.
+    page.get_by_role("link", name="Back to the chat with Demo Bank").click()
+    page.wait_for_url(live.url + "/")  # the thread's address is not kept in the history
+    expect(page.locator("#thread-title")).to_have_text("Demo Bank")
     page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
     messages = page.locator(".msg.page")
     expect(messages.filter(has_text="Your account DB-0055-1200 is linked")).to_have_count(1)
@@ -239,8 +241,8 @@ def test_a_demo_person_links_in_vietnamese(
         page.get_by_role("button", name="Đăng nhập và liên kết").click()
         expect(page.locator("[data-outcome]")).to_have_attribute("data-outcome", "linked")
         psid = _linked_psid(demo, "an.nguyen")
-        page.goto(live.url + "/")
-        page.get_by_test_id("thread").filter(has_text="Demo Bank").click()
+        page.get_by_role("link", name="Quay lại cuộc trò chuyện với Demo Bank").click()
+        expect(page.locator("#thread-title")).to_have_text("Demo Bank")
         page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
         messages = page.locator(".msg.page")
         expect(messages.filter(has_text="Đã liên kết tài khoản DB-0012-3456")).to_have_count(1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -81,10 +82,23 @@ def render_consent(
 
 
 def render_result(
-    *, locale: str, outcome: str, business: str | None, body: str | None = None
+    *,
+    locale: str,
+    outcome: str,
+    business: str | None,
+    body: str | None = None,
+    page_id: str | None = None,
 ) -> str:
+    """A result page (linked, cancelled, expired…), with a link back to the chat: to the
+    business's thread when ``page_id`` is known, else to the messenger."""
     texts = catalog(locale)
     name = business or "Ledgerline"
+    back_url = "/" if page_id is None else "/?" + urlencode({"thread": page_id})
+    back = (
+        texts.text("result", "back_to_chat", business=business)
+        if page_id is not None and business
+        else texts.text("result", "back")
+    )
     return (
         _environment()
         .get_template("result.html")
@@ -95,5 +109,7 @@ def render_result(
             body=body
             if body is not None
             else texts.text("result", f"{outcome}_body", business=name),
+            back_url=back_url,
+            back=back,
         )
     )

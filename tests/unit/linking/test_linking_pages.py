@@ -54,3 +54,14 @@ def test_result_pages_exist_for_every_outcome_in_both_locales() -> None:
             html = render_result(locale=locale, outcome=outcome, business="B")
             assert f'data-outcome="{outcome}"' in html
             assert f'lang="{locale}"' in html
+
+
+def test_result_pages_lead_back_to_the_chat() -> None:
+    linked = render_result(locale="en", outcome="linked", business="Demo Bank", page_id="p 1")
+    assert '<a class="button primary" href="/?thread=p+1"' in linked
+    assert "Back to the chat with Demo Bank" in linked
+    vi = render_result(locale="vi", outcome="linked", business="Demo Bank", page_id="p1")
+    assert "Quay lại cuộc trò chuyện với Demo Bank" in vi
+    unknown = render_result(locale="en", outcome="invalid", business=None)
+    assert 'href="/"' in unknown
+    assert "Back to Ledgerline" in unknown

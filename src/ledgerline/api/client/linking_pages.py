@@ -87,9 +87,12 @@ def _browser_locale(request: Request, *preferred: str | None) -> str:
 
 
 def _result(locale: str, outcome: str, status: int, business: str | None = None,
-            body: str | None = None) -> HTMLResponse:  # fmt: skip
-    return _page(render_result(locale=locale, outcome=outcome, business=business, body=body),
-                 status)  # fmt: skip
+            body: str | None = None, page_id: str | None = None) -> HTMLResponse:  # fmt: skip
+    """A result page; with ``page_id``, its link leads back to that business's thread."""
+    html = render_result(
+        locale=locale, outcome=outcome, business=business, body=body, page_id=page_id
+    )
+    return _page(html, status)
 
 
 def _secure(ctx: Context) -> bool:
@@ -255,7 +258,7 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
     business = await ctx.db.read(business_store.get_business, ticket.page_id)
     name = None if business is None else business.name
     if form.get("decision") == "decline":
-        return _result(locale, "cancelled", 200, name)
+        return _result(locale, "cancelled", 200, name, page_id=ticket.page_id)
     chosen = frozenset(
         Scope(v) for v in form.getlist("scopes") if isinstance(v, str) and v in _SCOPE_VALUES
     )
@@ -292,7 +295,7 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
             partition=ticket.page_id,
         )
     except Conflict:
-        return _result(locale, "used", 409, name)
+        return _result(locale, "used", 409, name, page_id=ticket.page_id)
     except LedgerlineError as exc:
         return _result(locale, "bad_request", 400, body=str(exc))
     response = RedirectResponse(started.redirect_url, status_code=303, headers=SECURITY_HEADERS)
@@ -340,7 +343,7 @@ async def callback(
     )
     locale = pick_locale(result.locale, locale)
     response = _result(locale, result.outcome.value, OUTCOME_STATUS[result.outcome],
-                       result.business_name)  # fmt: skip
+                       result.business_name, page_id=result.page_id)  # fmt: skip
     if result.outcome in (Outcome.LINKED, Outcome.CANCELLED, Outcome.REFUSED):
         response.delete_cookie(BINDING_COOKIE, path=COOKIE_PATH)
     return response

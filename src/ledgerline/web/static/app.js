@@ -138,16 +138,27 @@
   }
 
   let threadsTimer = null;
+  async function loadThreads() {
+    try {
+      state.threads = (await api("GET", "/api/v1/threads")).data;
+      renderThreads();
+    } catch (e) {
+      /* shown by the connection status */
+    }
+  }
+
   function refreshThreads(delay) {
     clearTimeout(threadsTimer);
-    threadsTimer = setTimeout(async () => {
-      try {
-        state.threads = (await api("GET", "/api/v1/threads")).data;
-        renderThreads();
-      } catch (e) {
-        /* shown by the connection status */
-      }
-    }, delay || 0);
+    threadsTimer = setTimeout(loadThreads, delay || 0);
+  }
+
+  // "/?thread=PAGE_ID" (e.g. the "Account linked" page's link back) opens that thread.
+  function openRequestedThread() {
+    const wanted = new URLSearchParams(window.location.search).get("thread");
+    if (!wanted) return;
+    window.history.replaceState(null, "", "/");
+    const thread = state.threads.find((th) => th.page_id === wanted);
+    if (thread) openThread(thread.page_id, thread.page_name);
   }
 
   let searchTimer = null;
@@ -750,7 +761,7 @@
     });
     window.addEventListener("offline", onOffline);
     window.addEventListener("online", onOnline);
-    refreshThreads(0);
+    loadThreads().then(openRequestedThread);
     connect();
   }
 
