@@ -9,7 +9,11 @@
 
 Idempotent: a second run reuses the business and the people, refreshes the URLs (the ports
 may have changed) and issues a new page token only when the stored one stopped working
-(e.g. it was rotated in the console).
+(e.g. it was rotated in the console). Without ``demobank.json`` (deleted, or a fresh data
+directory on the same database) it finds the existing "Demo Bank" (the oldest of that name)
+rather than registering a second one; the platform keeps only a hash of its token, so a new
+token is issued for it — audited (``rotate_page_token``, actor ``component:demo_setup``, with
+the reason) and written to ``demobank.json``, never shown.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledgerline.audit import Actor, AuditEvent, append
 from ledgerline.bootstrap import Platform
 from ledgerline.chat.accounts import (
     do_create_business,
@@ -31,11 +36,13 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.domain.ids import derive_app_secret, token_hash
 from ledgerline.identity.passwords import hash_password
 from ledgerline.identity.service import check_sign_up, do_sign_up
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
     handover as handover_store,
     web as web_store,
 )
+from ledgerline.storage.stores.businesses import BusinessRow
 
 BANK_NAME = "Demo Bank"
 DEMO_PASSWORD = "ledgerline-demo"  # noqa: S105 - printed for people to try the demo
@@ -84,6 +91,34 @@ def _read(path: Path) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 
 
+def do_reissue_demo_token(uow: UnitOfWork, *, page_id: str, reason: str, now: int) -> str:
+    """A new page token for the demo bank's page (the old ones stop working), audited."""
+    token = do_rotate_page_token(uow, page_id=page_id, now=now)
+    append(
+        uow.conn,
+        AuditEvent(
+            actor=Actor.component("demo_setup"),
+            action="rotate_page_token",
+            page_id=page_id,
+            detail={"reason": reason},
+        ),
+        at=now,
+    )
+    return token
+
+
+def _existing_bank(platform: Platform, stored: dict[str, str]) -> BusinessRow | None:
+    """The business the demo set up before: the one ``demobank.json`` names, else (the file
+    is gone) the oldest business called ``BANK_NAME``."""
+    db = platform.db
+    if stored.get("page_id"):
+        business = db.read_sync(business_store.get_business, stored["page_id"])
+        if business is not None:
+            return business
+    named = db.read_sync(business_store.businesses_named, BANK_NAME)
+    return named[0] if named else None
+
+
 def ensure_demo_bank(
     platform: Platform, *, webhook_url: str, account_link_url: str
 ) -> DemoBankCredentials:
@@ -92,11 +127,7 @@ def ensure_demo_bank(
     db, now = platform.db, to_ms(platform.clock.now())
     path = _credentials_file(platform.settings.data_dir)
     stored = _read(path)
-    business = (
-        db.read_sync(business_store.get_business, stored["page_id"])
-        if stored.get("page_id")
-        else None
-    )
+    business = _existing_bank(platform, stored)
     verify_token = stored.get("verify_token") or secrets.token_urlsafe(16)
     if business is None:
         created = db.write_sync(
@@ -110,7 +141,8 @@ def ensure_demo_bank(
         )
         page_id, token = created.page_id, created.page_access_token
     else:
-        page_id, token = business.page_id, stored.get("page_access_token", "")
+        page_id = business.page_id
+        token = stored.get("page_access_token", "") if stored.get("page_id") == page_id else ""
         db.write_sync(
             do_set_business_urls,
             page_id=page_id,
@@ -119,7 +151,8 @@ def ensure_demo_bank(
             account_link_url=account_link_url,
         )
         if not token or db.read_sync(business_store.page_for_token, token_hash(token)) != page_id:
-            token = db.write_sync(do_rotate_page_token, page_id=page_id, now=now)
+            reason = "token_invalid" if token else "credentials_missing"
+            token = db.write_sync(do_reissue_demo_token, page_id=page_id, reason=reason, now=now)
     _write_private(
         path, {"page_id": page_id, "page_access_token": token, "verify_token": verify_token}
     )

@@ -110,6 +110,16 @@ def list_businesses(conn: sa.Connection, *, query: str | None, limit: int) -> li
     return [_row(row) for row in conn.execute(stmt.limit(limit))]
 
 
+def businesses_named(conn: sa.Connection, name: str) -> list[BusinessRow]:
+    """The businesses called exactly ``name`` (case aside), the oldest first."""
+    stmt = (
+        sa.select(*_COLUMNS)
+        .where(businesses.c.name_folded == name.casefold())
+        .order_by(businesses.c.created_at, businesses.c.page_id)
+    )
+    return [_row(row) for row in conn.execute(stmt)]
+
+
 def businesses_with_webhooks(conn: sa.Connection) -> list[BusinessRow]:
     return [
         _row(row)
