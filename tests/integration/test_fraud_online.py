@@ -21,13 +21,7 @@ from ledgerline.domain.scopes import Purpose
 from ledgerline.fraud.model import FraudModel, default_model_path
 from ledgerline.fraud.online import InMemoryStateStore, OnlineScorer
 from ledgerline.fraud.platform import to_engine
-from ledgerline.fraud.state import (
-    LABEL_FRAUD,
-    LABEL_GENUINE,
-    LABEL_UNKNOWN,
-    CardState,
-    TerminalState,
-)
+from ledgerline.fraud.state import CardState, TerminalState
 from ledgerline.ingest.validation import transactions as validate_transactions
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
@@ -199,16 +193,18 @@ def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
         (q.user["user_id"], "genuine"),
     ]
 
-    def terminal_labels(conn: sa.Connection) -> list[int]:
+    def terminal_frauds(conn: sa.Connection) -> tuple[list[int], list[int]]:
         state = conn.execute(sa.select(fraud_terminal_state.c.state)).scalar_one()
-        return list(TerminalState.from_bytes(bytes(state)).labels)
+        said_fraud = conn.execute(
+            sa.select(fraud_scores.c.terminal_seq).where(fraud_scores.c.verdict == "fraud")
+        )
+        return TerminalState.from_bytes(bytes(state)).fraud_seqs, [r[0] for r in said_fraud]
 
-    # both verdicts are in the (shared) terminal's history; they count in its risk once
-    # the transactions are 7 days old
-    assert sorted(terminal_labels_of(world.live.platform.db.read_sync(terminal_labels))) == [
-        LABEL_FRAUD,
-        LABEL_GENUINE,
-    ]
+    # the fraud verdict is in the (shared) terminal's history, the genuine one counts as any
+    # unlabelled transaction; it counts in the terminal's risk once it is 7 days old
+    frauds, said_fraud = world.live.platform.db.read_sync(terminal_frauds)
+    assert frauds == said_fraud
+    assert len(frauds) == 1
     # q stops sharing fraud alerts: their verdict is no longer used
     narrowed = q.api("PATCH", f"/links/{q.page_id}", json={"scopes": ["transactions"]})
     assert narrowed.status_code == 200, narrowed.text
@@ -250,10 +246,6 @@ def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
     assert saved["training"]["verdict_labels"] == {"rows": 1, "fraud": 1}
     # the use for training is in p's access log, as a fraud check; not in q's
     assert (fraud_reads(p), fraud_reads(q)) == (before[0] + 1, before[1])
-
-
-def terminal_labels_of(labels: list[int]) -> list[int]:
-    return [label for label in labels if label != LABEL_UNKNOWN]
 
 
 def run_cli(*args: str) -> str:

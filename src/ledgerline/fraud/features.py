@@ -4,13 +4,22 @@
 Time is whole seconds (``TX_DATETIME`` floored to the second, naive = UTC). Amount windows sum
 integer cents, so both implementations are exact. ``D`` = 7 days is the label delay.
 
+Terminal windows count whole UTC hours and days, so that the online state of a terminal is a
+count per hour and per day rather than one entry per transaction (under 1 KB whatever its
+volume). With ``E`` the start of the hour that holds ``t - D`` (labels are known for what
+happened before ``E``) and ``day(E)`` its day, a terminal's *known window* of n days is its
+transactions from the start of day ``day(E) - n`` to ``E``: n to n + 1 days, ending at most
+an hour before ``t - D``. (The handbook's windows are ``(t - D - n, t - D]`` to the second;
+measured on the chapter-3 week, the whole-hour version scores the same: docs/fraud-model.md.)
+
 Handbook baseline (15 inputs, ``BaselineFeatureTransformation.ipynb``):
 
 * ``TX_AMOUNT``; ``TX_DURING_WEEKEND`` (weekday >= 5); ``TX_DURING_NIGHT`` (hour <= 6);
 * ``CUSTOMER_ID_NB_TX_nDAY_WINDOW`` / ``CUSTOMER_ID_AVG_AMOUNT_nDAY_WINDOW``, n in 1, 7, 30:
   the card's transactions in ``(t - n days, t]``, the current one included;
 * ``TERMINAL_ID_NB_TX_nDAY_WINDOW`` / ``TERMINAL_ID_RISK_nDAY_WINDOW``: the terminal's
-  transactions in ``(t - D - n, t - D]`` and the fraction of them labelled fraud (0 when none).
+  transactions in its known window of n days and the fraction of them labelled fraud (0 when
+  none).
 
 Ledgerline additions:
 
@@ -24,11 +33,13 @@ Ledgerline additions:
   compromise lasts at most 14 days, so this baseline is not inflated by the fraud itself;
 * ``CUSTOMER_NB_HIGH_RATIO_7DAY``: the card's transactions in ``(t - 7 days, t]`` whose lagged
   ratio was above 2.5 (the current one included);
-* ``TERMINAL_NB_TX_LIVE_1DAY`` / ``_7DAY``: the terminal's volume in ``(t - n, t]`` (no labels);
+* ``TERMINAL_NB_TX_LIVE_1DAY`` / ``_7DAY``: the terminal's volume in the hour of ``t`` and the
+  24 n - 1 hours before it, up to and including this transaction (no labels);
 * ``TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS`` / ``TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS``: days from the
-  first / last fraud on the terminal in ``(t - D - 30, t - D]`` to ``t`` (-1 when none);
+  start of the (UTC) day of the first / last fraud in the terminal's known window of 30 days
+  to ``t`` (-1 when none);
 * ``TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD``: the terminal's transactions after that last
-  known fraud and up to ``t - D`` (-1 when none).
+  known fraud and before ``E`` (-1 when none).
 """
 
 from __future__ import annotations
@@ -43,10 +54,12 @@ from ledgerline.fraud.feature_spec import (
     DELAY_DAYS,
     HIGH_RATIO,
     HISTORY_DAYS,
+    HOURS_PER_DAY,
     LAG_DAYS,
     LIVE_WINDOWS,
     NO_PREVIOUS_SECONDS,
     SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
     TERMINAL_WINDOWS,
 )
 
@@ -147,15 +160,28 @@ def _ratio(amount: FloatArray, average: FloatArray) -> FloatArray:
 
 def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, FloatArray]) -> None:
     fraud = frame["TX_FRAUD"].to_numpy(dtype=np.int64)
-    order, keys = _grouped_keys(frame["TERMINAL_ID"], seconds)
+    hours = np.floor_divide(seconds, SECONDS_PER_HOUR)
+    days = np.floor_divide(seconds, SECONDS_PER_DAY)
+    order, hour_keys = _grouped_keys(frame["TERMINAL_ID"], hours)
+    _, day_keys = _grouped_keys(frame["TERMINAL_ID"], days)
     position = np.arange(len(order), dtype=np.int64)
+    sorted_seconds, hour, day = seconds[order], hours[order], days[order]
+    boundary = np.floor_divide(sorted_seconds - DELAY_DAYS * SECONDS_PER_DAY, SECONDS_PER_HOUR)
+    boundary_day = np.floor_divide(boundary, HOURS_PER_DAY)
+
+    def first_from_hour(target: IntArray) -> IntArray:
+        """Per row: the first row of its terminal in hour ``target`` or later."""
+        return np.searchsorted(hour_keys, hour_keys + (target - hour), side="left")
+
+    def first_from_day(target: IntArray) -> IntArray:
+        return np.searchsorted(day_keys, day_keys + (target - day), side="left")
+
     sorted_fraud = fraud[order]
     cum_fraud = np.concatenate(([0], np.cumsum(sorted_fraud)))
-    delay = DELAY_DAYS * SECONDS_PER_DAY
-    matured_end = np.searchsorted(keys, keys - delay, side="right")
+    matured_end = first_from_hour(boundary)
     result: dict[str, FloatArray] = {}
     for n in TERMINAL_WINDOWS:
-        tail = np.searchsorted(keys, keys - delay - n * SECONDS_PER_DAY, side="right")
+        tail = first_from_day(boundary_day - n)
         count = matured_end - tail
         frauds = cum_fraud[matured_end] - cum_fraud[tail]
         result[f"TERMINAL_ID_NB_TX_{n}DAY_WINDOW"] = count.astype(np.float64)
@@ -163,22 +189,22 @@ def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
             count > 0, frauds / np.maximum(count, 1), 0.0
         )
     for n in LIVE_WINDOWS:
-        start = np.searchsorted(keys, keys - n * SECONDS_PER_DAY, side="right")
+        start = first_from_hour(hour - n * HOURS_PER_DAY + 1)
         result[f"TERMINAL_NB_TX_LIVE_{n}DAY"] = (position - start + 1).astype(np.float64)
-    tail = np.searchsorted(keys, keys - delay - HISTORY_DAYS * SECONDS_PER_DAY, side="right")
+    tail = first_from_day(boundary_day - HISTORY_DAYS)
     fraud_positions = np.flatnonzero(sorted_fraud).astype(np.int64)
     sentinel = np.full(len(order), -1.0)
     first_age, last_age, since_last = sentinel.copy(), sentinel.copy(), sentinel.copy()
     if len(fraud_positions):
+        day_start = day * SECONDS_PER_DAY
         j = np.searchsorted(fraud_positions, tail, side="left")
-        j_safe = np.minimum(j, len(fraud_positions) - 1)
-        first = fraud_positions[j_safe]
+        first = fraud_positions[np.minimum(j, len(fraud_positions) - 1)]
         has_first = (j < len(fraud_positions)) & (first < matured_end)
-        first_age = np.where(has_first, (keys - keys[first]) / SECONDS_PER_DAY, -1.0)
+        first_age = np.where(has_first, (sorted_seconds - day_start[first]) / SECONDS_PER_DAY, -1.0)
         k = np.searchsorted(fraud_positions, matured_end, side="left") - 1
         last = fraud_positions[np.maximum(k, 0)]
         has_last = (k >= 0) & (last >= tail)
-        last_age = np.where(has_last, (keys - keys[last]) / SECONDS_PER_DAY, -1.0)
+        last_age = np.where(has_last, (sorted_seconds - day_start[last]) / SECONDS_PER_DAY, -1.0)
         since_last = np.where(has_last, (matured_end - last - 1).astype(np.float64), -1.0)
     result["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"] = first_age
     result["TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS"] = last_age

@@ -68,20 +68,23 @@ def test_terminal_risk_uses_labels_only_after_the_7_day_delay() -> None:
             ("2018-04-01 12:00:00", 1, 5, 10.0, 1),  # fraud on terminal 5
             ("2018-04-02 12:00:00", 2, 5, 10.0, 0),
             ("2018-04-05 12:00:00", 3, 5, 10.0, 0),  # 4 days later: label not known yet
-            ("2018-04-08 12:00:00", 4, 5, 10.0, 0),  # exactly 7 days: (t-8d, t-7d] holds it
-            ("2018-04-09 11:00:00", 5, 5, 10.0, 0),  # 1-day window (04-01 11h, 04-02 11h]
-            ("2018-04-09 12:00:00", 6, 5, 10.0, 0),  # 1-day window (04-01 12h, 04-02 12h]
+            ("2018-04-08 12:30:00", 4, 5, 10.0, 0),  # 7 days, but its hour is not 7 days old
+            ("2018-04-08 13:00:00", 5, 5, 10.0, 0),  # known: windows end at hour 04-01 13h
+            ("2018-04-09 13:30:00", 6, 5, 10.0, 0),  # 1-day window: days from 04-01
+            ("2018-04-10 13:00:00", 7, 5, 10.0, 0),  # 1-day window: days from 04-02
         ]
     )
     x = compute_features(f)
-    assert x["TERMINAL_ID_RISK_7DAY_WINDOW"].tolist() == [0, 0, 0, 1, 1, 0.5]
-    assert x["TERMINAL_ID_NB_TX_7DAY_WINDOW"].tolist() == [0, 0, 0, 1, 1, 2]
-    assert x["TERMINAL_ID_RISK_1DAY_WINDOW"].tolist() == [0, 0, 0, 1, 1, 0]
-    assert x["TERMINAL_ID_NB_TX_1DAY_WINDOW"].tolist() == [0, 0, 0, 1, 1, 1]
-    assert x["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"].tolist()[:3] == [-1, -1, -1]
-    assert x["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"].iloc[3] == pytest.approx(7.0)
-    assert x["TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD"].tolist() == [-1, -1, -1, 0, 0, 1]
-    assert x["TERMINAL_NB_TX_LIVE_7DAY"].tolist() == [1, 2, 3, 3, 4, 4]
+    assert x["TERMINAL_ID_RISK_7DAY_WINDOW"].tolist() == [0, 0, 0, 0, 1, 0.5, 0.5]
+    assert x["TERMINAL_ID_NB_TX_7DAY_WINDOW"].tolist() == [0, 0, 0, 0, 1, 2, 2]
+    assert x["TERMINAL_ID_RISK_1DAY_WINDOW"].tolist() == [0, 0, 0, 0, 1, 0.5, 0]
+    assert x["TERMINAL_ID_NB_TX_1DAY_WINDOW"].tolist() == [0, 0, 0, 0, 1, 2, 1]
+    assert x["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"].tolist()[:4] == [-1, -1, -1, -1]
+    # ages count from the start of the fraud's (UTC) day
+    assert x["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"].iloc[4] == pytest.approx(7 + 13 / 24)
+    assert x["TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD"].tolist() == [-1, -1, -1, -1, 0, 1, 1]
+    assert x["TERMINAL_NB_TX_LIVE_7DAY"].tolist() == [1, 2, 3, 3, 4, 4, 5]
+    assert x["TERMINAL_NB_TX_LIVE_1DAY"].tolist() == [1, 1, 1, 1, 2, 1, 1]
 
 
 def test_no_feature_leaks_a_label_before_it_is_known() -> None:

@@ -140,8 +140,85 @@ def test_every_card_layout_round_trips() -> None:
 def test_corrupt_state_is_a_clear_error() -> None:
     with pytest.raises(FraudInputError, match="corrupt card state"):
         CardState.from_bytes(b"\x01\x02")
+    with pytest.raises(FraudInputError, match="corrupt card state"):
+        CardState.from_bytes(b"\x09\x00\x00")
     with pytest.raises(FraudInputError, match="corrupt terminal state"):
         TerminalState.from_bytes(b"")
+    with pytest.raises(FraudInputError, match="corrupt terminal state"):
+        TerminalState.from_bytes(b"\x02\x05\x00\x00\x01\x00\x00\x01\x00\x07")
+
+
+def busy_stream(per_day: int, days: int, seed: int) -> list[int]:
+    rng = np.random.default_rng(seed)
+    start = epoch_seconds(dt.datetime(2018, 6, 1))  # noqa: DTZ001 (naive = UTC)
+    return sorted(int(t) for t in start + rng.integers(0, days * 86_400, per_day * days))
+
+
+def test_a_busy_terminal_and_a_busy_card_stay_under_a_kilobyte() -> None:
+    out: dict[str, float] = {}
+    terminal = TerminalState()
+    rng = np.random.default_rng(0)
+    times = busy_stream(50, 45, seed=1)
+    compromised = (times[0] + 20 * 86_400, times[0] + 34 * 86_400)
+    for t in times:
+        seq = terminal.update(t, out)
+        # a 14-day compromise (every payment fraud) and scattered frauds besides
+        terminal.set_label(seq, compromised[0] <= t < compromised[1] or rng.random() < 0.01)
+        terminal = TerminalState.from_bytes(terminal.to_bytes())
+    assert out["TERMINAL_ID_RISK_30DAY_WINDOW"] > 0.3  # the compromise is in its windows
+    assert len(terminal.to_bytes()) <= 1024
+    # A card paying 6 times a day, up to $200 a time, sealed on the platform (+28 bytes).
+    card = CardState()
+    for t in busy_stream(6, 45, seed=2):
+        card.update(t, round(float(rng.uniform(1, 200)), 2), out)
+    assert out["CUSTOMER_ID_NB_TX_30DAY_WINDOW"] > 150
+    assert len(card.to_bytes()) + 28 <= 1024
+
+
+# Written by the first state format (ledgerline before 2026-11-29): 40 transactions 7 hours
+# apart from 2018-06-01 12:00 UTC on one card and one terminal, 4 of them labelled fraud.
+V1_CARD = bytes.fromhex(
+    "01024335205b000000004035115b00000000280000009c4a00000000000065f8010000000000400d0300"
+    "0000000000000000000000009854044b00000000240000000f0000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000009562002ac500bf2701548a01e9ec017e4f0213b202"
+    "a814033d7703d2d903673c04fc9e04910105266405bbc6055029068d890622ec06b74e074cb107e11308"
+    "7676080bd908a03b09359e09ca000a5f630af4c50a89280b1e8b0bb3ed0b48500c85b00c1a130daf750d"
+    "44d80dd93a0e6e9d0e03000f010400150900290e003d1300511800651d007922006504007909008d0e00"
+    "a11300b51800c91d00dd2200c90400dd0900f10e000514001919002d1e004123002d0500410a00550f00"
+    "6914007d1900911e00a52300910500a50a00b90f00cd1400e11900f51e00092400f50500090b001d1000"
+    "311500451a000000000000"
+)
+V1_TERMINAL = bytes.fromhex(
+    "014335205b000000004035115b00000000000000000000000028000000240000000f0000000f0000000c"
+    "000000000000000100000002000000020000000000000000000000956200002ac50000bf270100548a01"
+    "00e9ec01007e4f020013b20200a81403003d770300d2d90300673c0400fc9e04009101050026640500bb"
+    "c60500502906008d89060022ec0600b74e07004cb10700e1130800767608000bd90800a03b0900359e09"
+    "00ca000a005f630a00f4c50a0089280b001e8b0b00b3ed0b0048500c0085b00c001a130d00af750d0044"
+    "d80d00d93a0e006e9d0e0003000f00000000000102000000000000000102000000000000000102000000"
+    "00000000010200000000000000"
+)
+
+
+def test_states_of_the_first_format_are_read() -> None:
+    card, terminal = CardState(), TerminalState()
+    start = epoch_seconds(dt.datetime(2018, 6, 1, 12))  # noqa: DTZ001 (naive = UTC)
+    out: dict[str, float] = {}
+    for i in range(40):  # the stream the version-1 states were written from
+        t = start + i * 7 * 3600 + (i * 37) % 600
+        card.update(t, 10.0 + (i * 13) % 90 + 0.25, out)
+        seq = terminal.update(t, out)
+        if i % 9 in (4, 5):
+            terminal.set_label(seq, i % 9 == 4)
+    old_card, old_terminal = CardState.from_bytes(V1_CARD), TerminalState.from_bytes(V1_TERMINAL)
+    assert old_terminal.fraud_seqs == terminal.fraud_seqs
+    later = start + 41 * 7 * 3600
+    expected: dict[str, float] = {}
+    got: dict[str, float] = {}
+    update_features(card, terminal, 55.5, later, expected)
+    update_features(old_card, old_terminal, 55.5, later, got)
+    assert got == expected
+    assert old_card.to_bytes() == card.to_bytes()
+    assert old_terminal.to_bytes() == terminal.to_bytes()
 
 
 def when(day: int, hour: int = 12) -> dt.datetime:
@@ -159,11 +236,15 @@ def test_verdict_raises_terminal_risk_after_the_delay(model: FraudModel) -> None
     assert store.labels[-1]["transaction_id"] == "t1"
     early, _, _, _ = scorer.features(Transaction("t2", "card-b", "term-x", 20.0, when(3)))
     assert early["TERMINAL_ID_RISK_7DAY_WINDOW"] == 0.0
-    later, _, _, _ = scorer.features(Transaction("t3", "card-c", "term-x", 20.0, when(7, 13)))
+    # 7 days and 30 minutes old, but its hour ended less than 7 days ago: not yet.
+    almost = when(7) + dt.timedelta(minutes=30)
+    hour7, _, _, _ = scorer.features(Transaction("t3", "card-c", "term-x", 20.0, almost))
+    assert hour7["TERMINAL_ID_RISK_7DAY_WINDOW"] == 0.0
+    later, _, _, _ = scorer.features(Transaction("t4", "card-c", "term-x", 20.0, when(7, 13)))
     assert later["TERMINAL_ID_RISK_7DAY_WINDOW"] == 1.0
     # "genuine" after all: the risk drops again.
     assert scorer.record_verdict(first.ref, fraud=False)
-    again, _, _, _ = scorer.features(Transaction("t4", "card-d", "term-x", 20.0, when(7, 14)))
+    again, _, _, _ = scorer.features(Transaction("t5", "card-d", "term-x", 20.0, when(7, 14)))
     assert again["TERMINAL_ID_RISK_7DAY_WINDOW"] == 0.0
 
 
