@@ -163,6 +163,9 @@ def score_ingested(
     """
     if not record_ids:
         return []
+    granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
+    if Scope.FRAUD_ALERTS not in granted:
+        return []  # (before the savepoint: most people are not scored)
     try:
         with uow.savepoint():
             return _score(
@@ -189,9 +192,6 @@ def _score(
     record_ids: Sequence[str],
     now: int,
 ) -> list[dict[str, Any]]:
-    granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
-    if Scope.FRAUD_ALERTS not in granted:
-        return []
     records = vault.get_many(
         uow.conn,
         actor=SCORER,

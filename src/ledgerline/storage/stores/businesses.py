@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, page_tokens
 
 
@@ -87,13 +88,16 @@ def revoke_page_tokens(conn: sa.Connection, *, page_id: str, now: int) -> None:
 
 
 _BUSINESS = sa.select(*_COLUMNS).where(businesses.c.page_id == sa.bindparam("page_id"))
-_PAGE_FOR_TOKEN = sa.select(page_tokens.c.page_id).where(
-    page_tokens.c.token_hash == sa.bindparam("token_hash"), page_tokens.c.revoked_at.is_(None)
+_PAGE_FOR_TOKEN = Prepared(
+    sa.select(page_tokens.c.page_id).where(
+        page_tokens.c.token_hash == sa.bindparam("token_hash"), page_tokens.c.revoked_at.is_(None)
+    )
 )
 
 
 def page_for_token(conn: sa.Connection, token_hash: str) -> str | None:
-    return conn.execute(_PAGE_FOR_TOKEN, {"token_hash": token_hash}).scalar()
+    row = _PAGE_FOR_TOKEN.first(conn, {"token_hash": token_hash})
+    return None if row is None else str(row[0])
 
 
 def get_business(conn: sa.Connection, page_id: str) -> BusinessRow | None:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledgerline.storage.database import action_memo, forget_memo
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, link_consents, link_tokens
 
 PENDING = "pending"
@@ -163,7 +164,7 @@ def active_consent(conn: sa.Connection, page_id: str, user_id: str) -> ConsentRo
     return None if row is None else _consent(row)
 
 
-_ACTIVE_SCOPES = (  # checked on every vault access: built once
+_ACTIVE_SCOPES = Prepared(  # checked on every vault access: built once
     sa.select(link_consents.c.scopes, link_consents.c.expires_at)
     .where(
         link_consents.c.page_id == sa.bindparam("page_id"),
@@ -188,8 +189,8 @@ def active_scopes(conn: sa.Connection, page_id: str, user_id: str, now: int) -> 
     found = None if memo is None else memo.get((page_id, user_id))
     if found is None:
         params = {"page_id": page_id, "user_id": user_id, "now": now}
-        row = conn.execute(_ACTIVE_SCOPES, params).first()
-        found = (None, 0) if row is None else (str(row.scopes), int(row.expires_at))
+        row = _ACTIVE_SCOPES.first(conn, params)
+        found = (None, 0) if row is None else (str(row[0]), int(row[1]))
         if memo is not None:
             memo[(page_id, user_id)] = found
     scopes, expires_at = found

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import (
     businesses,
     fraud_alerts,
@@ -120,23 +121,25 @@ class AudienceFacts:
 
 
 # One round trip for what every update reads (built once: it runs for each one).
-_AUDIENCE = sa.select(
-    users.c.locale,
-    users.c.timezone,
-    sa.select(businesses.c.name)
-    .where(businesses.c.page_id == sa.bindparam("page_id"))
-    .scalar_subquery(),
-    sa.select(notify_preferences.c.preferences)
-    .where(
-        notify_preferences.c.page_id == sa.bindparam("page_id"),
-        notify_preferences.c.user_id == sa.bindparam("user_id"),
-    )
-    .scalar_subquery(),
-).where(users.c.user_id == sa.bindparam("user_id"))
+_AUDIENCE = Prepared(
+    sa.select(
+        users.c.locale,
+        users.c.timezone,
+        sa.select(businesses.c.name)
+        .where(businesses.c.page_id == sa.bindparam("page_id"))
+        .scalar_subquery(),
+        sa.select(notify_preferences.c.preferences)
+        .where(
+            notify_preferences.c.page_id == sa.bindparam("page_id"),
+            notify_preferences.c.user_id == sa.bindparam("user_id"),
+        )
+        .scalar_subquery(),
+    ).where(users.c.user_id == sa.bindparam("user_id"))
+)
 
 
 def audience_facts(conn: sa.Connection, page_id: str, user_id: str) -> AudienceFacts:
-    row = conn.execute(_AUDIENCE, {"page_id": page_id, "user_id": user_id}).first()
+    row = _AUDIENCE.first(conn, {"page_id": page_id, "user_id": user_id})
     if row is None:
         return AudienceFacts(None, None, None, None)
     locale, timezone, name, preferences = row
@@ -238,7 +241,7 @@ def delete_deferred_of(conn: sa.Connection, page_id: str, user_id: str) -> None:
     )
 
 
-_ANY_DEFERRED = (
+_ANY_DEFERRED = Prepared(
     sa.select(notify_deferred.c.seq)
     .where(
         notify_deferred.c.page_id == sa.bindparam("page_id"),
@@ -251,7 +254,7 @@ _ANY_DEFERRED = (
 def has_any_deferred(conn: sa.Connection, page_id: str, user_id: str) -> bool:
     """Whether anything of the thread is held back (usually not: one cheap look)."""
     params = {"page_id": page_id, "user_id": user_id}
-    return conn.execute(_ANY_DEFERRED, params).first() is not None
+    return _ANY_DEFERRED.first(conn, params) is not None
 
 
 def has_deferred(conn: sa.Connection, page_id: str, user_id: str, *, mode: str) -> bool:

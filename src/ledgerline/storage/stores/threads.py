@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, messages, threads
 
 
@@ -45,37 +46,52 @@ _THREAD_COLUMNS = [
 ]
 
 
-def _thread(row: sa.Row[Any] | None) -> ThreadRow | None:
-    return None if row is None else ThreadRow(**row._asdict())
-
-
-# Hot-path statements are built once, with bind parameters: building a Core statement and
-# its cache key on every call cost more CPU than running it (see docs/benchmarks.md).
-_THREAD_BY_USER = sa.select(*_THREAD_COLUMNS).where(
-    threads.c.page_id == sa.bindparam("page_id"), threads.c.user_id == sa.bindparam("user_id")
+# Hot-path statements are built once, with bind parameters, and run on the driver
+# (storage/prepared.py): building a Core statement and its cache key on every call cost more
+# CPU than running it (see docs/benchmarks.md).
+_THREAD_BY_USER = Prepared(
+    sa.select(*_THREAD_COLUMNS).where(
+        threads.c.page_id == sa.bindparam("page_id"), threads.c.user_id == sa.bindparam("user_id")
+    )
 )
-_THREAD_BY_PSID = sa.select(*_THREAD_COLUMNS).where(
-    threads.c.page_id == sa.bindparam("page_id"), threads.c.psid == sa.bindparam("psid")
+_THREAD_BY_PSID = Prepared(
+    sa.select(*_THREAD_COLUMNS).where(
+        threads.c.page_id == sa.bindparam("page_id"), threads.c.psid == sa.bindparam("psid")
+    )
 )
-_INSERT_MESSAGE = messages.insert()
-_TOUCH_THREAD = (
+_INSERT_MESSAGE = Prepared(
+    messages.insert()
+    .values(
+        mid=sa.bindparam("mid"),
+        thread_id=sa.bindparam("thread_id"),
+        sender=sa.bindparam("sender"),
+        body=sa.bindparam("body"),
+        created_at=sa.bindparam("created_at"),
+    )
+    .returning(messages.c.seq)
+)
+_TOUCH_THREAD = Prepared(
     threads.update()
     .where(threads.c.thread_id == sa.bindparam("b_thread_id"))
     .values(last_message_at=sa.bindparam("b_at"))
 )
-_TOUCH_THREAD_BY_USER = (
+_TOUCH_THREAD_BY_USER = Prepared(
     threads.update()
     .where(threads.c.thread_id == sa.bindparam("b_thread_id"))
     .values(last_message_at=sa.bindparam("b_at"), last_user_message_at=sa.bindparam("b_at"))
 )
 
 
+def _thread_row(found: Any) -> ThreadRow | None:
+    return None if found is None else ThreadRow(*found)
+
+
 def get_thread(conn: sa.Connection, page_id: str, user_id: str) -> ThreadRow | None:
-    return _thread(conn.execute(_THREAD_BY_USER, {"page_id": page_id, "user_id": user_id}).first())
+    return _thread_row(_THREAD_BY_USER.first(conn, {"page_id": page_id, "user_id": user_id}))
 
 
 def thread_by_psid(conn: sa.Connection, page_id: str, psid: str) -> ThreadRow | None:
-    return _thread(conn.execute(_THREAD_BY_PSID, {"page_id": page_id, "psid": psid}).first())
+    return _thread_row(_THREAD_BY_PSID.first(conn, {"page_id": page_id, "psid": psid}))
 
 
 def get_or_create_thread(
@@ -103,8 +119,8 @@ def insert_message(
     body: dict[str, Any],
     created_at: int,
 ) -> int:
-    result = conn.execute(
-        _INSERT_MESSAGE,
+    inserted = _INSERT_MESSAGE.first(
+        conn,
         {
             "mid": mid,
             "thread_id": thread.thread_id,
@@ -113,10 +129,11 @@ def insert_message(
             "created_at": created_at,
         },
     )
-    seq = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    if inserted is None:  # pragma: no cover - RETURNING always answers the new row
+        raise RuntimeError("no seq for the new message")
     touch = _TOUCH_THREAD_BY_USER if sender == "user" else _TOUCH_THREAD
-    conn.execute(touch, {"b_thread_id": thread.thread_id, "b_at": created_at})
-    return int(seq) if seq is not None else 0
+    touch.run(conn, {"b_thread_id": thread.thread_id, "b_at": created_at})
+    return int(inserted[0])
 
 
 _INSERT_MESSAGES = messages.insert().returning(messages.c.seq, sort_by_parameter_order=True)
@@ -143,8 +160,12 @@ def insert_page_messages(
         }
         for mid, body in items
     ]
-    seqs = [int(row[0]) for row in conn.execute(_INSERT_MESSAGES, rows)]
-    conn.execute(_TOUCH_THREAD, {"b_thread_id": thread.thread_id, "b_at": created_at})
+    if len(rows) == 1:
+        inserted = _INSERT_MESSAGE.first(conn, rows[0])
+        seqs = [] if inserted is None else [int(inserted[0])]
+    else:
+        seqs = [int(row[0]) for row in conn.execute(_INSERT_MESSAGES, rows)]
+    _TOUCH_THREAD.run(conn, {"b_thread_id": thread.thread_id, "b_at": created_at})
     return seqs
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledgerline.storage.database import action_memo, forget_memo
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import vault_keys, vault_records, vault_settings
 
 DEFAULT_RETENTION_DAYS = 400
@@ -91,8 +92,11 @@ def _insert_ignoring_conflicts(
 
 
 # -- data keys --------------------------------------------------------------------------
-_KEY = sa.select(*_KEY_COLUMNS).where(  # on every vault access: built once
-    vault_keys.c.page_id == sa.bindparam("page_id"), vault_keys.c.user_id == sa.bindparam("user_id")
+_KEY = Prepared(  # on every vault access: built once
+    sa.select(*_KEY_COLUMNS).where(
+        vault_keys.c.page_id == sa.bindparam("page_id"),
+        vault_keys.c.user_id == sa.bindparam("user_id"),
+    )
 )
 
 
@@ -105,8 +109,8 @@ def get_key(conn: sa.Connection, page_id: str, user_id: str) -> KeyRow | None:
     if memo is not None and (page_id, user_id) in memo:
         cached: KeyRow = memo[(page_id, user_id)]
         return cached
-    row = conn.execute(_KEY, {"page_id": page_id, "user_id": user_id}).first()
-    key = None if row is None else _key(row)
+    row = _KEY.first(conn, {"page_id": page_id, "user_id": user_id})
+    key = None if row is None else KeyRow(row[0], row[1], row[2], row[3], bytes(row[4]))
     if memo is not None and key is not None:
         memo[(page_id, user_id)] = key
     return key
@@ -166,18 +170,23 @@ def delete_key_txn(conn: sa.Connection, page_id: str, user_id: str) -> str | Non
 
 
 # -- records ----------------------------------------------------------------------------
+_INSERT_RECORDS: dict[str, sa.Insert] = {  # every ingestion and vault-held message: built once
+    "postgresql": postgresql.insert(vault_records)
+    .on_conflict_do_nothing()
+    .returning(vault_records.c.record_id),
+    "sqlite": sqlite.insert(vault_records)
+    .on_conflict_do_nothing()
+    .returning(vault_records.c.record_id),
+}
+
+
 def insert_records_txn(conn: sa.Connection, records: Sequence[RecordRow]) -> set[str]:
     """Insert records, skipping any whose (page, person, kind, ref_hash) or id already exists
     (ON CONFLICT DO NOTHING, one multi-row statement); returns the ids actually inserted."""
     if not records:
         return set()
     rows = [{column.name: getattr(r, column.name) for column in _RECORD_COLUMNS} for r in records]
-    statement: sa.Insert
-    if conn.dialect.name == "postgresql":
-        statement = postgresql.insert(vault_records).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(vault_records).on_conflict_do_nothing()
-    result = conn.execute(statement.returning(vault_records.c.record_id), rows)
+    result = conn.execute(_INSERT_RECORDS[conn.dialect.name], rows)
     return {str(row.record_id) for row in result}
 
 
