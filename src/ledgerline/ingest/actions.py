@@ -75,14 +75,15 @@ def do_ingest(
     psid: str,
     kind: RecordKind,
     items: list[Item],
-    key_hash: str | None,
-    request_hash: str,
+    idempotency_key: tuple[str, str] | None,
     now: int,
     fraud: FraudEngine | None = None,
 ) -> dict[str, Any]:
     """Store validated records for (page, psid); replays the first answer to a key.
+    ``idempotency_key``: (hash of the key, hash of the request) when the bank sent one.
     New transactions are scored by ``fraud`` (when given) in the same transaction."""
-    if key_hash is not None:
+    if idempotency_key is not None:
+        key_hash, request_hash = idempotency_key
         prior = idempotency.find(
             uow.conn, page_id=page_id, key_hash=key_hash, not_before=now - IDEMPOTENCY_WINDOW_MS
         )
@@ -141,7 +142,8 @@ def do_ingest(
                 },
             )
         )
-    if key_hash is not None:
+    if idempotency_key is not None:
+        key_hash, request_hash = idempotency_key
         idempotency.remember(
             uow.conn,
             page_id=page_id,
@@ -181,8 +183,9 @@ class Ingestor:
             psid=psid,
             kind=kind,
             items=items,
-            key_hash=None if idempotency_key is None else token_hash(idempotency_key),
-            request_hash=_request_hash(kind, body),
+            idempotency_key=None
+            if idempotency_key is None
+            else (token_hash(idempotency_key), _request_hash(kind, body)),
             now=now,
             fraud=self.fraud,
             partition=page_id,

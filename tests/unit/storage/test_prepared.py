@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledgerline.storage.engine import create_engine
-from ledgerline.storage.prepared import Prepared
+from ledgerline.storage.prepared import Prepared, driver_bytes
 
 metadata = sa.MetaData()
 items = sa.Table(
@@ -127,3 +127,25 @@ def test_driver_errors_are_sqlalchemy_errors(engine: sa.Engine) -> None:
         INSERT.first(conn, _row("a", "ann", 1))
         with pytest.raises(sa.exc.IntegrityError):
             INSERT.first(conn, _row("a", "ann", 2))
+
+
+def test_driver_bytes_are_stored_as_the_column_type_stores_them(
+    engine: sa.Engine, sent: list[str]
+) -> None:
+    insert_with_blob = Prepared(
+        items.insert().values(
+            item_id=sa.bindparam("item_id"),
+            owner=sa.bindparam("owner"),
+            size=sa.bindparam("size"),
+            blob=driver_bytes("blob"),
+        )
+    )
+    payload = bytes(range(256))
+    with engine.begin() as conn:
+        conn.execute(sa.select(1))
+        sent.clear()
+        insert_with_blob.run(conn, {**_row("a", "ann", 1), "blob": payload})
+        assert sent == []
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(items.c.blob)).scalar_one()
+    assert stored == payload

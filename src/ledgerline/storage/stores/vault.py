@@ -7,7 +7,7 @@ race (a data key for a new person, a transaction repeated by a bank) use the dia
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledgerline.storage.database import action_memo, forget_memo
-from ledgerline.storage.prepared import Prepared
+from ledgerline.storage.prepared import Prepared, driver_bytes
 from ledgerline.storage.tables import vault_keys, vault_records, vault_settings
 
 DEFAULT_RETENTION_DAYS = 400
@@ -180,12 +180,34 @@ _INSERT_RECORDS: dict[str, sa.Insert] = {  # every ingestion and vault-held mess
 }
 
 
+def _insert_one_record(dialect_insert: Callable[[sa.Table], Any]) -> Prepared:
+    values: dict[str, sa.BindParameter[Any]] = {
+        column.name: sa.bindparam(column.name) for column in _RECORD_COLUMNS
+    }
+    values["ciphertext"] = driver_bytes("ciphertext")
+    return Prepared(
+        dialect_insert(vault_records)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(vault_records.c.record_id)
+    )
+
+
+_INSERT_ONE_RECORD = {  # one transaction or one message a request is the common case
+    "postgresql": _insert_one_record(postgresql.insert),
+    "sqlite": _insert_one_record(sqlite.insert),
+}
+
+
 def insert_records_txn(conn: sa.Connection, records: Sequence[RecordRow]) -> set[str]:
     """Insert records, skipping any whose (page, person, kind, ref_hash) or id already exists
     (ON CONFLICT DO NOTHING, one multi-row statement); returns the ids actually inserted."""
     if not records:
         return set()
     rows = [{column.name: getattr(r, column.name) for column in _RECORD_COLUMNS} for r in records]
+    if len(rows) == 1:
+        inserted = _INSERT_ONE_RECORD[conn.dialect.name].first(conn, rows[0])
+        return set() if inserted is None else {str(inserted[0])}
     result = conn.execute(_INSERT_RECORDS[conn.dialect.name], rows)
     return {str(row.record_id) for row in result}
 
