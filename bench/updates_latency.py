@@ -36,6 +36,7 @@ from _common import (
 from _load import STAMP, Receivers, SendResult, paced_posts, percentile
 
 TARGET_P99_MS = 100.0
+SUSTAINED_SHARE = 0.97
 
 
 def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
@@ -164,10 +165,14 @@ def main() -> None:
                 / max(1, sum(s["accepted"] for s in steps))
             )
             rss = peak_rss_mb(server.pid)
+    # Sustained: the server kept up with the offered rate (answered ≥ 97% of it within the
+    # step), delivered every frame, and kept p99 (accepted→frame) under the target.
     good = [
         s["rate_per_s"]
         for s in steps
-        if s["from_accepted_ms"]["p99"] < TARGET_P99_MS and s["frames"] == s["posts"]
+        if s["from_accepted_ms"]["p99"] < TARGET_P99_MS
+        and s["frames"] == s["posts"]
+        and s["achieved_per_s"] >= SUSTAINED_SHARE * s["rate_per_s"]
     ]
     result = {
         "benchmark": "updates_latency",
@@ -199,7 +204,8 @@ sent, to the message frame on the person's WebSocket.
 |---|---|---|---|---|
 {rows}
 
-Highest rate with p99 (accepted→frame) under 100 ms and every frame delivered:
+Highest rate sustained (≥ 97% of the offered rate answered) with p99 (accepted→frame) under
+100 ms and every frame delivered:
 **{result["highest_rate_with_p99_under_100ms"]}**/s (aim: 1,000/s). Server CPU per transaction
 (message and frame included) {result["server_cpu_ms_per_transaction"]} ms; server peak RSS {rss} MB.
 """,
