@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import business_blocks, businesses, users
 
 
@@ -44,24 +45,35 @@ def is_blocked(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
     )
 
 
-_UNREACHABLE = sa.select(  # on every Send API call: built once
-    sa.or_(
-        sa.select(business_blocks.c.user_id)
-        .where(
-            business_blocks.c.page_id == sa.bindparam("page_id"),
-            business_blocks.c.user_id == sa.bindparam("user_id"),
+_UNREACHABLE = Prepared(  # on every Send API call: built once, run on the driver
+    sa.select(
+        sa.case(  # 1 or 0: a boolean result would need converting on SQLite
+            (
+                sa.or_(
+                    sa.select(business_blocks.c.user_id)
+                    .where(
+                        business_blocks.c.page_id == sa.bindparam("page_id"),
+                        business_blocks.c.user_id == sa.bindparam("user_id"),
+                    )
+                    .exists(),
+                    sa.select(users.c.user_id)
+                    .where(
+                        users.c.user_id == sa.bindparam("user_id"), users.c.deleted_at.is_not(None)
+                    )
+                    .exists(),
+                ),
+                1,
+            ),
+            else_=0,
         )
-        .exists(),
-        sa.select(users.c.user_id)
-        .where(users.c.user_id == sa.bindparam("user_id"), users.c.deleted_at.is_not(None))
-        .exists(),
     )
 )
 
 
 def unreachable(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
     """The person blocked this business or deleted their account (one round trip)."""
-    return bool(conn.execute(_UNREACHABLE, {"page_id": page_id, "user_id": user_id}).scalar())
+    row = _UNREACHABLE.first(conn, {"page_id": page_id, "user_id": user_id})
+    return row is not None and bool(row[0])
 
 
 def list_blocks(conn: sa.Connection, user_id: str) -> list[BlockRow]:

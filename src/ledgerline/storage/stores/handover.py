@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import assistant_settings, thread_control
 
 
@@ -26,15 +27,20 @@ def set_assistant_enabled(conn: sa.Connection, page_id: str, *, enabled: bool, n
         )
 
 
-_CONTROL = sa.select(  # on every Send API call: built once
-    sa.select(thread_control.c.owner_app_id)
-    .where(thread_control.c.thread_id == sa.bindparam("thread_id"))
-    .scalar_subquery()
-    .label("owner"),
-    sa.select(assistant_settings.c.enabled)
-    .where(assistant_settings.c.page_id == sa.bindparam("page_id"))
-    .scalar_subquery()
-    .label("enabled"),
+_CONTROL = Prepared(  # on every Send API call: built once, run on the driver
+    sa.select(
+        sa.select(thread_control.c.owner_app_id)
+        .where(thread_control.c.thread_id == sa.bindparam("thread_id"))
+        .scalar_subquery()
+        .label("owner"),
+        # as an integer: a boolean column would need converting on SQLite
+        sa.cast(
+            sa.select(assistant_settings.c.enabled)
+            .where(assistant_settings.c.page_id == sa.bindparam("page_id"))
+            .scalar_subquery(),
+            sa.Integer,
+        ).label("enabled"),
+    )
 )
 
 
@@ -42,8 +48,11 @@ def control_of(conn: sa.Connection, page_id: str, thread_id: int | None) -> tupl
     """(the thread's recorded owner app id or None, whether the page's assistant is on), in
     one round trip."""
     params = {"thread_id": thread_id if thread_id is not None else -1, "page_id": page_id}
-    row = conn.execute(_CONTROL, params).one()
-    return (None if row.owner is None else str(row.owner)), bool(row.enabled)
+    row = _CONTROL.first(conn, params)
+    if row is None:  # pragma: no cover - a SELECT of two subqueries always answers a row
+        return None, False
+    owner, enabled = row
+    return (None if owner is None else str(owner)), bool(enabled)
 
 
 def set_owner(conn: sa.Connection, *, thread_id: int, page_id: str, app_id: str, now: int) -> None:
