@@ -5,17 +5,20 @@ that commit then copies the WAL into the database file and fsyncs it, and every 
 waiting on that batch waits too. Even a PASSIVE checkpoint on another connection slows the
 writer while it runs (both fsync the same disk). Ledgerline turns automatic checkpoints off
 (``wal_autocheckpoint=0`` in ``engine``) and runs this thread instead: it looks every
-``interval`` seconds and checkpoints (PASSIVE: never blocks the writer or readers) when the
-writer has been idle for ``idle`` seconds — a lull — or, under sustained load, when the WAL
-has grown past ``max_wal_bytes``; a TRUNCATE checkpoint when the database closes.
+``interval`` seconds and, if anything was written since its last checkpoint, checkpoints
+(PASSIVE: never blocks the writer or readers) when the writer has been idle for ``idle``
+seconds — a lull — or, under sustained load, once ``max_pending`` seconds have passed since
+the last one: the WAL then never holds more than a few seconds of writes, so no checkpoint
+has much to copy (one that folded 64 MB at once stalled commits for ≈200 ms). A TRUNCATE
+checkpoint when the database closes.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 import structlog
@@ -27,7 +30,7 @@ CHECKPOINT_SECONDS = 1.0
 
 
 IDLE_SECONDS = 0.2
-MAX_WAL_BYTES = 64 * 1024 * 1024
+MAX_PENDING_SECONDS = 2.0
 
 
 class Checkpointer(threading.Thread):
@@ -35,31 +38,32 @@ class Checkpointer(threading.Thread):
         self,
         engine: Engine,
         *,
-        wal_path: Path | None,
         idle_for: Callable[[], float],
+        last_write: Callable[[], float],
         interval: float = CHECKPOINT_SECONDS,
         idle: float = IDLE_SECONDS,
-        max_wal_bytes: int = MAX_WAL_BYTES,
+        max_pending: float = MAX_PENDING_SECONDS,
     ) -> None:
+        """``idle_for()``: seconds the writers have been idle (0 while busy);
+        ``last_write()``: ``time.monotonic()`` when a writer last finished work."""
         super().__init__(name="ledgerline-checkpointer", daemon=True)
         self.engine = engine
-        self.wal_path = wal_path
         self.idle_for = idle_for
+        self.last_write = last_write
         self.interval = interval
         self.idle = idle
-        self.max_wal_bytes = max_wal_bytes
+        self.max_pending = max_pending
+        self._last_checkpoint = time.monotonic()
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.wait(self.interval):
-            if self.idle_for() >= self.idle or self._wal_bytes() > self.max_wal_bytes:
+            if self.last_write() <= self._last_checkpoint:
+                continue  # nothing new in the WAL
+            started = time.monotonic()
+            if self.idle_for() >= self.idle or started - self._last_checkpoint >= self.max_pending:
                 self.checkpoint("PASSIVE")
-
-    def _wal_bytes(self) -> int:
-        try:
-            return 0 if self.wal_path is None else self.wal_path.stat().st_size
-        except OSError:
-            return 0
+                self._last_checkpoint = started
 
     def checkpoint(self, mode: str) -> None:
         try:

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -303,15 +302,19 @@ class Database:
                     writer.start()
                     self._writers.append(writer)
                 if self.capabilities.is_sqlite and self._checkpointer is None:
-                    database = self.engine.url.database
-                    wal = None if not database else Path(database + "-wal")
                     self._checkpointer = Checkpointer(
-                        self.engine, wal_path=wal, idle_for=self._writers_idle_for
+                        self.engine,
+                        idle_for=self._writers_idle_for,
+                        last_write=self._last_write,
                     )
                     self._checkpointer.start()
             if partition is None or len(self._writers) == 1:
                 return self._writers[0]
             return self._writers[zlib.crc32(partition.encode()) % len(self._writers)]
+
+    def _last_write(self) -> float:
+        """``time.monotonic()`` when a writer last finished a batch."""
+        return max((w.last_done for w in list(self._writers)), default=0.0)
 
     def _writers_idle_for(self) -> float:
         """Seconds since a writer last had work (0 while one is busy or has work queued)."""
