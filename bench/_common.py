@@ -110,6 +110,7 @@ def profiling(pid: int, out: Path | None, seconds: int) -> Iterator[None]:
             "--format",
             "raw",
             "--threads",
+            "--nonblocking",
             "--rate",
             "200",
             "--output",
