@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -76,6 +77,13 @@ def _load(lang: str, catalogue: Catalogue) -> gettext.NullTranslations:
     return gettext.NullTranslations()
 
 
+@cache
+def _babel_locale(lang: str) -> Locale:
+    """Parsed once: Babel parses a locale given by name on every call."""
+    return Locale.parse(lang)
+
+
+@cache
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or DEFAULT_TZ)
@@ -103,12 +111,13 @@ class Formatter:
 
     def money(self, amount: dict[str, str], *, sign: str = "") -> str:
         value = Decimal(amount["amount"])
-        text = format_currency(value, amount["currency"], locale=self.lang)
+        text = format_currency(value, amount["currency"], locale=_babel_locale(self.lang))
         return f"{sign}{text}" if sign and value > 0 else text
 
     def when(self, ms: int) -> str:
-        moment: datetime = from_ms(ms).astimezone(_zone(self.timezone))
-        return format_datetime(moment, "short", tzinfo=_zone(self.timezone), locale=self.lang)
+        zone = _zone(self.timezone)
+        moment: datetime = from_ms(ms).astimezone(zone)
+        return format_datetime(moment, "short", tzinfo=zone, locale=_babel_locale(self.lang))
 
     def local(self, ms: int) -> datetime:
         return from_ms(ms).astimezone(_zone(self.timezone))
