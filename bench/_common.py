@@ -45,11 +45,13 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a live process has used so far (from /proc), in seconds.
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU a live process (or one of its threads) has used so far (from
+    /proc), in seconds.
 
     CPU per request is a figure that a busy machine disturbs far less than requests/s."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    stat = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
     return ticks / os.sysconf("SC_CLK_TCK")
 

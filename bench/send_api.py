@@ -40,6 +40,12 @@ from ledgerline.chat.actions import do_user_message
 from ledgerline.storage.stores import threads
 
 
+def loop_thread_cpu_seconds(pid: int) -> float:
+    """CPU used so far by the server's main thread (the event loop: HTTP, WebSockets,
+    handlers); the rest of the process's CPU is the writer and other threads."""
+    return cpu_seconds(pid, thread=pid)
+
+
 def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
     """One bank and ``people`` persons who each wrote once; returns the page token and
     (psid, user token) pairs."""
@@ -149,6 +155,7 @@ def main() -> None:
         frames_before = receivers.frames
         started = time.perf_counter()
         server_cpu = cpu_seconds(server.pid)
+        loop_cpu = loop_thread_cpu_seconds(server.pid)
         with profiling(server.pid, args.profile, args.seconds):
             load = run_wrk(
                 f"http://127.0.0.1:{port}", lua, connections=args.connections, seconds=args.seconds
@@ -156,6 +163,7 @@ def main() -> None:
         time.sleep(1.0)  # let the last frames arrive
         accepted = max(1, load["requests"] - load["non_2xx"])
         server_cpu_ms = 1000 * (cpu_seconds(server.pid) - server_cpu) / accepted
+        loop_cpu_ms = 1000 * (loop_thread_cpu_seconds(server.pid) - loop_cpu) / accepted
         delivered = receivers.frames - frames_before
         elapsed = time.perf_counter() - started - 1.0
         accepted_per_s = (load["requests"] - load["non_2xx"]) / args.seconds
@@ -190,6 +198,7 @@ def main() -> None:
             "delivered_per_s": round(delivered_per_s, 1),
             "non_2xx": load["non_2xx"],
             "cpu_ms_per_message": round(server_cpu_ms, 3),
+            "event_loop_cpu_ms_per_message": round(loop_cpu_ms, 3),
             "peak_rss_mb": server_rss,
         },
         "latency_at_half_max": {
@@ -232,6 +241,7 @@ httptools, one worker). Load generator and servers share the machine's 2 cores.
 | hello-world requests/s (baseline) | {baseline["requests_per_s"]} |
 | ratio to baseline | {result["ratio_to_baseline"]} |
 | server CPU per message (incl. its WebSocket frame) | {p["cpu_ms_per_message"]} ms |
+| of which the event loop's thread (HTTP, handler, frame) | {p["event_loop_cpu_ms_per_message"]} ms |
 | hello-world CPU per request | {result["baseline_hello_asgi"]["cpu_ms_per_request"]} ms |
 | CPU ratio (hello-world CPU / platform CPU per request) | {result["cpu_ratio_to_baseline"]} |
 | p50 / p99 request→frame at {lat["target_rate_per_s"]}/s (half max) | {lat["p50_ms"]} ms / {lat["p99_ms"]} ms |
