@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -106,6 +107,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="ll-bench-"))
     token, pairs = seed(tmp, args.people)
     psids = [p for p, _ in pairs]
@@ -221,6 +223,7 @@ def main() -> None:
         "cpu_ratio_to_baseline": round(hello_cpu_ms / server_cpu_ms, 3),
         "load_generator_peak_rss_mb": self_peak_rss_mb(),
         "durability": "SQLite WAL, synchronous=FULL, group commit; 200 only after commit",
+        "load_average_1min": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
     }
     emit(result)
     p = result["platform"]
@@ -232,7 +235,9 @@ def main() -> None:
 -c{args.connections} -d{args.seconds}s` posting `/v15.0/me/messages` (each message stored
 durably before its 200) against `ledgerline serve` on SQLite; the same wrk load against a
 plain ASGI hello-world (parse JSON, answer JSON) under the same uvicorn flags (uvloop,
-httptools, one worker). Load generator and servers share the machine's 2 cores.
+httptools, one worker). Load generator and servers share the machine's {os.cpu_count()} cores
+(1-minute load average {result["load_average_1min"]["start"]} at the start,
+{result["load_average_1min"]["end"]} at the end).
 
 | measure | value |
 |---|---|
