@@ -134,7 +134,7 @@ on_before_commit(AUDIT_STEP, _append_batch)
 
 
 def _sealed_row(event: AuditEvent, at: int, *, seq: int, prev_hash: str) -> store.AuditRow:
-    row = store.AuditRow(
+    fields = entry_body(
         seq=seq,
         at=at,
         actor_kind=str(event.actor.kind),
@@ -147,14 +147,8 @@ def _sealed_row(event: AuditEvent, at: int, *, seq: int, prev_hash: str) -> stor
         record_kind=None if event.record_kind is None else str(event.record_kind),
         record_ids=canonical_json(list(event.record_ids)),
         detail=canonical_json(dict(event.detail)),
-        prev_hash=prev_hash,
-        entry_hash="",
     )
-    return store.AuditRow(**{**_as_dict(row), "entry_hash": _row_hash(row)})
-
-
-def _as_dict(row: store.AuditRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in store.AuditRow.__slots__}
+    return store.AuditRow(**fields, prev_hash=prev_hash, entry_hash=chain_hash(prev_hash, fields))
 
 
 def verify(conn: Connection, *, anchor: tuple[int, str] | None = None) -> VerifyReport:
