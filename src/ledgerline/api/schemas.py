@@ -133,6 +133,11 @@ class DeliveryAttempt(BaseModel):
     duration_ms: int
 
 
+class DeliveryErasure(BaseModel):
+    at: int
+    reason: Literal["retention", "account_deleted"]
+
+
 class Delivery(BaseModel):
     id: str
     kind: str
@@ -143,7 +148,15 @@ class Delivery(BaseModel):
     last_status_code: int | None
     created_at: int
     delivered_at: int | None
-    event: dict[str, Any]
+    event: dict[str, Any] = Field(
+        description="The item of messaging[] as sent; {} once its payload was erased"
+    )
+    erased: DeliveryErasure | None = Field(
+        default=None,
+        description="When and why the payload was erased: 7 days after the event was queued "
+        "(retention), or when the person deleted their account (a pending event is then "
+        "withdrawn: failed, never sent). null while it is kept.",
+    )
 
 
 class DeliveryLog(BaseModel):
@@ -181,6 +194,7 @@ class DeliveryLog(BaseModel):
                                 "timestamp": 1764380998650,
                                 "message": {"mid": "m_a", "text": "Số dư?"},
                             },
+                            "erased": None,
                         }
                     ]
                 }

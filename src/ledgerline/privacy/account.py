@@ -3,9 +3,10 @@
 In one transaction: every link ends as if the person unlinked it (the bank gets the
 ``unlinked`` webhook, the data shared under it is crypto-shredded), whatever the vault still
 holds for them is erased, every customer-service record about them (the agent inbox's
-conversations and agents' notes, ``privacy.service_records``) is erased, their tokens and
-sessions are revoked, their sign-in and name are removed, and the account is marked
-deleted — from then on every business's Send API call to them answers ``(#551)`` and
+conversations and agents' notes, ``privacy.service_records``) is erased, so are the
+payloads of the webhook events about them (those not sent yet are withdrawn, except the
+banks' ``unlinked`` events: ``privacy.webhook_records``), their tokens and sessions are
+revoked, their sign-in and name are removed, and the account is marked deleted — from then on every business's Send API call to them answers ``(#551)`` and
 stores nothing. Their threads stay with the businesses, as on Messenger, without their name.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from ledgerline.audit import Actor
 from ledgerline.linking.actions import do_unlink
 from ledgerline.linking.hooks import LinkingHooks
-from ledgerline.privacy.service_records import erase_person_txn
+from ledgerline.privacy import service_records, webhook_records
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import linking as linking_store, people
 from ledgerline.vault import Vault
@@ -28,7 +29,9 @@ def do_delete_account(
         do_unlink(
             uow, page_id=link.consent.page_id, user_id=user_id, by="person", now=now, hooks=hooks
         )
+    actor = Actor.person(user_id)
     if vault is not None:
-        vault.erase_person(uow.conn, actor=Actor.person(user_id), user_id=user_id)
-    erase_person_txn(uow.conn, actor=Actor.person(user_id), user_id=user_id, now=now)
+        vault.erase_person(uow.conn, actor=actor, user_id=user_id)
+    service_records.erase_person_txn(uow.conn, actor=actor, user_id=user_id, now=now)
+    webhook_records.erase_person_txn(uow.conn, actor=actor, user_id=user_id, now=now)
     return people.forget_person_txn(uow.conn, user_id=user_id, now=now)

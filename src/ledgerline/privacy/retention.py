@@ -1,15 +1,17 @@
 """Retention: records older than each business's retention period are purged (audited),
-Idempotency-Keys older than 24 h are forgotten, and so are the fraud engine's states of cards
-idle for more than 30 days. Runs periodically in the server."""
+webhook payloads and delivery-log entries past their time are erased (``webhook_records``,
+audited), Idempotency-Keys older than 24 h are forgotten, and so are the fraud engine's
+states of cards idle for more than 30 days. Runs periodically in the server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
 from ledgerline.audit import Actor
 from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.privacy import webhook_records
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.periodic import PeriodicWorker
 from ledgerline.storage.stores import fraud as fraud_store, idempotency
@@ -26,13 +28,16 @@ class RetentionReport:
     records_deleted: int
     idempotency_keys_deleted: int
     fraud_card_states_deleted: int = 0
+    webhooks: webhook_records.WebhookPurge = field(default_factory=webhook_records.WebhookPurge)
 
 
 def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
-    results = vault.purge_expired(uow.conn, actor=Actor.component("retention"))
+    actor = Actor.component("retention")
+    results = vault.purge_expired(uow.conn, actor=actor)
     keys = idempotency.purge_before(uow.conn, now - IDEMPOTENCY_MS)
     cards = fraud_store.purge_idle_cards(uow.conn, now - IDLE_CARD_MS)
-    return RetentionReport(sum(r.records_deleted for r in results), keys, cards)
+    webhooks = webhook_records.purge_expired_txn(uow.conn, actor=actor, now=now)
+    return RetentionReport(sum(r.records_deleted for r in results), keys, cards, webhooks)
 
 
 class RetentionWorker(PeriodicWorker):
@@ -52,10 +57,18 @@ class RetentionWorker(PeriodicWorker):
         report = await self.db.write(
             do_purge, vault=self.vault, now=to_ms(self.clock.now()), partition="retention"
         )
-        if report.records_deleted or report.idempotency_keys_deleted:
+        hooks = report.webhooks
+        if (
+            report.records_deleted
+            or report.idempotency_keys_deleted
+            or any((hooks.payloads_erased, hooks.unsent_given_up, hooks.entries_deleted))
+        ):
             log.info(
                 "retention_purged",
                 records=report.records_deleted,
                 idempotency_keys=report.idempotency_keys_deleted,
+                webhook_payloads=hooks.payloads_erased,
+                webhook_unsent=hooks.unsent_given_up,
+                webhook_entries=hooks.entries_deleted,
             )
         return report

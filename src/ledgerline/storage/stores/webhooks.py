@@ -17,11 +17,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledgerline.storage.tables import webhook_attempts, webhook_events
+from ledgerline.storage.tables import threads, webhook_attempts, webhook_events
 
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
+ENDED = (DELIVERED, FAILED)
+ERASED_EVENT = "{}"  # what an event's payload becomes once erased
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +305,171 @@ def list_deliveries(
             "created_at": int(row["created_at"]),
             "delivered_at": row["delivered_at"],
             "event": json.loads(str(row["event"])),
+            "erased": None
+            if row["erased_at"] is None
+            else {"at": int(row["erased_at"]), "reason": row["erased_reason"]},
         }
         for row in rows
     ]
+
+
+# -- retention and erasure (``privacy.webhook_records``) ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEvent:
+    """An event of one of a person's threads whose payload is still there."""
+
+    event_id: int
+    page_id: str
+    psid: str
+    kind: str
+    status: str
+    event: dict[str, Any]
+    claimed_until: int | None
+
+
+def events_of_person(conn: sa.Connection, user_id: str) -> list[PersonEvent]:
+    """The person's events not erased yet, with every business, oldest first: their threads
+    (``ix_threads_user``) joined to the outbox on (page, psid) (``ix_webhook_events_pending``)."""
+    rows = conn.execute(
+        sa.select(
+            webhook_events.c.event_id,
+            webhook_events.c.page_id,
+            webhook_events.c.psid,
+            webhook_events.c.kind,
+            webhook_events.c.status,
+            webhook_events.c.event,
+            webhook_events.c.claimed_until,
+        )
+        .join(
+            threads,
+            sa.and_(
+                threads.c.page_id == webhook_events.c.page_id,
+                threads.c.psid == webhook_events.c.psid,
+            ),
+        )
+        .where(
+            threads.c.user_id == user_id,
+            webhook_events.c.status.in_((PENDING, *ENDED)),
+            webhook_events.c.erased_at.is_(None),
+        )
+        .order_by(webhook_events.c.event_id)
+    ).all()
+    return [
+        PersonEvent(
+            int(event_id), str(page_id), str(psid), str(kind), str(status),
+            json.loads(str(event)), None if claimed is None else int(claimed),
+        )
+        for event_id, page_id, psid, kind, status, event, claimed in rows
+    ]  # fmt: skip
+
+
+def _erased(now: int, reason: str) -> dict[str, Any]:
+    return {"event": ERASED_EVENT, "erased_at": now, "erased_reason": reason}
+
+
+def erase_payloads_txn(conn: sa.Connection, event_ids: list[int], *, now: int, reason: str) -> None:
+    """Erase these events' payloads. A pending one is withdrawn (``failed``): it can no longer
+    be sent. Its attempts stay; an attempt in flight still records how it ended."""
+    for start in range(0, len(event_ids), 500):
+        conn.execute(
+            webhook_events.update()
+            .where(webhook_events.c.event_id.in_(event_ids[start : start + 500]))
+            .values(
+                status=sa.case(
+                    (webhook_events.c.status == PENDING, FAILED), else_=webhook_events.c.status
+                ),
+                **_erased(now, reason),
+            )
+        )
+
+
+def hold_pending_txn(conn: sa.Connection, *, page_id: str, psid: str, until: int) -> None:
+    """No pending event of (page, psid) is due before ``until`` (keeps order behind an
+    attempt still in flight)."""
+    conn.execute(
+        webhook_events.update()
+        .where(
+            webhook_events.c.page_id == page_id,
+            webhook_events.c.psid == psid,
+            webhook_events.c.status == PENDING,
+            webhook_events.c.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+    )
+
+
+def _count_by_page(result: sa.CursorResult[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for (page_id,) in result:
+        counts[str(page_id)] = counts.get(str(page_id), 0) + 1
+    return counts
+
+
+def give_up_unsent_txn(conn: sa.Connection, *, created_before: int, now: int) -> dict[str, int]:
+    """Pending events queued before ``created_before`` that no dispatcher holds (never
+    attempted: the business lost its webhook URL, or no server ran) are failed and their
+    payloads erased; the count per business."""
+    return _count_by_page(
+        conn.execute(
+            webhook_events.update()
+            .where(
+                webhook_events.c.created_at < created_before,
+                webhook_events.c.erased_at.is_(None),
+                webhook_events.c.status == PENDING,
+                _unclaimed(now),
+            )
+            .values(status=FAILED, **_erased(now, "retention"))
+            .returning(webhook_events.c.page_id)
+        )
+    )
+
+
+def erase_old_payloads_txn(conn: sa.Connection, *, created_before: int, now: int) -> dict[str, int]:
+    """Erase the payloads of delivered and failed events queued before ``created_before``
+    (``ix_webhook_events_age``); the count per business."""
+    return _count_by_page(
+        conn.execute(
+            webhook_events.update()
+            .where(
+                webhook_events.c.created_at < created_before,
+                webhook_events.c.erased_at.is_(None),
+                webhook_events.c.status.in_(ENDED),
+            )
+            .values(**_erased(now, "retention"))
+            .returning(webhook_events.c.page_id)
+        )
+    )
+
+
+def delete_old_entries_txn(conn: sa.Connection, *, created_before: int, now: int) -> dict[str, int]:
+    """Delete delivered and failed events queued before ``created_before``, with their
+    attempts (never one an attempt is still in flight for); the count per business.
+
+    The rows are locked first (PostgreSQL), so an attempt recorded concurrently waits for
+    this transaction instead of slipping in between the two deletes."""
+    ids = list(
+        conn.execute(
+            sa.select(webhook_events.c.event_id)
+            .where(
+                webhook_events.c.created_at < created_before,
+                webhook_events.c.status.in_(ENDED),
+                _unclaimed(now),
+            )
+            .with_for_update()
+        ).scalars()
+    )
+    counts: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(webhook_attempts.delete().where(webhook_attempts.c.event_id.in_(chunk)))
+        for page_id, n in _count_by_page(
+            conn.execute(
+                webhook_events.delete()
+                .where(webhook_events.c.event_id.in_(chunk))
+                .returning(webhook_events.c.page_id)
+            )
+        ).items():
+            counts[page_id] = counts.get(page_id, 0) + n
+    return counts

@@ -136,8 +136,14 @@ webhook_events = sa.Table(
     # dispatchers in several processes never send the same event at the same time.
     sa.Column("claimed_by", sa.String(40)),
     sa.Column("claimed_until", sa.BigInteger),
+    # Set when the payload was erased (past its retention, or the person deleted their
+    # account): ``event`` is then ``{}``; the entry and its attempts stay in the delivery log
+    # until they are deleted in turn (``privacy.webhook_records``).
+    sa.Column("erased_at", sa.BigInteger),
+    sa.Column("erased_reason", sa.String(16)),  # retention | account_deleted
     sa.Index("ix_webhook_events_pending", "status", "page_id", "psid", "event_id"),
     sa.Index("ix_webhook_events_page", "page_id", "event_id"),
+    sa.Index("ix_webhook_events_age", "created_at", "erased_at"),
 )
 
 webhook_attempts = sa.Table(
