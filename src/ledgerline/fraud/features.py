@@ -39,7 +39,12 @@ Ledgerline additions:
   start of the (UTC) day of the first / last fraud in the terminal's known window of 30 days
   to ``t`` (-1 when none);
 * ``TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD``: the terminal's transactions after that last
-  known fraud and before ``E`` (-1 when none).
+  known fraud and before ``E`` (-1 when none);
+* ``TERMINAL_NB_KNOWN_FRAUDS_30DAY``: the known frauds in the terminal's known window of 30
+  days;
+* ``TERMINAL_RISK_SINCE_FIRST_KNOWN_FRAUD``: the fraction of the terminal's transactions from
+  that first known fraud up to ``E`` that were fraud (-1 when none): 1 on a compromised
+  terminal, small where one card's fraud happened to pass by.
 """
 
 from __future__ import annotations
@@ -195,6 +200,7 @@ def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
     fraud_positions = np.flatnonzero(sorted_fraud).astype(np.int64)
     sentinel = np.full(len(order), -1.0)
     first_age, last_age, since_last = sentinel.copy(), sentinel.copy(), sentinel.copy()
+    risk_since_first = sentinel.copy()
     if len(fraud_positions):
         day_start = day * SECONDS_PER_DAY
         j = np.searchsorted(fraud_positions, tail, side="left")
@@ -206,6 +212,14 @@ def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
         has_last = (k >= 0) & (last >= tail)
         last_age = np.where(has_last, (sorted_seconds - day_start[last]) / SECONDS_PER_DAY, -1.0)
         since_last = np.where(has_last, (matured_end - last - 1).astype(np.float64), -1.0)
+        since_first = np.maximum(matured_end - first, 1)
+        risk_since_first = np.where(
+            has_first, (cum_fraud[matured_end] - cum_fraud[first]) / since_first, -1.0
+        )
+    result["TERMINAL_NB_KNOWN_FRAUDS_30DAY"] = (cum_fraud[matured_end] - cum_fraud[tail]).astype(
+        np.float64
+    )
+    result["TERMINAL_RISK_SINCE_FIRST_KNOWN_FRAUD"] = risk_since_first
     result["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"] = first_age
     result["TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS"] = last_age
     result["TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD"] = since_last

@@ -293,13 +293,16 @@ class TerminalState:
             out[f"TERMINAL_ID_NB_TX_{n}DAY_WINDOW"] = float(count)
             out[f"TERMINAL_ID_RISK_{n}DAY_WINDOW"] = risky / count if count > 0 else 0.0
         oldest = bisect_left(frauds, seq_from_day(boundary_day - HISTORY_DAYS))
-        first_age = last_age = since_last = -1.0
+        first_age = last_age = since_last = risk_since_first = -1.0
         if oldest < known:
             first_day_seen = self._day_of(day_starts, hour_starts, frauds[oldest])
             last_day_seen = self._day_of(day_starts, hour_starts, frauds[known - 1])
             first_age = (t - first_day_seen * SECONDS_PER_DAY) / SECONDS_PER_DAY
             last_age = (t - last_day_seen * SECONDS_PER_DAY) / SECONDS_PER_DAY
             since_last = float(end - frauds[known - 1] - 1)
+            risk_since_first = (known - oldest) / (end - frauds[oldest])
+        out["TERMINAL_NB_KNOWN_FRAUDS_30DAY"] = float(known - oldest)
+        out["TERMINAL_RISK_SINCE_FIRST_KNOWN_FRAUD"] = risk_since_first
         out["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"] = first_age
         out["TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS"] = last_age
         out["TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD"] = since_last

@@ -18,6 +18,7 @@ import pytest
 from ledgerline.fraud.booster import Booster, library_path
 from ledgerline.fraud.dataset import normalize
 from ledgerline.fraud.errors import ModelFileError
+from ledgerline.fraud.feature_spec import ALL_FEATURES
 from ledgerline.fraud.features import compute_features
 from ledgerline.fraud.model import FraudModel, default_model_path
 from ledgerline.fraud.simulate import SimulationConfig, simulate
@@ -75,7 +76,8 @@ def test_damaged_model_files_are_clear_errors(tmp_path: Path, model: FraudModel)
 
 def test_the_library_is_found_without_importing_the_package() -> None:
     assert library_path().is_file()
-    assert Booster(FraudModel.load(default_model_path()).booster_text).width == 27
+    shipped = FraudModel.load(default_model_path())
+    assert Booster(shipped.booster_text).width == len(shipped.features) == len(ALL_FEATURES)
 
 
 SERVE_AND_SCORE = textwrap.dedent(
