@@ -215,3 +215,93 @@ def test_unlinking_erases_that_business_notes_and_metadata_and_keeps_the_chat(
     assert entry.page_id == page_id
     assert json.loads(entry.detail) == {"extent": "notes", "notes": 1, "metadata": 1}
     assert NOTE not in entry.detail
+
+
+def test_closed_conversations_go_at_the_end_of_their_business_retention(
+    live: RunningPlatform, world: LinkedWorld, clock: FrozenClock
+) -> None:
+    from ledgerline.audit import Actor
+    from ledgerline.domain.clock import to_ms
+    from ledgerline.privacy.retention import do_purge
+    from ledgerline.storage.database import UnitOfWork
+
+    page_id = world.business["page_id"]
+    other = live.create_business("Other Bank")
+    platform = live.platform
+
+    def keep_for_30_days(uow: UnitOfWork) -> None:
+        platform.vault.set_retention_days(
+            uow.conn, actor=Actor.component("test"), page_id=other["page_id"], days=30
+        )
+
+    platform.db.write_sync(keep_for_30_days)
+    user = live.create_user("Minh", locale="en")
+    waiting = live.create_user("An", locale="en")
+    create_agent(live, page_id, "lan", "Lan")
+    create_agent(live, other["page_id"], "tam", "Tâm")
+    with _person(live, user) as person, _person(live, waiting) as still_waiting:
+        cid = _served(live, person, world.business, user, login="lan", note=NOTE, metadata="a")
+        other_cid = _served(live, person, other, user, login="tam", note=OTHER_NOTE, metadata="b")
+        for login, business_page, conversation in (
+            ("lan", page_id, cid),
+            ("tam", other["page_id"], other_cid),
+        ):
+            agent = AgentClient(live, business_page, login)
+            try:
+                assert agent.post(f"/conversations/{conversation}/close").status_code == 200
+            finally:
+                agent.close()
+        # Another person's conversation is still open: it is never expired.
+        _say(still_waiting, page_id, "Còn ai không?")
+        pass_to_inbox(live, world.business, waiting["user_id"], "open")
+
+        def purge() -> int:
+            report = platform.db.write_sync(do_purge, vault=platform.vault, now=to_ms(clock.now()))
+            return report.service_conversations_deleted
+
+        clock.advance(timedelta(days=29))
+        assert purge() == 0
+        clock.advance(timedelta(days=2))  # past Other Bank's 30 days, within Demo Bank's 400
+        assert purge() == 1
+        services = {
+            s["page_id"]: s for s in person.get("/api/v1/me/export").json()["customer_service"]
+        }
+        assert set(services) == {page_id}
+        assert [n["text"] for n in services[page_id]["conversations"][0]["notes"]] == [NOTE]
+
+        clock.advance(timedelta(days=370))  # 401 days after the close
+        assert purge() == 1
+        assert person.get("/api/v1/me/export").json()["customer_service"] == []
+        log = [line["text"] for line in person.get("/api/v1/me/access-log").json()["data"]]
+        assert (
+            "Other Bank's customer-service records of your conversations that ended more than "
+            "30 days ago were deleted, at the end of their retention period"
+        ) in log
+        assert (
+            "Demo Bank's customer-service records of your conversations that ended more than "
+            "400 days ago were deleted, at the end of their retention period"
+        ) in log
+
+    agent = AgentClient(live, page_id, "lan")
+    try:
+        (left,) = agent.queue()
+        assert left["metadata"] == "open"
+        assert agent.get(f"/conversations/{cid}").status_code == 404
+    finally:
+        agent.close()
+    entries = sorted(
+        (r.page_id, json.loads(r.detail))
+        for r in _erasures(live, user["user_id"])
+        if json.loads(r.detail)["extent"] == "retention"
+    )
+    assert entries == sorted(
+        [
+            (other["page_id"], {"extent": "retention", "conversations": 1, "notes": 1,
+                                "retention_days": 30}),
+            (page_id, {"extent": "retention", "conversations": 1, "notes": 1,
+                       "retention_days": 400}),
+        ]
+    )  # fmt: skip
+    assert all(NOTE not in r.detail and OTHER_NOTE not in r.detail
+               for r in _erasures(live, user["user_id"]))  # fmt: skip
+    assert _erasures(live, waiting["user_id"]) == []

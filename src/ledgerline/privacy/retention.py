@@ -1,4 +1,5 @@
-"""Retention: records older than each business's retention period are purged (audited),
+"""Retention: records older than each business's retention period are purged (audited), so
+are the customer-service conversations that ended longer ago than that (``service_records``),
 webhook payloads and delivery-log entries past their time are erased (``webhook_records``,
 audited), Idempotency-Keys older than 24 h are forgotten, and so are the fraud engine's
 states of cards idle for more than 30 days. Runs periodically in the server."""
@@ -11,7 +12,7 @@ import structlog
 
 from ledgerline.audit import Actor
 from ledgerline.domain.clock import Clock, to_ms
-from ledgerline.privacy import webhook_records
+from ledgerline.privacy import service_records, webhook_records
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.periodic import PeriodicWorker
 from ledgerline.storage.stores import fraud as fraud_store, idempotency
@@ -28,6 +29,7 @@ class RetentionReport:
     records_deleted: int
     idempotency_keys_deleted: int
     fraud_card_states_deleted: int = 0
+    service_conversations_deleted: int = 0
     webhooks: webhook_records.WebhookPurge = field(default_factory=webhook_records.WebhookPurge)
 
 
@@ -36,8 +38,11 @@ def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
     results = vault.purge_expired(uow.conn, actor=actor)
     keys = idempotency.purge_before(uow.conn, now - IDEMPOTENCY_MS)
     cards = fraud_store.purge_idle_cards(uow.conn, now - IDLE_CARD_MS)
+    conversations = service_records.purge_expired_txn(uow.conn, actor=actor, now=now)
     webhooks = webhook_records.purge_expired_txn(uow.conn, actor=actor, now=now)
-    return RetentionReport(sum(r.records_deleted for r in results), keys, cards, webhooks)
+    return RetentionReport(
+        sum(r.records_deleted for r in results), keys, cards, conversations, webhooks
+    )
 
 
 class RetentionWorker(PeriodicWorker):

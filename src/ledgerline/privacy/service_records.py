@@ -15,6 +15,9 @@ answer) and the agents' internal *notes*. They are about the person, so:
   they describe, which stays with the business as on Messenger.
 * **Account deletion** (art. 17): every conversation and note about the person, with every
   business, is erased in the deletion's transaction.
+* **Retention** (art. 5(1)(e)): a closed conversation and its notes are deleted once it
+  ended longer ago than the business keeps records (its retention period, the one financial
+  records follow: default 400 days), by the hourly retention pass. Open conversations stay.
 
 Each erasure that removed something is audited (``erase_service_records``: business,
 person, counts — never a note's text).
@@ -29,12 +32,18 @@ from ledgerline.audit import Actor, AuditEvent, append
 from ledgerline.chat.shapes import iso_time
 from ledgerline.privacy.wording import SERVICE_ERASE
 from ledgerline.storage.stores import businesses as business_store, inbox as inbox_store
-from ledgerline.storage.stores.inbox import AuthorRow, ConversationRow, PersonNoteRow
+from ledgerline.storage.stores.inbox import (
+    AuthorRow,
+    ConversationRow,
+    ExpiredConversation,
+    PersonNoteRow,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-Extent = Literal["notes", "all"]  # what an erasure entry covered: unlink | account deletion
+# What an erasure entry covered: unlink | account deletion | past the retention period.
+Extent = Literal["notes", "all", "retention"]
 
 
 def _author(author: AuthorRow | None) -> dict[str, str] | None:
@@ -145,3 +154,22 @@ def erase_person_txn(conn: Connection, *, actor: Actor, user_id: str, now: int) 
             conn, actor=actor, page_id=page_id, user_id=user_id, extent="all", now=now,
             conversations=count, notes=notes[page_id],
         )  # fmt: skip
+
+
+def purge_expired_txn(conn: Connection, *, actor: Actor, now: int) -> int:
+    """Delete the closed conversations (and their notes) past their business's retention;
+    one audit entry per business and person. Returns the number of conversations."""
+    expired = inbox_store.expired_conversations(conn, now=now)
+    if not expired:
+        return 0
+    inbox_store.delete_conversations_txn(conn, [c.conversation_id for c in expired])
+    groups: dict[tuple[str, str], list[ExpiredConversation]] = {}
+    for row in expired:
+        groups.setdefault((row.page_id, row.user_id), []).append(row)
+    for (page_id, user_id), rows in sorted(groups.items()):
+        _audit(
+            conn, actor=actor, page_id=page_id, user_id=user_id, extent="retention", now=now,
+            conversations=len(rows), notes=sum(r.notes for r in rows),
+            retention_days=rows[0].retention_days,
+        )  # fmt: skip
+    return len(expired)

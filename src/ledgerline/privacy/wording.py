@@ -168,18 +168,23 @@ ERASURE = {
     },
 }
 # The customer-service records about the person (``privacy.service_records``), by extent:
-# on unlink the business's notes (and handover details) go; on account deletion, everything.
+# on unlink the business's notes (and handover details) go; on account deletion, everything;
+# past the business's retention period, the conversations that ended before it.
 SERVICE_ERASE = "erase_service_records"
 SERVICE_ERASURE = {  # a consequence of the entry before it (an unlink, a deletion): no subject
     "en": {
         "notes": "The notes {business}'s customer service kept about you were erased",
         "all": "{business}'s customer-service records about you (conversations and agents' "
         "notes) were erased",
+        "retention": "{business}'s customer-service records of your conversations that ended "
+        "more than {days} days ago were deleted, at the end of their retention period",
     },
     "vi": {
         "notes": "Các ghi chú bộ phận chăm sóc khách hàng của {business} lưu về bạn đã được xoá",
         "all": "Hồ sơ chăm sóc khách hàng của {business} về bạn (các cuộc trò chuyện và ghi chú "
         "của nhân viên) đã được xoá",
+        "retention": "Hồ sơ chăm sóc khách hàng của {business} về các cuộc trò chuyện của bạn đã "
+        "kết thúc hơn {days} ngày trước đã được xoá, khi hết thời hạn lưu trữ",
     },
 }
 REFUSED = {"en": " (refused)", "vi": " (bị từ chối)"}
@@ -237,8 +242,9 @@ def describe(
         consent += REFUSED[lang] if entry.outcome == "refused" else ""
         return consent[:1].upper() + consent[1:]
     if entry.action == SERVICE_ERASE:
-        extent = "all" if entry.detail.get("extent") == "all" else "notes"
-        return SERVICE_ERASURE[lang][extent].format(business=business)
+        extent = str(entry.detail.get("extent"))
+        template = SERVICE_ERASURE[lang].get(extent, SERVICE_ERASURE[lang]["notes"])
+        return template.format(business=business, days=entry.detail.get("retention_days"))
     purpose = entry.purpose
     if purpose == "fraud_detection" and entry.actor.kind != "person":
         subject, purpose = FRAUD_CHECK[lang].format(business=business), None

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.stores.vault import DEFAULT_RETENTION_DAYS
 from ledgerline.storage.tables import (
     agents,
     canned_replies,
@@ -15,6 +16,7 @@ from ledgerline.storage.tables import (
     inbox_notes,
     threads,
     users,
+    vault_settings,
 )
 
 WAITING = "waiting"
@@ -428,3 +430,62 @@ def delete_conversations_of_person_txn(conn: sa.Connection, user_id: str) -> int
         )
     )
     return int(result.rowcount or 0)
+
+
+# -- retention (``privacy.service_records.purge_expired_txn``) -----------------------------
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredConversation:
+    conversation_id: int
+    page_id: str
+    user_id: str
+    retention_days: int
+    notes: int
+
+
+def expired_conversations(conn: sa.Connection, *, now: int) -> list[ExpiredConversation]:
+    """Closed conversations that ended longer ago than their business keeps records (its
+    ``vault_settings.retention_days``, default ``DEFAULT_RETENTION_DAYS``), with their
+    number of notes. Open ones (waiting, assigned) are never expired."""
+    days = sa.func.coalesce(vault_settings.c.retention_days, DEFAULT_RETENTION_DAYS)
+    notes = (
+        sa.select(sa.func.count())
+        .where(inbox_notes.c.conversation_id == inbox_conversations.c.conversation_id)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        sa.select(
+            inbox_conversations.c.conversation_id,
+            inbox_conversations.c.page_id,
+            inbox_conversations.c.user_id,
+            days,
+            notes,
+        )
+        .select_from(
+            inbox_conversations.outerjoin(
+                vault_settings, vault_settings.c.page_id == inbox_conversations.c.page_id
+            )
+        )
+        .where(
+            inbox_conversations.c.status == CLOSED,
+            inbox_conversations.c.closed_at < now - sa.cast(days, sa.BigInteger) * DAY_MS,
+        )
+        .order_by(inbox_conversations.c.conversation_id)
+    ).all()
+    return [
+        ExpiredConversation(int(cid), str(page_id), str(user_id), int(d), int(n))
+        for cid, page_id, user_id, d, n in rows
+    ]
+
+
+def delete_conversations_txn(conn: sa.Connection, conversation_ids: list[int]) -> None:
+    """Delete these conversations and their notes."""
+    for start in range(0, len(conversation_ids), 500):
+        chunk = conversation_ids[start : start + 500]
+        conn.execute(inbox_notes.delete().where(inbox_notes.c.conversation_id.in_(chunk)))
+        conn.execute(
+            inbox_conversations.delete().where(inbox_conversations.c.conversation_id.in_(chunk))
+        )
