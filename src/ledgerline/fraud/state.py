@@ -58,6 +58,11 @@ from ledgerline.fraud.feature_spec import (
 
 _FORMAT_VERSION = 2
 _COMPACT_MIN = 32
+# Bounds a stored terminal state respects (a damaged one must not make us allocate more): 30
+# day counts, and hours since the known windows' end day — up to 40 days' worth for a state
+# converted from the first format and not updated since.
+_MAX_DAYS = HISTORY_DAYS
+_MAX_HOURS = HOURS_PER_DAY * (HISTORY_DAYS + DELAY_DAYS + 3)
 
 
 class CardState:
@@ -197,6 +202,8 @@ class CardState:
                 if state.last_t is None:
                     raise ValueError("entries without a time")
                 (span, gap_bits, cent_bits), offset = get_varints(data, offset, 3)
+                if max(gap_bits, cent_bits) > 64:
+                    raise ValueError("field wider than 64 bits")
                 (gaps, cents, flags), offset = unpack_fields(
                     data, offset, n, (gap_bits, cent_bits, 1)
                 )
@@ -402,11 +409,15 @@ class TerminalState:
             state.base_seq = base_seq
             state.days, offset = get_varints(data, offset, day_count)
             (hour_count, sparse), offset = get_varints(data, offset, 2)
+            if day_count > _MAX_DAYS or hour_count > _MAX_HOURS:
+                raise ValueError("more day or hour counts than a state keeps")
             if sparse:
                 size, offset = get_varint(data, offset)
                 end = offset + size
                 while offset < end:
                     (skipped, count), offset = get_varints(data, offset, 2)
+                    if len(state.hours) + skipped >= hour_count:
+                        raise ValueError("hour counts do not add up")
                     state.hours.extend([0] * skipped)
                     state.hours.append(count)
                 state.hours.extend([0] * (hour_count - len(state.hours)))
@@ -422,14 +433,16 @@ class TerminalState:
                 state.first_day = hours_day - day_count
             runs, offset = get_varint(data, offset)
             previous = base_seq
+            total = base_seq + sum(state.days) + sum(state.hours)
             for _ in range(runs):
                 (gap, extra), offset = get_varints(data, offset, 2)
                 start = previous + gap
-                state.fraud_seqs.extend(range(start, start + extra + 1))
                 previous = start + extra + 1
-            total = base_seq + sum(state.days) + sum(state.hours)
-            if previous > total or offset != len(data):
-                raise ValueError("inconsistent fraud labels or trailing bytes")
+                if previous > total:
+                    raise ValueError("fraud labels beyond the counted transactions")
+                state.fraud_seqs.extend(range(start, previous))
+            if offset != len(data):
+                raise ValueError("trailing bytes")
         except (Truncated, ValueError) as exc:
             raise FraudInputError(f"corrupt terminal state: {exc}") from exc
         return state

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from ledgerline.fraud._codec import put_varints
 from ledgerline.fraud.budget import AlertBudget, FixedThreshold
 from ledgerline.fraud.dataset import normalize
 from ledgerline.fraud.errors import FraudInputError
@@ -146,6 +147,19 @@ def test_corrupt_state_is_a_clear_error() -> None:
         TerminalState.from_bytes(b"")
     with pytest.raises(FraudInputError, match="corrupt terminal state"):
         TerminalState.from_bytes(b"\x02\x05\x00\x00\x01\x00\x00\x01\x00\x07")
+    # Damaged sizes are refused before anything is allocated for them.
+    huge = bytearray()
+    put_varints(huge, (2, 5, 0, 0, 3, 1, 3, 2**40, 1))  # 2**40 empty hours, sparse
+    with pytest.raises(FraudInputError, match="corrupt terminal state"):
+        TerminalState.from_bytes(bytes(huge))
+    runs = bytearray()
+    put_varints(runs, (2, 5, 0, 0, 1, 0, 1, 1, 0, 2**40))  # one transaction, 2**40 frauds
+    with pytest.raises(FraudInputError, match="corrupt terminal state"):
+        TerminalState.from_bytes(bytes(runs))
+    wide = bytearray()
+    put_varints(wide, (2, 1, 5, 0, 100, 7))  # a 100-bit field
+    with pytest.raises(FraudInputError, match="corrupt card state"):
+        CardState.from_bytes(bytes(wide) + bytes(40))
 
 
 def busy_stream(per_day: int, days: int, seed: int) -> list[int]:
