@@ -85,7 +85,8 @@ class Prepared:
                 self._by_dialect[key] = None
             else:
                 positions = tuple(compiled.positiontup or ()) if compiled.positional else None
-                fixed = {k: v for k, v in compiled.params.items() if v is not None}
+                required = {name for name, bind in compiled.binds.items() if bind.required}
+                fixed = {k: v for k, v in compiled.params.items() if k not in required}
                 self._by_dialect[key] = _Compiled(str(compiled), positions, fixed)
         return self._by_dialect[key]
 

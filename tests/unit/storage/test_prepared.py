@@ -19,6 +19,7 @@ items = sa.Table(
     sa.Column("owner", sa.String(32), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("blob", sa.LargeBinary),
+    sa.Column("note", sa.String(40)),
     sa.Column("flag", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
@@ -149,3 +150,21 @@ def test_driver_bytes_are_stored_as_the_column_type_stores_them(
     with engine.connect() as conn:
         stored = conn.execute(sa.select(items.c.blob)).scalar_one()
     assert stored == payload
+
+
+def test_values_bound_when_the_statement_was_built_are_sent_too(
+    engine: sa.Engine, sent: list[str]
+) -> None:
+    """Literal values in a prepared statement (``None`` included) need no caller parameter."""
+    insert_literal = Prepared(
+        items.insert()
+        .values(item_id=sa.bindparam("item_id"), owner="fixed", size=0, note=None)
+        .returning(items.c.owner, items.c.size)
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.select(1))
+        sent.clear()
+        assert insert_literal.first(conn, {"item_id": "z"}) == ("fixed", 0)
+        assert sent == []
+        stored = conn.execute(sa.select(items.c.note).where(items.c.item_id == "z")).scalar()
+    assert stored is None

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, page_tokens
 
@@ -57,6 +58,7 @@ def insert_business(
     app_secret_hash: str,
     created_at: int,
 ) -> None:
+    forget_memo(conn, _BUSINESS_MEMO)
     conn.execute(
         businesses.insert().values(
             page_id=page_id,
@@ -100,10 +102,21 @@ def page_for_token(conn: sa.Connection, token_hash: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+_BUSINESS_MEMO = "businesses"
+
+
 def get_business(conn: sa.Connection, page_id: str) -> BusinessRow | None:
-    """Built once (a hot path: every webhook queued looks its business up)."""
+    """Built once, and read once per writer action (a hot path: every webhook queued looks
+    its business up, a flush of delivery receipts once per thread)."""
+    memo = action_memo(conn, _BUSINESS_MEMO)
+    if memo is not None and page_id in memo:
+        cached: BusinessRow | None = memo[page_id]
+        return cached
     row = conn.execute(_BUSINESS, {"page_id": page_id}).first()
-    return None if row is None else _row(row)
+    business = None if row is None else _row(row)
+    if memo is not None:
+        memo[page_id] = business
+    return business
 
 
 def list_businesses(conn: sa.Connection, *, query: str | None, limit: int) -> list[BusinessRow]:
@@ -134,4 +147,5 @@ def businesses_with_webhooks(conn: sa.Connection) -> list[BusinessRow]:
 def update_business(conn: sa.Connection, page_id: str, **values: object) -> None:
     if "name" in values:
         values["name_folded"] = str(values["name"]).casefold()
+    forget_memo(conn, _BUSINESS_MEMO)
     conn.execute(businesses.update().where(businesses.c.page_id == page_id).values(**values))

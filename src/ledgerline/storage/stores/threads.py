@@ -220,9 +220,9 @@ def last_message(
     return None if row is None else _message(row)
 
 
-def _advance(column: sa.Column[Any]) -> sa.Update:
+def _advance(column: sa.Column[Any]) -> Prepared:
     """``UPDATE threads SET column = :b_to WHERE thread_id = :b_thread_id AND column < :b_to``."""
-    return (
+    return Prepared(
         threads.update()
         .where(threads.c.thread_id == sa.bindparam("b_thread_id"), column < sa.bindparam("b_to"))
         .values({column.name: sa.bindparam("b_to")})
@@ -235,17 +235,16 @@ _SET_DELIVERED = _advance(threads.c.delivered_watermark)
 
 
 def set_user_read(conn: sa.Connection, thread_id: int, seq: int) -> None:
-    conn.execute(_SET_USER_READ, {"b_thread_id": thread_id, "b_to": seq})
+    _SET_USER_READ.run(conn, {"b_thread_id": thread_id, "b_to": seq})
 
 
 def set_page_read(conn: sa.Connection, thread_id: int, watermark: int) -> None:
-    conn.execute(_SET_PAGE_READ, {"b_thread_id": thread_id, "b_to": watermark})
+    _SET_PAGE_READ.run(conn, {"b_thread_id": thread_id, "b_to": watermark})
 
 
 def set_delivered(conn: sa.Connection, thread_id: int, watermark: int) -> bool:
     """Advance the delivered watermark; False when it was already at or past it."""
-    result = conn.execute(_SET_DELIVERED, {"b_thread_id": thread_id, "b_to": watermark})
-    return bool(result.rowcount)
+    return _SET_DELIVERED.run(conn, {"b_thread_id": thread_id, "b_to": watermark}) > 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import threads, webhook_attempts, webhook_events
 
 PENDING = "pending"
@@ -37,23 +38,36 @@ class OutboxEvent:
     created_at: int
 
 
+_ENQUEUE = Prepared(  # every message, postback, read and delivery a bank hears of
+    webhook_events.insert()
+    .values(
+        page_id=sa.bindparam("page_id"),
+        psid=sa.bindparam("psid"),
+        kind=sa.bindparam("kind"),
+        event=sa.bindparam("event"),
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=sa.bindparam("now"),
+        created_at=sa.bindparam("now"),
+    )
+    .returning(webhook_events.c.event_id)
+)
+
+
 def enqueue(
     conn: sa.Connection, *, page_id: str, psid: str, kind: str, event: dict[str, Any], now: int
 ) -> int:
-    result = conn.execute(
-        webhook_events.insert().values(
-            page_id=page_id,
-            psid=psid,
-            kind=kind,
-            event=json.dumps(event, ensure_ascii=False, separators=(",", ":")),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    inserted = _ENQUEUE.first(
+        conn,
+        {
+            "page_id": page_id,
+            "psid": psid,
+            "kind": kind,
+            "event": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+            "now": now,
+        },
     )
-    key = result.inserted_primary_key
-    return int(key[0]) if key else 0
+    return 0 if inserted is None else int(inserted[0])
 
 
 def _unclaimed(now: int) -> sa.ColumnElement[bool]:
