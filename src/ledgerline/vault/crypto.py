@@ -139,15 +139,23 @@ class Binding:
         )
 
 
-def seal(key: DataKey, binding: Binding, payload: Mapping[str, Any]) -> bytes:
+def payload_plaintext(payload: Mapping[str, Any]) -> bytes:
+    """The canonical JSON a payload is sealed as (and what opening it gives back)."""
     try:
-        plaintext = _json_bytes(dict(payload))
+        return _json_bytes(dict(payload))
     except (TypeError, ValueError):
         raise ValueError(
             "vault payloads must be JSON objects (strings, numbers, lists, maps)"
         ) from None
+
+
+def seal_plaintext(key: DataKey, binding: Binding, plaintext: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key.material).encrypt(nonce, plaintext, binding.aad())
+
+
+def seal(key: DataKey, binding: Binding, payload: Mapping[str, Any]) -> bytes:
+    return seal_plaintext(key, binding, payload_plaintext(payload))
 
 
 def open_(key: DataKey, binding: Binding, sealed: bytes) -> dict[str, Any]:

@@ -31,9 +31,10 @@ from ledgerline.vault.crypto import (
     MasterKey,
     open_,
     open_bytes,
+    payload_plaintext,
     ref_hash,
-    seal,
     seal_bytes,
+    seal_plaintext,
     unwrap,
     wrap,
 )
@@ -374,6 +375,7 @@ class Vault:
         key = self._key_for_write(conn, page_id, user_id)
         now = self._now()
         rows: list[store.RecordRow] = []
+        plaintexts: list[bytes] = []
         for new in records:
             kind = RecordKind(new.kind)
             record_id = new.record_id or _new_record_id()
@@ -384,6 +386,8 @@ class Vault:
                     raise ValueError(f"a record ref must have 1 to {MAX_REF_LENGTH} characters")
                 hashed = ref_hash(key, kind, new.ref)
             binding = Binding(record_id, page_id, user_id, kind, occurred_at)
+            plaintext = payload_plaintext(new.payload)
+            plaintexts.append(plaintext)
             rows.append(
                 store.RecordRow(
                     record_id=record_id,
@@ -394,13 +398,13 @@ class Vault:
                     ref_hash=hashed,
                     occurred_at=occurred_at,
                     created_at=now,
-                    ciphertext=seal(key, binding, new.payload),
+                    ciphertext=seal_plaintext(key, binding, plaintext),
                 )
             )
         inserted = store.insert_records_txn(conn, rows)
         written = _written_in_action(conn)
         if written is not None:  # a read later in this action needs no SELECT nor decryption
-            for row, new in zip(rows, records, strict=True):
+            for row, plaintext in zip(rows, plaintexts, strict=True):
                 if row.record_id in inserted:
                     written[row.record_id] = Record(
                         record_id=row.record_id,
@@ -409,7 +413,7 @@ class Vault:
                         kind=RecordKind(row.kind),
                         occurred_at=row.occurred_at,
                         created_at=row.created_at,
-                        payload=json.loads(json.dumps(dict(new.payload), ensure_ascii=False)),
+                        payload=json.loads(plaintext),  # what opening it would give
                     )
         existing: dict[tuple[str, str], str] = {}
         if len(inserted) < len(rows):  # some were skipped: find what they duplicate
