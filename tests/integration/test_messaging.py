@@ -245,3 +245,32 @@ def test_the_24_hour_window_and_tags(database_url: str, tmp_path: Path) -> None:
         late = send(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
         assert late.json()["error"]["error_subcode"] == 2018278
         assert send(messaging_type="MESSAGE_TAG", tag="PAYMENT_UPDATE").status_code == 200
+
+
+def test_delivery_receipts_are_not_written_for_a_business_without_webhooks(
+    live: RunningPlatform,
+) -> None:
+    """The delivered watermark feeds the ``delivery`` webhook alone: with no webhook URL
+    nothing is written when frames reach the person (one write less per thread and burst)."""
+    from ledgerline.chat.actions import DeliveredMark, do_mark_delivered_many
+    from ledgerline.storage.stores import threads
+
+    business = live.create_business("Quiet Bank")
+    user = live.create_user("An")
+    psid = _start_thread(live, business, user)
+    with _ws(live, user["access_token"]) as ws, live.client() as http:
+        sent = http.post(
+            "/v15.0/me/messages",
+            params={"access_token": business["page_access_token"]},
+            json={"recipient": {"id": psid}, "message": {"text": "Số dư của bạn"}},
+        )
+        assert sent.status_code == 200, sent.text
+        assert _frame(ws, "message")["message"]["mid"] == sent.json()["message_id"]
+        mark = DeliveredMark(user_id=user["user_id"], mids=("m",), watermark=2**40)
+        advanced = live.platform.db.write_sync(
+            do_mark_delivered_many, page_id=business["page_id"], marks=[mark], now=2**40
+        )
+    assert advanced == 0
+    thread = live.platform.db.read_sync(threads.get_thread, business["page_id"], user["user_id"])
+    assert thread is not None
+    assert thread.delivered_watermark == 0

@@ -195,17 +195,6 @@ def do_user_read(uow: UnitOfWork, *, user_id: str, page_id: str, now: int) -> in
     return watermark
 
 
-def do_mark_delivered(
-    uow: UnitOfWork, *, user_id: str, page_id: str, mids: list[str], watermark: int, now: int
-) -> bool:
-    """Page messages reached the person's device: a ``delivery`` event, once per watermark."""
-    thread = thread_store.get_thread(uow.conn, page_id, user_id)
-    if thread is None or not thread_store.set_delivered(uow.conn, thread.thread_id, watermark):
-        return False
-    _enqueue_webhook(uow, thread, "delivery", now, delivery={"mids": mids, "watermark": watermark})
-    return True
-
-
 @dataclass(frozen=True, slots=True)
 class DeliveredMark:
     user_id: str
@@ -216,18 +205,26 @@ class DeliveredMark:
 def do_mark_delivered_many(
     uow: UnitOfWork, *, page_id: str, marks: list[DeliveredMark], now: int
 ) -> int:
-    """Several people's delivery receipts for one page in one action; how many advanced."""
-    return sum(
-        do_mark_delivered(
-            uow,
-            user_id=mark.user_id,
-            page_id=page_id,
-            mids=list(mark.mids),
-            watermark=mark.watermark,
-            now=now,
-        )
-        for mark in marks
-    )
+    """Several people's delivery receipts for one page in one action; how many advanced.
+
+    The delivered watermark exists for the ``delivery`` webhook alone: a business without a
+    webhook URL has nobody to tell, so nothing is written (should it add a URL later, its
+    first receipts simply start from the old watermark)."""
+    business = business_store.get_business(uow.conn, page_id)
+    if business is None or business.webhook_url is None:
+        return 0
+    threads = thread_store.threads_of_users(uow.conn, page_id, [mark.user_id for mark in marks])
+    advanced = 0
+    for mark in marks:
+        thread = threads.get(mark.user_id)
+        if thread is None or not thread_store.set_delivered(
+            uow.conn, thread.thread_id, mark.watermark
+        ):
+            continue
+        delivery = {"mids": list(mark.mids), "watermark": mark.watermark}
+        _enqueue_webhook(uow, thread, "delivery", now, delivery=delivery)
+        advanced += 1
+    return advanced
 
 
 def do_page_mark_seen(uow: UnitOfWork, *, page_id: str, psid: str, now: int) -> None:

@@ -90,6 +90,24 @@ def get_thread(conn: sa.Connection, page_id: str, user_id: str) -> ThreadRow | N
     return _thread_row(_THREAD_BY_USER.first(conn, {"page_id": page_id, "user_id": user_id}))
 
 
+def threads_of_users(
+    conn: sa.Connection, page_id: str, user_ids: list[str]
+) -> dict[str, ThreadRow]:
+    """The page's threads with these people, by person (one query per 500 people)."""
+    found: dict[str, ThreadRow] = {}
+    unique = sorted(set(user_ids))
+    for start in range(0, len(unique), 500):
+        rows = conn.execute(
+            sa.select(*_THREAD_COLUMNS).where(
+                threads.c.page_id == page_id, threads.c.user_id.in_(unique[start : start + 500])
+            )
+        )
+        for row in rows:
+            thread = ThreadRow(*row)
+            found[thread.user_id] = thread
+    return found
+
+
 def thread_by_psid(conn: sa.Connection, page_id: str, psid: str) -> ThreadRow | None:
     return _thread_row(_THREAD_BY_PSID.first(conn, {"page_id": page_id, "psid": psid}))
 
