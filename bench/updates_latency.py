@@ -8,7 +8,7 @@ under 100 ms. Each POST carries its send time in the transaction id and the merc
 (bench/_load.py), so each frame names the request it answers. Prints JSON; writes
 docs/benchmarks.md.
 
-    .venv/bin/python bench/updates_latency.py [--people 200] [--seconds 5] [--rates 100,250,500,1000]
+    .venv/bin/python bench/updates_latency.py [--people 200] [--seconds 5] [--rates 250,500,1000,1200,1400]
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rates", default="100,250,500,1000")
+    parser.add_argument("--rates", default="250,500,1000,1200,1400")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
         "--profile", type=Path, help="record the server with py-spy during the steps (raw stacks)"
