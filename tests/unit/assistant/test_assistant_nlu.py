@@ -1,4 +1,6 @@
-"""The intent classifier: its shipped data, its held-out accuracy, and what it understands."""
+"""The intent classifier: its shipped data, its held-out accuracy, and what it understands.
+
+(That the shipped numpy model is the scikit-learn pipeline's: ``test_assistant_model.py``.)"""
 
 from __future__ import annotations
 
@@ -7,16 +9,9 @@ from datetime import date
 
 import pytest
 
-from ledgerline.assistant.nlu import (
-    DATA_VERSION,
-    THRESHOLD,
-    Intent,
-    evaluate,
-    features_text,
-    load_utterances,
-    understand,
-)
+from ledgerline.assistant.nlu import DATA_VERSION, THRESHOLD, Intent, features_text, understand
 from ledgerline.assistant.text import fold
+from ledgerline.assistant.training import evaluate, load_utterances
 
 
 def test_the_shipped_data_covers_every_intent_in_both_languages() -> None:
