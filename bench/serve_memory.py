@@ -1,13 +1,17 @@
-"""Benchmark: peak memory of `ledgerline serve` while it scores card transactions for fraud.
+"""Benchmark: peak memory of `ledgerline serve` while it scores card transactions for fraud
+(and, with ``--assistant-messages``, while the built-in assistant answers people).
 
 Seeds a bank and ``--people`` people linked with the ``transactions`` and ``fraud_alerts``
 scopes, starts `ledgerline serve` (SQLite, its own process, the default fraud model unless
 ``--model`` names a file), posts ``--batches`` requests of ``--size`` card transactions
 (one in twenty is a large amount, so some alerts are raised), then reads the server's VmHWM
 (peak resident set) and VmRSS from /proc, and which heavy libraries its address space maps.
+With ``--assistant-messages N`` the bank then turns the assistant on (``POST
+/me/assistant``) and ``--people`` more people (seeded unlinked) each write N messages to it.
 Prints JSON.
 
     .venv/bin/python bench/serve_memory.py [--people 20] [--batches 60] [--size 50] [--model PATH]
+        [--assistant-messages 0]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import random
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +32,64 @@ from _common import emit, free_port, peak_rss_mb, seed_linked, server_process
 HEAVY = ("pandas", "sklearn", "scipy", "pyarrow", "lightgbm")
 
 
-def seed(data_dir: Path, people: int) -> tuple[str, list[str]]:
+# What people ask the assistant (vi with and without diacritics, en), in turn.
+QUESTIONS = (
+    "xin chào",
+    "Số dư của tôi là bao nhiêu?",
+    "so du tai khoan con bao nhieu",
+    "show me my recent transactions",
+    "khoản 125k hôm qua là gì",
+    "What's my balance?",
+    "cảm ơn",
+    "cây ATM gần nhất ở đâu",  # last: the assistant passes the thread to the bank
+)
+
+
+@dataclass
+class Seeded:
+    page_id: str
+    page_access_token: str
+    psids: list[str]  # linked people, as the bank knows them
+    unlinked_tokens: list[str]  # people who will write to the assistant
+
+
+def seed(data_dir: Path, people: int) -> Seeded:
+    from ledgerline.chat.accounts import do_create_user
+    from ledgerline.domain.clock import to_ms
     from ledgerline.domain.scopes import Scope
 
     scopes = frozenset({Scope.TRANSACTIONS, Scope.FRAUD_ALERTS})
     platform, bank, pairs = seed_linked(data_dir, people, scopes)
+    now = to_ms(platform.clock.now())
+    unlinked = [
+        platform.db.write_sync(
+            do_create_user, name=f"Q{i}", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
+        ).access_token
+        for i in range(people)
+    ]
     platform.close()
-    return bank.page_access_token, [psid for psid, _ in pairs]
+    return Seeded(bank.page_id, bank.page_access_token, [psid for psid, _ in pairs], unlinked)
+
+
+def ask_the_assistant(client: httpx.Client, seeded: Seeded, messages: int) -> int:
+    """Turn the assistant on, have each unlinked person write ``messages`` messages; returns
+    how many answers the page wrote."""
+    on = client.post(
+        "/v19.0/me/assistant",
+        json={"enabled": True},
+        headers={"Authorization": f"Bearer {seeded.page_access_token}"},
+    )
+    on.raise_for_status()
+    answers = 0
+    thread = f"/api/v1/threads/{seeded.page_id}/messages"
+    for token in seeded.unlinked_tokens:
+        auth = {"Authorization": f"Bearer {token}"}
+        for i in range(messages):
+            said = client.post(thread, json={"text": QUESTIONS[i % len(QUESTIONS)]}, headers=auth)
+            said.raise_for_status()
+        written = client.get(thread, params={"limit": 200}, headers=auth).json()["data"]
+        answers += sum(1 for m in written if m["from"] == "page")
+    return answers
 
 
 def batch(psid: str, n: int, first: int, rng: random.Random) -> dict[str, Any]:
@@ -76,11 +132,13 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--size", type=int, default=50)
     parser.add_argument("--model", default="default")
+    parser.add_argument("--assistant-messages", type=int, default=0)
     args = parser.parse_args()
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        token, psids = seed(tmp, args.people)
+        seeded = seed(tmp, args.people)
+        token, psids = seeded.page_access_token, seeded.psids
         port = free_port()
         env = {
             "LEDGERLINE_ENV": "development",
@@ -100,16 +158,24 @@ def main() -> None:
                     answer.raise_for_status()
                     accepted += answer.json()["accepted"]
                     alerts += len(answer.json()["alerts"])
+                scored_mb = peak_rss_mb(server.pid)
+                answers = 0
+                if args.assistant_messages:
+                    answers = ask_the_assistant(client, seeded, args.assistant_messages)
             result = {
                 "benchmark": "serve_memory",
                 "model": args.model,
                 "transactions": accepted,
                 "alerts": alerts,
                 "peak_rss_mb_after_start": started_mb,
+                "peak_rss_mb_after_scoring": scored_mb,
                 "peak_rss_mb": peak_rss_mb(server.pid),
                 "rss_mb_at_end": current_rss_mb(server.pid),
                 "heavy_libraries_mapped": mapped(server.pid),
             }
+            if args.assistant_messages:
+                result["assistant_messages"] = args.assistant_messages * len(seeded.psids)
+                result["assistant_answers"] = answers
     emit(result)
 
 
