@@ -109,10 +109,18 @@ class Prepared:
         )
         try:
             cursor.execute(compiled.sql, arguments)
-        except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would raise it
+        except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would handle it
+            lost = conn.dialect.is_disconnect(error, dbapi_connection, cursor)
             cursor.close()
+            if lost:  # the connection is gone: the pool replaces it, as after Connection.execute
+                conn.invalidate(error)
             raise sa.exc.DBAPIError.instance(
-                compiled.sql, arguments, error, conn.dialect.loaded_dbapi.Error
+                compiled.sql,
+                arguments,
+                error,
+                conn.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=conn.dialect,
             ) from error
         return cursor
 

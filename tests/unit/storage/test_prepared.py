@@ -168,3 +168,22 @@ def test_values_bound_when_the_statement_was_built_are_sent_too(
         assert sent == []
         stored = conn.execute(sa.select(items.c.note).where(items.c.item_id == "z")).scalar()
     assert stored is None
+
+
+def test_a_lost_connection_is_invalidated_as_sqlalchemy_would(postgres_url: str) -> None:
+    engine, _ = create_engine(postgres_url)
+    metadata.create_all(engine)
+    try:
+        with engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with engine.connect() as admin:
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
+                admin.commit()
+            with pytest.raises(sa.exc.DBAPIError) as raised:
+                FIRST_OF_OWNER.first(conn, {"owner": "ann"})
+            assert raised.value.connection_invalidated
+            assert conn.invalidated
+        with engine.connect() as fresh:  # the pool hands out a working connection again
+            assert fresh.execute(sa.select(1)).scalar() == 1
+    finally:
+        engine.dispose()
