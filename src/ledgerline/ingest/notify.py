@@ -310,7 +310,7 @@ def notify_records(
     """
     if not record_ids:
         return []
-    held_back = notify_store.has_any_deferred(uow.conn, page_id, user_id)
+    held_back = notify_store.has_deferred(uow.conn, page_id, user_id)
     mids = (
         release_due(uow, vault=vault, now=now, page_id=page_id, user_id=user_id)
         if held_back

@@ -249,6 +249,9 @@ class Vault:
                 wrapped_key=wrap(self.master_key, fresh, page_id=page_id, user_id=user_id),
             )
             if store.insert_key_txn(conn, candidate, created_at=self._now()):
+                memo = action_memo(conn, _UNWRAPPED)
+                if memo is not None:  # the action's next write needs no unwrapping
+                    memo[fresh.key_id] = fresh
                 return fresh
             row = store.get_key(conn, page_id, user_id)  # another writer created it first
             if row is None:  # pragma: no cover - the conflicting row was deleted meanwhile

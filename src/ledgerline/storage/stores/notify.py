@@ -241,35 +241,30 @@ def delete_deferred_of(conn: sa.Connection, page_id: str, user_id: str) -> None:
     )
 
 
-_ANY_DEFERRED = Prepared(
-    sa.select(notify_deferred.c.seq)
-    .where(
-        notify_deferred.c.page_id == sa.bindparam("page_id"),
-        notify_deferred.c.user_id == sa.bindparam("user_id"),
+def _held_back(*conditions: sa.ColumnElement[bool]) -> Prepared:
+    return Prepared(
+        sa.select(notify_deferred.c.seq)
+        .where(
+            notify_deferred.c.page_id == sa.bindparam("page_id"),
+            notify_deferred.c.user_id == sa.bindparam("user_id"),
+            *conditions,
+        )
+        .limit(1)
     )
-    .limit(1)
-)
 
 
-def has_any_deferred(conn: sa.Connection, page_id: str, user_id: str) -> bool:
-    """Whether anything of the thread is held back (usually not: one cheap look)."""
+_ANY_DEFERRED = _held_back()  # looked at for every update: usually nothing is held back
+_DEFERRED_IN_MODE = _held_back(notify_deferred.c.mode == sa.bindparam("mode"))
+
+
+def has_deferred(
+    conn: sa.Connection, page_id: str, user_id: str, *, mode: str | None = None
+) -> bool:
+    """Whether anything of the thread is held back (in ``mode`` when given)."""
     params = {"page_id": page_id, "user_id": user_id}
-    return _ANY_DEFERRED.first(conn, params) is not None
-
-
-def has_deferred(conn: sa.Connection, page_id: str, user_id: str, *, mode: str) -> bool:
-    return (
-        conn.execute(
-            sa.select(notify_deferred.c.seq)
-            .where(
-                notify_deferred.c.page_id == page_id,
-                notify_deferred.c.user_id == user_id,
-                notify_deferred.c.mode == mode,
-            )
-            .limit(1)
-        ).first()
-        is not None
-    )
+    if mode is None:
+        return _ANY_DEFERRED.first(conn, params) is not None
+    return _DEFERRED_IN_MODE.first(conn, {**params, "mode": mode}) is not None
 
 
 def last_due(conn: sa.Connection, page_id: str, user_id: str) -> int | None:

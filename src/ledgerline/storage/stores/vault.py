@@ -120,7 +120,11 @@ def insert_key_txn(conn: sa.Connection, key: KeyRow, *, created_at: int) -> bool
     """Insert a data key unless one exists for (page, person); True when this one won."""
     forget_memo(conn, _KEY_MEMO)
     values = {column.name: getattr(key, column.name) for column in _KEY_COLUMNS}
-    return _insert_ignoring_conflicts(conn, vault_keys, {**values, "created_at": created_at})
+    inserted = _insert_ignoring_conflicts(conn, vault_keys, {**values, "created_at": created_at})
+    memo = action_memo(conn, _KEY_MEMO)
+    if inserted and memo is not None:  # the action's next read of it needs no SELECT
+        memo[(key.page_id, key.user_id)] = key
+    return inserted
 
 
 def keys_for_user(conn: sa.Connection, user_id: str) -> list[KeyRow]:
