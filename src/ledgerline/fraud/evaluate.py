@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,41 @@ def _baselines(
     return out
 
 
+@dataclass(frozen=True)
+class Split:
+    """The protocol's periods over a table's rows (boolean masks, row order kept)."""
+
+    day_index: npt.NDArray[np.int64]
+    """Days from ``test_start`` (negative before it)."""
+    chapter3_week: npt.NDArray[np.bool_]
+    test: npt.NDArray[np.bool_]
+    """Test days' rows, known compromised cards removed."""
+    known_cards: frozenset[Any]
+
+
+def chapter3_split(
+    frame: pd.DataFrame, days: pd.Series, test_start: dt.date, test_days: int
+) -> Split:
+    """The chapter-3 training week and the test rows of ``frame`` (``days``: each row's day)."""
+    week_start = test_start - dt.timedelta(days=DELAY_DAYS + CHAPTER3_TRAIN_DAYS)
+    labels = frame["TX_FRAUD"].to_numpy(dtype=np.int64)
+    cards = frame["CUSTOMER_ID"].to_numpy()
+    day_index = np.asarray((days - pd.Timestamp(test_start)).dt.days, dtype=np.int64)
+    week = (days >= pd.Timestamp(week_start)).to_numpy() & (day_index < -DELAY_DAYS)
+    known: set[Any] = set(cards[week & (labels == 1)].tolist())
+    test = np.zeros(len(frame), dtype=bool)
+    for d in range(test_days):
+        known.update(cards[(day_index == d - DELAY_DAYS - 1) & (labels == 1)].tolist())
+        today = day_index == d
+        test |= today & ~pd.Series(cards).isin(known).to_numpy()
+    return Split(
+        day_index=day_index,
+        chapter3_week=week,
+        test=test,
+        known_cards=frozenset(known),
+    )
+
+
 def evaluate(
     frame: pd.DataFrame,
     model: FraudModel,
@@ -153,21 +189,15 @@ def evaluate(
     keep = (days <= pd.Timestamp(test_end)).to_numpy()
     frame = frame.loc[keep].reset_index(drop=True)
     days = days[keep].reset_index(drop=True)
+    split = chapter3_split(frame, days, test_start, test_days)
+    labels = frame["TX_FRAUD"].to_numpy(dtype=np.int64)
+    cards = frame["CUSTOMER_ID"].to_numpy()
+    day_index, week, test = split.day_index, split.chapter3_week, split.test
+    if not test.any():
+        raise FraudInputError("no test transactions left after removing known compromised cards")
     report("features", 0.0)
     features = compute_features(frame)
     report("features", 1.0)
-    labels = frame["TX_FRAUD"].to_numpy(dtype=np.int64)
-    cards = frame["CUSTOMER_ID"].to_numpy()
-    day_index = ((days - pd.Timestamp(test_start)).dt.days).to_numpy()
-    week = (days >= pd.Timestamp(week_start)).to_numpy() & (day_index < -DELAY_DAYS)
-    known: set[Any] = set(cards[week & (labels == 1)].tolist())
-    test = np.zeros(len(frame), dtype=bool)
-    for d in range(test_days):
-        known.update(cards[(day_index == d - DELAY_DAYS - 1) & (labels == 1)].tolist())
-        today = day_index == d
-        test |= today & ~pd.Series(cards).isin(known).to_numpy()
-    if not test.any():
-        raise FraudInputError("no test transactions left after removing known compromised cards")
     report("scoring", 0.0)
     scores = model.predict_frame(features.loc[test])
     report("scoring", 1.0)
@@ -192,7 +222,7 @@ def evaluate(
             "delay_start": delay_start.isoformat(),
             "test_transactions": int(test.sum()),
             "test_frauds": int(labels[test].sum()),
-            "known_compromised_cards": len(known),
+            "known_compromised_cards": len(split.known_cards),
             "perfect_card_precision_at_100": perfect[0],
             "model_training_window": [model.training.get("fit_start"), model.training.get("until")],
             "warnings": warnings,

@@ -1,4 +1,4 @@
-"""The Fraud Detection Handbook's transaction simulator, vectorised with numpy.
+"""The Fraud Detection Handbook's transaction simulator, draw for draw.
 
 It follows ``Chapter_3_GettingStarted/SimulatedDataset.ipynb`` (Le Borgne et al., 2022):
 
@@ -14,19 +14,23 @@ It follows ``Chapter_3_GettingStarted/SimulatedDataset.ipynb`` (Le Borgne et al.
   are compromised for 14 days and a third of their transactions in that window are multiplied
   by 5 and marked fraud. Later scenarios overwrite the scenario tag.
 
-Customer and terminal profiles are drawn exactly as the handbook draws them
-(``RandomState(seed)`` and ``RandomState(seed + 1)``, one customer after the other), so for
-``seed=0`` they are the handbook's profiles. Transactions and compromises come from a
-``numpy.random.default_rng`` stream derived from the seed: the distributions and constants are
-the handbook's, the individual draws are not (the notebook's per-customer Python loop cannot be
-vectorised draw for draw). The output is deterministic for a given seed and configuration.
+Every draw is the notebook's: profiles from ``RandomState(seed)`` and ``RandomState(seed + 1)``
+one customer after the other; each customer's transactions from ``np.random.seed(CUSTOMER_ID)``
+and ``random.seed(CUSTOMER_ID)`` in the notebook's order (day by day, time, amount, then the
+terminal); compromises from ``Series.sample(random_state=day)`` and ``random.seed(day)``. So
+``seed=0`` with the default configuration reproduces the handbook's published dataset
+(1,754,155 transactions, 14,681 frauds); other seeds mix the seed into every one of those
+seeds and give other realisations of the same process. Transactions within the same second
+are numbered in customer order (the notebook's unstable sort leaves their order open).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -127,7 +131,7 @@ def generate_profiles(config: SimulationConfig) -> Profiles:
     for begin in range(0, config.customers, chunk):
         block = customer_xy[begin : begin + chunk]
         squared = ((block[:, None, :] - terminal_xy[None, :, :]) ** 2).sum(axis=2)
-        rows, cols = np.nonzero(squared < config.radius**2)
+        rows, cols = np.nonzero(np.sqrt(squared) < config.radius)
         counts = np.bincount(rows, minlength=len(block))
         offsets[begin + 1 : begin + 1 + len(block)] = counts
         chunks.append(cols.astype(np.int64))
@@ -144,35 +148,75 @@ def generate_profiles(config: SimulationConfig) -> Profiles:
     )
 
 
+@dataclass
+class _Columns:
+    """Transactions as they are drawn, in compact arrays."""
+
+    customer: array[int] = field(default_factory=lambda: array("q"))
+    terminal: array[int] = field(default_factory=lambda: array("q"))
+    amount: array[float] = field(default_factory=lambda: array("d"))
+    seconds: array[int] = field(default_factory=lambda: array("q"))
+    day: array[int] = field(default_factory=lambda: array("q"))
+
+
+def _seeded(seed: int, key: int) -> tuple[np.random.RandomState, random.Random]:
+    """The numpy and Python generators the handbook seeds with ``key`` (its seed-0 draws).
+
+    The notebook calls ``np.random.seed(key)`` and ``random.seed(key)`` (``key`` a customer id
+    or a day); other seeds mix the seed in, giving another realisation of the same process.
+    """
+    if seed == 0:
+        return np.random.RandomState(key), random.Random(key)
+    return np.random.RandomState([seed, key]), random.Random((seed << 32) | key)
+
+
+def _customer_transactions(
+    config: SimulationConfig, profiles: Profiles, customer: int, out: _Columns
+) -> None:
+    """One customer's transactions, drawn in the notebook's order (``generate_transactions_table``)."""
+    numbers, choices = _seeded(config.seed, customer)
+    poisson, normal, uniform = numbers.poisson, numbers.normal, numbers.uniform
+    choose = choices.choice
+    rate = float(profiles.mean_nb_tx_per_day[customer])
+    mean = float(profiles.mean_amount[customer])
+    std = float(profiles.std_amount[customer])
+    offsets = profiles.available_offsets
+    terminals = profiles.available_terminals[offsets[customer] : offsets[customer + 1]].tolist()
+    for day in range(config.days):
+        for _ in range(poisson(rate)):
+            second = int(normal(TIME_OF_DAY_MEAN, TIME_OF_DAY_STD))
+            if not 0 < second < SECONDS_PER_DAY:
+                continue  # dropped, not redrawn
+            amount = normal(mean, std)
+            if amount < 0:
+                amount = uniform(0, mean * 2)
+            if terminals:
+                out.customer.append(customer)
+                out.terminal.append(choose(terminals))
+                out.amount.append(amount)
+                out.seconds.append(second + day * SECONDS_PER_DAY)
+                out.day.append(day)
+
+
 def _generate_transactions(
-    config: SimulationConfig, profiles: Profiles, rng: np.random.Generator
+    config: SimulationConfig, profiles: Profiles, progress: Progress
 ) -> dict[str, Any]:
-    counts = rng.poisson(
-        np.repeat(profiles.mean_nb_tx_per_day[:, None], config.days, axis=1)
-    ).astype(np.int64)
-    slot = np.repeat(np.arange(config.customers * config.days, dtype=np.int64), counts.ravel())
-    customer = slot // config.days
-    day = slot % config.days
-    n = len(slot)
-    seconds = rng.normal(TIME_OF_DAY_MEAN, TIME_OF_DAY_STD, n).astype(np.int64)
-    mean = profiles.mean_amount[customer]
-    amount = rng.normal(mean, profiles.std_amount[customer])
-    negative = amount < 0
-    amount[negative] = rng.uniform(0, 2 * mean[negative])
-    amount = np.round(amount, 2)
-    n_available = profiles.available_counts[customer]
-    pick = np.floor(rng.random(n) * n_available).astype(np.int64)
-    keep = (seconds > 0) & (seconds < SECONDS_PER_DAY) & (n_available > 0)
-    customer, day, seconds, amount = customer[keep], day[keep], seconds[keep], amount[keep]
-    terminal = profiles.available_terminals[profiles.available_offsets[customer] + pick[keep]]
-    time_seconds = seconds + day * SECONDS_PER_DAY
-    order = np.argsort(time_seconds, kind="stable")
+    out = _Columns()
+    step = max(1, config.customers // 100)
+    for customer in range(config.customers):
+        _customer_transactions(config, profiles, customer, out)
+        if customer % step == 0:
+            progress("transactions", customer / config.customers)
+    seconds = np.frombuffer(out.seconds, dtype=np.int64)
+    # Chronological; transactions in the same second keep customer order (the notebook's
+    # quicksort leaves their order to the sort implementation).
+    order = np.argsort(seconds, kind="stable")
     return {
-        "CUSTOMER_ID": customer[order],
-        "TERMINAL_ID": terminal[order],
-        "TX_AMOUNT": amount[order],
-        "TX_TIME_SECONDS": time_seconds[order],
-        "TX_TIME_DAYS": day[order],
+        "CUSTOMER_ID": np.frombuffer(out.customer, dtype=np.int64)[order],
+        "TERMINAL_ID": np.frombuffer(out.terminal, dtype=np.int64)[order],
+        "TX_AMOUNT": np.round(np.frombuffer(out.amount, dtype=np.float64)[order], 2),
+        "TX_TIME_SECONDS": seconds[order],
+        "TX_TIME_DAYS": np.frombuffer(out.day, dtype=np.int64)[order],
     }
 
 
@@ -184,22 +228,30 @@ def _group_index(keys: IntArray, size: int) -> tuple[IntArray, IntArray]:
     return order, offsets
 
 
+def _sample_ids(seed: int, day: int, population: int, k: int) -> IntArray:
+    """``Series.sample(n=k, random_state=day)`` over ids ``0..population-1`` (pandas draws
+    ``RandomState(day).choice(population, k, replace=False)``, a permutation's first k)."""
+    numbers, _ = _seeded(seed, day)
+    return numbers.permutation(population)[:k]
+
+
+def _rows_on_days(rows: IntArray, days: IntArray, first: int, length: int) -> IntArray:
+    return rows[(days[rows] >= first) & (days[rows] < first + length)]
+
+
 def _add_frauds(
-    config: SimulationConfig,
-    columns: dict[str, Any],
-    rng: np.random.Generator,
-    progress: Progress,
+    config: SimulationConfig, columns: dict[str, Any], progress: Progress
 ) -> tuple[IntArray, IntArray, dict[str, int]]:
+    """The notebook's ``add_frauds``: scenario 1, then 2 over every day, then 3 over every day."""
     amount: FloatArray = columns["TX_AMOUNT"]
     days: IntArray = columns["TX_TIME_DAYS"]
     n = len(amount)
     fraud = np.zeros(n, dtype=np.int64)
     scenario = np.zeros(n, dtype=np.int64)
-    logged = {"scenario_1": 0, "scenario_2": 0, "scenario_3": 0}
     high = amount > SCENARIO1_AMOUNT
     fraud[high] = 1
     scenario[high] = 1
-    logged["scenario_1"] = int(high.sum())
+    logged = {"scenario_1": int(fraud.sum()), "scenario_2": 0, "scenario_3": 0}
     if n == 0:
         return fraud, scenario, logged
     by_terminal, terminal_offsets = _group_index(columns["TERMINAL_ID"], config.terminals)
@@ -207,26 +259,31 @@ def _add_frauds(
     last_day = int(days.max())
     n_terminals = min(SCENARIO2_TERMINALS_PER_DAY, config.terminals)
     n_customers = min(SCENARIO3_CUSTOMERS_PER_DAY, config.customers)
+    steps = max(1, 2 * last_day)
     for day in range(last_day):
-        for terminal in rng.choice(config.terminals, n_terminals, replace=False):
+        for terminal in _sample_ids(config.seed, day, config.terminals, n_terminals):
             rows = by_terminal[terminal_offsets[terminal] : terminal_offsets[terminal + 1]]
-            rows = rows[(days[rows] >= day) & (days[rows] < day + SCENARIO2_DAYS)]
+            rows = _rows_on_days(rows, days, day, SCENARIO2_DAYS)
             fraud[rows] = 1
             scenario[rows] = 2
-            logged["scenario_2"] += len(rows)
+        progress("frauds", (day + 1) / steps)
+    logged["scenario_2"] = int(fraud.sum()) - logged["scenario_1"]
+    for day in range(last_day):
         pooled = [
             by_customer[customer_offsets[c] : customer_offsets[c + 1]]
-            for c in rng.choice(config.customers, n_customers, replace=False)
+            for c in _sample_ids(config.seed, day, config.customers, n_customers)
         ]
-        rows = np.sort(np.concatenate(pooled))
-        rows = rows[(days[rows] >= day) & (days[rows] < day + SCENARIO3_DAYS)]
-        picked = rng.choice(rows, len(rows) // SCENARIO3_FRACTION_DIVISOR, replace=False)
+        rows = _rows_on_days(np.sort(np.concatenate(pooled)), days, day, SCENARIO3_DAYS)
+        _, choices = _seeded(config.seed, day)
+        picked = np.array(
+            choices.sample(rows.tolist(), k=len(rows) // SCENARIO3_FRACTION_DIVISOR),
+            dtype=np.int64,
+        )
         amount[picked] = amount[picked] * SCENARIO3_AMOUNT_FACTOR
         fraud[picked] = 1
         scenario[picked] = 3
-        logged["scenario_3"] += len(picked)
-        if day % 10 == 0:
-            progress("frauds", (day + 1) / last_day)
+        progress("frauds", (last_day + day + 1) / steps)
+    logged["scenario_3"] = int(fraud.sum()) - logged["scenario_1"] - logged["scenario_2"]
     progress("frauds", 1.0)
     return fraud, scenario, logged
 
@@ -240,11 +297,10 @@ def simulate(
     report("profiles", 0.0)
     profiles = generate_profiles(config)
     report("profiles", 1.0)
-    rng = np.random.default_rng([config.seed, 2018])
     report("transactions", 0.0)
-    columns = _generate_transactions(config, profiles, rng)
+    columns = _generate_transactions(config, profiles, report)
     report("transactions", 1.0)
-    fraud, scenario, logged = _add_frauds(config, columns, rng, report)
+    fraud, scenario, logged = _add_frauds(config, columns, report)
     n = len(fraud)
     start = pd.Timestamp(config.start)
     frame = pd.DataFrame(

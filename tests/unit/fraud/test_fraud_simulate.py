@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from ledgerline.fraud import simulate as sim
+from ledgerline.fraud.dataset import day_of
 from ledgerline.fraud.errors import FraudInputError
+from ledgerline.fraud.evaluate import chapter3_split
 
 SMALL = sim.SimulationConfig(customers=150, terminals=400, days=40, seed=7)
 
@@ -99,6 +101,42 @@ def test_profiles_for_seed_0_are_the_handbooks() -> None:
     assert (counts.min(), counts.max()) == (22, 106)
     expected_per_day = profiles.mean_nb_tx_per_day.sum() * 0.9692
     assert expected_per_day == pytest.approx(9_584, abs=5)
+
+
+@pytest.fixture(scope="module")
+def handbook() -> tuple[pd.DataFrame, dict[str, object]]:
+    return sim.simulate(sim.SimulationConfig())
+
+
+def test_seed_0_reproduces_the_handbooks_dataset(
+    handbook: tuple[pd.DataFrame, dict[str, object]],
+) -> None:
+    frame, summary = handbook
+    # The published files (research note, section 1a): every count is the handbook's.
+    assert summary["transactions"] == len(frame) == 1_754_155
+    assert summary["frauds"] == 14_681
+    assert summary["frauds_by_scenario"] == {"1": 973, "2": 9_077, "3": 4_631}
+    assert summary["frauds_logged_by_scenario"] == {
+        "scenario_1": 978,
+        "scenario_2": 9_099,
+        "scenario_3": 4_604,
+    }
+    per_day = summary["transactions_per_day"]
+    assert isinstance(per_day, dict)
+    assert (per_day["min"], per_day["max"]) == (9_285, 9_789)
+    assert per_day["mean"] == pytest.approx(9_585.5, abs=0.1)
+
+
+def test_the_chapter3_split_of_the_handbooks_dataset_is_the_published_one(
+    handbook: tuple[pd.DataFrame, dict[str, object]],
+) -> None:
+    frame = handbook[0]
+    window = frame[frame["TX_DATETIME"] < pd.Timestamp("2018-08-15")].reset_index(drop=True)
+    split = chapter3_split(window, day_of(window), dt.date(2018, 8, 8), 7)
+    fraud = window["TX_FRAUD"].to_numpy()
+    # BaselineModeling.ipynb: train 67,240 transactions (598 frauds), test 58,264 (385).
+    assert (split.chapter3_week.sum(), fraud[split.chapter3_week].sum()) == (67_240, 598)
+    assert (split.test.sum(), fraud[split.test].sum()) == (58_264, 385)
 
 
 def test_summary_statistics(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
