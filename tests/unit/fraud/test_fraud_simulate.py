@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from ledgerline.fraud import simulate as sim
-from ledgerline.fraud.dataset import day_of
+from ledgerline.fraud.dataset import day_of, load_transactions
 from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.evaluate import chapter3_split
 
@@ -125,6 +126,17 @@ def test_seed_0_reproduces_the_handbooks_dataset(
     assert isinstance(per_day, dict)
     assert (per_day["min"], per_day["max"]) == (9_285, 9_789)
     assert per_day["mean"] == pytest.approx(9_585.5, abs=0.1)
+    assert summary["active_customers"] == 4_990
+    # The first rows the notebook prints (SimulatedDataset.ipynb, transactions_df).
+    head = frame.head(3)
+    assert head["TX_DATETIME"].astype(str).tolist() == [
+        "2018-04-01 00:00:31",
+        "2018-04-01 00:02:10",
+        "2018-04-01 00:07:56",
+    ]
+    assert head["CUSTOMER_ID"].tolist() == [596, 4961, 2]
+    assert head["TERMINAL_ID"].tolist() == [3156, 3412, 1365]
+    assert head["TX_AMOUNT"].tolist() == [57.16, 81.51, 146.00]
 
 
 def test_the_chapter3_split_of_the_handbooks_dataset_is_the_published_one(
@@ -137,6 +149,19 @@ def test_the_chapter3_split_of_the_handbooks_dataset_is_the_published_one(
     # BaselineModeling.ipynb: train 67,240 transactions (598 frauds), test 58,264 (385).
     assert (split.chapter3_week.sum(), fraud[split.chapter3_week].sum()) == (67_240, 598)
     assert (split.test.sum(), fraud[split.test].sum()) == (58_264, 385)
+
+
+def test_daily_pickles_written_by_pandas_1_read_back_as_the_same_rows(
+    handbook: tuple[pd.DataFrame, dict[str, object]],
+) -> None:
+    # The handbook publishes its data as daily pickles written by pandas 1.x, with object
+    # id columns; these two days (cards 0-39) were written by pandas 1.5.3 from this table.
+    loaded = load_transactions(Path(__file__).parent / "data" / "pandas-1.5-pickles")
+    frame = handbook[0]
+    expected = frame[(frame["TX_TIME_DAYS"] < 2) & (frame["CUSTOMER_ID"] < 40)]
+    assert len(loaded) == len(expected) == 165
+    for column in sim.COLUMNS:
+        assert loaded[column].tolist() == expected[column].tolist(), column
 
 
 def test_summary_statistics(small: tuple[pd.DataFrame, dict[str, object]]) -> None:
