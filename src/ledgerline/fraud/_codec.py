@@ -27,6 +27,20 @@ def put_varints(out: bytearray, values: Iterable[int]) -> None:
         put_varint(out, value)
 
 
+def zigzag_optional(value: int | None) -> int:
+    """``None`` as 0, any other integer as a positive one (zigzag, plus one): a varint."""
+    if value is None:
+        return 0
+    return (value * 2 if value >= 0 else -value * 2 - 1) + 1
+
+
+def unzigzag_optional(value: int) -> int | None:
+    if value == 0:
+        return None
+    value -= 1
+    return value // 2 if value % 2 == 0 else -(value + 1) // 2
+
+
 def get_varint(data: bytes, offset: int) -> tuple[int, int]:
     """The varint at ``offset`` and the offset after it."""
     value = shift = 0
@@ -50,24 +64,45 @@ def get_varints(data: bytes, offset: int, count: int) -> tuple[list[int], int]:
     return values, offset
 
 
-def pack_fields(columns: Sequence[tuple[npt.NDArray[np.uint64], int]]) -> bytes:
-    """Rows of fixed-width unsigned fields, ``(values, width in bits)`` per column, packed
-    row after row into as few bytes as the total width needs."""
-    rows = len(columns[0][0]) if columns else 0
-    parts = [
-        ((values[:, None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
-        for values, width in columns
-        if width
-    ]
-    if not parts or rows == 0:
-        return b""
-    return np.packbits(np.hstack(parts).ravel(), bitorder="little").tobytes()
+def pack_ints(rows: Iterable[Sequence[int]], widths: Sequence[int]) -> bytes:
+    """Rows of non-negative integers, one fixed width in bits per column (any width: Python
+    integers), packed row after row into as few bytes as the total width needs."""
+    packed = shift = 0
+    for row in rows:
+        for value, width in zip(row, widths, strict=True):
+            if not 0 <= value < 1 << width:
+                raise ValueError(f"{value} does not fit {width} bits")
+            packed |= value << shift
+            shift += width
+    return packed.to_bytes((shift + 7) // 8, "little")
+
+
+def unpack_ints(
+    data: bytes, offset: int, rows: int, widths: Sequence[int]
+) -> tuple[list[list[int]], int]:
+    """The inverse of ``pack_ints``: the rows, and the offset after them."""
+    size = (rows * sum(widths) + 7) // 8
+    if offset + size > len(data):
+        raise Truncated("truncated bit fields")
+    if rows == 0:
+        return [], offset
+    packed = int.from_bytes(data[offset : offset + size], "little")
+    masks = [(1 << width) - 1 for width in widths]
+    out = []
+    for _ in range(rows):
+        row = []
+        for width, mask in zip(widths, masks, strict=True):
+            row.append(packed & mask)
+            packed >>= width
+        out.append(row)
+    return out, offset + size
 
 
 def unpack_fields(
     data: bytes, offset: int, rows: int, widths: Sequence[int]
 ) -> tuple[list[npt.NDArray[np.uint64]], int]:
-    """The inverse of ``pack_fields``: one array per width, and the offset after them."""
+    """Rows of fixed-width unsigned fields (at most 64 bits), packed row after row: one
+    array per width, and the offset after them."""
     total = sum(widths)
     size = (rows * total + 7) // 8
     if offset + size > len(data):

@@ -4,10 +4,19 @@
 Time is whole seconds (``TX_DATETIME`` floored to the second, naive = UTC). Amount windows sum
 integer cents, so both implementations are exact. ``D`` = 7 days is the label delay.
 
-Terminal windows count whole UTC hours and days, so that the online state of a terminal is a
-count per hour and per day rather than one entry per transaction (under 1 KB whatever its
-volume). With ``E`` the start of the hour that holds ``t - D`` (labels are known for what
-happened before ``E``) and ``day(E)`` its day, a terminal's *known window* of n days is its
+Card and terminal windows count whole UTC hours and days, so that the online state of a card
+or a terminal is totals per hour and per day rather than one entry per transaction (under
+1 KB at any realistic volume: ``ledgerline.fraud.state``).
+
+A card's windows, with ``hour(t)`` and ``day(t)`` the UTC hour and day holding ``t``, include
+the current transaction and what came before it in the same hour or day: its *1-day window*
+is the hours ``hour(t) - 23`` to ``hour(t)`` (23 to 24 hours), its *n-day window* (n = 7, 30)
+the days ``day(t) - n`` to ``day(t)`` (n to n + 1 days), its *lagged window* the days
+``day(t) - 30`` to ``day(t) - 15`` (everything in it is more than 14 days old). Until
+2026-11-29 they were ``(t - n days, t]`` and ``(t - 30 days, t - 14 days]`` to the second.
+
+With ``E`` the start of the hour that holds ``t - D`` (labels are known for what happened
+before ``E``) and ``day(E)`` its day, a terminal's *known window* of n days is its
 transactions from the start of day ``day(E) - n`` to ``E``: n to n + 1 days, ending at most
 an hour before ``t - D``. (The handbook's windows are ``(t - D - n, t - D]`` to the second;
 measured on the chapter-3 week, the whole-hour version scores the same: docs/fraud-model.md.)
@@ -16,7 +25,7 @@ Handbook baseline (15 inputs, ``BaselineFeatureTransformation.ipynb``):
 
 * ``TX_AMOUNT``; ``TX_DURING_WEEKEND`` (weekday >= 5); ``TX_DURING_NIGHT`` (hour <= 6);
 * ``CUSTOMER_ID_NB_TX_nDAY_WINDOW`` / ``CUSTOMER_ID_AVG_AMOUNT_nDAY_WINDOW``, n in 1, 7, 30:
-  the card's transactions in ``(t - n days, t]``, the current one included;
+  the card's transactions in its n-day window (the current one included);
 * ``TERMINAL_ID_NB_TX_nDAY_WINDOW`` / ``TERMINAL_ID_RISK_nDAY_WINDOW``: the terminal's
   transactions in its known window of n days and the fraction of them labelled fraud (0 when
   none).
@@ -25,13 +34,13 @@ Ledgerline additions:
 
 * ``CUSTOMER_AMOUNT_RATIO_7DAY`` / ``_30DAY``: amount / the card's average over the window;
 * ``CUSTOMER_AMOUNT_ZSCORE_30DAY``: (amount - mean) / (std + 1) of the card's *previous*
-  transactions in ``(t - 30 days, t)`` (0 with fewer than 2 of them);
-* ``CUSTOMER_SECONDS_SINCE_PREV``: seconds since the card's previous transaction, 30 days when
-  none in the last 30 days;
+  transactions in its 30-day window (0 with fewer than 2 of them);
+* ``CUSTOMER_SECONDS_SINCE_PREV``: seconds since the card's previous transaction, at most 30
+  days (30 days when none);
 * ``CUSTOMER_AMOUNT_RATIO_LAGGED`` / ``CUSTOMER_AMOUNT_ZSCORE_LAGGED``: the amount against the
-  card's transactions in ``(t - 30 days, t - 14 days]`` (ratio -1 and z 0 without them): a
-  compromise lasts at most 14 days, so this baseline is not inflated by the fraud itself;
-* ``CUSTOMER_NB_HIGH_RATIO_7DAY``: the card's transactions in ``(t - 7 days, t]`` whose lagged
+  card's transactions in its lagged window (ratio -1 and z 0 without them): a compromise lasts
+  at most 14 days, so this baseline is not inflated by the fraud itself;
+* ``CUSTOMER_NB_HIGH_RATIO_7DAY``: the card's transactions in its 7-day window whose lagged
   ratio was above 2.5 (the current one included);
 * ``TERMINAL_NB_TX_LIVE_1DAY`` / ``_7DAY``: the terminal's volume in the hour of ``t`` and the
   24 n - 1 hours before it, up to and including this transaction (no labels);
@@ -103,60 +112,80 @@ def epoch_seconds(when: pd.Series) -> IntArray:
     return values.astype(np.int64)
 
 
+class _Rows:
+    """The rows sorted by (group, stream position) — a group is a card or a terminal — and,
+    per row, where its group's rows of a given hour or day start."""
+
+    def __init__(self, groups: pd.Series, seconds: IntArray) -> None:
+        hours = np.floor_divide(seconds, SECONDS_PER_HOUR)
+        days = np.floor_divide(seconds, SECONDS_PER_DAY)
+        self.order, self.hour_keys = _grouped_keys(groups, hours)
+        _, self.day_keys = _grouped_keys(groups, days)
+        self.position = np.arange(len(self.order), dtype=np.int64)
+        self.seconds, self.hour, self.day = seconds[self.order], hours[self.order], days[self.order]
+
+    def first_from_hour(self, target: IntArray) -> IntArray:
+        """Per row: the first row of its group in hour ``target`` or later."""
+        return np.searchsorted(self.hour_keys, self.hour_keys + (target - self.hour), side="left")
+
+    def first_from_day(self, target: IntArray) -> IntArray:
+        return np.searchsorted(self.day_keys, self.day_keys + (target - self.day), side="left")
+
+    def first_of_group(self) -> IntArray:
+        return self.first_from_hour(np.full_like(self.hour, self.hour.min()))
+
+    def unsort(self, result: dict[str, FloatArray], out: dict[str, FloatArray]) -> None:
+        """Write the sorted ``result`` columns into ``out`` in the frame's row order."""
+        for name, values in result.items():
+            column = np.empty(len(self.order), dtype=np.float64)
+            column[self.order] = values
+            out[name] = column
+
+
 def _customer_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, FloatArray]) -> None:
-    amount = frame["TX_AMOUNT"].to_numpy(dtype=np.float64)
+    rows = _Rows(frame["CUSTOMER_ID"], seconds)
+    amount = frame["TX_AMOUNT"].to_numpy(dtype=np.float64)[rows.order]
     cents = np.round(amount * 100).astype(np.int64)
-    order, keys = _grouped_keys(frame["CUSTOMER_ID"], seconds)
-    position = np.arange(len(order), dtype=np.int64)
-    sorted_cents = cents[order]
-    cum = np.concatenate(([0], np.cumsum(sorted_cents)))
-    cum_sq = np.concatenate(([0], np.cumsum(sorted_cents * sorted_cents)))
-    sorted_amount = amount[order]
+    cum = np.concatenate(([0], np.cumsum(cents)))
+    cum_sq = np.concatenate(([0], np.cumsum(cents * cents)))
+    position = rows.position
+    end = position + 1
+    starts = {
+        n: rows.first_from_hour(rows.hour - HOURS_PER_DAY + 1)
+        if n == 1
+        else rows.first_from_day(rows.day - n)
+        for n in CUSTOMER_WINDOWS
+    }
     result: dict[str, FloatArray] = {}
-    starts: dict[int, IntArray] = {}
-    for n in CUSTOMER_WINDOWS:
-        start = np.searchsorted(keys, keys - n * SECONDS_PER_DAY, side="right")
-        starts[n] = start
-        count = position - start + 1
-        total = cum[position + 1] - cum[start]
-        average = total / count / 100
+    for n, start in starts.items():
+        count = end - start
+        average = (cum[end] - cum[start]) / count / 100
         result[f"CUSTOMER_ID_NB_TX_{n}DAY_WINDOW"] = count.astype(np.float64)
         result[f"CUSTOMER_ID_AVG_AMOUNT_{n}DAY_WINDOW"] = average
-        if n in (7, 30):
-            result[f"CUSTOMER_AMOUNT_RATIO_{n}DAY"] = _ratio(sorted_amount, average)
-        if n == HISTORY_DAYS:
-            prev_count = count - 1
-            prev_total = cum[position] - cum[start]
-            prev_sq = cum_sq[position] - cum_sq[start]
-            result["CUSTOMER_AMOUNT_ZSCORE_30DAY"] = _zscore_vector(
-                sorted_amount, prev_count, prev_total, prev_sq
-            )
-            previous = np.where(prev_count > 0, np.roll(keys, 1), keys)
-            gap = (keys - previous).astype(np.float64)
-            result["CUSTOMER_SECONDS_SINCE_PREV"] = np.where(
-                prev_count > 0, gap, NO_PREVIOUS_SECONDS
-            )
-            lag_end = np.searchsorted(keys, keys - LAG_DAYS * SECONDS_PER_DAY, side="right")
-            lag_count = lag_end - start
-            lag_total = cum[lag_end] - cum[start]
-            lag_sq = cum_sq[lag_end] - cum_sq[start]
-            lag_mean = lag_total / np.maximum(lag_count, 1) / 100
-            result["CUSTOMER_AMOUNT_RATIO_LAGGED"] = np.where(
-                (lag_count > 0) & (lag_mean > 0),
-                sorted_amount / np.where(lag_mean > 0, lag_mean, 1.0),
-                -1.0,
-            )
-            result["CUSTOMER_AMOUNT_ZSCORE_LAGGED"] = _zscore_vector(
-                sorted_amount, lag_count, lag_total, lag_sq
-            )
+        if n != 1:
+            result[f"CUSTOMER_AMOUNT_RATIO_{n}DAY"] = _ratio(amount, average)
+    month = starts[HISTORY_DAYS]
+    result["CUSTOMER_AMOUNT_ZSCORE_30DAY"] = _zscore_vector(
+        amount, position - month, cum[position] - cum[month], cum_sq[position] - cum_sq[month]
+    )
+    has_previous = position > rows.first_of_group()
+    gap = np.minimum(rows.seconds - np.roll(rows.seconds, 1), NO_PREVIOUS_SECONDS)
+    result["CUSTOMER_SECONDS_SINCE_PREV"] = np.where(has_previous, gap, NO_PREVIOUS_SECONDS)
+    lag_end = rows.first_from_day(rows.day - LAG_DAYS)
+    lag_count = lag_end - month
+    lag_total = cum[lag_end] - cum[month]
+    lag_sq = cum_sq[lag_end] - cum_sq[month]
+    lag_mean = lag_total / np.maximum(lag_count, 1) / 100
+    result["CUSTOMER_AMOUNT_RATIO_LAGGED"] = np.where(
+        (lag_count > 0) & (lag_mean > 0),
+        amount / np.where(lag_mean > 0, lag_mean, 1.0),
+        -1.0,
+    )
+    result["CUSTOMER_AMOUNT_ZSCORE_LAGGED"] = _zscore_vector(amount, lag_count, lag_total, lag_sq)
     high = (result["CUSTOMER_AMOUNT_RATIO_LAGGED"] > HIGH_RATIO).astype(np.int64)
     cum_high = np.concatenate(([0], np.cumsum(high)))
-    high_7 = cum_high[position + 1] - cum_high[starts[7]]
-    result["CUSTOMER_NB_HIGH_RATIO_7DAY"] = high_7.astype(np.float64)
-    for name, values in result.items():
-        column = np.empty(len(order), dtype=np.float64)
-        column[order] = values
-        out[name] = column
+    result["CUSTOMER_NB_HIGH_RATIO_7DAY"] = (cum_high[end] - cum_high[starts[7]]).astype(np.float64)
+    rows.unsort(result, out)
 
 
 def _ratio(amount: FloatArray, average: FloatArray) -> FloatArray:
@@ -164,24 +193,13 @@ def _ratio(amount: FloatArray, average: FloatArray) -> FloatArray:
 
 
 def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, FloatArray]) -> None:
+    rows = _Rows(frame["TERMINAL_ID"], seconds)
     fraud = frame["TX_FRAUD"].to_numpy(dtype=np.int64)
-    hours = np.floor_divide(seconds, SECONDS_PER_HOUR)
-    days = np.floor_divide(seconds, SECONDS_PER_DAY)
-    order, hour_keys = _grouped_keys(frame["TERMINAL_ID"], hours)
-    _, day_keys = _grouped_keys(frame["TERMINAL_ID"], days)
-    position = np.arange(len(order), dtype=np.int64)
-    sorted_seconds, hour, day = seconds[order], hours[order], days[order]
+    position, sorted_seconds, hour, day = rows.position, rows.seconds, rows.hour, rows.day
     boundary = np.floor_divide(sorted_seconds - DELAY_DAYS * SECONDS_PER_DAY, SECONDS_PER_HOUR)
     boundary_day = np.floor_divide(boundary, HOURS_PER_DAY)
-
-    def first_from_hour(target: IntArray) -> IntArray:
-        """Per row: the first row of its terminal in hour ``target`` or later."""
-        return np.searchsorted(hour_keys, hour_keys + (target - hour), side="left")
-
-    def first_from_day(target: IntArray) -> IntArray:
-        return np.searchsorted(day_keys, day_keys + (target - day), side="left")
-
-    sorted_fraud = fraud[order]
+    first_from_hour, first_from_day = rows.first_from_hour, rows.first_from_day
+    sorted_fraud = fraud[rows.order]
     cum_fraud = np.concatenate(([0], np.cumsum(sorted_fraud)))
     matured_end = first_from_hour(boundary)
     result: dict[str, FloatArray] = {}
@@ -198,7 +216,7 @@ def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
         result[f"TERMINAL_NB_TX_LIVE_{n}DAY"] = (position - start + 1).astype(np.float64)
     tail = first_from_day(boundary_day - HISTORY_DAYS)
     fraud_positions = np.flatnonzero(sorted_fraud).astype(np.int64)
-    sentinel = np.full(len(order), -1.0)
+    sentinel = np.full(len(position), -1.0)
     first_age, last_age, since_last = sentinel.copy(), sentinel.copy(), sentinel.copy()
     risk_since_first = sentinel.copy()
     if len(fraud_positions):
@@ -223,10 +241,7 @@ def _terminal_features(frame: pd.DataFrame, seconds: IntArray, out: dict[str, Fl
     result["TERMINAL_FIRST_KNOWN_FRAUD_AGE_DAYS"] = first_age
     result["TERMINAL_LAST_KNOWN_FRAUD_AGE_DAYS"] = last_age
     result["TERMINAL_NB_TX_SINCE_LAST_KNOWN_FRAUD"] = since_last
-    for name, values in result.items():
-        column = np.empty(len(order), dtype=np.float64)
-        column[order] = values
-        out[name] = column
+    rows.unsort(result, out)
 
 
 def compute_features(frame: pd.DataFrame) -> pd.DataFrame:

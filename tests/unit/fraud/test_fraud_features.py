@@ -31,7 +31,7 @@ def test_customer_windows_include_the_current_transaction() -> None:
         [
             ("2018-04-01 10:00:00", 1, 9, 10.0, 0),
             ("2018-04-01 22:00:00", 1, 9, 20.0, 0),
-            ("2018-04-02 10:00:00", 1, 9, 60.0, 0),  # exactly 1 day after the first
+            ("2018-04-02 10:00:00", 1, 9, 60.0, 0),  # 1 day: the hours from 04-01 11:00
             ("2018-04-08 12:00:00", 1, 9, 30.0, 0),
             ("2018-04-02 11:00:00", 2, 9, 5.0, 0),
         ]
@@ -41,7 +41,8 @@ def test_customer_windows_include_the_current_transaction() -> None:
     assert f["CUSTOMER_ID"].tolist() == [1, 1, 1, 2, 1]
     assert x["CUSTOMER_ID_NB_TX_1DAY_WINDOW"].tolist() == [1, 2, 2, 1, 1]
     assert x["CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"].tolist() == [10, 15, 40, 5, 30]
-    assert x["CUSTOMER_ID_NB_TX_7DAY_WINDOW"].tolist() == [1, 2, 3, 1, 3]
+    # 7 days: whole days 04-01..04-08 (the 7 before the current one, and that one up to t).
+    assert x["CUSTOMER_ID_NB_TX_7DAY_WINDOW"].tolist() == [1, 2, 3, 1, 4]
     assert x["CUSTOMER_ID_NB_TX_30DAY_WINDOW"].tolist() == [1, 2, 3, 1, 4]
     assert x["CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW"].iloc[4] == pytest.approx(30.0)
     assert x["CUSTOMER_AMOUNT_RATIO_30DAY"].iloc[2] == pytest.approx(60 / 30)
@@ -135,12 +136,13 @@ def test_lagged_amount_baseline_ignores_the_last_14_days() -> None:
     f = frame(
         [
             ("2018-04-01 12:00:00", 1, 1, 10.0, 0),
-            ("2018-04-02 12:00:00", 1, 1, 30.0, 0),
+            ("2018-04-01 20:00:00", 1, 1, 30.0, 0),
+            ("2018-04-02 00:30:00", 1, 1, 400.0, 0),  # day 04-02 is 14 days before 04-16: out
             ("2018-04-10 12:00:00", 1, 1, 500.0, 1),  # inside 14 days: not in the baseline
-            ("2018-04-16 12:00:00", 1, 1, 100.0, 0),  # baseline (03-17 12h, 04-02 12h]
+            ("2018-04-16 12:00:00", 1, 1, 100.0, 0),  # baseline: whole days 03-17..04-01
         ]
     )
     x = compute_features(f)
-    assert x["CUSTOMER_AMOUNT_RATIO_LAGGED"].tolist() == [-1.0, -1.0, -1.0, 100.0 / 20.0]
-    assert x["CUSTOMER_AMOUNT_ZSCORE_LAGGED"].iloc[3] == pytest.approx((10_000 - 2000) / 1100)
-    assert x["CUSTOMER_NB_HIGH_RATIO_7DAY"].tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert x["CUSTOMER_AMOUNT_RATIO_LAGGED"].tolist() == [-1.0, -1.0, -1.0, -1.0, 100.0 / 20.0]
+    assert x["CUSTOMER_AMOUNT_ZSCORE_LAGGED"].iloc[4] == pytest.approx((10_000 - 2000) / 1100)
+    assert x["CUSTOMER_NB_HIGH_RATIO_7DAY"].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]

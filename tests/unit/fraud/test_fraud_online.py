@@ -17,6 +17,7 @@ from ledgerline.fraud.feature_spec import ALL_FEATURES
 from ledgerline.fraud.features import compute_features
 from ledgerline.fraud.model import FraudModel
 from ledgerline.fraud.online import (
+    MAX_AMOUNT,
     InMemoryStateStore,
     OnlineScorer,
     Transaction,
@@ -69,7 +70,7 @@ def test_online_features_equal_offline_features(stream: pd.DataFrame, model: Fra
     np.testing.assert_array_equal(np.array(online), offline.to_numpy())
     assert len(store.labels) == len(stream)
     # The online state stays small: under 1 KB for every card (sealing adds 28 bytes on the
-    # platform) and every terminal of the simulation (up to 4 transactions a day per card).
+    # platform) and every terminal of the simulation.
     assert max(len(v) for v in store.cards.values()) + 28 < 1024
     assert max(len(v) for v in store.terminals.values()) < 1024
 
@@ -131,9 +132,9 @@ def test_every_card_layout_round_trips() -> None:
         data = card.to_bytes()
         again = CardState.from_bytes(data)
         assert again.to_bytes() == data
-        assert list(again.cents) == list(card.cents)
-        assert list(again.ts) == list(card.ts)
-        assert again.high == card.high
+        assert again.days.columns == card.days.columns
+        assert again.hours.columns == card.hours.columns
+        assert again.last_t == card.last_t
     with pytest.raises(FraudInputError, match="corrupt card state"):
         CardState.from_bytes(data[:-3])
 
@@ -157,9 +158,19 @@ def test_corrupt_state_is_a_clear_error() -> None:
     with pytest.raises(FraudInputError, match="corrupt terminal state"):
         TerminalState.from_bytes(bytes(runs))
     wide = bytearray()
-    put_varints(wide, (2, 1, 5, 0, 100, 7))  # a 100-bit field
+    put_varints(wide, (2, 1, 5, 0, 100, 7))  # a 100-bit field (second format)
     with pytest.raises(FraudInputError, match="corrupt card state"):
         CardState.from_bytes(bytes(wide) + bytes(40))
+    for fields in (
+        (3, 5, 1, 2**40, 1, 1, 1),  # a 2**40-bit count
+        (3, 5, 0, 2**40, 1, 1, 1, 0, 1, 1),  # no day, a 2**40-bit width anyway
+        (3, 5, 2**31, 1, 1, 1, 1),  # a day outside the 31 kept
+        (3, 5, 1, 1, 1, 1, 1),  # a day without transactions (its count is 0)
+    ):
+        damaged = bytearray()
+        put_varints(damaged, fields)
+        with pytest.raises(FraudInputError, match="corrupt card state"):
+            CardState.from_bytes(bytes(damaged) + bytes(2))
 
 
 def busy_stream(per_day: int, days: int, seed: int) -> list[int]:
@@ -168,7 +179,7 @@ def busy_stream(per_day: int, days: int, seed: int) -> list[int]:
     return sorted(int(t) for t in start + rng.integers(0, days * 86_400, per_day * days))
 
 
-def test_a_busy_terminal_and_a_busy_card_stay_under_a_kilobyte() -> None:
+def test_a_busy_terminal_stays_under_a_kilobyte() -> None:
     out: dict[str, float] = {}
     terminal = TerminalState()
     rng = np.random.default_rng(0)
@@ -181,11 +192,25 @@ def test_a_busy_terminal_and_a_busy_card_stay_under_a_kilobyte() -> None:
         terminal = TerminalState.from_bytes(terminal.to_bytes())
     assert out["TERMINAL_ID_RISK_30DAY_WINDOW"] > 0.3  # the compromise is in its windows
     assert len(terminal.to_bytes()) <= 1024
-    # A card paying 6 times a day, up to $200 a time, sealed on the platform (+28 bytes).
+
+
+@pytest.mark.parametrize("per_day", [6, 50, 1000])
+@pytest.mark.parametrize("capped", [False, True])
+def test_a_busy_card_stays_under_a_kilobyte_sealed(per_day: int, capped: bool) -> None:
+    """45 days of payments, sealed on the platform (+28 bytes): $1–200, or $1–200 for 15
+    days and then every payment at the platform's cap (the widest sums, and a month of
+    high-ratio payments in the days' counts)."""
+    rng = np.random.default_rng(per_day)
+    times = busy_stream(per_day, 45, seed=2)
+    amounts = np.round(rng.uniform(1, 200, len(times)), 2)
+    if capped:
+        amounts[np.array(times) >= times[0] + 15 * 86_400] = MAX_AMOUNT
     card = CardState()
-    for t in busy_stream(6, 45, seed=2):
-        card.update(t, round(float(rng.uniform(1, 200)), 2), out)
-    assert out["CUSTOMER_ID_NB_TX_30DAY_WINDOW"] > 150
+    out: dict[str, float] = {}
+    for t, amount in zip(times, amounts.tolist(), strict=True):
+        card.update(t, amount, out)
+    assert out["CUSTOMER_ID_NB_TX_30DAY_WINDOW"] > 30 * per_day * 0.9
+    assert len(card) == out["CUSTOMER_ID_NB_TX_30DAY_WINDOW"]
     assert len(card.to_bytes()) + 28 <= 1024
 
 
@@ -213,19 +238,24 @@ V1_TERMINAL = bytes.fromhex(
 )
 
 
+def written_stream(count: int) -> list[int]:
+    """The times the stored states below were written from: 7 hours apart from 2018-06-01
+    12:00 UTC, a few minutes off."""
+    start = epoch_seconds(dt.datetime(2018, 6, 1, 12))  # noqa: DTZ001 (naive = UTC)
+    return [start + i * 7 * 3600 + (i * 37) % 600 for i in range(count)]
+
+
 def test_states_of_the_first_format_are_read() -> None:
     card, terminal = CardState(), TerminalState()
-    start = epoch_seconds(dt.datetime(2018, 6, 1, 12))  # noqa: DTZ001 (naive = UTC)
     out: dict[str, float] = {}
-    for i in range(40):  # the stream the version-1 states were written from
-        t = start + i * 7 * 3600 + (i * 37) % 600
+    for i, t in enumerate(written_stream(40)):
         card.update(t, 10.0 + (i * 13) % 90 + 0.25, out)
         seq = terminal.update(t, out)
         if i % 9 in (4, 5):
             terminal.set_label(seq, i % 9 == 4)
     old_card, old_terminal = CardState.from_bytes(V1_CARD), TerminalState.from_bytes(V1_TERMINAL)
     assert old_terminal.fraud_seqs == terminal.fraud_seqs
-    later = start + 41 * 7 * 3600
+    later = written_stream(42)[-1]
     expected: dict[str, float] = {}
     got: dict[str, float] = {}
     update_features(card, terminal, 55.5, later, expected)
@@ -233,6 +263,40 @@ def test_states_of_the_first_format_are_read() -> None:
     assert got == expected
     assert old_card.to_bytes() == card.to_bytes()
     assert old_terminal.to_bytes() == terminal.to_bytes()
+
+
+# Written by the second card state format (one entry per transaction, until the card windows
+# became whole hours and days): 80 transactions of $20–29 on the times above, but $500 for
+# transactions 60, 70 and 75 (flagged high-ratio: above 2.5 times the lagged mean).
+V2_CARD = bytes.fromhex(
+    "0250b7dffcb20b9bc5790f100080f40395e2520595e2bc0495e2260495e2840595e2ee0495e2580495e2"
+    "b60595e2200595e28a0495e2f40395e2520595e2bc0495e2260495e2840595e2ee0495e258043de0b605"
+    "95e2200595e28a0495e2f40395e2520595e2bc0495e2260495e2840595e2ee0495e2580495e2b60595e2"
+    "200595e28a0495e2f40395e2520595e2bc043de0260495e2840595e2ee0495e2580495e2b60595e22005"
+    "95e28a0495e2f40395e2520595e2bc0495e2260495e2840595e2ee0495e2580495e2b60595e220053de0"
+    "8a0495e2f40395e2520595e2bc0495e2260495e2840595e2ee0495e2580495e2b60595e2200595e28a04"
+    "9562a8e195e2520595e2bc0495e2260495e284053de0ee0495e2580495e2b60595e2200595e28a049562"
+    "a8e195e2520595e2bc0495e2260495e284059562a8e195e2580495e2b60595e2200595e28a04"
+)
+
+
+def test_card_states_of_the_second_format_are_read() -> None:
+    """Converted to hour and day totals with the transactions and flags the state kept: here
+    (23 days, flags both lagged windows agree on) exactly the state the stream gives now."""
+    card = CardState()
+    out: dict[str, float] = {}
+    for i, t in enumerate(written_stream(80)):
+        card.update(t, 500.0 if i in (60, 70, 75) else 20.0 + (i * 7) % 10 + 0.25, out)
+    assert out["CUSTOMER_NB_HIGH_RATIO_7DAY"] == 3  # 60 (on 06-19: day D - 5), 70 and 75
+    old_card = CardState.from_bytes(V2_CARD)
+    assert old_card.to_bytes() == card.to_bytes()
+    later = written_stream(82)[-1]
+    expected: dict[str, float] = {}
+    got: dict[str, float] = {}
+    card.update(later, 300.0, expected)
+    old_card.update(later, 300.0, got)
+    assert got == expected
+    assert got["CUSTOMER_NB_HIGH_RATIO_7DAY"] == 4
 
 
 def when(day: int, hour: int = 12) -> dt.datetime:
