@@ -54,6 +54,7 @@ SCENARIO3_CUSTOMERS_PER_DAY = 3
 SCENARIO3_DAYS = 14
 SCENARIO3_FRACTION_DIVISOR = 3
 SCENARIO3_AMOUNT_FACTOR = 5.0
+MAX_SEED = 2**32 - 2  # numpy's RandomState takes seeds below 2**32; terminals use seed + 1
 
 COLUMNS = (
     "TRANSACTION_ID",
@@ -90,8 +91,8 @@ class SimulationConfig:
             raise FraudInputError("--terminals must be at least 1")
         if self.days < 1:
             raise FraudInputError("--days must be at least 1")
-        if self.seed < 0:
-            raise FraudInputError("--seed must be non-negative")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise FraudInputError(f"--seed must be between 0 and {MAX_SEED:,}")
         if self.customers * self.days > 200_000_000:
             raise FraudInputError("customers x days is too large (at most 200,000,000)")
 

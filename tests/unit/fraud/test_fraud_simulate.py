@@ -180,6 +180,7 @@ def test_summary_statistics(small: tuple[pd.DataFrame, dict[str, object]]) -> No
         sim.SimulationConfig(terminals=0),
         sim.SimulationConfig(days=0),
         sim.SimulationConfig(seed=-1),
+        sim.SimulationConfig(seed=2**32 - 1),
     ],
 )
 def test_bad_configuration_is_refused(config: sim.SimulationConfig) -> None:
