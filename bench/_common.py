@@ -194,12 +194,12 @@ def seed_bank_and_people(
     data_dir: Path, people: int, *, account_link_url: str | None = None
 ) -> tuple[Any, Any, list[Any], int]:
     """A fresh platform with one bank and ``people`` people: (platform, bank, users, now)."""
-    from ledgerline.bootstrap import build_platform
+    from ledgerline.bootstrap import build_services
     from ledgerline.chat.accounts import do_create_business, do_create_user
     from ledgerline.config import Settings
     from ledgerline.domain.clock import to_ms
 
-    platform = build_platform(Settings(env="development", data_dir=data_dir))
+    platform = build_services(Settings(env="development", data_dir=data_dir))
     now = to_ms(platform.clock.now())
     bank = platform.db.write_sync(
         do_create_business,
@@ -252,7 +252,7 @@ def seed_linked(
             session_user=None,
             binding=None,
             now=now,
-            hooks=platform.linking_hooks(),
+            hooks=platform.linking_hooks,
         )
         thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
         if thread is None:  # pragma: no cover - linking creates the thread

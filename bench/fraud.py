@@ -38,13 +38,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from ledgerline.fraud.dataset import load_transactions
-from ledgerline.fraud.evaluate import evaluate
-from ledgerline.fraud.features import compute_features
-from ledgerline.fraud.model import FraudModel
-from ledgerline.fraud.online import InMemoryStateStore, OnlineScorer, Transaction
-from ledgerline.fraud.simulate import SimulationConfig, simulate
-from ledgerline.fraud.training import train_model
+from ledgerline.fraud.offline.dataset import load_transactions
+from ledgerline.fraud.offline.evaluate import evaluate
+from ledgerline.fraud.offline.features import compute_features
+from ledgerline.fraud.offline.simulate import SimulationConfig, simulate
+from ledgerline.fraud.offline.training import train_model
+from ledgerline.fraud.online.model import FraudModel
+from ledgerline.fraud.online.scorer import InMemoryStateStore, OnlineScorer, Transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -200,7 +200,7 @@ up in p99 and max.
 
 
 def chart(args: argparse.Namespace) -> None:
-    from ledgerline.fraud.report import precision_recall_chart
+    from ledgerline.fraud.offline.report import precision_recall_chart
 
     frame, model, _ = prepare(args)
     collected: dict[str, Any] = {}

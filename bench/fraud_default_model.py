@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from ledgerline.fraud import training as model_mod
-from ledgerline.fraud.dataset import normalize
-from ledgerline.fraud.simulate import SimulationConfig, simulate
+from ledgerline.fraud.offline import training as model_mod
+from ledgerline.fraud.offline.dataset import normalize
+from ledgerline.fraud.offline.simulate import SimulationConfig, simulate
 
 OUT = Path(__file__).resolve().parents[1] / "src/ledgerline/fraud/data/default-model.json.gz"
 

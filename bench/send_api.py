@@ -38,6 +38,7 @@ from _common import (
 from _load import STAMP, Receivers, paced_posts, percentile
 
 from ledgerline.chat.actions import do_user_message
+from ledgerline.chat.routing import Inbound
 from ledgerline.storage.stores import threads
 
 
@@ -59,6 +60,7 @@ def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
             page_id=bank.page_id,
             body={"text": "hi"},
             now=now,
+            inbound=Inbound(),
         )
         thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
         assert thread is not None

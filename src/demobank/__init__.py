@@ -12,5 +12,5 @@ It is what a real bank's integration looks like, small enough to read in one sit
 * ``signature``, ``customers``, ``state``, ``texts``: the small pieces they share.
 
 Nothing here imports the platform's code (import-linter keeps it so), except the pure
-simulator ``ledgerline.fraud.simulate`` for its customer and terminal profiles.
+simulator ``ledgerline.fraud.offline.simulate`` for its customer and terminal profiles.
 """

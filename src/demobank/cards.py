@@ -1,6 +1,6 @@
 """Simulated card activity for the bank's customers, from the fraud simulator's profiles.
 
-Each demo customer is one customer profile of ``ledgerline.fraud.simulate`` (Le Borgne et
+Each demo customer is one customer profile of ``ledgerline.fraud.offline.simulate`` (Le Borgne et
 al.'s generator): their usual amount (mean and spread) and the terminals near them. An
 ordinary payment draws an amount from that profile at a nearby terminal; a *suspicious* one
 is the simulator's scenario 1 — an amount far above anything usual (over 220 in the
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from demobank.customers import Customer
-from ledgerline.fraud.simulate import SimulationConfig, generate_profiles
+from ledgerline.fraud.offline.simulate import SimulationConfig, generate_profiles
 
 VND_PER_UNIT = 25_000  # the simulator's amounts are in dollar-like units
 TERMINALS = 2_000

@@ -1,23 +1,39 @@
-"""The composition root: builds every service from settings. Nothing is built at import."""
+"""The composition root: builds every service from settings. Nothing is built at import.
+
+Three builders, each on top of the one before:
+
+- :func:`build_services` — storage, keys, the audit log and the vault: what the CLI's one-shot
+  commands need (:class:`Services`).
+- :func:`build_runtime` — the long-running parts of a process: the live hub, the broker
+  fan-out when scaled out, and the background workers (:class:`Runtime`). ``ledgerline work``
+  runs only this.
+- :func:`build_app` — the ASGI app: the bank and person APIs and the web app, wired to a
+  runtime its lifespan starts and stops.
+
+Every hook and handler table is made here and handed down as data: the linking hooks
+(erasure and audit on unlink), the inbound routing of a person's messages (the assistant,
+the agent inbox, the platform's own quick replies), the audit log's step before each batch
+commits. No module registers anything at import.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledgerline.audit import Actor, ActorKind, AuditEvent, AuditLog
+from ledgerline.audit import Actor, ActorKind, AuditEvent, AuditLog, before_commit_steps
 from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock, SystemClock
 from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
 from ledgerline.privacy.service_records import erase_on_unlink_txn
 from ledgerline.storage.database import Database, UnitOfWork
-from ledgerline.storage.stores import fraud as fraud_store, notify as notify_store
+from ledgerline.storage.stores import fraud as fraud_store, updates as updates_store
 from ledgerline.vault import (
     TransitCipher,
     Vault,
@@ -26,9 +42,15 @@ from ledgerline.vault import (
 )
 
 if TYPE_CHECKING:
+    import httpx
     from fastapi import FastAPI
 
-    from ledgerline.assistant.actions import Assistant
+    from ledgerline.chat.routing import Inbound
+    from ledgerline.delivery.fanout import ClusterFanout
+    from ledgerline.delivery.live import LiveHub
+    from ledgerline.workers.outbox import OutboxDispatcher
+    from ledgerline.workers.receipts import DeliveryReceipts
+    from ledgerline.workers.runner import WorkerRunner
 
 
 class KeyFileError(RuntimeError):
@@ -67,80 +89,81 @@ def load_secret_key(settings: Settings) -> bytes:
     return _read_or_create_key_file(settings.data_dir / "secret.key")
 
 
+# -- services ---------------------------------------------------------------------------------
+
+
 @dataclass
-class Platform:
+class Services:
+    """What every process builds once: storage, keys, the audit log, the vault, and the
+    hooks linking calls out to."""
+
     settings: Settings
     db: Database
     clock: Clock
     secret_key: bytes
     vault: Vault
     audit: AuditLog
-
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    assistant: Assistant | None = None  # the built-in assistant, once the app is built
+    linking_hooks: LinkingHooks
 
     def close(self) -> None:
-        for closer in self.closers:
-            closer()
         self.db.close()
 
-    def linking_hooks(self) -> LinkingHooks:
-        """Unlinking erases the (person, business) data through the vault, with what was
-        derived from it (pending updates, fraud state, the agents' notes: see
-        ``privacy.service_records``), and every consent change lands in the audit log, all
-        inside the unlink's transaction."""
 
-        def actor_of(event: Unlinked) -> Actor:
-            if event.by == "person":
-                return Actor.person(event.user_id)
-            if event.by == "business":
-                return Actor.business(event.page_id)
-            return Actor.component("linking")
+def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
+    """Unlinking erases the (person, business) data through the vault, with what was derived
+    from it (pending updates, fraud state, the agents' notes: see
+    ``privacy.service_records``), and every consent change lands in the audit log, all
+    inside the unlink's transaction."""
 
-        def erase(uow: UnitOfWork, event: Unlinked) -> None:
-            self.vault.erase(
-                uow.conn,
-                actor=actor_of(event),
-                page_id=event.page_id,
-                user_id=event.user_id,
-                reason=event.reason,
-            )
+    def actor_of(event: Unlinked) -> Actor:
+        if event.by == "person":
+            return Actor.person(event.user_id)
+        if event.by == "business":
+            return Actor.business(event.page_id)
+        return Actor.component("linking")
 
-        def forget_updates(uow: UnitOfWork, event: Unlinked) -> None:
-            notify_store.delete_alerts(uow.conn, event.page_id, event.user_id)
-            notify_store.delete_deferred_of(uow.conn, event.page_id, event.user_id)
-            fraud_store.forget_person(uow.conn, event.page_id, event.user_id)
-
-        def forget_service_notes(uow: UnitOfWork, event: Unlinked) -> None:
-            erase_on_unlink_txn(
-                uow.conn,
-                actor=actor_of(event),
-                page_id=event.page_id,
-                user_id=event.user_id,
-                now=event.at,
-            )
-
-        def audit(uow: UnitOfWork, fact: LinkAudit) -> None:
-            self.audit.append(
-                uow.conn,
-                AuditEvent(
-                    actor=Actor(ActorKind(fact.actor_kind), fact.actor_id),
-                    action=fact.action,
-                    page_id=fact.page_id,
-                    user_id=fact.user_id,
-                    detail=fact.detail,
-                ),
-            )
-
-        return LinkingHooks(
-            on_unlink=[erase, forget_updates, forget_service_notes], on_audit=[audit]
+    def erase(uow: UnitOfWork, event: Unlinked) -> None:
+        vault.erase(
+            uow.conn,
+            actor=actor_of(event),
+            page_id=event.page_id,
+            user_id=event.user_id,
+            reason=event.reason,
         )
 
+    def forget_updates(uow: UnitOfWork, event: Unlinked) -> None:
+        updates_store.delete_alerts(uow.conn, event.page_id, event.user_id)
+        updates_store.delete_deferred_of(uow.conn, event.page_id, event.user_id)
+        fraud_store.forget_person(uow.conn, event.page_id, event.user_id)
 
-def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platform:
+    def forget_service_notes(uow: UnitOfWork, event: Unlinked) -> None:
+        erase_on_unlink_txn(
+            uow.conn,
+            actor=actor_of(event),
+            page_id=event.page_id,
+            user_id=event.user_id,
+            now=event.at,
+        )
+
+    def record(uow: UnitOfWork, fact: LinkAudit) -> None:
+        audit.append(
+            uow.conn,
+            AuditEvent(
+                actor=Actor(ActorKind(fact.actor_kind), fact.actor_id),
+                action=fact.action,
+                page_id=fact.page_id,
+                user_id=fact.user_id,
+                detail=fact.detail,
+            ),
+        )
+
+    return LinkingHooks(on_unlink=[erase, forget_updates, forget_service_notes], on_audit=[record])
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Storage, keys and the vault: enough for the CLI's one-shot commands."""
     clock = clock or SystemClock()
-    db = Database(settings.resolved_database_url())
+    db = Database(settings.resolved_database_url(), before_commit=before_commit_steps())
     master = None if settings.master_key is None else settings.master_key.get_secret_value()
     audit_log = AuditLog(clock)
     vault = Vault(
@@ -150,56 +173,90 @@ def build_platform(settings: Settings, *, clock: Clock | None = None) -> Platfor
         audit=audit_log,
         refusal_recorder=database_refusal_recorder(db),
     )
-    return Platform(
+    return Services(
         settings=settings,
         db=db,
         clock=clock,
         secret_key=load_secret_key(settings),
         vault=vault,
         audit=audit_log,
+        linking_hooks=linking_hooks(vault, audit_log),
     )
 
 
-def build_app(
-    platform: Platform, *, run_dispatcher: bool = True, transport: object | None = None
-) -> FastAPI:
-    """The whole server: API, live hub, webhook dispatcher, all wired to one database."""
-    # Imported here so one-shot CLI commands don't pay for the web stack.
-    from ledgerline.api.app import create_app
-    from ledgerline.api.context import AppContext
-    from ledgerline.api.deps import page_token_cache
-    from ledgerline.api.limits import RateLimits
+# -- runtime ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerIntervals:
+    """Seconds between passes of the periodic workers."""
+
+    consent: float = 60.0
+    retention: float = 3600.0
+    updates: float = 30.0
+
+
+@dataclass
+class Runtime:
+    """The long-running parts of one process. ``start``/``stop`` run on its event loop."""
+
+    hub: LiveHub
+    dispatcher: OutboxDispatcher
+    runner: WorkerRunner
+    receipts: DeliveryReceipts
+    fanout: ClusterFanout | None = None
+    _started: bool = field(default=False, init=False)
+
+    async def start(self) -> None:
+        self.hub.bind(asyncio.get_running_loop())
+        if self.fanout is not None:
+            await self.fanout.start()
+        await self.runner.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        await self.runner.stop()
+        if self.fanout is not None:
+            await self.fanout.close()
+
+
+def build_runtime(
+    services: Services,
+    *,
+    workers: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    intervals: WorkerIntervals | None = None,
+) -> Runtime:
+    """The hub, the broker fan-out (when ``LEDGERLINE_BROKER_URL`` is set) and the workers:
+    delivery receipts always (they belong to this process's streams), the outbox
+    dispatcher, consent expiry, retention and held-back updates unless ``workers`` is False
+    (another process, ``ledgerline work``, runs them)."""
     from ledgerline.broker import broker_from_url
-    from ledgerline.chat import agent_actions
     from ledgerline.delivery.fanout import ClusterFanout
     from ledgerline.delivery.live import LiveHub, frames_for
-    from ledgerline.delivery.webhooks import WebhookDispatcher
     from ledgerline.domain.events import Event, WebhookQueued
-    from ledgerline.domain.ratelimit import Limit, RateLimiter
-    from ledgerline.identity.service import Identity
-    from ledgerline.ingest.actions import Ingestor
-    from ledgerline.ingest.notify import MessageResolver
-    from ledgerline.ingest.scoring import FraudEngine
-    from ledgerline.privacy.centre import PrivacyCentre
-    from ledgerline.service.agents import AgentAccounts
-    from ledgerline.service.inbox import InboxService
-    from ledgerline.web import WebConfig, install_web
+    from ledgerline.workers.consent import ConsentWorker
+    from ledgerline.workers.outbox import OutboxDispatcher
+    from ledgerline.workers.receipts import DeliveryReceipts
+    from ledgerline.workers.retention import RetentionWorker
+    from ledgerline.workers.runner import Worker, WorkerRunner
+    from ledgerline.workers.updates import UpdatesWorker
 
-    settings = platform.settings
-    linking_hooks = platform.linking_hooks()
-    _install_assistant(platform)
-    fraud = FraudEngine.load(settings.fraud_model)
+    settings = services.settings
+    every = intervals or WorkerIntervals()
     hub = LiveHub()
-    dispatcher = WebhookDispatcher(
-        db=platform.db,
-        clock=platform.clock,
-        secret_key=platform.secret_key,
+    dispatcher = OutboxDispatcher(
+        db=services.db,
+        clock=services.clock,
+        secret_key=services.secret_key,
         allow_insecure=settings.allow_insecure_urls,
         timeout=settings.webhook_timeout_seconds,
         concurrency=settings.webhook_concurrency_per_business,
-        transport=transport,  # type: ignore[arg-type]
+        transport=transport,
     )
-
     # Scaled out (a broker URL): frames and wake-ups also reach the other processes.
     fanout = (
         None
@@ -208,7 +265,7 @@ def build_app(
             broker=broker_from_url(settings.broker_url, namespace=settings.broker_namespace),
             hub=hub,
             on_wake=dispatcher.notify,
-            sealer=TransitCipher(platform.vault.master_key),
+            sealer=TransitCipher(services.vault.master_key),
         )
     )
 
@@ -221,77 +278,126 @@ def build_app(
             if fanout is not None:
                 fanout.wake_threadsafe()
 
-    platform.db.subscribe(on_commit)
-    agent_actions.install()  # the satisfaction question's answers (a quick reply)
-    inbox = InboxService(
-        db=platform.db,
-        vault=platform.vault,
-        clock=platform.clock,
-        hub=hub,
-        accounts=AgentAccounts(platform.db, platform.clock),
-    )
-    ctx = AppContext(
-        db=platform.db,
-        clock=platform.clock,
-        secret_key=platform.secret_key,
+    services.db.subscribe(on_commit)
+    receipts = DeliveryReceipts(services.db, services.clock)
+    db, vault, clock = services.db, services.vault, services.clock
+    background: list[tuple[str, Worker]] = []
+    if workers:
+        background = [
+            ("outbox", dispatcher),
+            (
+                "consent",
+                ConsentWorker(
+                    db=db, clock=clock, hooks=services.linking_hooks, interval=every.consent
+                ),
+            ),
+            (
+                "retention",
+                RetentionWorker(db=db, vault=vault, clock=clock, interval=every.retention),
+            ),
+            ("updates", UpdatesWorker(db=db, vault=vault, clock=clock, interval=every.updates)),
+        ]
+    # Receipts stop first: what they write on the way out queues webhooks.
+    background.append(("receipts", receipts))
+    return Runtime(
         hub=hub,
         dispatcher=dispatcher,
+        runner=WorkerRunner(background),
+        receipts=receipts,
+        fanout=fanout,
+    )
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+
+def inbound_routing(services: Services) -> Inbound:
+    """Who hears a person's message besides the business's app: the assistant or the agent
+    inbox in the threads they own, and the platform's own quick replies (a fraud alert's
+    answer, the satisfaction question)."""
+    from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
+    from ledgerline.chat.routing import Inbound
+    from ledgerline.customer_service.agent_actions import SATISFACTION_PREFIX, answer_satisfaction
+    from ledgerline.customer_service.assistant.actions import Assistant
+    from ledgerline.customer_service.conversations import person_wrote
+    from ledgerline.fraud.online.alerts import FRAUD_PAYLOAD_PREFIX, answer_fraud_alert
+
+    assistant = Assistant(services.vault)
+    return Inbound(
+        quick_replies={
+            FRAUD_PAYLOAD_PREFIX: answer_fraud_alert,
+            SATISFACTION_PREFIX: answer_satisfaction,
+        },
+        answerers={ASSISTANT_APP_ID: assistant.on_message, PAGE_INBOX_APP_ID: person_wrote},
+    )
+
+
+def build_app(
+    services: Services,
+    *,
+    run_workers: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    intervals: WorkerIntervals | None = None,
+) -> FastAPI:
+    """The whole server: API, web app and the runtime (hub, workers), on one database."""
+    # Imported here so one-shot CLI commands don't pay for the web stack.
+    from ledgerline.api.app import create_app
+    from ledgerline.api.context import AppContext
+    from ledgerline.api.limits import RateLimits
+    from ledgerline.chat.private import MessageResolver
+    from ledgerline.customer_service.agents import AgentAccounts
+    from ledgerline.customer_service.inbox import InboxService
+    from ledgerline.domain.ratelimit import Limit, RateLimiter
+    from ledgerline.fraud.online.scoring import FraudEngine
+    from ledgerline.identity.service import Identity
+    from ledgerline.ingest.actions import Ingestor
+    from ledgerline.privacy.centre import PrivacyCentre
+    from ledgerline.web import WebConfig, install_web
+
+    settings, db, clock, vault = services.settings, services.db, services.clock, services.vault
+    runtime = build_runtime(services, workers=run_workers, transport=transport, intervals=intervals)
+    fraud = FraudEngine.load(settings.fraud_model)
+    privacy = PrivacyCentre(vault, services.linking_hooks)
+
+    def limiter(rate: float, burst: int) -> RateLimiter:
+        return RateLimiter(Limit(rate, burst), clock)
+
+    ctx = AppContext(
+        db=db,
+        clock=clock,
+        secret_key=services.secret_key,
+        hub=runtime.hub,
         allow_insecure_urls=settings.allow_insecure_urls,
         public_url=settings.resolved_public_url(),
-        run_dispatcher=run_dispatcher,
-        fanout=fanout,
+        lifecycle=runtime,
+        receipts=runtime.receipts,
+        linking_hooks=services.linking_hooks,
+        inbound=inbound_routing(services),
+        ingestor=Ingestor(db=db, vault=vault, clock=clock, fraud=fraud),
+        messages=MessageResolver(db, vault, clock),
+        privacy=privacy,
         limits=RateLimits(
-            send=RateLimiter(
-                Limit(settings.rate_limit_send_per_second, settings.rate_limit_send_burst),
-                platform.clock,
-            ),
-            ingest=RateLimiter(
-                Limit(settings.rate_limit_ingest_per_second, settings.rate_limit_ingest_burst),
-                platform.clock,
-            ),
-            person=RateLimiter(
-                Limit(settings.rate_limit_person_per_second, settings.rate_limit_person_burst),
-                platform.clock,
-            ),
+            send=limiter(settings.rate_limit_send_per_second, settings.rate_limit_send_burst),
+            ingest=limiter(settings.rate_limit_ingest_per_second, settings.rate_limit_ingest_burst),
+            person=limiter(settings.rate_limit_person_per_second, settings.rate_limit_person_burst),
         ),
-        extras={
-            "linking_hooks": linking_hooks,
-            "vault": platform.vault,
-            "ingestor": Ingestor(
-                db=platform.db, vault=platform.vault, clock=platform.clock, fraud=fraud
-            ),
-            "message_resolver": MessageResolver(platform.db, platform.vault, platform.clock),
-        },
     )
     app = create_app(ctx)
     install_web(
         app,
         WebConfig(
-            db=platform.db,
-            clock=platform.clock,
-            secret_key=platform.secret_key,
-            identity=Identity(platform.db, platform.clock),
+            db=db,
+            clock=clock,
+            secret_key=services.secret_key,
+            identity=Identity(db, clock),
             public_url=ctx.public_url,
             allow_insecure_urls=settings.allow_insecure_urls,
-            webhook_transport=transport,  # type: ignore[arg-type]
-            privacy=PrivacyCentre(platform.vault, linking_hooks),
-            inbox=inbox,
+            privacy=privacy,
+            inbox=InboxService(
+                db=db, vault=vault, clock=clock, hub=runtime.hub, accounts=AgentAccounts(db, clock)
+            ),
             fraud=fraud,
-            page_tokens_revoked=page_token_cache.clear,
+            page_tokens_revoked=ctx.page_tokens.clear,
         ),
     )
     return app
-
-
-def _install_assistant(platform: Platform) -> None:
-    """The built-in assistant answers in the threads it owns (``handover``); its handler is
-    dropped again when the platform closes (several platforms may share a test process).
-    Its classifier trains on the first message it answers (once per process): training in
-    a background thread at start-up took the GIL from a server just starting under load."""
-    from ledgerline.assistant.actions import Assistant
-    from ledgerline.chat import handover
-
-    assistant = Assistant(platform.vault)
-    platform.assistant = assistant
-    handover.on_assistant_message(assistant.on_message)
-    platform.closers.append(lambda: handover.forget_handler(assistant.on_message))

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from ledgerline.chat.handover import PAGE_INBOX_APP_ID
+from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
 from tests.support.browser import screenshot, sign_up
 from tests.support.inbox import PASSWORD, create_agent
 from tests.support.receiver import RunningReceiver, WebhookReceiver

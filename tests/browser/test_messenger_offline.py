@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from ledgerline.storage.stores import threads as thread_store, web as web_store
+from ledgerline.storage.stores import identity as web_store, threads as thread_store
 from tests.support.browser import screenshot, sign_up
 from tests.support.server import RunningPlatform, running_platform
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from ledgerline.domain.clock import to_ms
 from ledgerline.identity.service import do_end_session
 from ledgerline.identity.sessions import session_hash
-from ledgerline.storage.stores import threads as thread_store, web as web_store
+from ledgerline.storage.stores import identity as web_store, threads as thread_store
 from tests.support.browser import screenshot, sign_up
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import RunningPlatform, running_platform

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from ledgerline.chat.handover import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
+from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
+from ledgerline.customer_service.assistant.actions import Assistant
 from ledgerline.storage.stores import (
     audit as audit_store,
     inbox as inbox_store,
@@ -362,13 +363,14 @@ def test_not_understood_twice_passes_the_thread_to_the_inbox(world: LinkedWorld)
 
 def test_a_failing_assistant_loses_nothing_and_hands_over(world: LinkedWorld) -> None:
     p = person(world, "en")
-    assistant = world.live.platform.assistant
-    assert assistant is not None
 
     def broken(text: str, today: Any) -> Any:
         raise RuntimeError("the model is gone")
 
-    assistant.understander = broken
+    ctx = world.live.app.state.ctx
+    assistant = Assistant(world.live.platform.vault, understander=broken)
+    answerers = {**ctx.inbound.answerers, ASSISTANT_APP_ID: assistant.on_message}
+    ctx.inbound = replace(ctx.inbound, answerers=answerers)
     p.says("what's my balance")
     said, answer = p.thread()[-2:]
     assert (said["from"], said["text"]) == ("user", "what's my balance")

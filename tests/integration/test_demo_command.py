@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerline.bootstrap import build_platform
+from ledgerline.bootstrap import build_services
 from ledgerline.config import Settings
 from ledgerline.identity.passwords import verify_password
-from ledgerline.storage.stores import businesses as business_store, web as web_store
+from ledgerline.storage.stores import businesses as business_store, identity as web_store
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.slow
@@ -115,7 +115,7 @@ def test_demo_runs_both_sets_up_once_and_stops_cleanly(tmp_path: Path) -> None:
     assert (second["page_id"], second["page_access_token"]) == (info["page_id"], token)
     assert oct((tmp_path / "demobank.json").stat().st_mode & 0o777) == "0o600"
 
-    platform = build_platform(Settings(env="development", data_dir=tmp_path))
+    platform = build_services(Settings(env="development", data_dir=tmp_path))
     try:
         business = platform.db.read_sync(business_store.get_business, info["page_id"])
         assert business is not None

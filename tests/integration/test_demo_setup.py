@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledgerline.audit import verify
-from ledgerline.bootstrap import Platform, build_platform
+from ledgerline.bootstrap import Services, build_services
 from ledgerline.chat.accounts import do_rotate_page_token
 from ledgerline.cli.demo_setup import (
     DEMO_PASSWORD,
@@ -25,13 +25,13 @@ from ledgerline.identity.passwords import verify_password
 from ledgerline.storage.stores import (
     audit as audit_store,
     businesses as business_store,
-    web as web_store,
+    identity as web_store,
 )
 
 
 @pytest.fixture
-def platform(database_url: str, tmp_path: Path) -> Iterator[Platform]:
-    built = build_platform(
+def platform(database_url: str, tmp_path: Path) -> Iterator[Services]:
+    built = build_services(
         Settings(env="development", data_dir=tmp_path, database_url=database_url)
     )
     try:
@@ -40,7 +40,7 @@ def platform(database_url: str, tmp_path: Path) -> Iterator[Platform]:
         built.close()
 
 
-def test_the_demo_bank_is_created_once_and_repointed(platform: Platform) -> None:
+def test_the_demo_bank_is_created_once_and_repointed(platform: Services) -> None:
     first = ensure_demo_bank(
         platform,
         webhook_url="http://127.0.0.1:1/webhook",
@@ -81,7 +81,7 @@ def test_the_demo_bank_is_created_once_and_repointed(platform: Platform) -> None
 
 
 def test_a_lost_credentials_file_reuses_the_demo_bank_with_a_new_audited_token(
-    platform: Platform,
+    platform: Services,
 ) -> None:
     urls = {
         "webhook_url": "http://127.0.0.1:1/webhook",
@@ -128,7 +128,7 @@ def test_a_lost_credentials_file_reuses_the_demo_bank_with_a_new_audited_token(
     assert ensure_demo_bank(platform, **urls) == again
 
 
-def test_the_demo_people_sign_in_and_are_not_duplicated(platform: Platform) -> None:
+def test_the_demo_people_sign_in_and_are_not_duplicated(platform: Services) -> None:
     ensure_demo_people(platform)
     ensure_demo_people(platform)
     for person in DEMO_PEOPLE:
@@ -137,7 +137,7 @@ def test_the_demo_people_sign_in_and_are_not_duplicated(platform: Platform) -> N
         assert verify_password(credential.password_hash, DEMO_PASSWORD)[0]
 
 
-def test_the_assistant_is_off_at_first_and_switched_only_when_asked(platform: Platform) -> None:
+def test_the_assistant_is_off_at_first_and_switched_only_when_asked(platform: Services) -> None:
     page_id = ensure_demo_bank(
         platform,
         webhook_url="http://127.0.0.1:1/webhook",

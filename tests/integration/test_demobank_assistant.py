@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerline.chat.handover import ASSISTANT_APP_ID
+from ledgerline.chat.ownership import ASSISTANT_APP_ID
 from tests.support.demo import RunningDemo, link_through_bank, running_demo
 from tests.support.server import RunningPlatform, running_platform
 

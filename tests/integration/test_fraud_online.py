@@ -18,10 +18,10 @@ import sqlalchemy as sa
 
 from ledgerline.audit import Actor
 from ledgerline.domain.scopes import Purpose
-from ledgerline.fraud.model import FraudModel, default_model_path
-from ledgerline.fraud.online import InMemoryStateStore, OnlineScorer
-from ledgerline.fraud.platform import to_engine
-from ledgerline.fraud.state import CardState, TerminalState
+from ledgerline.fraud.online.model import FraudModel, default_model_path
+from ledgerline.fraud.online.scorer import InMemoryStateStore, OnlineScorer
+from ledgerline.fraud.online.state import CardState, TerminalState
+from ledgerline.fraud.online.transactions import to_engine
 from ledgerline.ingest.validation import transactions as validate_transactions
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
@@ -403,7 +403,7 @@ def test_a_batch_of_1000_is_scored_with_one_model_call_and_one_audited_read(
     world: LinkedWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = person(world)
-    engine = world.live.app.state.ctx.extras["ingestor"].fraud
+    engine = world.live.app.state.ctx.ingestor.fraud
     calls: list[int] = []
     raw_scores = engine.model.raw_scores
 

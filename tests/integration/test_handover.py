@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from ledgerline.chat import handover
-from ledgerline.chat.handover import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
+from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
+from ledgerline.customer_service import handover
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
@@ -252,10 +253,10 @@ def test_the_assistant_owns_threads_while_enabled_and_passes_them_on(world: Worl
                 now=now,
             )
 
-    real = world.live.platform.assistant
-    assert real is not None
-    handover.forget_handler(real.on_message)  # this test plays the assistant itself
-    handover.on_assistant_message(assistant)
+    ctx = world.live.app.state.ctx
+    real = ctx.inbound
+    # This test plays the assistant itself.
+    ctx.inbound = replace(real, answerers={**real.answerers, ASSISTANT_APP_ID: assistant})
     try:
         on = world.graph("assistant", {"enabled": "true"})
         assert on.json() == {"success": True}
@@ -277,8 +278,7 @@ def test_the_assistant_owns_threads_while_enabled_and_passes_them_on(world: Worl
         assert world.owner() == world.app_id
         assert world.send("Chào bạn, ngân hàng đây").status_code == 200
     finally:
-        handover.forget_handler(assistant)
-        handover.on_assistant_message(real.on_message)
+        ctx.inbound = real
 
 
 def test_turning_the_assistant_off_gives_its_threads_back_and_bad_requests_are_clear(

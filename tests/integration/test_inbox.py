@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerline.chat.handover import PAGE_INBOX_APP_ID
+from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
 from ledgerline.domain.clock import FrozenClock
 from ledgerline.storage.stores import audit as audit_store
 from tests.support.inbox import AgentClient, create_agent, graph, pass_to_inbox, psid_of

@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from ledgerline.bootstrap import build_platform
+from ledgerline.bootstrap import build_services
 from ledgerline.chat.accounts import do_create_business, do_create_user
 from ledgerline.chat.actions import do_user_message
+from ledgerline.chat.routing import Inbound
 from ledgerline.config import Settings
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.engine import normalize_url
@@ -24,7 +25,7 @@ from tests.support.server import free_port
 
 
 def test_sigterm_under_load_loses_nothing_answered(database_url: str, tmp_path: Path) -> None:
-    platform = build_platform(
+    platform = build_services(
         Settings(env="development", data_dir=tmp_path, database_url=database_url)
     )
     now = to_ms(platform.clock.now())
@@ -48,6 +49,7 @@ def test_sigterm_under_load_loses_nothing_answered(database_url: str, tmp_path: 
             page_id=bank.page_id,
             body={"text": "hi"},
             now=now,
+            inbound=Inbound(),
         )
         thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
         assert thread is not None

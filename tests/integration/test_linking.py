@@ -16,11 +16,12 @@ import pytest
 
 from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.domain.scopes import Scope
-from ledgerline.linking.actions import consent_scopes, expire_and_remind
-from ledgerline.linking.hooks import LinkAudit, Unlinked, hooks_from
+from ledgerline.linking.actions import expire_and_remind
+from ledgerline.linking.hooks import LinkAudit, Unlinked
 from ledgerline.linking.queries import consent_records
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads as thread_store
+from ledgerline.storage.stores.linking import consent_scopes
 from tests.support.bank import BankStub, RunningBank
 from tests.support.server import RunningPlatform, running_platform
 
@@ -67,7 +68,7 @@ class World:
 
     def scopes_now(self) -> frozenset[Scope] | None:
         return self.live.platform.db.read_sync(
-            consent_scopes, self.page_id, self.user["user_id"], self.clock.now()
+            consent_scopes, self.page_id, self.user["user_id"], to_ms(self.clock.now())
         )
 
     def links(self) -> list[dict[str, Any]]:
@@ -121,7 +122,7 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
             stub.receiver.app_secret = business["app_secret"]
             unlinked: list[Unlinked] = []
             audits: list[LinkAudit] = []
-            hooks = hooks_from(live.app.state.ctx.extras)
+            hooks = live.app.state.ctx.linking_hooks
 
             def erase(uow: UnitOfWork, event: Unlinked) -> None:
                 unlinked.append(event)
@@ -429,7 +430,7 @@ def test_reminder_once_then_expiry_stops_sharing_and_erases(world: World) -> Non
     db = world.live.platform.db
 
     def sweep() -> tuple[int, int]:
-        hooks = hooks_from(world.live.app.state.ctx.extras)
+        hooks = world.live.app.state.ctx.linking_hooks
         report = db.write_sync(expire_and_remind, now=to_ms(world.clock.now()), hooks=hooks,
                                partition="linking:expiry")  # fmt: skip
         return report.expired, report.reminded
@@ -713,7 +714,7 @@ def test_unfinished_attempts_are_cancelled_and_their_tokens_forgotten(world: Wor
     token = parse_qs(urlsplit(started.json()["redirect_url"]).query)["account_linking_token"][0]
     db = world.live.platform.db
     world.clock.advance(timedelta(days=2))
-    hooks = hooks_from(world.live.app.state.ctx.extras)
+    hooks = world.live.app.state.ctx.linking_hooks
     db.write_sync(expire_and_remind, now=to_ms(world.clock.now()), hooks=hooks)
     assert db.read_sync(link_store.token_by_hash, link_store_digest(token)) is None
     assert db.read_sync(link_store.active_consent, world.page_id, world.user["user_id"]) is None

@@ -6,6 +6,7 @@ import time
 
 from ledgerline.chat.accounts import do_create_business, do_create_user
 from ledgerline.chat.actions import do_user_message
+from ledgerline.chat.routing import Inbound
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import webhooks as outbox
 
@@ -35,6 +36,7 @@ def _outbox_with_two_people(db: Database) -> str:
                 page_id=bank.page_id,
                 body={"text": text},
                 now=NOW,
+                inbound=Inbound(),
             )
     return bank.page_id
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ledgerline.audit import access_log
-from ledgerline.storage.stores import web as web_store
+from ledgerline.storage.stores import identity as web_store
 from tests.support.forms import form_token, person_sign_up
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform

@@ -25,9 +25,10 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from ledgerline.bootstrap import build_platform
+from ledgerline.bootstrap import build_services
 from ledgerline.chat.accounts import do_create_business, do_create_user
 from ledgerline.chat.actions import do_user_message
+from ledgerline.chat.routing import Inbound
 from ledgerline.config import Settings
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import threads
@@ -118,7 +119,7 @@ class Cluster:
 
 
 def _seed(database_url: str, data_dir: Path, webhook_url: str | None, people: int) -> Cluster:
-    platform = build_platform(
+    platform = build_services(
         Settings(env="development", data_dir=data_dir, database_url=database_url)
     )
     try:
@@ -143,6 +144,7 @@ def _seed(database_url: str, data_dir: Path, webhook_url: str | None, people: in
                 page_id=bank.page_id,
                 body={"text": "hi"},
                 now=now,
+                inbound=Inbound(),
             )
             thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
             assert thread is not None

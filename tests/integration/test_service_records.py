@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from ledgerline.domain.clock import FrozenClock
-from ledgerline.privacy.wording import SERVICE_ERASE
+from ledgerline.privacy.texts import SERVICE_ERASE
 from ledgerline.storage.stores import audit as audit_store, inbox as inbox_store
 from tests.support.inbox import AgentClient, create_agent, pass_to_inbox
 from tests.support.linking import LinkedWorld, linked_world

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ledgerline.domain.events import Custom, Event
+from ledgerline.domain.events import Event, LiveFrame
 from ledgerline.storage.checkpoint import Checkpointer
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.engine import create_engine
@@ -24,7 +24,7 @@ def _add_user(uow: UnitOfWork, user_id: str) -> str:
             user_id=user_id, name="An", locale="vi", timezone="Asia/Ho_Chi_Minh", created_at=1
         )
     )
-    uow.emit(Custom("user_added", {"user_id": user_id}))
+    uow.emit(LiveFrame(user_id, {"type": "user_added"}))
     return user_id
 
 
@@ -50,11 +50,11 @@ def test_group_commit_isolates_a_failing_action_and_publishes_after_commit(
 
     def sink(events: list[Event]) -> None:
         for event in events:
-            assert isinstance(event, Custom)
-            published.append(event.payload["user_id"])
+            assert isinstance(event, LiveFrame)
+            published.append(event.to)
             committed_before_publish.append(
                 db.read_sync(
-                    lambda c, uid=event.payload["user_id"]: (
+                    lambda c, uid=event.to: (
                         c.execute(sa.select(users.c.user_id).where(users.c.user_id == uid)).first()
                         is not None
                     )

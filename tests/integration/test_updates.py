@@ -288,7 +288,7 @@ def test_a_scored_alert_from_the_fraud_engine_is_asked_once_and_answered_once(
     world: LinkedWorld,
 ) -> None:
     from ledgerline.domain.clock import to_ms
-    from ledgerline.ingest.notify import raise_fraud_alert
+    from ledgerline.fraud.online.alerts import raise_fraud_alert
 
     p = person(world, "en")
     platform = world.live.platform

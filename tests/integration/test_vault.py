@@ -178,7 +178,7 @@ def test_no_financial_value_is_stored_in_clear(
             )
             assert "vault_records" in names
             for name in names:
-                query = f'SELECT t::text FROM "{name}" t'  # noqa: S608 - names from the catalog
+                query = f'SELECT t::text FROM "{name}" t'  # noqa: S608 - names from the catalogue
                 text = "\n".join(str(t) for t in conn.exec_driver_sql(query).scalars())
                 for needle in needles:
                     assert needle not in text

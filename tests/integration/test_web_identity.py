@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ledgerline.identity.sessions import session_hash
-from ledgerline.storage.stores import web as web_store
+from ledgerline.storage.stores import identity as web_store
 from tests.support.forms import console_sign_in, form_token, person_sign_up
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import RunningPlatform, running_platform

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from ledgerline.chat.handover import PAGE_INBOX_APP_ID
-from ledgerline.service.agents import AgentAccounts, NewAgent
+from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
+from ledgerline.customer_service.agents import AgentAccounts, NewAgent
 from ledgerline.storage.stores import threads as thread_store
 from tests.support.server import RunningPlatform
 

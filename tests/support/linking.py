@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from ledgerline.storage.stores import threads as thread_store, web as web_store
+from ledgerline.storage.stores import identity as web_store, threads as thread_store
 from tests.support.bank import BankStub, RunningBank
 from tests.support.server import RunningPlatform
 

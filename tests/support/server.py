@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from ledgerline.bootstrap import Platform, build_app, build_platform
+from ledgerline.bootstrap import Services, build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock
 
@@ -64,7 +64,7 @@ class ThreadedUvicorn:
 @dataclass
 class RunningPlatform:
     url: str
-    platform: Platform
+    platform: Services
     app: FastAPI
 
     def client(self, **kwargs: Any) -> httpx.Client:
@@ -110,15 +110,11 @@ class RunningPlatform:
 def running_platform(
     database_url: str, data_dir: Path, *, clock: Clock | None = None, **settings: Any
 ) -> Iterator[RunningPlatform]:
-    from ledgerline.api.deps import page_token_cache, user_token_cache
-
-    page_token_cache.clear()
-    user_token_cache.clear()
     port = free_port()
     config = Settings(
         env="development", data_dir=data_dir, database_url=database_url, port=port, **settings
     )
-    platform = build_platform(config, clock=clock)
+    platform = build_services(config, clock=clock)
     app = build_app(platform)
     server = ThreadedUvicorn(app, port=port).start()
     try:

@@ -1,16 +1,36 @@
-"""What the HTTP layer needs from the composition root (built by ``bootstrap``)."""
+"""What the HTTP layer needs from the composition root (built by ``bootstrap``): typed, so a
+reader sees every dependency of an endpoint, and nothing is looked up by name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from ledgerline.api.limits import RateLimits
-from ledgerline.delivery.fanout import ClusterFanout
-from ledgerline.delivery.live import LiveHub
-from ledgerline.delivery.webhooks import WebhookDispatcher
+from ledgerline.api.tokens import TokenCache
+from ledgerline.chat.private import MessageResolver
+from ledgerline.chat.routing import Inbound
+from ledgerline.delivery.live import Frame, LiveHub
 from ledgerline.domain.clock import Clock
+from ledgerline.ingest.actions import Ingestor
+from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.storage.database import Database
+
+
+class Lifecycle(Protocol):
+    """The process's long-running parts (workers, the broker): started and stopped by the
+    app's lifespan."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ReceiptNotes(Protocol):
+    """Where a stream notes the frames it delivered (delivery receipts)."""
+
+    def note(self, user_id: str, frame: Frame) -> None: ...
 
 
 @dataclass
@@ -19,10 +39,15 @@ class AppContext:
     clock: Clock
     secret_key: bytes
     hub: LiveHub
-    dispatcher: WebhookDispatcher
     allow_insecure_urls: bool
     public_url: str
-    run_dispatcher: bool = True
+    lifecycle: Lifecycle
+    receipts: ReceiptNotes
+    linking_hooks: LinkingHooks
+    inbound: Inbound  # who else hears a person's message (chat.routing)
+    ingestor: Ingestor
+    messages: MessageResolver  # private messages' bodies, for the person
+    privacy: PrivacyCentre
     limits: RateLimits = field(default_factory=RateLimits)
-    fanout: ClusterFanout | None = None  # set when scaled out over a broker
-    extras: dict[str, Any] = field(default_factory=dict)
+    page_tokens: TokenCache = field(default_factory=TokenCache)
+    user_tokens: TokenCache = field(default_factory=TokenCache)

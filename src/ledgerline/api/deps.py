@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,8 +15,6 @@ from ledgerline.domain.errors import InvalidParameter, InvalidToken
 from ledgerline.domain.ids import appsecret_proof, derive_app_secret, token_hash
 from ledgerline.storage.stores import businesses as business_store, people as people_store
 
-TOKEN_CACHE_SECONDS = 5.0  # another process sees a revoked token go within this long
-
 
 async def get_context(request: Request) -> AppContext:
     # async on purpose: FastAPI runs a plain ``def`` dependency on the thread pool, a thread
@@ -27,41 +24,6 @@ async def get_context(request: Request) -> AppContext:
 
 
 Context = Annotated[AppContext, Depends(get_context)]
-
-
-class _TokenCache:
-    """Token hash → owner id, for a few seconds: keeps auth off the database on hot paths.
-
-    ``clear`` is called by whatever revokes tokens in this process (rotation, account
-    deletion), so a revoked token is refused here at once. A look-up that was already under
-    way when the cache was cleared does not store what it found (``generation``): it may
-    have read the token before it was revoked."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, float]] = {}
-        self.generation = 0
-
-    def get(self, key: str) -> str | None:
-        hit = self._entries.get(key)
-        if hit is None or hit[1] < time.monotonic():
-            return None
-        return hit[0]
-
-    def put(self, key: str, value: str, generation: int) -> None:
-        """Remember ``value``, looked up when the cache was at ``generation``."""
-        if generation != self.generation:
-            return
-        if len(self._entries) > 100_000:
-            self._entries.clear()
-        self._entries[key] = (value, time.monotonic() + TOKEN_CACHE_SECONDS)
-
-    def clear(self) -> None:
-        self.generation += 1
-        self._entries.clear()
-
-
-page_token_cache = _TokenCache()
-user_token_cache = _TokenCache()
 
 
 def bearer_token(request: Request, params: dict[str, Any] | None = None) -> str | None:
@@ -92,13 +54,13 @@ async def authenticate_page(
             "An active access token must be used to query information about the current user."
         )
     digest = token_hash(token)
-    page_id = page_token_cache.get(digest)
+    page_id = ctx.page_tokens.get(digest)
     if page_id is None:
-        generation = page_token_cache.generation
+        generation = ctx.page_tokens.generation
         page_id = await ctx.db.read(business_store.page_for_token, digest)
         if page_id is None:
             raise InvalidToken("Invalid OAuth access token - Cannot parse access token")
-        page_token_cache.put(digest, page_id, generation)
+        ctx.page_tokens.put(digest, page_id, generation)
     proof = request.query_params.get("appsecret_proof") or (params or {}).get("appsecret_proof")
     if proof:
         business = await ctx.db.read(business_store.get_business, page_id)
@@ -121,13 +83,13 @@ async def authenticate_user(ctx: AppContext, token: str | None) -> str:
     if not token:
         raise InvalidToken("A user access token is required (Authorization: Bearer …)")
     digest = token_hash(token)
-    user_id = user_token_cache.get(digest)
+    user_id = ctx.user_tokens.get(digest)
     if user_id is None:
-        generation = user_token_cache.generation
+        generation = ctx.user_tokens.generation
         user_id = await ctx.db.read(people_store.user_for_token, digest)
         if user_id is None:
             raise InvalidToken("Invalid user access token")
-        user_token_cache.put(digest, user_id, generation)
+        ctx.user_tokens.put(digest, user_id, generation)
     return user_id
 
 

@@ -14,7 +14,15 @@ from ledgerline.audit.entries import (
     AuditEvent,
     Outcome,
 )
-from ledgerline.audit.log import AuditLog, BadEntry, VerifyReport, access_log, append, verify
+from ledgerline.audit.log import (
+    AuditLog,
+    BadEntry,
+    VerifyReport,
+    access_log,
+    append,
+    before_commit_steps,
+    verify,
+)
 
 __all__ = [
     "GENESIS_HASH",
@@ -29,5 +37,6 @@ __all__ = [
     "VerifyReport",
     "access_log",
     "append",
+    "before_commit_steps",
     "verify",
 ]

@@ -24,7 +24,7 @@ from ledgerline.audit.entries import (
     entry_body,
 )
 from ledgerline.domain.clock import Clock, to_ms
-from ledgerline.storage.database import defer_to_commit, on_before_commit
+from ledgerline.storage.database import BeforeCommit, defer_to_commit
 from ledgerline.storage.stores import audit as store
 
 if TYPE_CHECKING:
@@ -130,7 +130,10 @@ def _append_batch(conn: Connection, events: list[tuple[AuditEvent, int]]) -> Non
     store.append_many_txn(conn, rows)
 
 
-on_before_commit(AUDIT_STEP, _append_batch)
+def before_commit_steps() -> dict[str, BeforeCommit]:
+    """The step a :class:`~ledgerline.storage.database.Database` runs before each writer
+    batch commits, so the batch's entries are chained with one lock of the head."""
+    return {AUDIT_STEP: _append_batch}
 
 
 def _sealed_row(event: AuditEvent, at: int, *, seq: int, prev_hash: str) -> store.AuditRow:

@@ -6,18 +6,18 @@ outbox rows and the events to publish share its transaction; nothing leaves befo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ledgerline.chat import handover, inbox
+from ledgerline.chat import ownership
 from ledgerline.chat.blocking import check_not_blocked_by, check_reachable
-from ledgerline.chat.shapes import client_message, webhook_item
+from ledgerline.chat.routing import Inbound
+from ledgerline.chat.wire import client_message, webhook_item
 from ledgerline.domain.clock import from_ms
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
-from ledgerline.domain.events import MessageCreated, PageRead, WebhookQueued
+from ledgerline.domain.events import LiveFrame, MessageCreated, PageRead, WebhookQueued, inbox_of
 from ledgerline.domain.ids import new_mid, new_psid
 from ledgerline.domain.messages import account_link_urls
 from ledgerline.domain.window import MessageTag, MessagingType, may_send
@@ -85,7 +85,7 @@ def do_send_page_message(
     if thread is None:
         raise NoMatchingUser()
     check_reachable(uow.conn, page_id=page_id, user_id=thread.user_id)
-    handover.check_business_owns(uow, thread)
+    ownership.check_business_owns(uow, thread)
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
         raise OutsideWindow()
@@ -112,7 +112,7 @@ def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **
     if business is None or business.webhook_url is None:
         return
     item = webhook_item(psid=thread.psid, page_id=thread.page_id, timestamp=now, **event)
-    kind = handover.webhook_kind(uow, thread, kind, business.app_id)  # standby for non-owners
+    kind = ownership.webhook_kind(uow, thread, kind, business.app_id)  # standby for non-owners
     outbox.enqueue(
         uow.conn, page_id=thread.page_id, psid=thread.psid, kind=kind, event=item, now=now
     )
@@ -125,28 +125,18 @@ def enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **e
     _enqueue_webhook(uow, thread, kind, now, **event)
 
 
-QuickReplyHandler = Callable[[UnitOfWork, ThreadRow, str, int], bool]
-_quick_reply_handlers: list[QuickReplyHandler] = []
-
-
-def on_quick_reply(handler: QuickReplyHandler) -> QuickReplyHandler:
-    """Register ``handler(uow, thread, payload, now) -> handled`` for quick replies the
-    platform itself asked (e.g. fraud-alert answers); a handled reply sends no ``message``
-    webhook (the handler sends its own event)."""
-    if handler not in _quick_reply_handlers:
-        _quick_reply_handlers.append(handler)
-    return handler
-
-
-def _platform_quick_reply(uow: UnitOfWork, thread: ThreadRow, payload: str, now: int) -> bool:
-    return any(handler(uow, thread, payload, now) for handler in _quick_reply_handlers)
-
-
 def do_user_message(
-    uow: UnitOfWork, *, user_id: str, page_id: str, body: dict[str, Any], now: int
+    uow: UnitOfWork,
+    *,
+    user_id: str,
+    page_id: str,
+    body: dict[str, Any],
+    now: int,
+    inbound: Inbound,
 ) -> MessageRow:
     """A person writes to a page: ``body`` is ``{"text"}`` optionally with ``quick_reply``
-    ``{"payload"}``, or a ``postback`` ``{"title","payload"}`` (shown as its title)."""
+    ``{"payload"}``, or a ``postback`` ``{"title","payload"}`` (shown as its title).
+    ``inbound``: who else hears it (``chat.routing``)."""
     if business_store.get_business(uow.conn, page_id) is None:
         raise NoMatchingUser("No such business")
     check_not_blocked_by(uow.conn, page_id=page_id, user_id=user_id)
@@ -161,13 +151,13 @@ def do_user_message(
     if "postback" in body:
         postback = {"title": body["text"], "payload": body["postback"]["payload"], "mid": mid}
         _enqueue_webhook(uow, thread, "postback", now, postback=postback)
-    elif "quick_reply" in body and _quick_reply_handlers:
+    elif "quick_reply" in body and inbound.quick_replies:
         uow.emit(MessageCreated(page_id, user_id, client_message(row)))
-        if not _platform_quick_reply(uow, thread, str(body["quick_reply"]["payload"]), now):
+        if not inbound.take_quick_reply(uow, thread, str(body["quick_reply"]["payload"]), now):
             reply = {"payload": body["quick_reply"]["payload"]}
             item = {"mid": mid, "text": body["text"], "quick_reply": reply}
             _enqueue_webhook(uow, thread, "message", now, message=item)
-            handover.after_person_message(uow, thread, row, now)
+            _hand_to_owner(uow, inbound, thread, row, now)
         return row
     else:
         message: dict[str, Any] = {"mid": mid, "text": body["text"]}
@@ -175,8 +165,17 @@ def do_user_message(
             message["quick_reply"] = {"payload": body["quick_reply"]["payload"]}
         _enqueue_webhook(uow, thread, "message", now, message=message)
     uow.emit(MessageCreated(page_id, user_id, client_message(row)))
-    handover.after_person_message(uow, thread, row, now)  # the assistant or the inbox
+    _hand_to_owner(uow, inbound, thread, row, now)
     return row
+
+
+def _hand_to_owner(
+    uow: UnitOfWork, inbound: Inbound, thread: ThreadRow, row: MessageRow, now: int
+) -> None:
+    """The assistant or the agent inbox answers when it owns the thread."""
+    answerer = inbound.answerer(ownership.internal_owner(uow, thread))
+    if answerer is not None:
+        answerer(uow, thread, row, now)
 
 
 def do_user_read(uow: UnitOfWork, *, user_id: str, page_id: str, now: int) -> int | None:
@@ -191,7 +190,9 @@ def do_user_read(uow: UnitOfWork, *, user_id: str, page_id: str, now: int) -> in
     seq, watermark = newest
     thread_store.set_user_read(uow.conn, thread.thread_id, seq)
     _enqueue_webhook(uow, thread, "read", now, read={"watermark": watermark})
-    inbox.emit_inbox(uow, page_id, {"type": "read", "user_id": user_id, "watermark": watermark})
+    uow.emit(
+        LiveFrame(inbox_of(page_id), {"type": "read", "user_id": user_id, "watermark": watermark})
+    )
     return watermark
 
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from ledgerline.bootstrap import build_platform
+from ledgerline.bootstrap import build_services
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
+from ledgerline.customer_service.agents import AgentAccounts
 from ledgerline.domain.errors import LedgerlineError
-from ledgerline.service.agents import AgentAccounts
 
 app = typer.Typer(help="Create agents for a business's agent inbox.", no_args_is_help=True)
 
@@ -32,7 +32,7 @@ def create(
 ) -> None:
     """Create an agent; prints agent_id and, when generated, the password (shown once)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
-    platform = build_platform(settings_from(database_url, data_dir))
+    platform = build_services(settings_from(database_url, data_dir))
     try:
         agent = AgentAccounts(platform.db, platform.clock).create_sync(
             page_id=page_id.strip(), login=login, name=name, role=role, password=password

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ledgerline.bootstrap import build_platform
+from ledgerline.bootstrap import build_services
 from ledgerline.chat.accounts import do_create_business
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
+from ledgerline.delivery.handshake import handshake
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
-from ledgerline.delivery.webhooks import handshake
 from ledgerline.domain.clock import to_ms
 
 app = typer.Typer(help="Register and manage businesses (a bank's page).", no_args_is_help=True)
@@ -53,7 +53,7 @@ def create(
             )
     except UrlNotAllowed as exc:
         fail(str(exc))
-    platform = build_platform(settings)
+    platform = build_services(settings)
     try:
         created = platform.db.write_sync(
             do_create_business,

@@ -17,6 +17,15 @@ def register(app: typer.Typer) -> None:
         public_url: Annotated[
             str | None, typer.Option("--public-url", help="URL people and banks reach us at.")
         ] = None,
+        workers: Annotated[
+            bool,
+            typer.Option(
+                "--workers/--no-workers",
+                help="Run the background workers (webhooks out, consent expiry, retention, "
+                "held-back updates) in this process; --no-workers when `ledgerline work` "
+                "runs them.",
+            ),
+        ] = True,
         database_url: DatabaseUrl = None,
         data_dir: DataDir = None,
     ) -> None:
@@ -30,7 +39,18 @@ def register(app: typer.Typer) -> None:
             database_url=database_url,
             data_dir=data_dir,
             default_env="production",
+            workers=workers,
         )
+
+    @app.command()
+    def work(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+        """Run only the background workers (webhooks out, consent expiry, retention,
+        held-back updates) until SIGINT/SIGTERM: beside `serve --no-workers` processes.
+        Live frames reach people's sockets in other processes through the broker
+        (LEDGERLINE_BROKER_URL)."""
+        from ledgerline.cli.server import run_workers
+
+        run_workers(database_url=database_url, data_dir=data_dir)
 
     @app.command()
     def demo(

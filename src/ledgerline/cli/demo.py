@@ -21,7 +21,7 @@ from typing import Any
 
 import uvicorn
 
-from ledgerline.bootstrap import build_app, build_platform
+from ledgerline.bootstrap import build_app, build_services
 from ledgerline.cli.demo_setup import (
     DEMO_PASSWORD,
     ensure_demo_agents,
@@ -212,7 +212,7 @@ def run_demo(
     bank_port = bank_port or port + 1
     bank_url = (bank_public_url or f"http://{_loopback(host)}:{bank_port}").rstrip("/")
     platform_url = f"http://{_loopback(host)}:{port}"
-    platform = build_platform(settings)
+    platform = build_services(settings)
     try:
         credentials = ensure_demo_bank(
             platform, webhook_url=bank_url + "/webhook", account_link_url=bank_url + "/link"

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledgerline.audit import Actor, AuditEvent, append
-from ledgerline.bootstrap import Platform
+from ledgerline.bootstrap import Services
 from ledgerline.chat.accounts import (
     do_create_business,
     do_rotate_page_token,
     do_set_business_urls,
 )
-from ledgerline.chat.handover import set_assistant_enabled
+from ledgerline.customer_service.handover import set_assistant_enabled
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.ids import derive_app_secret, token_hash
 from ledgerline.identity.passwords import hash_password
@@ -40,7 +40,7 @@ from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
     handover as handover_store,
-    web as web_store,
+    identity as web_store,
 )
 from ledgerline.storage.stores.businesses import BusinessRow
 
@@ -107,7 +107,7 @@ def do_reissue_demo_token(uow: UnitOfWork, *, page_id: str, reason: str, now: in
     return token
 
 
-def _existing_bank(platform: Platform, stored: dict[str, str]) -> BusinessRow | None:
+def _existing_bank(platform: Services, stored: dict[str, str]) -> BusinessRow | None:
     """The business the demo set up before: the one ``demobank.json`` names, else (the file
     is gone) the oldest business called ``BANK_NAME``."""
     db = platform.db
@@ -120,7 +120,7 @@ def _existing_bank(platform: Platform, stored: dict[str, str]) -> BusinessRow | 
 
 
 def ensure_demo_bank(
-    platform: Platform, *, webhook_url: str, account_link_url: str
+    platform: Services, *, webhook_url: str, account_link_url: str
 ) -> DemoBankCredentials:
     """The Demo Bank business, created on first run, pointed at ``webhook_url`` and
     ``account_link_url`` every run."""
@@ -162,7 +162,7 @@ def ensure_demo_bank(
     return DemoBankCredentials(page_id, business.app_id, app_secret, token, verify_token)
 
 
-def ensure_demo_people(platform: Platform) -> list[DemoPerson]:
+def ensure_demo_people(platform: Services) -> list[DemoPerson]:
     """The demo people with web sign-ins (password ``DEMO_PASSWORD``); existing ones are
     left as they are."""
     for person in DEMO_PEOPLE:
@@ -194,9 +194,9 @@ class DemoAgent:
 DEMO_AGENTS = (DemoAgent("lan", "Lan", "supervisor"), DemoAgent("minh", "Minh", "agent"))
 
 
-def ensure_demo_agents(platform: Platform, page_id: str) -> list[DemoAgent]:
+def ensure_demo_agents(platform: Services, page_id: str) -> list[DemoAgent]:
     """Demo Bank's agents for the agent inbox (``/inbox``, password ``DEMO_PASSWORD``)."""
-    from ledgerline.service.agents import AgentAccounts
+    from ledgerline.customer_service.agents import AgentAccounts
     from ledgerline.storage.stores import inbox as inbox_store
 
     accounts = AgentAccounts(platform.db, platform.clock)
@@ -213,7 +213,7 @@ def ensure_demo_agents(platform: Platform, page_id: str) -> list[DemoAgent]:
     return list(DEMO_AGENTS)
 
 
-def ensure_demo_assistant(platform: Platform, page_id: str, wanted: bool | None) -> bool:
+def ensure_demo_assistant(platform: Services, page_id: str, wanted: bool | None) -> bool:
     """Switch Demo Bank's built-in assistant on or off (``wanted``; None: leave it as it
     is, off on a first run); returns whether it is on."""
     if wanted is not None:

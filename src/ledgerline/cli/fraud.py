@@ -52,7 +52,7 @@ def _progress(as_json: bool) -> Iterator[Callable[[str, float], None]]:
 def _day(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
-    from ledgerline.fraud.dataset import parse_day
+    from ledgerline.fraud.offline.dataset import parse_day
 
     return parse_day(value, option)
 
@@ -69,10 +69,10 @@ def simulate(
     as_json: JsonFlag = False,
 ) -> None:
     """Write simulated card transactions (the handbook's generator) to OUT/transactions.parquet."""
-    from ledgerline.fraud.simulate import SimulationConfig, simulate as run_simulation
+    from ledgerline.fraud.offline.simulate import SimulationConfig, simulate as run_simulation
 
     try:
-        from ledgerline.fraud.dataset import parse_day
+        from ledgerline.fraud.offline.dataset import parse_day
 
         first = parse_day(start, "--start")
         config = SimulationConfig(
@@ -137,8 +137,8 @@ def train(
     as_json: JsonFlag = False,
 ) -> None:
     """Train the calibrated LightGBM fraud model on the transactions up to --until."""
-    from ledgerline.fraud.dataset import load_transactions
-    from ledgerline.fraud.training import train_model
+    from ledgerline.fraud.offline.dataset import load_transactions
+    from ledgerline.fraud.offline.training import train_model
 
     try:
         last_day = _day(until, "--until")
@@ -179,11 +179,11 @@ def train(
 
 def _verdicts(database_url: str | None, data_dir: Path | None) -> Any:
     """(features, labels) of the answered platform alerts in the database."""
-    from ledgerline.bootstrap import build_platform
+    from ledgerline.bootstrap import build_services
     from ledgerline.domain.clock import to_ms
-    from ledgerline.ingest.scoring import verdict_rows
+    from ledgerline.fraud.online.labels import verdict_rows
 
-    platform = build_platform(settings_from(database_url, data_dir))
+    platform = build_services(settings_from(database_url, data_dir))
     try:
         return platform.db.write_sync(
             verdict_rows, vault=platform.vault, now=to_ms(platform.clock.now())
@@ -208,9 +208,9 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate a model with the handbook's chapter-3 protocol, next to LR and a decision tree."""
-    from ledgerline.fraud.dataset import load_transactions
-    from ledgerline.fraud.evaluate import evaluate as run_evaluation
-    from ledgerline.fraud.model import FraudModel
+    from ledgerline.fraud.offline.dataset import load_transactions
+    from ledgerline.fraud.offline.evaluate import evaluate as run_evaluation
+    from ledgerline.fraud.online.model import FraudModel
 
     try:
         first = _day(test_start, "--test-start")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
+import signal
 from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
+import structlog
 import uvicorn
 
-from ledgerline.bootstrap import build_app, build_platform
+from ledgerline.bootstrap import Runtime, build_app, build_runtime, build_services
 from ledgerline.cli.options import settings_from
 from ledgerline.logging import configure_logging
+
+log = structlog.get_logger(__name__)
 
 
 class _GracefulServer(uvicorn.Server):
@@ -33,6 +38,7 @@ def run_server(
     data_dir: Path | None,
     default_env: Literal["production", "development"],
     extra_setup: Any = None,
+    workers: bool = True,
 ) -> None:
     env = os.environ.get("LEDGERLINE_ENV") or default_env
     settings = settings_from(
@@ -44,9 +50,9 @@ def run_server(
         **({"public_url": public_url} if public_url else {}),
     )
     configure_logging(settings.log_level)
-    platform = build_platform(settings)
+    platform = build_services(settings)
     try:
-        app = build_app(platform)
+        app = build_app(platform, run_workers=workers)
         if extra_setup is not None:
             extra_setup(platform, app)
         # What start-up built (modules, routes, models, catalogues: ~150k objects) lives as
@@ -70,3 +76,30 @@ def run_server(
         _GracefulServer(config).run()
     finally:
         platform.close()
+
+
+def run_workers(*, database_url: str | None, data_dir: Path | None) -> None:
+    """``ledgerline work``: the runtime's workers alone, until SIGINT/SIGTERM; then each
+    finishes what it started (webhooks in flight are released for the next process)."""
+    settings = settings_from(database_url, data_dir)
+    configure_logging(settings.log_level)
+    services = build_services(settings)
+    try:
+        asyncio.run(_work(build_runtime(services)))
+    finally:
+        services.close()
+
+
+async def _work(runtime: Runtime) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    log.info("workers_started", workers=runtime.runner.names)
+    try:
+        await stop.wait()
+    finally:
+        log.info("workers_stopping")
+        await runtime.stop()
+        log.info("workers_stopped")

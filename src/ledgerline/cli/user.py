@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from ledgerline.bootstrap import build_platform
+from ledgerline.bootstrap import build_services
 from ledgerline.chat.accounts import SUPPORTED_LOCALES, do_create_user
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
 from ledgerline.domain.clock import to_ms
@@ -34,7 +34,7 @@ def create(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail(f"unknown --timezone {timezone!r} (use an IANA name such as Asia/Ho_Chi_Minh)")
-    platform = build_platform(settings_from(database_url, data_dir))
+    platform = build_services(settings_from(database_url, data_dir))
     try:
         created = platform.db.write_sync(
             do_create_user,

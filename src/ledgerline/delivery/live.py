@@ -118,7 +118,7 @@ class LiveHub:
 
 def frames_for(events: list[object]) -> list[tuple[str, Frame]]:
     """The live frames committed events turn into, addressed by user id."""
-    from ledgerline.domain.events import Custom, MessageCreated, PageRead, TypingChanged
+    from ledgerline.domain.events import LiveFrame, MessageCreated, PageRead, TypingChanged
 
     frames: list[tuple[str, Frame]] = []
     for event in events:
@@ -136,9 +136,8 @@ def frames_for(events: list[object]) -> list[tuple[str, Frame]]:
                     {"type": "typing", "page_id": event.page_id, "typing": event.typing},
                 )
             )
-        elif isinstance(event, Custom) and event.topic == "live":
-            # ``{"to": hub key (a user id, or "inbox:<page_id>"), "frame": {...}}``
-            frames.append((str(event.payload["to"]), dict(event.payload["frame"])))
+        elif isinstance(event, LiveFrame):
+            frames.append((event.to, event.frame))
         elif isinstance(event, PageRead):
             frames.append(
                 (

@@ -22,7 +22,7 @@ shape (bank-facing) or a plain ``{"error": {...}}`` (person-facing).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class LedgerlineError(Exception):
@@ -116,3 +116,14 @@ class Conflict(LedgerlineError):
     code = 100
     http_status = 409
     default_message = "The request conflicts with the current state"
+
+
+def bad_param(param: str, problem: str) -> InvalidParameter:
+    """``(#100) param <param> <problem>``: names the field, never its value."""
+    return InvalidParameter(f"param {param} {problem}")
+
+
+def require_object(value: Any, param: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise bad_param(param, "must be an object")
+    return value

@@ -6,7 +6,7 @@ them (live delivery to people, the webhook sender, notifications).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -42,12 +42,18 @@ class WebhookQueued:
     page_id: str
 
 
+def inbox_of(page_id: str) -> str:
+    """The live audience of a business's agent inbox (a person's is their user id)."""
+    return f"inbox:{page_id}"
+
+
 @dataclass(frozen=True, slots=True)
-class Custom:
-    """An event a capability defines for its own consumers (topic + JSON payload)."""
+class LiveFrame:
+    """A frame for a live audience: a person (their user id) or a business's agents
+    (:func:`inbox_of`): who answers now, the inbox's queue, reads."""
 
-    topic: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    to: str
+    frame: dict[str, Any]
 
 
-Event = MessageCreated | TypingChanged | PageRead | WebhookQueued | Custom
+Event = MessageCreated | TypingChanged | PageRead | WebhookQueued | LiveFrame

@@ -39,3 +39,8 @@ def parse_scopes(values: object) -> frozenset[Scope]:
             known = ", ".join(sorted(s.value for s in Scope))
             raise ValueError(f"unknown scope {value!r}; known scopes: {known}") from None
     return frozenset(scopes)
+
+
+def scopes_of(text: str) -> frozenset[Scope]:
+    """Scopes stored as ``"balances,transactions"``."""
+    return frozenset(Scope(v) for v in text.split(",") if v)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from ledgerline.chat.shapes import webhook_item
+from ledgerline.chat.wire import webhook_item
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.events import WebhookQueued
 from ledgerline.storage.database import UnitOfWork

@@ -36,8 +36,8 @@ from ledgerline.identity.sessions import (
     session_hash,
 )
 from ledgerline.storage.database import Database, UnitOfWork
-from ledgerline.storage.stores import businesses as business_store, web as web_store
-from ledgerline.storage.stores.web import SessionRow, Throttle
+from ledgerline.storage.stores import businesses as business_store, identity as web_store
+from ledgerline.storage.stores.identity import SessionRow, Throttle
 
 FREE_FAILURES = 3  # wrong passwords allowed before sign-in slows down
 MAX_DELAY_SECONDS = 300

@@ -16,15 +16,14 @@ from typing import Any
 from ledgerline.audit import Actor
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import Conflict, InvalidParameter, NoMatchingUser
-from ledgerline.domain.events import Custom
 from ledgerline.domain.ids import token_hash
 from ledgerline.domain.luhn import find_card_number
+from ledgerline.fraud.online.scoring import FraudEngine, screen_ingested
 from ledgerline.ingest import validation
-from ledgerline.ingest.notify import notify_records
-from ledgerline.ingest.scoring import FraudEngine, score_ingested
 from ledgerline.ingest.validation import Item
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import idempotency, threads as thread_store
+from ledgerline.updates.notify import notify_records
 from ledgerline.vault import NewRecord, RecordKind, Vault
 
 __all__ = ["CardNumberRefused", "Ingestor", "RecordKind", "check_ingest", "do_ingest"]
@@ -111,7 +110,7 @@ def do_ingest(
         "alerts": [],
     }
     if stored:
-        notify_records(
+        notify_records(  # the updates these records make, in the person's thread
             uow,
             vault=vault,
             page_id=page_id,
@@ -121,26 +120,15 @@ def do_ingest(
             now=now,
             thread=thread,
         )
-        if fraud is not None and kind is RecordKind.TRANSACTION:
-            response["alerts"] = score_ingested(
-                uow,
-                engine=fraud,
-                vault=vault,
-                page_id=page_id,
-                user_id=thread.user_id,
-                record_ids=stored,
-                now=now,
-            )
-        uow.emit(
-            Custom(
-                "financial_data",
-                {
-                    "page_id": page_id,
-                    "user_id": thread.user_id,
-                    "kind": str(kind),
-                    "record_ids": stored,
-                },
-            )
+        response["alerts"] = screen_ingested(  # fraud: score payments, ask about alerts
+            uow,
+            engine=fraud,
+            vault=vault,
+            page_id=page_id,
+            user_id=thread.user_id,
+            kind=kind,
+            record_ids=stored,
+            now=now,
         )
     if idempotency_key is not None:
         key_hash, request_hash = idempotency_key

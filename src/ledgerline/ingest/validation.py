@@ -10,21 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from babel.numbers import get_currency_precision, list_currencies
-
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.errors import bad_param, require_object
 from ledgerline.domain.messages import normalize_page_message
-from ledgerline.domain.money import parse_decimal
+from ledgerline.domain.money import parse_amount, parse_currency
 
 MAX_TRANSACTIONS = 1000
 MAX_TEXT = 200
 MAX_REASON = 500
-MAX_AMOUNT_DIGITS = 18
 SHIPMENT_STATUSES = ("label_created", "in_transit", "out_for_delivery", "delivered", "exception")
 _CARD_LAST4 = re.compile(r"\d{4}")
 _MCC = re.compile(r"\d{4}")
@@ -40,75 +35,26 @@ class Item:
     payload: dict[str, Any]
 
 
-def _bad(param: str, problem: str) -> InvalidParameter:
-    return InvalidParameter(f"param {param} {problem}")
-
-
-@cache
-def _currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
-def _obj(value: Any, param: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _bad(param, "must be an object")
-    return value
-
-
 def _str(value: Any, param: str, *, limit: int = MAX_TEXT, required: bool = True) -> str | None:
     if value is None or value == "":
         if required:
-            raise _bad(param, "is required")
+            raise bad_param(param, "is required")
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _bad(param, "must be a string")
+        raise bad_param(param, "must be a string")
     text = str(value).strip()
     if not text and required:
-        raise _bad(param, "is required")
+        raise bad_param(param, "is required")
     if len(text) > limit:
-        raise _bad(param, f"must be at most {limit} characters")
+        raise bad_param(param, f"must be at most {limit} characters")
     return text or None
 
 
 def _req(value: Any, param: str, *, limit: int = MAX_TEXT) -> str:
     text = _str(value, param, limit=limit)
     if text is None:  # pragma: no cover - _str raises first
-        raise _bad(param, "is required")
+        raise bad_param(param, "is required")
     return text
-
-
-def currency(value: Any, param: str) -> str:
-    code = _req(value, param, limit=3).upper()
-    if code not in _currencies():
-        raise _bad(param, "must be an ISO 4217 currency code")
-    return code
-
-
-def amount(value: Any, param: str, *, signed: bool = False) -> dict[str, str]:
-    """``{"amount": "125000", "currency": "VND"}`` → canonical, checked against minor units."""
-    body = _obj(value, param)
-    code = currency(body.get("currency"), f"{param}[currency]")
-    raw = body.get("amount")
-    if isinstance(raw, float | bool):
-        raise _bad(f"{param}[amount]", "must be a decimal string, not a JSON number")
-    if isinstance(raw, int):
-        raw = str(raw)
-    try:
-        number = parse_decimal(raw)
-    except ValueError:
-        raise _bad(f"{param}[amount]", 'must be a decimal string such as "125000"') from None
-    if number < 0 and not signed:
-        raise _bad(f"{param}[amount]", "must not be negative")
-    exponent = number.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if places > get_currency_precision(code):
-        raise _bad(f"{param}[amount]", f"has more decimals than {code} allows")
-    if len(number.as_tuple().digits) > MAX_AMOUNT_DIGITS:
-        raise _bad(f"{param}[amount]", "is too large")
-    return {
-        "amount": str(number.normalize() if places else number.quantize(Decimal(1))),
-        "currency": code,
-    }
 
 
 def moment(value: Any, param: str, *, required: bool = True) -> int | None:
@@ -118,9 +64,9 @@ def moment(value: Any, param: str, *, required: bool = True) -> int | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _bad(param, "must be an ISO 8601 time") from None
+        raise bad_param(param, "must be an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        raise _bad(param, "must include a timezone (e.g. +07:00 or Z)")
+        raise bad_param(param, "must include a timezone (e.g. +07:00 or Z)")
     return to_ms(parsed)
 
 
@@ -135,37 +81,37 @@ def balance(body: dict[str, Any]) -> list[Item]:
     payload = {
         "account_id": account_id,
         "account_name": _str(body.get("account_name"), "account_name", required=False),
-        "available": amount(body.get("available"), "available", signed=True),
-        "current": amount(body.get("current"), "current", signed=True),
+        "available": parse_amount(body.get("available"), "available", signed=True),
+        "current": parse_amount(body.get("current"), "current", signed=True),
         "as_of": as_of,
     }
     return [Item(ref=f"{account_id}@{as_of}", occurred_at=as_of, payload=payload)]
 
 
 def _transaction(raw: Any, param: str) -> Item:
-    tx = _obj(raw, param)
+    tx = require_object(raw, param)
     transaction_id = _req(tx.get("transaction_id"), f"{param}[transaction_id]", limit=128)
     card = tx.get("card_last4")
     if card is not None and (not isinstance(card, str) or not _CARD_LAST4.fullmatch(card)):
-        raise _bad(f"{param}[card_last4]", "must be exactly four digits")
+        raise bad_param(f"{param}[card_last4]", "must be exactly four digits")
     direction = tx.get("credit_debit", "debit")
     if direction not in ("debit", "credit"):
-        raise _bad(f"{param}[credit_debit]", "must be debit or credit")
+        raise bad_param(f"{param}[credit_debit]", "must be debit or credit")
     status = tx.get("status", "booked")
     if status not in ("pending", "booked"):
-        raise _bad(f"{param}[status]", "must be pending or booked")
+        raise bad_param(f"{param}[status]", "must be pending or booked")
     booked_at = moment(tx.get("booked_at"), f"{param}[booked_at]")
     assert booked_at is not None  # noqa: S101 - required above
     merchant: dict[str, Any] | None = None
     if tx.get("merchant") is not None:
-        raw_merchant = _obj(tx["merchant"], f"{param}[merchant]")
+        raw_merchant = require_object(tx["merchant"], f"{param}[merchant]")
         merchant = {
             "name": _str(raw_merchant.get("name"), f"{param}[merchant][name]", required=False)
         }
         mcc = raw_merchant.get("category_code")
         if mcc is not None:
             if not isinstance(mcc, str | int) or not _MCC.fullmatch(str(mcc)):
-                raise _bad(f"{param}[merchant][category_code]", "must be a 4-digit MCC")
+                raise bad_param(f"{param}[merchant][category_code]", "must be a 4-digit MCC")
             merchant["category_code"] = str(mcc)
         merchant["city"] = _str(
             raw_merchant.get("city"), f"{param}[merchant][city]", required=False
@@ -173,13 +119,13 @@ def _transaction(raw: Any, param: str) -> Item:
         country = raw_merchant.get("country")
         if country is not None:
             if not isinstance(country, str) or not _COUNTRY.fullmatch(country.upper()):
-                raise _bad(f"{param}[merchant][country]", "must be an ISO 3166 alpha-2 code")
+                raise bad_param(f"{param}[merchant][country]", "must be an ISO 3166 alpha-2 code")
             merchant["country"] = country.upper()
     payload = {
         "transaction_id": transaction_id,
         "account_id": _str(tx.get("account_id"), f"{param}[account_id]", limit=64, required=False),
         "card_last4": card,
-        "amount": amount(tx.get("amount"), f"{param}[amount]"),
+        "amount": parse_amount(tx.get("amount"), f"{param}[amount]"),
         "credit_debit": direction,
         "status": status,
         "booked_at": booked_at,
@@ -194,9 +140,9 @@ def _transaction(raw: Any, param: str) -> Item:
 def transactions(body: dict[str, Any]) -> list[Item]:
     raw = body.get("transactions")
     if not isinstance(raw, list) or not raw:
-        raise _bad("transactions", "must be a non-empty array")
+        raise bad_param("transactions", "must be a non-empty array")
     if len(raw) > MAX_TRANSACTIONS:
-        raise _bad("transactions", f"must hold at most {MAX_TRANSACTIONS} transactions")
+        raise bad_param("transactions", f"must hold at most {MAX_TRANSACTIONS} transactions")
     items = [_transaction(tx, f"transactions[{i}]") for i, tx in enumerate(raw)]
     seen: set[str] = set()
     unique = []
@@ -213,13 +159,13 @@ def receipt(body: dict[str, Any], now: int) -> list[Item]:
         {"attachment": {"type": "template", "payload": {**fields, "template_type": "receipt"}}}
     )
     payload = message["attachment"]["payload"]
-    currency(payload["currency"], "currency")
+    parse_currency(payload["currency"], "currency")
     occurred = now
     if payload.get("timestamp"):
         try:
             occurred = int(float(payload["timestamp"]) * 1000)
         except ValueError:
-            raise _bad("timestamp", "must be a Unix time in seconds") from None
+            raise bad_param("timestamp", "must be a Unix time in seconds") from None
     return [Item(ref=str(payload["order_number"]), occurred_at=occurred, payload=payload)]
 
 
@@ -228,10 +174,10 @@ def shipment(body: dict[str, Any], now: int) -> list[Item]:
     tracking = _req(body.get("tracking_number"), "tracking_number", limit=128)
     status = body.get("status")
     if status not in SHIPMENT_STATUSES:
-        raise _bad("status", f"must be one of {', '.join(SHIPMENT_STATUSES)}")
+        raise bad_param("status", f"must be one of {', '.join(SHIPMENT_STATUSES)}")
     url = _str(body.get("url"), "url", limit=2000, required=False)
     if url is not None and not url.lower().startswith(("https://", "http://")):
-        raise _bad("url", "must be an http(s) URL")
+        raise bad_param("url", "must be an http(s) URL")
     payload = {
         "order_id": order_id,
         "carrier": _req(body.get("carrier"), "carrier", limit=100),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -26,9 +25,9 @@ from ledgerline.domain.errors import (
     NotFound,
 )
 from ledgerline.domain.ids import new_psid
-from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
+from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope, scopes_of
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked, UnlinkedBy
-from ledgerline.linking.texts import catalog, known_versions, ordered
+from ledgerline.linking.texts import catalogue, known_versions, ordered
 from ledgerline.linking.tokens import TOKEN_LIFETIME_MS, append_query, digest, new_secret
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
@@ -54,10 +53,6 @@ CALLBACK_PATH = "/account_linking/callback"
 
 def scopes_text(scopes: frozenset[Scope]) -> str:
     return ",".join(s.value for s in ordered(scopes))
-
-
-def scopes_of(text: str) -> frozenset[Scope]:
-    return frozenset(Scope(v) for v in text.split(",") if v)
 
 
 # -- checks -------------------------------------------------------------------------------
@@ -121,7 +116,7 @@ def do_start_link(
     check_scopes(scopes)
     user = _user(uow.conn, user_id)
     if text_version is None:
-        text_version = catalog(user.locale).version
+        text_version = catalogue(user.locale).version
     versions = known_versions()
     if text_version not in versions:
         raise InvalidParameter("param consent_version is not a known consent text version")
@@ -291,7 +286,7 @@ def do_complete_link(
         now,
         account_linking={"status": "linked", "authorization_code": code},
     )
-    texts = catalog(user.locale)
+    texts = catalogue(user.locale)
     text = texts.text(
         "messages",
         "linked",
@@ -348,7 +343,7 @@ def do_change_scopes(
     if new_scopes == scopes_of(current.scopes) and not renew:
         return current
     user = _user(uow.conn, user_id)
-    texts = catalog(user.locale)
+    texts = catalogue(user.locale)
     store.end_consent_txn(
         uow.conn, current.consent_id, status=store.SUPERSEDED, now=now, by="change"
     )
@@ -418,7 +413,7 @@ def _tell_person(uow: UnitOfWork, consent: ConsentRow, key: str, now: int) -> No
     user = people_store.get_user(uow.conn, consent.user_id)
     if business is None or user is None:  # pragma: no cover - FKs
         return
-    text = catalog(user.locale).text("messages", key, business=business.name)
+    text = catalogue(user.locale).text("messages", key, business=business.name)
     do_post_page_message(
         uow,
         page_id=consent.page_id,
@@ -497,7 +492,7 @@ def expire_and_remind(
         store.update_consent_txn(uow.conn, consent.consent_id, reminded_at=now)
         if business is None or user is None:  # pragma: no cover - FKs
             continue
-        texts = catalog(user.locale)
+        texts = catalogue(user.locale)
         text = texts.text(
             "messages",
             "reminder",
@@ -520,16 +515,6 @@ def expire_and_remind(
 
 
 # -- consent, for the vault and ingestion --------------------------------------------------
-def consent_scopes(
-    conn: sa.Connection, page_id: str, user_id: str, now: datetime | int
-) -> frozenset[Scope] | None:
-    """The scopes the person grants the business at ``now``; None when not linked, unlinked
-    or expired (even before the worker has marked it)."""
-    at = now if isinstance(now, int) else to_ms(now)
-    text = store.active_scopes(conn, page_id, user_id, at)
-    return None if text is None else scopes_of(text)
-
-
 ConsentLookupFn: TypeAlias = "Callable[[sa.Connection, str, str], frozenset[Scope] | None]"
 
 
@@ -537,6 +522,6 @@ def consent_lookup(clock: Clock) -> ConsentLookupFn:
     """An adapter for the vault's ``ConsentLookup`` port: ``(conn, page_id, user_id)``."""
 
     def lookup(conn: sa.Connection, page_id: str, user_id: str) -> frozenset[Scope] | None:
-        return consent_scopes(conn, page_id, user_id, clock.now())
+        return store.consent_scopes(conn, page_id, user_id, to_ms(clock.now()))
 
     return lookup

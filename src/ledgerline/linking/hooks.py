@@ -1,7 +1,7 @@
 """Ports the composition root fills: erasure and audit on unlink, audit of consent changes.
 
-Linking does not import the vault or the audit log itself; ``bootstrap`` registers callables
-here. Each hook runs *inside* the action's transaction (``uow``): if a hook raises, the
+Linking does not import the vault or the audit log itself; ``bootstrap`` builds the hooks
+and hands them to the actions that need them. Each hook runs *inside* the action's transaction (``uow``): if a hook raises, the
 unlink (or link) rolls back as a whole, so data is never left behind an unlinked account.
 """
 
@@ -64,12 +64,3 @@ class LinkingHooks:
     def audit(self, uow: UnitOfWork, event: LinkAudit) -> None:
         for hook in self.on_audit:
             hook(uow, event)
-
-
-def hooks_from(extras: dict[str, object]) -> LinkingHooks:
-    """The hooks the composition root put in ``extras["linking_hooks"]`` (none by default)."""
-    hooks = extras.get("linking_hooks")
-    if not isinstance(hooks, LinkingHooks):
-        hooks = LinkingHooks()
-        extras["linking_hooks"] = hooks
-    return hooks

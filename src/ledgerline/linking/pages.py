@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
-from ledgerline.linking.texts import SCOPE_ORDER, catalog
+from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 
 
 @cache
@@ -50,7 +50,7 @@ def render_consent(
     """The consent form. Consent is an affirmative, specific act: a box starts ticked only
     when it is in ``checked``, which the caller keeps within what the business asked for
     (``requested``, labelled as such); everything else starts unticked."""
-    texts = catalog(locale)
+    texts = catalogue(locale)
     scopes = [
         ScopeChoice(
             value=scope.value,
@@ -91,7 +91,7 @@ def render_result(
 ) -> str:
     """A result page (linked, cancelled, expired…), with a link back to the chat: to the
     business's thread when ``page_id`` is known, else to the messenger."""
-    texts = catalog(locale)
+    texts = catalogue(locale)
     name = business or "Ledgerline"
     back_url = "/" if page_id is None else "/?" + urlencode({"thread": page_id})
     back = (

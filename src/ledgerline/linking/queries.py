@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledgerline.chat.actions import same_link_target
 from ledgerline.domain.messages import account_link_buttons
-from ledgerline.domain.scopes import Scope
-from ledgerline.linking.actions import scopes_of
+from ledgerline.domain.scopes import Scope, scopes_of
 from ledgerline.linking.texts import ordered
 from ledgerline.linking.tokens import digest
 from ledgerline.storage.stores import linking as store, threads as thread_store

@@ -44,7 +44,7 @@ def pick_locale(*candidates: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Catalog:
+class Catalogue:
     locale: str
     data: dict[str, Any]
     version: str
@@ -78,7 +78,7 @@ def _read(package: str, name: str) -> bytes:
 
 
 @cache
-def catalog(locale: str) -> Catalog:
+def catalogue(locale: str) -> Catalogue:
     lang = pick_locale(locale)
     raw = _read("ledgerline.linking", f"locales/{lang}.json")
     data = json.loads(raw)
@@ -87,12 +87,12 @@ def catalog(locale: str) -> Catalog:
     digest.update(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode())
     digest.update(_read("ledgerline.linking", "templates/consent.html"))
     version = f"{lang}-{digest.hexdigest()[:16]}"
-    return Catalog(locale=lang, data=data, version=version)
+    return Catalogue(locale=lang, data=data, version=version)
 
 
 def known_versions() -> dict[str, str]:
     """Consent text version → locale, for every supported locale."""
-    return {catalog(lang).version: lang for lang in SUPPORTED_LOCALES}
+    return {catalogue(lang).version: lang for lang in SUPPORTED_LOCALES}
 
 
 def ordered(scopes: Iterable[Scope]) -> list[Scope]:

@@ -8,12 +8,12 @@ from typing import Any
 
 from ledgerline.audit import Actor, ActorKind, access_log
 from ledgerline.audit.entries import AuditEntry
-from ledgerline.chat.shapes import client_message, iso_time
+from ledgerline.chat.wire import client_message, iso_time
 from ledgerline.domain.scopes import Purpose
 from ledgerline.linking.queries import consent_records
-from ledgerline.linking.texts import SCOPE_ORDER, catalog
+from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.service_records import export_service_records
-from ledgerline.privacy.wording import RESOLVABLE, describe, record_phrase
+from ledgerline.privacy.texts import RESOLVABLE, describe, record_phrase
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, people, threads
 from ledgerline.vault import RecordKind, Vault
@@ -92,7 +92,7 @@ def _in_words(
         for page_id in {e.page_id for e in entries if e.page_id}
         if (row := business_store.get_business(conn, page_id)) is not None
     }
-    texts = catalog(locale)
+    texts = catalogue(locale)
     scope_names = {s.value: texts.scope_name(s) for s in SCOPE_ORDER}
     lines = []
     for entry in entries:

@@ -10,6 +10,7 @@ from typing import Any
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import do_change_scopes, do_person_unlink
 from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.privacy.account import do_delete_account
 from ledgerline.privacy.actions import do_access_log_with_values, do_export_person
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores.linking import ConsentRow
@@ -20,6 +21,11 @@ from ledgerline.vault import Vault
 class PrivacyCentre:
     vault: Vault
     linking_hooks: LinkingHooks
+
+    def delete_account(self, uow: UnitOfWork, *, user_id: str, now: int) -> None:
+        """End every link (erasing what was shared), the tokens and sessions; the person
+        stays only as a tombstone (``privacy.account``)."""
+        do_delete_account(uow, user_id=user_id, now=now, hooks=self.linking_hooks, vault=self.vault)
 
     def export(self, uow: UnitOfWork, *, user_id: str) -> dict[str, Any]:
         return do_export_person(uow, vault=self.vault, user_id=user_id)

@@ -2,7 +2,7 @@
 are the customer-service conversations that ended longer ago than that (``service_records``),
 webhook payloads and delivery-log entries past their time are erased (``webhook_records``,
 audited), Idempotency-Keys older than 24 h are forgotten, and so are the fraud engine's
-states of cards idle for more than 30 days. Runs periodically in the server."""
+states of cards idle for more than 30 days. ``workers.retention`` runs it periodically."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 import structlog
 
 from ledgerline.audit import Actor
-from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.privacy import service_records, webhook_records
-from ledgerline.storage.database import Database, UnitOfWork
-from ledgerline.storage.periodic import PeriodicWorker
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, idempotency
 from ledgerline.vault import Vault
 
@@ -43,37 +41,3 @@ def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
     return RetentionReport(
         sum(r.records_deleted for r in results), keys, cards, conversations, webhooks
     )
-
-
-class RetentionWorker(PeriodicWorker):
-    """One purge pass every ``interval`` seconds (hourly by default) until stopped."""
-
-    failure_event = "retention_failed"
-
-    def __init__(
-        self, *, db: Database, vault: Vault, clock: Clock, interval: float = 3600.0
-    ) -> None:
-        self.db = db
-        self.vault = vault
-        self.clock = clock
-        super().__init__(interval=interval)
-
-    async def run_once(self) -> RetentionReport:
-        report = await self.db.write(
-            do_purge, vault=self.vault, now=to_ms(self.clock.now()), partition="retention"
-        )
-        hooks = report.webhooks
-        if (
-            report.records_deleted
-            or report.idempotency_keys_deleted
-            or any((hooks.payloads_erased, hooks.unsent_given_up, hooks.entries_deleted))
-        ):
-            log.info(
-                "retention_purged",
-                records=report.records_deleted,
-                idempotency_keys=report.idempotency_keys_deleted,
-                webhook_payloads=hooks.payloads_erased,
-                webhook_unsent=hooks.unsent_given_up,
-                webhook_entries=hooks.entries_deleted,
-            )
-        return report

@@ -29,8 +29,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from ledgerline.audit import Actor, AuditEvent, append
-from ledgerline.chat.shapes import iso_time
-from ledgerline.privacy.wording import SERVICE_ERASE
+from ledgerline.chat.wire import iso_time
+from ledgerline.privacy.texts import SERVICE_ERASE
 from ledgerline.storage.stores import businesses as business_store, inbox as inbox_store
 from ledgerline.storage.stores.inbox import (
     AuthorRow,

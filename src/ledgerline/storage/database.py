@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,22 +85,16 @@ def _snapshot(scratch: dict[str, Any]) -> dict[str, Any]:
 
 
 _DEFERRED = "deferred"
+_STEPS = "ledgerline_before_commit_steps"
 BeforeCommit = Callable[[sa.Connection, list[Any]], None]
-_before_commit: dict[str, BeforeCommit] = {}
-
-
-def on_before_commit(name: str, flush: BeforeCommit) -> None:
-    """Register ``flush(conn, items)``: once per writer batch, right before its COMMIT, it
-    gets the items that the batch's *successful* actions deferred under ``name``, in order
-    (items of an action rolled back to its savepoint are dropped with it)."""
-    _before_commit[name] = flush
 
 
 def defer_to_commit(conn: sa.Connection, name: str, item: Any) -> bool:
-    """Queue ``item`` for the batch's ``name`` step; False outside a writer's action, where
-    the caller must do the work itself."""
+    """Queue ``item`` for the batch's ``name`` step (a ``before_commit`` step of the
+    :class:`Database`); False outside a writer's action or when the database has no such
+    step, where the caller must do the work itself."""
     scratch = action_scratch(conn)
-    if scratch is None or name not in _before_commit:
+    if scratch is None or name not in conn.info.get(_STEPS, ()):
         return False
     scratch.setdefault(_DEFERRED, {}).setdefault(name, []).append(item)
     return True
@@ -198,6 +192,7 @@ class _Writer(threading.Thread):
     def run(self) -> None:
         conn = self.db.engine.connect()
         conn.info["writer"] = True
+        conn.info[_STEPS] = frozenset(self.db.before_commit)
         try:
             while True:
                 first = self.jobs.get()
@@ -256,7 +251,7 @@ class _Writer(threading.Thread):
                         deferred.setdefault(name, []).extend(items)
                 conn.info.pop(_SCRATCH, None)
                 for name, items in deferred.items():  # e.g. the batch's audit entries
-                    _before_commit[name](conn, items)
+                    self.db.before_commit[name](conn, items)
         except BaseException as exc:
             _settle([(job, False, exc) for job in batch])
             return
@@ -272,8 +267,20 @@ class _Writer(threading.Thread):
 
 
 class Database:
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    """``before_commit``: steps that run once per writer batch, right before its COMMIT,
+    with the items the batch's *successful* actions deferred under the step's name, in
+    order (:func:`defer_to_commit`; items of an action rolled back to its savepoint are
+    dropped with it). The composition root gives the audit log's step."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        migrate: bool = True,
+        before_commit: Mapping[str, BeforeCommit] | None = None,
+    ) -> None:
         self.url = url
+        self.before_commit: Mapping[str, BeforeCommit] = dict(before_commit or {})
         self.engine: Engine
         self.capabilities: Capabilities
         self.engine, self.capabilities = create_engine(url)

@@ -9,11 +9,11 @@ from typing import cast
 import httpx
 from starlette.requests import HTTPConnection
 
+from ledgerline.customer_service.inbox import InboxService
 from ledgerline.domain.clock import Clock
+from ledgerline.fraud.online.scoring import FraudEngine
 from ledgerline.identity.service import Identity
-from ledgerline.ingest.scoring import FraudEngine
 from ledgerline.privacy.centre import PrivacyCentre
-from ledgerline.service.inbox import InboxService
 from ledgerline.storage.database import Database
 from ledgerline.web.reveals import Reveals
 

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ledgerline.chat.accounts import do_rotate_app_secret
+from ledgerline.delivery.handshake import handshake
 from ledgerline.delivery.urls import UrlNotAllowed
-from ledgerline.delivery.webhooks import handshake
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.identity.console import do_queue_test_event, do_set_webhook
@@ -27,7 +27,6 @@ from ledgerline.identity.sessions import BUSINESS, csrf_token, session_hash
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.web.config import web_config
 from ledgerline.web.console_fraud import fraud_panel, save_fraud_policy
-from ledgerline.web.i18n import pick_locale, translate
 from ledgerline.web.pages import field, public_page
 from ledgerline.web.render import redirect, render
 from ledgerline.web.security import (
@@ -37,6 +36,7 @@ from ledgerline.web.security import (
     clear_cookie,
     set_cookie,
 )
+from ledgerline.web.texts import pick_locale, translate
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

@@ -10,9 +10,14 @@ from typing import Any
 
 from ledgerline.audit import AuditLog
 from ledgerline.domain.clock import to_ms
-from ledgerline.fraud.budget import NEVER_ALERT, expected_at
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.ingest.scoring import POLICY_KINDS, FraudEngine, do_set_fraud_policy, policy_parts
+from ledgerline.fraud.online.budget import NEVER_ALERT, expected_at
+from ledgerline.fraud.online.scoring import (
+    POLICY_KINDS,
+    FraudEngine,
+    do_set_fraud_policy,
+    policy_parts,
+)
 from ledgerline.storage.database import Database
 from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.web.config import WebConfig

@@ -18,14 +18,13 @@ from typing import Any
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from starlette.responses import JSONResponse, Response
 
-from ledgerline.chat.agent_actions import AgentActor
+from ledgerline.customer_service.agent_actions import AgentActor
+from ledgerline.customer_service.agents import AGENT_SESSION
+from ledgerline.customer_service.inbox import InboxService
 from ledgerline.domain.errors import InvalidParameter, LedgerlineError, PermissionDenied
 from ledgerline.identity.errors import CsrfRejected, TooManyAttempts, WrongCredentials
 from ledgerline.identity.sessions import csrf_token
-from ledgerline.service.agents import AGENT_SESSION
-from ledgerline.service.inbox import InboxService
 from ledgerline.web.config import web_config
-from ledgerline.web.i18n import pick_locale, translate
 from ledgerline.web.pages import field, public_page
 from ledgerline.web.render import redirect, render
 from ledgerline.web.security import (
@@ -36,6 +35,7 @@ from ledgerline.web.security import (
     secure_headers,
     set_cookie,
 )
+from ledgerline.web.texts import pick_locale, translate
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 

@@ -19,9 +19,8 @@ from ledgerline.identity.errors import (
 )
 from ledgerline.identity.service import NewSession
 from ledgerline.identity.sessions import PERSON, csrf_token
-from ledgerline.storage.stores import web as web_store
+from ledgerline.storage.stores import identity as web_store
 from ledgerline.web.config import web_config
-from ledgerline.web.i18n import LOCALES, pick_locale, translate
 from ledgerline.web.render import redirect, render
 from ledgerline.web.security import (
     PERSON_COOKIE,
@@ -32,6 +31,7 @@ from ledgerline.web.security import (
     pre_session,
     set_cookie,
 )
+from ledgerline.web.texts import LOCALES, pick_locale, translate
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,13 +28,13 @@ from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
 from ledgerline.identity.errors import CsrfRejected
 from ledgerline.identity.sessions import PERSON
 from ledgerline.linking.queries import LinkView, get_link, list_links
-from ledgerline.linking.texts import SCOPE_ORDER, catalog
+from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.web.config import web_config
-from ledgerline.web.i18n import translate
 from ledgerline.web.pages import Person, signed_in_person, to_sign_in
 from ledgerline.web.render import redirect, render
 from ledgerline.web.security import check_session_form, secure_headers
+from ledgerline.web.texts import translate
 
 router = APIRouter(prefix="/privacy", include_in_schema=False)
 
@@ -84,7 +84,7 @@ def _datetime(ms: int, person: Person) -> str:
 
 
 def _card(link: LinkView, person: Person) -> LinkCard:
-    texts = catalog(person.locale)
+    texts = catalogue(person.locale)
     on = set(link.scopes)
     return LinkCard(
         page_id=link.page_id,

@@ -12,8 +12,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from ledgerline.web.i18n import LANG_COOKIE, LOCALES, translate
 from ledgerline.web.security import secure_headers
+from ledgerline.web.texts import LANG_COOKIE, LOCALES, translate
 
 
 @functools.cache

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ledgerline.api.deps import _TokenCache
+from ledgerline.api.tokens import TokenCache
 
 
 def test_a_cleared_cache_forgets_and_refuses_lookups_begun_before() -> None:
-    cache = _TokenCache()
+    cache = TokenCache()
     cache.put("h1", "page-1", cache.generation)
     assert cache.get("h1") == "page-1"
     begun = cache.generation  # a database look-up starts here...

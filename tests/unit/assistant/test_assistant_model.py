@@ -16,10 +16,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ledgerline.assistant import build
-from ledgerline.assistant.model import IntentModel
-from ledgerline.assistant.nlu import DATA_VERSION, Intent, classify, features_text, model_file
-from ledgerline.assistant.training import data_sha256, export, load_utterances, train
+from ledgerline.customer_service.assistant import build
+from ledgerline.customer_service.assistant.model import IntentModel
+from ledgerline.customer_service.assistant.nlu import (
+    DATA_VERSION,
+    Intent,
+    classify,
+    features_text,
+    model_file,
+)
+from ledgerline.customer_service.assistant.training import (
+    data_sha256,
+    export,
+    load_utterances,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 TRAINING_STACK = ("sklearn", "scipy", "pandas")
@@ -131,7 +142,7 @@ SERVE_AND_CLASSIFY = textwrap.dedent(
     import json, sys, tempfile
     from pathlib import Path
 
-    from ledgerline.assistant import nlu
+    from ledgerline.customer_service.assistant import nlu
     from tests.support.server import running_platform
 
     with tempfile.TemporaryDirectory() as tmp, running_platform(

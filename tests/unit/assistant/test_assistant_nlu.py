@@ -9,9 +9,15 @@ from datetime import date
 
 import pytest
 
-from ledgerline.assistant.nlu import DATA_VERSION, THRESHOLD, Intent, features_text, understand
-from ledgerline.assistant.text import fold
-from ledgerline.assistant.training import evaluate, load_utterances
+from ledgerline.customer_service.assistant.nlu import (
+    DATA_VERSION,
+    THRESHOLD,
+    Intent,
+    features_text,
+    understand,
+)
+from ledgerline.customer_service.assistant.text import fold
+from ledgerline.customer_service.assistant.training import evaluate, load_utterances
 
 
 def test_the_shipped_data_covers_every_intent_in_both_languages() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-import ledgerline.assistant.replies as replies
-from ledgerline.assistant.replies import ASSISTANT, BankAction, Confirmation
-from ledgerline.assistant.slots import Amount
+import ledgerline.customer_service.assistant.replies as replies
+from ledgerline.customer_service.assistant.replies import ASSISTANT, BankAction, Confirmation
+from ledgerline.customer_service.assistant.slots import Amount
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 BALANCE = {

@@ -9,8 +9,14 @@ import pytest
 from babel.numbers import format_currency, format_decimal
 from hypothesis import given, strategies as st
 
-from ledgerline.assistant.slots import Amount, DayRange, extract, parse_amount, parse_days
-from ledgerline.assistant.text import fold
+from ledgerline.customer_service.assistant.slots import (
+    Amount,
+    DayRange,
+    extract,
+    parse_amount,
+    parse_days,
+)
+from ledgerline.customer_service.assistant.text import fold
 
 SUNDAY = date(2026, 11, 29)
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from ledgerline.fraud.budget import (
+from ledgerline.fraud.errors import FraudInputError
+from ledgerline.fraud.online.budget import (
     NEVER_ALERT,
     AlertBudget,
     AlertCurve,
@@ -17,7 +18,6 @@ from ledgerline.fraud.budget import (
     derive_threshold,
     parse_policy,
 )
-from ledgerline.fraud.errors import FraudInputError
 
 
 @pytest.fixture

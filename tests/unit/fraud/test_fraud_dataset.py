@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledgerline.fraud.dataset import load_transactions, normalize, parse_day
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.simulate import SimulationConfig, simulate
+from ledgerline.fraud.offline.dataset import load_transactions, normalize, parse_day
+from ledgerline.fraud.offline.simulate import SimulationConfig, simulate
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerline.fraud.dataset import normalize
-from ledgerline.fraud.feature_spec import ALL_FEATURES, BASELINE_FEATURES, NO_PREVIOUS_SECONDS
-from ledgerline.fraud.features import compute_features
+from ledgerline.fraud.offline.dataset import normalize
+from ledgerline.fraud.offline.features import compute_features
+from ledgerline.fraud.online.features import (
+    ALL_FEATURES,
+    BASELINE_FEATURES,
+    NO_PREVIOUS_SECONDS,
+)
 
 
 def frame(rows: list[tuple[str, int, int, float, int]]) -> pd.DataFrame:

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerline.fraud.booster import Booster, library_path
-from ledgerline.fraud.dataset import normalize
 from ledgerline.fraud.errors import ModelFileError
-from ledgerline.fraud.feature_spec import ALL_FEATURES
-from ledgerline.fraud.features import compute_features
-from ledgerline.fraud.model import FraudModel, default_model_path
-from ledgerline.fraud.simulate import SimulationConfig, simulate
-from ledgerline.fraud.training import train_model
+from ledgerline.fraud.offline.dataset import normalize
+from ledgerline.fraud.offline.features import compute_features
+from ledgerline.fraud.offline.simulate import SimulationConfig, simulate
+from ledgerline.fraud.offline.training import train_model
+from ledgerline.fraud.online.booster import Booster, library_path
+from ledgerline.fraud.online.features import ALL_FEATURES
+from ledgerline.fraud.online.model import FraudModel, default_model_path
 
 TRAINING_STACK = ("lightgbm", "pandas", "sklearn", "scipy", "pyarrow")
 
@@ -86,8 +86,8 @@ SERVE_AND_SCORE = textwrap.dedent(
 
     import ledgerline.api.app
     import ledgerline.bootstrap
-    from ledgerline.fraud.online import InMemoryStateStore, Transaction
-    from ledgerline.ingest.scoring import FraudEngine
+    from ledgerline.fraud.online.scorer import InMemoryStateStore, Transaction
+    from ledgerline.fraud.online.scoring import FraudEngine
 
     engine = FraudEngine.load(sys.argv[1])
     scorer = engine.scorer(InMemoryStateStore())

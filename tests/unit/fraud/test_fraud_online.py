@@ -9,14 +9,16 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ledgerline.fraud._codec import put_varints
-from ledgerline.fraud.budget import AlertBudget, FixedThreshold
-from ledgerline.fraud.dataset import normalize
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.feature_spec import ALL_FEATURES
-from ledgerline.fraud.features import compute_features
-from ledgerline.fraud.model import FraudModel
-from ledgerline.fraud.online import (
+from ledgerline.fraud.offline.dataset import normalize
+from ledgerline.fraud.offline.features import compute_features
+from ledgerline.fraud.offline.simulate import SimulationConfig, simulate
+from ledgerline.fraud.offline.training import train_model
+from ledgerline.fraud.online._codec import put_varints
+from ledgerline.fraud.online.budget import AlertBudget, FixedThreshold
+from ledgerline.fraud.online.features import ALL_FEATURES
+from ledgerline.fraud.online.model import FraudModel
+from ledgerline.fraud.online.scorer import (
     MAX_AMOUNT,
     InMemoryStateStore,
     OnlineScorer,
@@ -25,9 +27,7 @@ from ledgerline.fraud.online import (
     epoch_seconds,
     update_features,
 )
-from ledgerline.fraud.simulate import SimulationConfig, simulate
-from ledgerline.fraud.state import CardState, TerminalState
-from ledgerline.fraud.training import train_model
+from ledgerline.fraud.online.state import CardState, TerminalState
 
 
 @pytest.fixture(scope="module")

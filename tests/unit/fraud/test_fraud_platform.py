@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from ledgerline.fraud.budget import AlertCurve, expected_at
-from ledgerline.fraud.online import MAX_AMOUNT
-from ledgerline.fraud.platform import EPHEMERAL_PREFIX, model_amount, to_engine
+from ledgerline.fraud.online.budget import AlertCurve, expected_at
+from ledgerline.fraud.online.scorer import MAX_AMOUNT
+from ledgerline.fraud.online.transactions import EPHEMERAL_PREFIX, model_amount, to_engine
 
 
 def payload(**extra: Any) -> dict[str, Any]:

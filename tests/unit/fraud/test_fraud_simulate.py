@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledgerline.fraud import simulate as sim
-from ledgerline.fraud.dataset import day_of, load_transactions
 from ledgerline.fraud.errors import FraudInputError
-from ledgerline.fraud.evaluate import chapter3_split
+from ledgerline.fraud.offline import simulate as sim
+from ledgerline.fraud.offline.dataset import day_of, load_transactions
+from ledgerline.fraud.offline.evaluate import chapter3_split
 
 SMALL = sim.SimulationConfig(customers=150, terminals=400, days=40, seed=7)
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.ingest.preferences import Preferences, below, parse
+from ledgerline.updates.preferences import Preferences, below, parse
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

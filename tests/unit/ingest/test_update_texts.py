@@ -9,15 +9,22 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-import ledgerline.ingest.notify as notify
-from ledgerline.ingest.formatting import LOCALES_DIR, Formatter, language_of
+from ledgerline.chat import private
+from ledgerline.fraud.online import alerts
+from ledgerline.language.formatter import LOCALES_DIR, Formatter, language_of
+from ledgerline.updates import texts as update_texts
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _source_texts() -> set[str]:
-    found = extract_from_file("python", Path(notify.__file__), keywords={"_": None})
-    return {str(message) for _line, message, _comments, _context in found}
+    """Every text of the ``updates`` catalogue: the updates, fraud alerts and the line an
+    erased private message leaves."""
+    texts: set[str] = set()
+    for module in (update_texts, alerts, private):
+        found = extract_from_file("python", Path(str(module.__file__)), keywords={"_": None})
+        texts |= {str(message) for _line, message, _comments, _context in found}
+    return texts
 
 
 def test_every_text_has_a_vietnamese_translation_with_the_same_placeholders() -> None:

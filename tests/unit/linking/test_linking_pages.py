@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.pages import render_consent, render_result
-from ledgerline.linking.texts import catalog
+from ledgerline.linking.texts import catalogue
 
 
 def test_consent_page_escapes_names_and_shows_version_and_choices() -> None:
@@ -19,7 +19,7 @@ def test_consent_page_escapes_names_and_shows_version_and_choices() -> None:
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;" in html
     assert "<b>" not in html
-    assert catalog("en").version in html
+    assert catalogue("en").version in html
     assert html.count(" checked>") == 1
     assert 'value="balances" checked' in html
     assert "December 1, 2026" in html

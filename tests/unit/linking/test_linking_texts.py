@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledgerline.domain.scopes import Scope
-from ledgerline.linking.texts import SCOPE_ORDER, catalog, known_versions, pick_locale
+from ledgerline.linking.texts import SCOPE_ORDER, catalogue, known_versions, pick_locale
 
 
 def _shape(value: Any) -> Any:
@@ -15,7 +15,7 @@ def _shape(value: Any) -> Any:
 
 
 def test_both_locales_say_the_same_things() -> None:
-    vi, en = catalog("vi"), catalog("en")
+    vi, en = catalogue("vi"), catalogue("en")
     assert _shape(vi.data) == _shape(en.data)
     assert set(SCOPE_ORDER) == set(Scope)
     for scope in Scope:
@@ -25,8 +25,8 @@ def test_both_locales_say_the_same_things() -> None:
 def test_text_versions_are_stable_and_per_locale() -> None:
     versions = known_versions()
     assert set(versions.values()) == {"vi", "en"}
-    assert catalog("vi").version.startswith("vi-")
-    assert catalog("vi").version == catalog("vi-VN").version
+    assert catalogue("vi").version.startswith("vi-")
+    assert catalogue("vi").version == catalogue("vi-VN").version
 
 
 def test_locale_negotiation() -> None:
@@ -37,6 +37,6 @@ def test_locale_negotiation() -> None:
 
 def test_dates_are_written_in_the_locale_and_timezone() -> None:
     ms = 1_796_083_200_000  # 2026-12-01 00:00 UTC
-    assert catalog("en").date(ms, "UTC") == "December 1, 2026"
-    assert "2026" in catalog("vi").date(ms, "Asia/Ho_Chi_Minh")
-    assert catalog("en").date(ms, "Not/AZone") == "December 1, 2026"
+    assert catalogue("en").date(ms, "UTC") == "December 1, 2026"
+    assert "2026" in catalogue("vi").date(ms, "Asia/Ho_Chi_Minh")
+    assert catalogue("en").date(ms, "Not/AZone") == "December 1, 2026"

@@ -4,7 +4,7 @@ passes them, "since erased" when a record is gone, and never a value otherwise."
 from __future__ import annotations
 
 from ledgerline.audit.entries import Actor, AuditEntry
-from ledgerline.privacy.wording import describe, record_phrase
+from ledgerline.privacy.texts import describe, record_phrase
 
 NAMES = {"p1": "Demo Bank"}
 

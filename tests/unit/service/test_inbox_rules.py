@@ -9,13 +9,13 @@ from importlib import resources
 
 import pytest
 
-from ledgerline.chat.handover import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID, resolve_owner
+from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID, resolve_owner
+from ledgerline.customer_service import metrics
+from ledgerline.customer_service.agents import check_new_agent
+from ledgerline.customer_service.context import mask_amount, mask_id
 from ledgerline.delivery.signing import envelope
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.window import may_reply_as_human_agent
-from ledgerline.service import metrics
-from ledgerline.service.agents import check_new_agent
-from ledgerline.service.context import mask_amount, mask_id
 from ledgerline.storage.stores.inbox import ConversationRow
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from ledgerline.storage.periodic import PeriodicWorker
+from ledgerline.workers.periodic import PeriodicWorker
 
 
 class Flaky(PeriodicWorker):

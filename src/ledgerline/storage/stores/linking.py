@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.domain.scopes import Scope, scopes_of
 from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, link_consents, link_tokens
@@ -356,3 +357,12 @@ def delete_spent_tokens_txn(conn: sa.Connection, *, before: int) -> int:
     """Forget tokens that expired before ``before`` (their consents keep the history)."""
     result = conn.execute(link_tokens.delete().where(link_tokens.c.expires_at < before))
     return int(result.rowcount or 0)
+
+
+def consent_scopes(
+    conn: sa.Connection, page_id: str, user_id: str, now: int
+) -> frozenset[Scope] | None:
+    """The scopes the person grants the business at ``now`` (epoch ms); None when not
+    linked, unlinked or expired (even before the consent worker has marked it)."""
+    text = active_scopes(conn, page_id, user_id, now)
+    return None if text is None else scopes_of(text)

@@ -27,11 +27,11 @@ from ledgerline.storage.tables.handover import (
     inbox_notes,
     thread_control,
 )
+from ledgerline.storage.tables.identity import login_throttle, user_credentials, web_sessions
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
-from ledgerline.storage.tables.notify import fraud_alerts, notify_deferred, notify_preferences
+from ledgerline.storage.tables.updates import fraud_alerts, notify_deferred, notify_preferences
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
-from ledgerline.storage.tables.web import login_throttle, user_credentials, web_sessions
 
 __all__ = [
     "agents",

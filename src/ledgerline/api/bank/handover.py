@@ -1,0 +1,178 @@
+"""Handover (bank side): pass, take and request thread control; who owns a thread; and the
+built-in assistant's switch. Any version prefix, page-token auth, Messenger's bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ledgerline.api.bank.body import read_params
+from ledgerline.api.bank.routing import check_version, graph_route
+from ledgerline.api.bank.send import recipient_psid
+from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.handover_schemas import (
+    AssistantIn,
+    PassThreadControlIn,
+    SuccessOut,
+    ThreadControlIn,
+    ThreadOwnerOut,
+)
+from ledgerline.api.openapi import documented_body
+from ledgerline.api.schemas import ERRORS
+from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
+from ledgerline.customer_service.handover import (
+    api_thread_owner,
+    do_api_pass_thread_control,
+    do_api_request_thread_control,
+    do_api_take_thread_control,
+    set_assistant_enabled,
+)
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.errors import InvalidParameter
+
+router = APIRouter(tags=["Handover protocol"])
+
+_EXAMPLE = {"recipient": {"id": "12345678901234567890"}, "metadata": "billing question"}
+
+
+async def _control(
+    request: Request, ctx: Context, version: str | None, action: Callable[..., None], **extra: Any
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    psid = recipient_psid(params)
+    for key, reader in extra.items():
+        params[key] = reader(params)
+    await ctx.db.write(
+        action,
+        page_id=auth.page_id,
+        psid=psid,
+        metadata=params.get("metadata"),
+        now=to_ms(ctx.clock.now()),
+        partition=auth.page_id,
+        **{key: params[key] for key in extra},
+    )
+    return {"success": True}
+
+
+def _target(params: dict[str, Any]) -> str:
+    target = params.get("target_app_id")
+    if isinstance(target, bool) or not isinstance(target, str | int) or not str(target).strip():
+        raise InvalidParameter("param target_app_id is required")
+    return str(target).strip()
+
+
+@graph_route(
+    router,
+    "/me/pass_thread_control",
+    ["POST"],
+    response_model=SuccessOut,
+    responses=ERRORS,
+    summary="Pass the thread to another app (the Page Inbox or the assistant)",
+    description="Only the thread's owner may pass it. `target_app_id` is the page's own app "
+    f"id, `{PAGE_INBOX_APP_ID}` (the Page Inbox: human agents) or `{ASSISTANT_APP_ID}` "
+    "(the built-in assistant, when enabled). The receiving app gets the person's messages "
+    "from then on; the business's app receives them on `standby`.",
+    openapi_extra=documented_body(
+        PassThreadControlIn, {"to_agents": {**_EXAMPLE, "target_app_id": PAGE_INBOX_APP_ID}}
+    ),
+)
+async def pass_thread_control(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    return await _control(request, ctx, version, do_api_pass_thread_control, target_app_id=_target)
+
+
+@graph_route(
+    router,
+    "/me/take_thread_control",
+    ["POST"],
+    response_model=SuccessOut,
+    responses=ERRORS,
+    summary="Take the thread back at once (the page's app is the primary receiver)",
+    openapi_extra=documented_body(ThreadControlIn, {"take": _EXAMPLE}),
+)
+async def take_thread_control(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    return await _control(request, ctx, version, do_api_take_thread_control)
+
+
+@graph_route(
+    router,
+    "/me/request_thread_control",
+    ["POST"],
+    response_model=SuccessOut,
+    responses=ERRORS,
+    summary="Ask the thread's owner to pass it to the page's app",
+    description="The Page Inbox shows the request to agents (who may hand the thread back); "
+    "the assistant passes it at once.",
+    openapi_extra=documented_body(ThreadControlIn, {"request": _EXAMPLE}),
+)
+async def request_thread_control(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    return await _control(request, ctx, version, do_api_request_thread_control)
+
+
+@graph_route(
+    router,
+    "/me/thread_owner",
+    ["GET"],
+    response_model=ThreadOwnerOut,
+    responses=ERRORS,
+    summary="The app that owns a thread (`?recipient=PSID`)",
+)
+async def thread_owner(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    recipient = params.get("recipient")
+    if isinstance(recipient, dict):
+        recipient = recipient.get("id")
+    if not isinstance(recipient, str | int) or isinstance(recipient, bool) or not str(recipient):
+        raise InvalidParameter("param recipient (a PSID) is required")
+    owner = await ctx.db.read(api_thread_owner, page_id=auth.page_id, psid=str(recipient))
+    return {"data": [{"thread_owner": {"app_id": owner}}]}
+
+
+def _enabled(params: dict[str, Any]) -> bool:
+    value = params.get("enabled")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
+        return value.strip().lower() in ("true", "1")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise InvalidParameter("param enabled must be true or false")
+
+
+@graph_route(
+    router,
+    "/me/assistant",
+    ["POST"],
+    response_model=SuccessOut,
+    responses=ERRORS,
+    summary="Turn the built-in assistant on or off for the page",
+    description="While on, the assistant answers people in the page's threads (within their "
+    "consent) until it passes control to the page's app or to an agent; the page's app "
+    "receives those threads' events on `standby`. Turning it off gives the threads it owns "
+    "back to the page's app.",
+    openapi_extra=documented_body(AssistantIn, {"on": {"enabled": True}}),
+)
+async def assistant(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    await ctx.db.write(
+        set_assistant_enabled,
+        page_id=auth.page_id,
+        enabled=_enabled(params),
+        now=to_ms(ctx.clock.now()),
+    )
+    return {"success": True}

@@ -1,0 +1,97 @@
+"""Verdicts as labels: the person's answer to an alert, kept with the features it was scored
+on, counts in the terminal's risk and can train the next model (``fraud train
+--with-verdicts``)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import numpy.typing as npt
+
+from ledgerline.audit import Action, Actor, AuditEvent
+from ledgerline.domain.scopes import Purpose, Scope
+from ledgerline.fraud.online.features import ALL_FEATURES
+from ledgerline.fraud.online.scorer import label_terminal
+from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores import fraud as fraud_store
+from ledgerline.storage.stores.linking import consent_scopes
+from ledgerline.storage.stores.updates import AlertRow
+from ledgerline.vault import RecordKind, Vault
+
+TRAINER = Actor.component("fraud_training")
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def record_verdict(uow: UnitOfWork, alert: AlertRow, verdict: str, now: int) -> None:
+    """The person answered an alert: keep the verdict as a label with the alert's features
+    and let it count in the terminal's risk (called by ``alerts.answer_fraud_alert``).
+    Alerts the engine did not score (a bank's own) have no features: nothing to do."""
+    row = fraud_store.get_score(uow.conn, alert.page_id, alert.user_id, alert.transaction_ref)
+    if row is None:
+        return
+    fraud_store.set_verdict(
+        uow.conn, alert.page_id, alert.user_id, alert.transaction_ref, verdict, now
+    )
+    if row.terminal_key is None:
+        return
+    store = fraud_store.SqlFraudStateStore(uow.conn, alert.page_id, alert.user_id, _NO_CIPHER)
+    if label_terminal(store, row.terminal_key, row.terminal_seq, verdict == "fraud"):
+        store.flush(now)
+
+
+class _TerminalOnly:
+    """Terminal states are not sealed: a store used only for them needs no cipher."""
+
+    def seal(self, name: str, data: bytes) -> bytes:  # pragma: no cover - never called
+        raise RuntimeError("no card state here")
+
+    def open(self, name: str, sealed: bytes) -> bytes | None:  # pragma: no cover
+        return None
+
+
+_NO_CIPHER = _TerminalOnly()
+
+
+def verdict_rows(uow: UnitOfWork, *, vault: Vault, now: int) -> tuple[FloatArray, IntArray]:
+    """The features and labels of every answered alert (``fraud train --with-verdicts``):
+    a matrix in ``ALL_FEATURES`` order and 1 for fraud, 0 for genuine.
+
+    Only people who still grant ``fraud_alerts`` count (purpose ``fraud_detection``); each
+    one's use is audited (one entry per person and business, in their access log). Alerts
+    whose person unlinked since (the key is gone) are skipped."""
+    by_person: dict[tuple[str, str], list[fraud_store.ScoreRow]] = {}
+    for row in fraud_store.labelled_scores(uow.conn):
+        by_person.setdefault((row.page_id, row.user_id), []).append(row)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    for (page_id, user_id), answered in by_person.items():
+        granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
+        if Scope.FRAUD_ALERTS not in granted:
+            continue
+        cipher = vault.derived_cipher(uow.conn, page_id, user_id)
+        used = 0
+        for row in answered:
+            data = cipher.open(f"score:{row.transaction_ref}", row.sealed)
+            features = {} if data is None else json.loads(data)["features"]
+            if not all(name in features for name in ALL_FEATURES):
+                continue
+            rows.append([float(features[name]) for name in ALL_FEATURES])
+            labels.append(1 if row.verdict == "fraud" else 0)
+            used += 1
+        if used:
+            vault.audit.append(
+                uow.conn,
+                AuditEvent(
+                    actor=TRAINER,
+                    action=Action.READ,
+                    page_id=page_id,
+                    user_id=user_id,
+                    purpose=Purpose.FRAUD_DETECTION,
+                    record_kind=str(RecordKind.TRANSACTION),
+                    detail={"use": "model_training", "labels": used},
+                ),
+            )
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(ALL_FEATURES))
+    return matrix, np.array(labels, dtype=np.int64)

@@ -1,0 +1,106 @@
+"""The words of financial updates, in the person's language (``language.formatter``).
+
+English is the source language; translations live in the gettext catalogue
+``language/locales/<lang>/LC_MESSAGES/updates.po``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledgerline.language.formatter import Formatter
+
+
+def _(msgid: str) -> str:
+    """Marks a source text for extraction; translated by ``Formatter._`` at send time."""
+    return msgid
+
+
+SHIPMENT_TEXTS = {
+    "label_created": _("Your order {order} is ready to ship with {carrier}."),
+    "in_transit": _("Your order {order} is on its way with {carrier}."),
+    "out_for_delivery": _("Your order {order} is out for delivery with {carrier}."),
+    "delivered": _("Your order {order} was delivered by {carrier}."),
+    "exception": _("There is a problem delivering your order {order} ({carrier})."),
+}
+
+
+def transaction_text(fmt: Formatter, tx: dict[str, Any]) -> str:
+    amount = fmt.money(tx["amount"])
+    when = fmt.when(int(tx["booked_at"]))
+    merchant = (tx.get("merchant") or {}).get("name")
+    card = fmt.card(tx.get("card_last4"))
+    if tx.get("credit_debit") == "credit":
+        text = fmt._("You received {amount} on {time}.", amount=amount, time=when)
+    elif merchant and card:
+        text = fmt._(
+            "Card {card}: payment of {amount} at {merchant} on {time}.",
+            card=card,
+            amount=amount,
+            merchant=merchant,
+            time=when,
+        )
+    elif merchant:
+        text = fmt._(
+            "Payment of {amount} at {merchant} on {time}.",
+            amount=amount,
+            merchant=merchant,
+            time=when,
+        )
+    elif card:
+        text = fmt._(
+            "Card {card}: payment of {amount} on {time}.", card=card, amount=amount, time=when
+        )
+    else:
+        text = fmt._("Payment of {amount} on {time}.", amount=amount, time=when)
+    if tx.get("status") == "pending":
+        text = f"{text} {fmt._('(pending)')}"
+    return text
+
+
+def balance_text(fmt: Formatter, bal: dict[str, Any]) -> str:
+    return fmt._(
+        "Balance of {account}: {available} available ({current} current) as of {time}.",
+        account=bal.get("account_name") or bal["account_id"],
+        available=fmt.money(bal["available"]),
+        current=fmt.money(bal["current"]),
+        time=fmt.when(int(bal["as_of"])),
+    )
+
+
+def low_balance_text(fmt: Formatter, bal: dict[str, Any], threshold: dict[str, str]) -> str:
+    return fmt._(
+        "Low balance: {account} has {available} available, below your limit of {threshold}.",
+        account=bal.get("account_name") or bal["account_id"],
+        available=fmt.money(bal["available"]),
+        threshold=fmt.money(threshold),
+    )
+
+
+def shipment_message(fmt: Formatter, ship: dict[str, Any]) -> dict[str, Any]:
+    text = fmt._(SHIPMENT_TEXTS[ship["status"]], order=ship["order_id"], carrier=ship["carrier"])
+    if ship.get("eta") and ship["status"] not in ("delivered", "exception"):
+        text = f"{text} {fmt._('Expected {time}.', time=fmt.when(int(ship['eta'])))}"
+    if not ship.get("url"):
+        return {"text": text}
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "template_type": "button",
+                "text": text,
+                "buttons": [
+                    {"type": "web_url", "url": ship["url"], "title": fmt._("Track package")}
+                ],
+            },
+        }
+    }
+
+
+def digest_text(fmt: Formatter, bank: str, transactions: list[dict[str, Any]]) -> str:
+    head = fmt._(
+        "Your transactions with {bank} since the last digest: {count}.",
+        bank=bank,
+        count=len(transactions),
+    )
+    return "\n".join([head, *(f"• {transaction_text(fmt, tx)}" for tx in transactions)])

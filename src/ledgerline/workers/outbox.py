@@ -1,0 +1,233 @@
+"""Sending the webhook outbox to banks: signed, retried, in order per person, isolated.
+
+One task per business drains that business's due events; within it at most
+``concurrency`` people are in flight at once and each person's events go strictly one after
+another (only a partition's head is ever due). A receiver that fails or hangs (up to the
+20 s timeout) only occupies its own business's task, never another's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+import time
+from typing import Any
+
+import httpx
+import structlog
+
+from ledgerline.delivery.backoff import retry_delay, should_give_up
+from ledgerline.delivery.settings import WebhookSettings
+from ledgerline.delivery.signing import (
+    STANDBY_PREFIX,
+    encode_body,
+    envelope,
+    signature_headers,
+)
+from ledgerline.delivery.urls import UrlNotAllowed, check_url
+from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.domain.ids import derive_app_secret
+from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
+from ledgerline.storage.stores.businesses import BusinessRow
+from ledgerline.storage.stores.webhooks import OutboxEvent
+
+log = structlog.get_logger(__name__)
+
+IDLE_POLL_SECONDS = 1.0
+LEASE_MARGIN_SECONDS = 10.0  # a claim outlives the slowest possible POST by this much
+
+
+def _claim_due(uow: UnitOfWork, **kwargs: Any) -> list[OutboxEvent]:
+    return outbox.claim_due(uow.conn, **kwargs)
+
+
+def _release_claims(uow: UnitOfWork, *, owner: str) -> int:
+    return outbox.release_claims(uow.conn, owner=owner)
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        secret_key: bytes,
+        allow_insecure: bool,
+        timeout: float = 20.0,
+        concurrency: int = 8,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.secret_key = secret_key
+        self.allow_insecure = allow_insecure
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self._transport = transport
+        self._wake = asyncio.Event()
+        self._pages: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # This dispatcher's name on the events it claims; other processes' dispatchers on
+        # the same database leave claimed events alone until the lease runs out.
+        self.owner = f"{socket.gethostname()[:16]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease_ms = int((timeout + LEASE_MARGIN_SECONDS) * 1000)
+
+    # -- waking ---------------------------------------------------------------------------
+    def notify(self) -> None:
+        self._wake.set()
+
+    def notify_threadsafe(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
+    # -- main loop ------------------------------------------------------------------------
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout),
+            follow_redirects=False,
+            transport=self._transport,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    await self._schedule_due_pages()
+                except Exception:  # a database hiccup must not kill the loop
+                    log.exception("webhook_schedule_failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+        finally:
+            await self._shutdown()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def _shutdown(self) -> None:
+        tasks = list(self._pages.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+        try:  # what was cut short is due again at once, for this process or another
+            await self.db.write(_release_claims, owner=self.owner)
+        except Exception:
+            log.exception("webhook_release_claims_failed")
+
+    async def _schedule_due_pages(self) -> None:
+        now = to_ms(self.clock.now())
+        pages = await self.db.read(outbox.pages_with_due_events, now=now)
+        for page_id in pages:
+            task = self._pages.get(page_id)
+            if task is None or task.done():
+                self._pages[page_id] = asyncio.create_task(
+                    self._drain_page(page_id), name=f"webhooks-{page_id}"
+                )
+
+    # -- one business ---------------------------------------------------------------------
+    async def _drain_page(self, page_id: str) -> None:
+        business = await self.db.read(business_store.get_business, page_id)
+        if business is None or business.webhook_url is None:
+            return
+        in_flight: dict[str, asyncio.Task[None]] = {}
+        batch = WebhookSettings.of(business).events_per_post
+        while not self._stopping:
+            free = self.concurrency - len(in_flight)
+            events: list[OutboxEvent] = []
+            if free > 0:
+                now = to_ms(self.clock.now())
+                # Claimed events (ours in flight, or another process's) are never due, so
+                # only free people come back, at most one group per free slot.
+                events = await self.db.write(
+                    _claim_due,
+                    page_id=page_id,
+                    now=now,
+                    limit=free,
+                    batch_per_partition=batch,
+                    owner=self.owner,
+                    lease_until=now + self.lease_ms,
+                )
+            groups: dict[str, list[OutboxEvent]] = {}
+            for event in events:
+                groups.setdefault(event.psid, []).append(event)
+            for psid, group in groups.items():
+                in_flight[psid] = asyncio.create_task(self._deliver(business, group))
+            if not in_flight:
+                return
+            done, _ = await asyncio.wait(in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
+            for psid in [p for p, t in in_flight.items() if t in done]:
+                del in_flight[psid]
+
+    async def _deliver(self, business: BusinessRow, events: list[OutboxEvent]) -> None:
+        assert self._client is not None  # noqa: S101 - set in run()
+        url = business.webhook_url or ""
+        app_secret = derive_app_secret(self.secret_key, business.app_id, business.secret_version)
+        messaging = [e.event for e in events if not e.kind.startswith(STANDBY_PREFIX)]
+        standby = [e.event for e in events if e.kind.startswith(STANDBY_PREFIX)]
+        body = encode_body(envelope(business.page_id, to_ms(self.clock.now()), messaging, standby))
+        headers = {"Content-Type": "application/json", **signature_headers(app_secret, body)}
+        started = time.perf_counter()
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            await asyncio.to_thread(check_url, url, allow_insecure=self.allow_insecure)
+            response = await self._client.post(url, content=body, headers=headers)
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except UrlNotAllowed as exc:
+            error = f"URL refused: {exc}"
+        except httpx.TimeoutException:
+            error = f"timed out after {self.timeout:g} s"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        await self._record(events, status_code, error, duration_ms)
+
+    async def _record(
+        self,
+        events: list[OutboxEvent],
+        status_code: int | None,
+        error: str | None,
+        duration_ms: int,
+    ) -> None:
+        now = to_ms(self.clock.now())
+        delivered = error is None
+        attempts = max(e.attempts for e in events) + 1
+        give_up = not delivered and should_give_up(min(e.created_at for e in events), now)
+        next_at = None if delivered else now + int(retry_delay(attempts) * 1000)
+        ids = [e.event_id for e in events]
+
+        def record(uow: UnitOfWork) -> None:
+            outbox.record_attempt(
+                uow.conn,
+                event_ids=ids,
+                now=now,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+                delivered=delivered,
+                next_attempt_at=next_at,
+                give_up=give_up,
+            )
+
+        await self.db.write(record, partition=events[0].page_id)
+        if not delivered:
+            log.info(
+                "webhook_failed",
+                page_id=events[0].page_id,
+                events=len(ids),
+                status_code=status_code,
+                error=error,
+                attempts=attempts,
+            )
