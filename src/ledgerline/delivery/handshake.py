@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
+from ledgerline.delivery.egress import guarded_transport
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
 
 
@@ -20,11 +21,18 @@ def handshake(
     on_error: Callable[[str], None] | None = None,
 ) -> None:
     """Messenger's subscription handshake: GET url?hub.mode=subscribe&hub.verify_token=…
-    &hub.challenge=C must answer 200 with body C. Raises ``UrlNotAllowed`` otherwise."""
+    &hub.challenge=C must answer 200 with body C. Raises ``UrlNotAllowed`` otherwise.
+
+    The request goes only to an address that was checked (``delivery.egress``), never
+    follows a redirect, and never goes through a proxy from the environment."""
     check_url(url, allow_insecure=allow_insecure)
+    if transport is None:
+        transport = guarded_transport(allow_internal=allow_insecure)
     params = {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
+        with httpx.Client(
+            timeout=timeout, follow_redirects=False, transport=transport, trust_env=False
+        ) as client:
             response = client.get(url, params=params)
     except httpx.HTTPError as exc:
         raise UrlNotAllowed(f"webhook handshake failed: {type(exc).__name__}: {exc}") from exc

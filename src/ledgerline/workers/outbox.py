@@ -20,6 +20,7 @@ import httpx
 import structlog
 
 from ledgerline.delivery.backoff import retry_delay, should_give_up
+from ledgerline.delivery.egress import DEFAULT_LIMITS, guarded_async_transport
 from ledgerline.delivery.settings import WebhookSettings
 from ledgerline.delivery.signing import (
     STANDBY_PREFIX,
@@ -90,11 +91,16 @@ class OutboxDispatcher:
     # -- main loop ------------------------------------------------------------------------
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # Connections go only to addresses checked when they open (delivery.egress): a
+        # webhook host that starts resolving to an internal address is refused then.
+        transport = self._transport or guarded_async_transport(
+            allow_internal=self.allow_insecure, limits=DEFAULT_LIMITS
+        )
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.timeout),
             follow_redirects=False,
-            transport=self._transport,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            transport=transport,
+            trust_env=False,
         )
         try:
             while not self._stopping:
@@ -180,7 +186,9 @@ class OutboxDispatcher:
         status_code: int | None = None
         error: str | None = None
         try:
-            await asyncio.to_thread(check_url, url, allow_insecure=self.allow_insecure)
+            # Scheme and literal addresses here; names are resolved and checked once, by
+            # the transport, when it connects (no second lookup to rebind).
+            check_url(url, allow_insecure=self.allow_insecure, resolve=False)
             response = await self._client.post(url, content=body, headers=headers)
             status_code = response.status_code
             if not 200 <= status_code < 300:
