@@ -1,5 +1,6 @@
 """The fraud features: one definition, computed here offline (vectorised) and in
-``ledgerline.fraud.online.scorer`` incrementally. ``tests/unit/fraud`` proves both give the same values.
+``ledgerline.fraud.online.scorer`` incrementally. ``tests/unit/fraud/online/test_features.py``
+proves both give the same values.
 
 Time is whole seconds (``TX_DATETIME`` floored to the second, naive = UTC). Amount windows sum
 integer cents, so both implementations are exact. ``D`` = 7 days is the label delay.

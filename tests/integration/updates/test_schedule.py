@@ -11,7 +11,7 @@ import pytest
 
 from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.updates.notify import release_due
-from tests.integration.test_updates import ALL, Person, next_message, no_more_messages, tx
+from tests.integration.updates.test_updates import ALL, Person, next_message, no_more_messages, tx
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
 

@@ -32,7 +32,7 @@ from ledgerline.customer_service.assistant.training import (
     train,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 TRAINING_STACK = ("sklearn", "scipy", "pandas")
 
 ODD = [
