@@ -163,7 +163,11 @@ def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Storage, keys and the vault: enough for the CLI's one-shot commands."""
     clock = clock or SystemClock()
-    db = Database(settings.resolved_database_url(), before_commit=before_commit_steps())
+    db = Database(
+        settings.resolved_database_url(),
+        before_commit=before_commit_steps(),
+        busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
+    )
     master = None if settings.master_key is None else settings.master_key.get_secret_value()
     audit_log = AuditLog(clock)
     vault = Vault(

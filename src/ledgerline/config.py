@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Person-facing API: calls (and stream connections) per person.
     rate_limit_person_per_second: float = Field(default=20.0, ge=0)
     rate_limit_person_burst: int = Field(default=100, ge=1)
+    # How long a request waits for a database lock before it is answered 503 + Retry-After.
+    database_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     log_level: str = "INFO"
     # The fraud model for online scoring: "default" (the demo model shipped with the
     # package), "off", or the path of a model file from `ledgerline fraud train`.

@@ -11,12 +11,14 @@ from ledgerline.api.bank import (
     deliveries as platform_deliveries,
     financial as platform_financial,
     handover as platform_handover,
+    hot_path,
     linking as platform_linking,
     send as platform_send,
 )
 from ledgerline.api.bank.hot_path import HotPath
 from ledgerline.api.context import AppContext
 from ledgerline.api.errors import install_error_handlers
+from ledgerline.api.gate import InputGate
 from ledgerline.api.openapi import install_openapi
 from ledgerline.api.person import (
     account as client_account,
@@ -63,6 +65,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     app.add_middleware(HotPath, ctx=ctx)  # the hot bank endpoints, ahead of the router
+    # Outermost: body limits and input checks before anything reads the request (api.gate).
+    app.add_middleware(InputGate, takes_body=hot_path.serves)
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)

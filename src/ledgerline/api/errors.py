@@ -16,7 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledgerline.domain.errors import InvalidToken, LedgerlineError, RateLimited
+from ledgerline.domain.errors import (
+    InvalidToken,
+    LedgerlineError,
+    RateLimited,
+    ServiceUnavailable,
+)
 from ledgerline.domain.ids import new_trace_id
 
 log = structlog.get_logger(__name__)
@@ -47,6 +52,8 @@ def ledgerline_error_response(request: Request, exc: LedgerlineError) -> JSONRes
         status = 429 if _is_client_api(request) else 400
         if exc.retry_after is not None:
             headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, ServiceUnavailable):  # e.g. the database is busy: come back soon
+        headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse(
         error_body(exc.code, exc.message, subcode=exc.instance_subcode, error_type=exc.error_type),
         status_code=status,

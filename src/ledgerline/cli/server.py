@@ -13,6 +13,7 @@ from typing import Any, Literal
 import structlog
 import uvicorn
 
+from ledgerline.api.gate import OTHER_BODY_BYTES
 from ledgerline.bootstrap import Runtime, build_app, build_runtime, build_services
 from ledgerline.cli.options import settings_from
 from ledgerline.logging import configure_logging
@@ -69,6 +70,9 @@ def run_server(
             ws="websockets-sansio",
             # frames are small JSON: compressing them costs more CPU than it saves
             ws_per_message_deflate=False,
+            # what a client may send in one WebSocket message (HTTP bodies: api.gate)
+            ws_max_size=OTHER_BODY_BYTES,
+            server_header=False,  # no "server: uvicorn" banner
             access_log=False,
             log_level="warning",
             timeout_graceful_shutdown=30,

@@ -45,6 +45,19 @@ class FrozenClock:
         self._mono += delta.total_seconds()
 
 
+# The times a client may give (a transaction's booked_at, a balance's as_of, a shipment's eta,
+# a receipt's timestamp): from 1970-01-01 to the end of 2099, UTC. Outside it a time is a
+# mistake, and far enough outside it breaks date arithmetic (year 9999 + a time zone).
+EARLIEST_MS = 0  # 1970-01-01T00:00:00Z
+LATEST_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z, excluded
+TIME_RANGE_TEXT = "between 1970-01-01 and 2099-12-31 (UTC)"
+
+
+def in_time_range(ms: int) -> bool:
+    """Whether epoch-ms ``ms`` lies in the range clients may give (see above)."""
+    return EARLIEST_MS <= ms < LATEST_MS
+
+
 def to_ms(moment: datetime) -> int:
     """Epoch milliseconds, as Messenger's ``timestamp`` and ``time`` fields use."""
     return int(moment.timestamp() * 1000)

@@ -17,7 +17,8 @@ shape (bank-facing) or a plain ``{"error": {...}}`` (person-facing).
      ├── RateLimited               (#613)      HTTP 400 on the bank API, as Graph; 429 on /api/v1
      ├── LinkingTokenExpired       (#10301)
      ├── NotFound                  (#803)      HTTP 404
-     └── Conflict                  (#100)      HTTP 409
+     ├── Conflict                  (#100)      HTTP 409
+     └── ServiceUnavailable        (#2)        HTTP 503 with Retry-After (e.g. a busy database)
 """
 
 from __future__ import annotations
@@ -116,6 +117,19 @@ class Conflict(LedgerlineError):
     code = 100
     http_status = 409
     default_message = "The request conflicts with the current state"
+
+
+class ServiceUnavailable(LedgerlineError):
+    """Nothing wrong with the request: the platform cannot serve it right now (Messenger's
+    ``(#2) Service temporarily unavailable``). Retry after ``retry_after`` seconds."""
+
+    code = 2
+    http_status = 503
+    default_message = "Service temporarily unavailable. Please retry your request later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def bad_param(param: str, problem: str) -> InvalidParameter:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledgerline.domain.clock import to_ms
+from ledgerline.domain.clock import TIME_RANGE_TEXT, in_time_range, to_ms
 from ledgerline.domain.errors import bad_param, require_object
 from ledgerline.domain.messages import normalize_page_message
 from ledgerline.domain.money import parse_amount, parse_currency
@@ -67,7 +67,13 @@ def moment(value: Any, param: str, *, required: bool = True) -> int | None:
         raise bad_param(param, "must be an ISO 8601 time") from None
     if parsed.tzinfo is None:
         raise bad_param(param, "must include a timezone (e.g. +07:00 or Z)")
-    return to_ms(parsed)
+    try:
+        ms = to_ms(parsed)
+    except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59:59-12:00 is in year 10000
+        ms = -1
+    if not in_time_range(ms):
+        raise bad_param(param, f"must be {TIME_RANGE_TEXT}")
+    return ms
 
 
 def psid_of(body: dict[str, Any]) -> str:
@@ -164,8 +170,10 @@ def receipt(body: dict[str, Any], now: int) -> list[Item]:
     if payload.get("timestamp"):
         try:
             occurred = int(float(payload["timestamp"]) * 1000)
-        except ValueError:
+        except (ValueError, OverflowError):  # "nan", "1e999"
             raise bad_param("timestamp", "must be a Unix time in seconds") from None
+        if not in_time_range(occurred):
+            raise bad_param("timestamp", f"must be {TIME_RANGE_TEXT}")
     return [Item(ref=str(payload["order_number"]), occurred_at=occurred, payload=payload)]
 
 

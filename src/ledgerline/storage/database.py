@@ -29,7 +29,8 @@ from sqlalchemy.engine import Engine
 
 from ledgerline.domain.events import Event
 from ledgerline.storage.checkpoint import Checkpointer
-from ledgerline.storage.engine import Capabilities, create_engine
+from ledgerline.storage.engine import BUSY_TIMEOUT_MS, Capabilities, create_engine
+from ledgerline.storage.errors import busy_error
 from ledgerline.storage.migrate import upgrade
 
 T = TypeVar("T")
@@ -164,9 +165,11 @@ def _settle_on_loop(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> Non
 
 
 def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
-    """Resolve a batch's futures: one wake-up per event loop rather than one per request."""
+    """Resolve a batch's futures: one wake-up per event loop rather than one per request.
+    A busy database (locked, timed out) reaches the caller as ``DatabaseBusy``."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
-    for job, ok, value in outcomes:
+    for job, ok, raw in outcomes:
+        value = raw if ok else (busy_error(raw) or raw)
         if isinstance(job.future, asyncio.Future):
             by_loop.setdefault(job.future.get_loop(), []).append((job.future, ok, value))
         else:
@@ -278,12 +281,13 @@ class Database:
         *,
         migrate: bool = True,
         before_commit: Mapping[str, BeforeCommit] | None = None,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         self.url = url
         self.before_commit: Mapping[str, BeforeCommit] = dict(before_commit or {})
         self.engine: Engine
         self.capabilities: Capabilities
-        self.engine, self.capabilities = create_engine(url)
+        self.engine, self.capabilities = create_engine(url, busy_timeout_ms=busy_timeout_ms)
         if migrate:
             upgrade(self.engine)
         self._sinks: list[EventSink] = []
@@ -363,8 +367,14 @@ class Database:
             yield conn
 
     def read_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with self.reading() as conn:
-            return fn(conn, *args, **kwargs)
+        try:
+            with self.reading() as conn:
+                return fn(conn, *args, **kwargs)
+        except sa.exc.SQLAlchemyError as exc:
+            busy = busy_error(exc)
+            if busy is None:
+                raise
+            raise busy from exc
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(self.read_sync, fn, *args, **kwargs)

@@ -40,19 +40,39 @@ class Capabilities:
     writer_threads: int
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL: every commit is fsynced to the WAL, so an answered 200 survives power loss.
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    # Checkpoints run on a thread of their own (storage/checkpoint.py), not in a commit.
-    cursor.execute("PRAGMA wal_autocheckpoint=0")
-    cursor.close()
+# How long a statement waits for a lock before the database is "busy" (storage.errors:
+# HTTP 503 with Retry-After): SQLite's busy_timeout, PostgreSQL's lock_timeout.
+BUSY_TIMEOUT_MS = 10_000
 
 
-def create_engine(url: str) -> tuple[Engine, Capabilities]:
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: every commit is fsynced to the WAL, so an answered 200 survives power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # Checkpoints run on a thread of their own (storage/checkpoint.py), not in a commit.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.close()
+
+    return on_connect
+
+
+def _postgres_lock_timeout(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Not in the connection's options: the URL may carry its own (e.g. search_path).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+        dbapi_connection.commit()
+
+    return on_connect
+
+
+def create_engine(
+    url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> tuple[Engine, Capabilities]:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -60,17 +80,18 @@ def create_engine(url: str) -> tuple[Engine, Capabilities]:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             parsed,
-            connect_args={"check_same_thread": False, "timeout": 10},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=8,
             max_overflow=8,
         )
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         # pysqlite's own transaction handling is bypassed so BEGIN is explicit (and IMMEDIATE
         # for writers), as SQLAlchemy documents for SQLite.
         sa.event.listen(engine, "connect", _disable_pysqlite_begin)
         sa.event.listen(engine, "begin", _begin_immediate)
         return engine, Capabilities(is_sqlite=True, writer_threads=1)
     engine = sa.create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    sa.event.listen(engine, "connect", _postgres_lock_timeout(busy_timeout_ms))
     return engine, Capabilities(is_sqlite=False, writer_threads=4)
 
 

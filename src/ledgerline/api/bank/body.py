@@ -3,19 +3,23 @@
 Clients send JSON bodies, form-encoded bodies, multipart forms, and JSON bodies whose
 ``recipient``/``message`` values are themselves JSON strings (pymessenger); Meta's own curl
 examples even use single-quoted pseudo-JSON. Query parameters count too. Everything comes
-out as one dict of decoded values; anything unreadable is a clear ``(#100)`` error.
+out as one dict of decoded values; anything unreadable is a clear ``(#100)`` error, and so is
+anything ``domain.inputs`` refuses (JSON nested too deep, a NUL or a lone surrogate in a
+text, an integer of more than 64 digits). The body's size is capped before it is read
+(``api.gate``).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
 
+from ledgerline.api.gate import BANK_BODY_BYTES
 from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.inputs import check_document, decode_json
 
-MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_BODY_BYTES = BANK_BODY_BYTES  # enforced while the body streams in (api.gate)
 STRUCTURED = ("recipient", "message", "sender_action_payload", "payload")
 
 
@@ -24,11 +28,13 @@ def _decode_structured(key: str, value: str) -> Any:
     if not text or text[0] not in "{[":
         return value
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return decode_json(text.encode())
+    except InvalidParameter as exc:
+        if not exc.message.startswith("Invalid JSON"):
+            raise  # well-formed, but refused (too deep, a NUL, ...)
         try:
-            return json.loads(text.replace("'", '"'))
-        except json.JSONDecodeError:
+            return decode_json(text.replace("'", '"').encode())
+        except InvalidParameter:
             raise InvalidParameter(f"param {key} must be a JSON object") from None
 
 
@@ -44,15 +50,13 @@ async def read_params(request: Request) -> dict[str, Any]:
         except Exception as exc:  # malformed multipart
             raise InvalidParameter(f"Unreadable form body: {type(exc).__name__}") from None
         params = {key: value for key, value in form.items() if isinstance(value, str)}
+        check_document(params)
     elif raw.strip():
-        try:
-            decoded = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InvalidParameter("Invalid JSON in the request body") from None
+        decoded = decode_json(raw)
         if not isinstance(decoded, dict):
             raise InvalidParameter("The request body must be a JSON object")
         params = decoded
-    for key, value in request.query_params.items():
+    for key, value in request.query_params.items():  # NUL-free (api.gate)
         params.setdefault(key, value)
     for key in STRUCTURED:
         if isinstance(params.get(key), str):

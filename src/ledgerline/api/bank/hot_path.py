@@ -76,6 +76,14 @@ def _endpoint_for(edge: str, node: str) -> _Endpoint | None:
     return _INGEST.get(edge) if node == "me" else None
 
 
+def serves(scope: Scope) -> bool:
+    """Whether the hot path answers this request (it then reads and checks its own body)."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return False
+    match = _PATH.fullmatch(get_route_path(scope))
+    return match is not None and _endpoint_for(match["edge"], match["node"]) is not None
+
+
 class HotPath:
     """ASGI middleware: the hot bank endpoints above, everything else to ``app``."""
 
