@@ -16,6 +16,7 @@ import httpx
 from demobank.app import create_app
 from demobank.bank import Bank, BankConfig
 from ledgerline.cli.demo_setup import ensure_demo_bank
+from tests.support.linking import in_app_browser
 from tests.support.server import RunningPlatform, ThreadedUvicorn, free_port
 
 
@@ -123,7 +124,7 @@ def link_through_bank(
 ) -> str:
     """Link through the bank's sign-in page; returns the PSID the bank now knows."""
     redirect_url = start_link(demo, user, scopes)
-    with httpx.Client(timeout=30) as browser:
+    with in_app_browser(demo.live.url, user["access_token"]) as browser:
         page = browser.get(redirect_url)
         assert page.status_code == 200, page.text
         assert "Sign in to link your account" in page.text or "Đăng nhập" in page.text

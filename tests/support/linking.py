@@ -14,6 +14,19 @@ from tests.support.bank import BankStub, RunningBank
 from tests.support.server import RunningPlatform
 
 
+def in_app_browser(platform_url: str, access_token: str, **kwargs: Any) -> httpx.Client:
+    """A client as a native app's browser: it follows the bank's pages with no credentials
+    and sends the person's ``Authorization: Bearer`` token only to the platform's linking
+    callback (CONTRACTS §3: the callback is accepted only with that person's credentials)."""
+    callback = platform_url.rstrip("/") + "/account_linking/callback"
+
+    def authorise(request: httpx.Request) -> None:
+        if str(request.url).startswith(callback):
+            request.headers["Authorization"] = f"Bearer {access_token}"
+
+    return httpx.Client(timeout=30, event_hooks={"request": [authorise]}, **kwargs)
+
+
 @dataclass
 class LinkedWorld:
     live: RunningPlatform
@@ -29,8 +42,8 @@ class LinkedWorld:
                 json={"url": self.bank.authorize_url, "scopes": scopes},
             )
         assert started.status_code == 200, started.text
-        with httpx.Client(timeout=30, follow_redirects=True) as browser:
-            page = browser.get(started.json()["redirect_url"])
+        with in_app_browser(self.live.url, user["access_token"], follow_redirects=True) as app:
+            page = app.get(started.json()["redirect_url"])
         assert 'data-outcome="linked"' in page.text, page.text[:500]
         thread = self.live.platform.db.read_sync(
             thread_store.get_thread, self.business["page_id"], user["user_id"]

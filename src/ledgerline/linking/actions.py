@@ -157,10 +157,11 @@ def do_start_link(
 # -- the bank's PSID lookup ---------------------------------------------------------------
 def lookup_psid(conn: sa.Connection, *, token: str, page_id: str, now: int) -> str:
     """``GET /me?fields=recipient&account_linking_token=T``: the PSID, for the token's own
-    business only. Unknown, expired and other businesses' tokens all answer the same
-    ``(#10301)`` so a business learns nothing about tokens that are not its own."""
+    business only, while its flow is under way. Unknown, expired, ended (linked, cancelled,
+    refused) and other businesses' tokens all answer the same ``(#10301)`` so a business
+    learns nothing about tokens that are not its own."""
     row = store.token_by_hash(conn, digest(token)) if token else None
-    if row is None or row.page_id != page_id or now >= row.expires_at:
+    if row is None or row.page_id != page_id or now >= row.expires_at or row.used_at is not None:
         raise LinkingTokenExpired()
     return row.psid
 
@@ -217,14 +218,20 @@ def do_complete_link(
     *,
     state: str,
     code: str | None,
-    session_user: str | None,
+    caller: str | None,
     binding: str | None,
     now: int,
     hooks: LinkingHooks,
 ) -> LinkResult:
-    """The browser came back from the bank to ``redirect_uri`` (with or without
-    ``authorization_code``). Links only when the state is fresh and unused, the browser
-    is the one that started (binding cookie) and no other person is signed in there."""
+    """The browser (or app) came back from the bank to ``redirect_uri`` (with or without
+    ``authorization_code``). ``caller`` is the person its credentials name (the
+    ``Authorization: Bearer`` access token or the web session cookie), if any.
+
+    Links only when the state is fresh and unused and ``caller`` is the person who started
+    the flow (CONTRACTS §3: a link started by one person and completed by another — the
+    link-phishing attack — is refused, 403, nothing linked), and, for a flow started on the
+    consent screen, the browser is the one that submitted it (binding cookie). Every ending
+    (linked, cancelled, refused, expired) spends the token: it stops resolving."""
     token = store.token_by_state(uow.conn, digest(state)) if state else None
     if token is None:
         return LinkResult(Outcome.INVALID)
@@ -242,16 +249,26 @@ def do_complete_link(
             uow.conn, consent.consent_id, status=store.CANCELLED, now=now, by="expiry"
         )
         return LinkResult(Outcome.EXPIRED, **base)
-    other_person = session_user is not None and session_user != token.user_id
+    anonymous = caller is None
+    other_person = caller is not None and caller != token.user_id
     other_browser = token.binding_hash is not None and (
         binding is None or digest(binding) != token.binding_hash
     )
-    if other_person or other_browser or (code is not None and len(code) > MAX_CODE_LENGTH):
+    too_long = code is not None and len(code) > MAX_CODE_LENGTH
+    if anonymous or other_person or other_browser or too_long:
         store.use_token_txn(uow.conn, token.token_hash, now=now, outcome="refused")
         store.end_consent_txn(
             uow.conn, consent.consent_id, status=store.CANCELLED, now=now, by="refused"
         )
-        reason = "session" if other_person else "browser" if other_browser else "code"
+        reason = (
+            "no_credentials"
+            if anonymous
+            else "session"
+            if other_person
+            else "browser"
+            if other_browser
+            else "code"
+        )
         _audit(
             uow, hooks, "link_refused", consent, actor=("component", "linking"), now=now,
             reason=reason,

@@ -77,7 +77,7 @@ def _person(platform: Services, bank: Any, scopes: frozenset[Scope]) -> str:
         do_complete_link,
         state=state,
         code="count",
-        session_user=None,
+        caller=user.user_id,
         binding=None,
         now=now,
         hooks=platform.linking_hooks,

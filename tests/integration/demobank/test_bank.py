@@ -22,6 +22,7 @@ from tests.support.demo import (
     running_demo,
     start_link as _start_link,
 )
+from tests.support.linking import in_app_browser
 from tests.support.server import RunningPlatform, running_platform
 
 ALL_SCOPES = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
@@ -145,7 +146,7 @@ def test_linking_through_the_bank_sign_in_page(live: RunningPlatform, demo: Runn
     _say(demo, user, {"text": "Hello"})
     # A wrong password: the bank's page says so, nothing is linked.
     redirect_url = _start_link(demo, user, ALL_SCOPES)
-    with httpx.Client(timeout=30) as browser:
+    with in_app_browser(live.url, user["access_token"]) as browser:
         page = browser.get(redirect_url, headers={"Accept-Language": "en"})
         form = {
             n: _hidden(page.text, n) for n in ("account_linking_token", "redirect_uri", "form_sig")
@@ -309,7 +310,7 @@ def test_cancelling_at_the_bank_links_nothing(live: RunningPlatform, demo: Runni
     user = live.create_user("Claire", locale="en")
     _say(demo, user, {"text": "Hello"})
     redirect_url = _start_link(demo, user, ALL_SCOPES)
-    with httpx.Client(timeout=30) as browser:
+    with in_app_browser(live.url, user["access_token"]) as browser:
         page = browser.get(redirect_url)
         form = {
             n: _hidden(page.text, n) for n in ("account_linking_token", "redirect_uri", "form_sig")

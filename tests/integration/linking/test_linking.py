@@ -23,6 +23,7 @@ from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads as thread_store
 from ledgerline.storage.stores.linking import consent_scopes
 from tests.support.bank import BankStub, RunningBank
+from tests.support.linking import in_app_browser
 from tests.support.server import RunningPlatform, running_platform
 
 START = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -48,8 +49,27 @@ class World:
     def http(self) -> httpx.Client:
         return self.live.client()
 
-    def browser(self) -> httpx.Client:
+    def browser(self, user: dict[str, str] | None = None) -> httpx.Client:
+        """The person's app following the bank's redirects: their bearer token goes to the
+        linking callback only (CONTRACTS §3)."""
+        token = (user or self.user)["access_token"]
+        return in_app_browser(self.live.url, token, follow_redirects=True)
+
+    def anonymous(self) -> httpx.Client:
+        """A browser with no Ledgerline credentials at all (no cookie, no token)."""
         return httpx.Client(timeout=30, follow_redirects=True)
+
+    def lookup(self, token: str) -> httpx.Response:
+        """The bank's PSID lookup for ``token`` (``GET /me?fields=recipient``)."""
+        with self.http() as http:
+            return http.get(
+                "/v15.0/me",
+                params={
+                    "fields": "recipient",
+                    "account_linking_token": token,
+                    "access_token": self.business["page_access_token"],
+                },
+            )
 
     def start(self, scopes: list[str] | None = None, url: str | None = None) -> httpx.Response:
         with self.http() as http:
@@ -212,6 +232,58 @@ def test_cancel_at_the_bank_links_nothing(world: World) -> None:
     assert world.scopes_now() is None
     assert world.thread_messages() == []
     assert world.link_events() == []
+
+
+def _token_of(started: httpx.Response) -> str:
+    return str(parse_qs(urlsplit(started.json()["redirect_url"]).query)["account_linking_token"][0])
+
+
+def test_a_link_completed_without_the_persons_credentials_is_refused(world: World) -> None:
+    # Link phishing: a flow started through the person API (an attacker's own account, say)
+    # whose bank redirect is completed in a browser with no Ledgerline cookie (the victim's):
+    # before, the victim's bank account was linked to the attacker's Ledgerline account.
+    started = world.start(["balances", "transactions"])
+    assert started.status_code == 200, started.text
+    with world.anonymous() as victim:
+        page = victim.get(started.json()["redirect_url"])
+    assert page.status_code == 403
+    assert 'data-outcome="refused"' in page.text
+    assert world.bank.bank.codes, "the bank issued a code: the callback itself refused it"
+    assert world.links() == []
+    assert world.scopes_now() is None
+    assert world.link_events() == []
+    assert world.thread_messages() == []
+    assert world.audits[-1].action == "link_refused"
+    assert world.audits[-1].detail["reason"] == "no_credentials"
+    # The flow has ended: its token resolves no more.
+    assert world.lookup(_token_of(started)).json()["error"]["code"] == 10301
+    # A bearer token of another person is refused the same way.
+    mallory = world.live.create_user("Mallory", "en")
+    started = world.start()
+    with world.browser(mallory) as other_app:
+        page = other_app.get(started.json()["redirect_url"])
+    assert page.status_code == 403
+    assert world.audits[-1].detail["reason"] == "session"
+    assert world.links() == []
+    # The person themselves, with their token on the callback, links.
+    started = world.start()
+    with world.browser() as app:
+        page = app.get(started.json()["redirect_url"])
+    assert 'data-outcome="linked"' in page.text
+
+
+def test_a_linking_token_stops_resolving_once_its_flow_has_ended(world: World) -> None:
+    linked = world.start()
+    token = _token_of(linked)
+    assert world.lookup(token).status_code == 200  # under way: the bank may look it up
+    with world.browser() as app:
+        assert 'data-outcome="linked"' in app.get(linked.json()["redirect_url"]).text
+    assert world.lookup(token).json()["error"]["code"] == 10301  # linked: ended
+    world.bank.bank.mode = "cancel"
+    cancelled = world.start()
+    with world.browser() as app:
+        assert 'data-outcome="cancelled"' in app.get(cancelled.json()["redirect_url"]).text
+    assert world.lookup(_token_of(cancelled)).json()["error"]["code"] == 10301
 
 
 def test_expired_token_is_refused_at_lookup_and_callback(world: World) -> None:

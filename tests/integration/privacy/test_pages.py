@@ -40,7 +40,9 @@ def _linked(world: LinkedWorld, http: httpx.Client, login: str = "an.nguyen") ->
         headers={"X-CSRF-Token": csrf},
     )
     assert started.status_code == 200, started.text
-    with httpx.Client(timeout=30, follow_redirects=True) as bank_side:
+    # The bank's pages, then back to the callback in the same browser: its session cookie
+    # proves who completes the link.
+    with httpx.Client(timeout=30, follow_redirects=True, cookies=http.cookies) as bank_side:
         page = bank_side.get(started.json()["redirect_url"])
     assert 'data-outcome="linked"' in page.text
     return world.psid_of_login(login)

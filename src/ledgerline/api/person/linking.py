@@ -101,7 +101,10 @@ async def start_account_link(
     summary="A consent-screen URL to open in a browser (no session needed)",
     description="For apps that show the platform's own consent screen: returns a URL "
     "carrying a signed ticket (10 minutes) bound to this person, business and bank URL. "
-    "The page names the person; a browser signed in as someone else is refused.",
+    "The page names the person; a browser signed in as someone else is refused. The bank's "
+    "redirect back (the callback) links only with this person's credentials: open the URL "
+    "in a browser signed in to Ledgerline, or follow the redirect from the app with its "
+    "`Authorization: Bearer` token.",
     openapi_extra=documented_body(
         ConsentUrlIn, {"link": {"url": ACCOUNT_LINK_EXAMPLES["link"]["url"]}}
     ),

@@ -8,9 +8,12 @@ Protection, in order of the flow:
   signed, 10 minutes, bound to person + business + bank URL; the page names the person).
 * CSRF: the form carries a signed *form ticket* bound to an HttpOnly ``SameSite=Lax``
   cookie set with the page, spent once; a cross-site ``Origin`` is refused.
-* Link-phishing: submitting the form sets a binding cookie whose hash is stored with the
-  linking token; the callback links only when that browser comes back with it and no other
-  person is signed in there.
+* Link-phishing: the callback links only for the person who started the flow, proven by
+  their credentials on the callback itself — the web session cookie, or an
+  ``Authorization: Bearer`` access token (a native client following the redirect) — and,
+  for a flow started on the consent screen, only in the browser that submitted it (a
+  binding cookie whose hash is stored with the linking token). Anything else is refused
+  (403) and nothing is linked: an attacker's flow completed by a victim links nobody.
 * Clickjacking: the pages refuse framing; nothing here is cached; no referrer is sent.
 """
 
@@ -318,7 +321,10 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
     summary="Where the bank sends the browser back (redirect_uri)",
     description="`redirect_uri` + `&authorization_code=CODE` links the account (the bank "
     "receives the `account_linking` webhook `linked` with that code); without the code the "
-    "person cancelled and nothing is linked. Single-use; expires with the token (5 min).",
+    "person cancelled and nothing is linked. Single-use; expires with the token (5 min). "
+    "Accepted only with the credentials of the person who started the flow: their web "
+    "session cookie, or `Authorization: Bearer USER_ACCESS_TOKEN` (a native client "
+    "following the redirect); otherwise 403 and nothing is linked.",
 )
 async def callback(
     request: Request,
@@ -330,11 +336,15 @@ async def callback(
     if not state:
         return _result(locale, "invalid", 400)
     partition = await ctx.db.read(callback_partition, state)
+    try:
+        caller = await session_user(request) or await _api_user(ctx, request)
+    except LedgerlineError:  # an invalid bearer token or a dead session: nobody
+        caller = None
     result = await ctx.db.write(
         do_complete_link,
         state=state,
         code=authorization_code,
-        session_user=await session_user(request),
+        caller=caller,
         binding=request.cookies.get(BINDING_COOKIE),
         now=to_ms(ctx.clock.now()),
         hooks=ctx.linking_hooks,
