@@ -19,6 +19,7 @@ from ledgerline.domain.clock import from_ms
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
 from ledgerline.domain.events import LiveFrame, MessageCreated, PageRead, WebhookQueued, inbox_of
 from ledgerline.domain.ids import new_mid, new_psid
+from ledgerline.domain.luhn import mask_card_numbers
 from ledgerline.domain.messages import account_link_urls
 from ledgerline.domain.window import MessageTag, MessagingType, may_send
 from ledgerline.storage.database import UnitOfWork
@@ -136,10 +137,17 @@ def do_user_message(
 ) -> MessageRow:
     """A person writes to a page: ``body`` is ``{"text"}`` optionally with ``quick_reply``
     ``{"payload"}``, or a ``postback`` ``{"title","payload"}`` (shown as its title).
-    ``inbound``: who else hears it (``chat.routing``)."""
+    ``inbound``: who else hears it (``chat.routing``).
+
+    A card number the person types is masked (all but its last four digits) before the
+    message is stored, shown or sent anywhere: the platform never keeps a PAN."""
     if business_store.get_business(uow.conn, page_id) is None:
         raise NoMatchingUser("No such business")
     check_not_blocked_by(uow.conn, page_id=page_id, user_id=user_id)
+    if isinstance(body.get("text"), str):
+        masked, found = mask_card_numbers(body["text"])
+        if found:
+            body = {**body, "text": masked}
     thread = thread_store.get_or_create_thread(
         uow.conn, page_id, user_id, now=now, new_psid=new_psid
     )

@@ -197,14 +197,30 @@ def test_a_full_card_number_anywhere_is_refused(
         item["merchant"]["name"] = f"Shop {pan}"
     elif field == "extra":
         item["note"] = {"deep": [pan]}
-    else:
-        item[field] = pan
+    else:  # an identifier field: a plain digit run is an id; a grouped card number is not
+        digits = pan.replace(" ", "").replace("-", "")
+        item[field] = " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
     refused = post(w, "transactions", {"psid": who["psid"], "transactions": [item]})
     assert refused.status_code == 400
     assert "card number" in refused.json()["error"]["message"]
     assert pan not in refused.text
     again = post(w, "transactions", {"psid": who["psid"], "transactions": [tx("pan-test")]})
     assert again.json()["accepted"] == 1  # nothing of the refused request was stored
+
+
+def test_numeric_ids_in_id_fields_are_ids_not_card_numbers(
+    world: tuple[LinkedWorld, dict[str, Any]],
+) -> None:
+    # A bank's ordinary 16-digit ids (these three pass Luhn in an issuer range: the
+    # detector before issue 17 refused them, as it did two of three random 16-digit ids).
+    w, who = world
+    items = [
+        {**tx("4539578763621486"), "terminal_id": "5105105105105100"},
+        {**tx("6011111111111117"), "account_id": "4012888888881881"},
+    ]
+    accepted = post(w, "transactions", {"psid": who["psid"], "transactions": items})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["accepted"] == 2
 
 
 BAD_BODIES: list[tuple[str, dict[str, Any]]] = [

@@ -6,7 +6,16 @@ from typing import Any
 
 from hypothesis import given, strategies as st
 
-from ledgerline.domain.luhn import find_card_number, luhn_valid
+from ledgerline.domain.luhn import (
+    _RANGES,
+    ID_KEYS,
+    MASK,
+    contains_card_number,
+    find_card_number,
+    luhn_valid,
+    mask_card_numbers,
+)
+from tests.support.pan_corpus import luhn_complete
 
 PANS = ["4111111111111111", "5500005555555559", "340000000000009", "6011000990139424"]
 
@@ -47,3 +56,51 @@ def test_halves_of_a_pan_in_two_strings_are_not_one(pan: str) -> None:
 @given(st.lists(st.integers(0, 999_999_999_999), max_size=30))
 def test_amounts_and_ids_shorter_than_13_digits_are_never_flagged(numbers: list[int]) -> None:
     assert not find_card_number({"amounts": numbers, "ids": [str(n) for n in numbers]})
+
+
+# -- the issue-17 detector: every issuer range, every layout, ids left alone ------------------
+@st.composite
+def issuer_pans(draw: st.DrawFn) -> str:
+    """A Luhn-valid PAN of any issuer range and length the detector knows."""
+    low, high, length = draw(
+        st.sampled_from([(lo, hi, n) for lo, hi, ns in _RANGES for n in ns if n >= 13])
+    )
+    prefix = str(draw(st.integers(int(low), int(high)))).zfill(len(low))
+    rest = draw(st.text(alphabet="0123456789", min_size=length, max_size=length))
+    return luhn_complete((prefix + rest)[: length - 1])
+
+
+words = st.text(alphabet="abcđươ ,:;!?()₫", max_size=12)
+separators = st.sampled_from([" ", "  ", "-", ".", "/", "_", "|", " - ", "\u00a0"])
+
+
+@given(issuer_pans(), separators, words, words)
+def test_a_pan_of_any_issuer_in_any_layout_is_found_and_masked(
+    pan: str, sep: str, before: str, after: str
+) -> None:
+    grouped = sep.join(pan[i : i + 4] for i in range(0, len(pan), 4))
+    for written in (pan, grouped, f"{pan} 12/29 123", f"{pan}1229123"):
+        text = f"{before} {written} {after}"
+        assert contains_card_number(text), text
+        assert find_card_number({"merchant": {"name": text}})
+        masked, count = mask_card_numbers(text)
+        assert count == 1
+        assert not contains_card_number(masked)
+        shown = "".join(c for c in masked if c.isdigit())
+        assert len(shown) == 4  # four digits of the PAN, nothing of an expiry or a code
+        assert shown in pan
+        assert masked.count(MASK) >= len(pan) - 4
+
+
+@given(st.integers(10**15, 10**16 - 1), st.sampled_from(sorted(ID_KEYS)))
+def test_a_bare_numeric_id_in_an_id_field_is_never_refused(number: int, key: str) -> None:
+    assert not find_card_number({"transactions": [{key: str(number)}, {key: number}]})
+
+
+@given(st.text(alphabet="abc 0123456789.-/+", max_size=40))
+def test_masking_changes_nothing_but_pans(text: str) -> None:
+    masked, count = mask_card_numbers(text)
+    if count == 0:
+        assert masked == text
+    assert len(masked) == len(text)
+    assert not contains_card_number(masked)
