@@ -31,9 +31,11 @@ from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock, SystemClock
 from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
+from ledgerline.logging import AccessLog
 from ledgerline.privacy.service_records import erase_on_unlink_txn
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, updates as updates_store
+from ledgerline.telemetry.metrics import Metrics
 from ledgerline.vault import (
     TransitCipher,
     Vault,
@@ -45,9 +47,11 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
+    from ledgerline.api.operations import Readiness
     from ledgerline.chat.routing import Inbound
     from ledgerline.delivery.fanout import ClusterFanout
     from ledgerline.delivery.live import LiveHub
+    from ledgerline.telemetry.metrics import Metrics
     from ledgerline.workers.outbox import OutboxDispatcher
     from ledgerline.workers.receipts import DeliveryReceipts
     from ledgerline.workers.runner import WorkerRunner
@@ -208,6 +212,7 @@ class Runtime:
     dispatcher: OutboxDispatcher
     runner: WorkerRunner
     receipts: DeliveryReceipts
+    metrics: Metrics
     fanout: ClusterFanout | None = None
     _started: bool = field(default=False, init=False)
 
@@ -242,6 +247,7 @@ def build_runtime(
     from ledgerline.delivery.fanout import ClusterFanout
     from ledgerline.delivery.live import LiveHub, frames_for
     from ledgerline.domain.events import Event, WebhookQueued
+    from ledgerline.telemetry.metrics import Metrics
     from ledgerline.workers.consent import ConsentWorker
     from ledgerline.workers.outbox import OutboxDispatcher
     from ledgerline.workers.receipts import DeliveryReceipts
@@ -252,6 +258,7 @@ def build_runtime(
     settings = services.settings
     every = intervals or WorkerIntervals()
     hub = LiveHub()
+    metrics = Metrics()
     dispatcher = OutboxDispatcher(
         db=services.db,
         clock=services.clock,
@@ -260,6 +267,7 @@ def build_runtime(
         timeout=settings.webhook_timeout_seconds,
         concurrency=settings.webhook_concurrency_per_business,
         transport=transport,
+        metrics=metrics,
     )
     # Scaled out (a broker URL): frames and wake-ups also reach the other processes.
     fanout = (
@@ -283,6 +291,15 @@ def build_runtime(
                 fanout.wake_threadsafe()
 
     services.db.subscribe(on_commit)
+    services.db.subscribe(metrics.on_events)
+    services.db.observe_batches(metrics.on_batch)
+    snapshot = metrics.snapshot
+    snapshot.live_connections = hub.connection_count
+    snapshot.writer_queue = services.db.queued_writes
+    snapshot.pool = services.db.pool_status
+    if fanout is not None:
+        snapshot.broker_queue = fanout.backlog
+        snapshot.broker_dropped = lambda: fanout.dropped
     receipts = DeliveryReceipts(services.db, services.clock)
     db, vault, clock = services.db, services.vault, services.clock
     background: list[tuple[str, Worker]] = []
@@ -308,6 +325,7 @@ def build_runtime(
         dispatcher=dispatcher,
         runner=WorkerRunner(background),
         receipts=receipts,
+        metrics=metrics,
         fanout=fanout,
     )
 
@@ -336,6 +354,39 @@ def inbound_routing(services: Services) -> Inbound:
     )
 
 
+def readiness(services: Services, runtime: Runtime) -> Readiness:
+    """``/readyz``'s checks: the database as a new connection finds it (reachable, at the
+    newest migration, writable), the broker when scaled out, this process's workers."""
+    from ledgerline.api.operations import Check, Readiness
+    from ledgerline.storage.health import DatabaseProbe
+
+    probe = DatabaseProbe(services.settings.resolved_database_url())
+
+    async def database() -> str | None:
+        health = await asyncio.to_thread(probe.check)
+        if not health.reachable:
+            return f"unreachable: {health.error}"
+        if not health.at_head:
+            return f"schema at {health.revision}, newest migration is {health.head}"
+        if not health.writable:
+            return f"not writable: {health.error}"
+        return None
+
+    async def workers() -> str | None:
+        return None if runtime.runner.running() else "not running (not started, or one stopped)"
+
+    checks: list[tuple[str, Check]] = [("database", database), ("workers", workers)]
+    fanout = runtime.fanout
+    if fanout is not None:
+
+        async def broker() -> str | None:
+            await fanout.ping()
+            return None
+
+        checks.append(("broker", broker))
+    return Readiness(checks)
+
+
 def build_app(
     services: Services,
     *,
@@ -346,7 +397,7 @@ def build_app(
     """The whole server: API, web app and the runtime (hub, workers), on one database."""
     # Imported here so one-shot CLI commands don't pay for the web stack.
     from ledgerline.api.app import create_app
-    from ledgerline.api.context import AppContext
+    from ledgerline.api.context import AppContext, MetricsAccess
     from ledgerline.api.limits import RateLimits
     from ledgerline.chat.private import MessageResolver
     from ledgerline.customer_service.agents import AgentAccounts
@@ -361,6 +412,8 @@ def build_app(
     settings, db, clock, vault = services.settings, services.db, services.clock, services.vault
     runtime = build_runtime(services, workers=run_workers, transport=transport, intervals=intervals)
     fraud = FraudEngine.load(settings.fraud_model)
+    if fraud is not None:
+        fraud.on_scored = runtime.metrics.fraud_scoring.observe
     privacy = PrivacyCentre(vault, services.linking_hooks)
 
     def limiter(rate: float, burst: int) -> RateLimiter:
@@ -385,6 +438,15 @@ def build_app(
             ingest=limiter(settings.rate_limit_ingest_per_second, settings.rate_limit_ingest_burst),
             person=limiter(settings.rate_limit_person_per_second, settings.rate_limit_person_burst),
         ),
+        readiness=readiness(services, runtime),
+        metrics=runtime.metrics,
+        metrics_access=MetricsAccess(
+            open=settings.env == "development",
+            token=None
+            if settings.metrics_token is None
+            else settings.metrics_token.get_secret_value(),
+        ),
+        access_log=AccessLog(enabled=settings.access_log),
     )
     app = create_app(ctx)
     install_web(

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # How long a request waits for a database lock before it is answered 503 + Retry-After.
     database_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     log_level: str = "INFO"
+    # auto: JSON lines when stdout is not a terminal, readable lines in one.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    access_log: bool = True
+    # /metrics in production: this bearer token, or (unset) loopback clients only.
+    metrics_token: SecretStr | None = None
     # The fraud model for online scoring: "default" (the demo model shipped with the
     # package), "off", or the path of a model file from `ledgerline fraud train`.
     fraud_model: str | None = None

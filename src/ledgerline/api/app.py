@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from ledgerline.api import operations
 from ledgerline.api.bank import (
     deliveries as platform_deliveries,
     financial as platform_financial,
@@ -17,7 +18,7 @@ from ledgerline.api.bank import (
 )
 from ledgerline.api.bank.hot_path import HotPath
 from ledgerline.api.context import AppContext
-from ledgerline.api.errors import install_error_handlers
+from ledgerline.api.errors import install_error_handlers, unexpected_error
 from ledgerline.api.gate import InputGate
 from ledgerline.api.openapi import install_openapi
 from ledgerline.api.person import (
@@ -31,6 +32,9 @@ from ledgerline.api.person import (
     stream as client_stream,
     threads as client_threads,
 )
+from ledgerline.api.telemetry import RequestTelemetry
+from ledgerline.domain.ids import new_trace_id
+from ledgerline.telemetry.ids import IdHasher
 
 DESCRIPTION = """
 Ledgerline's HTTP API.
@@ -50,6 +54,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         try:
             yield
         finally:
+            ctx.readiness.draining = True
+            ctx.access_log.flush()
             await ctx.lifecycle.stop()
 
     app = FastAPI(
@@ -65,8 +71,18 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     app.add_middleware(HotPath, ctx=ctx)  # the hot bank endpoints, ahead of the router
-    # Outermost: body limits and input checks before anything reads the request (api.gate).
+    # Body limits and input checks before anything reads the request (api.gate).
     app.add_middleware(InputGate, takes_body=hot_path.serves)
+    # Outermost: measures and logs every request, the hot path's included.
+    app.add_middleware(
+        RequestTelemetry,
+        metrics=ctx.metrics,
+        access_log=ctx.access_log,
+        hash_id=IdHasher(ctx.secret_key),
+        unexpected=unexpected_error,
+        new_trace_id=new_trace_id,
+    )
+    app.include_router(operations.router)
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)

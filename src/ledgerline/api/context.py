@@ -4,7 +4,7 @@ reader sees every dependency of an endpoint, and nothing is looked up by name.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ledgerline.api.limits import RateLimits
 from ledgerline.api.tokens import TokenCache
@@ -14,8 +14,27 @@ from ledgerline.delivery.live import Frame, LiveHub
 from ledgerline.domain.clock import Clock
 from ledgerline.ingest.actions import Ingestor
 from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.logging import AccessLog
 from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.storage.database import Database
+from ledgerline.telemetry.metrics import Metrics
+
+
+@dataclass(frozen=True)
+class MetricsAccess:
+    """Who may scrape ``/metrics``: anyone (``open``, development), else the holder of
+    ``token`` when set, else loopback clients only."""
+
+    open: bool = False
+    token: str | None = None
+
+
+class Readiness(Protocol):
+    """Whether this process can serve now, with each check's verdict (``/readyz``)."""
+
+    draining: bool
+
+    async def check(self) -> tuple[bool, dict[str, dict[str, Any]]]: ...
 
 
 class Lifecycle(Protocol):
@@ -48,6 +67,10 @@ class AppContext:
     ingestor: Ingestor
     messages: MessageResolver  # private messages' bodies, for the person
     privacy: PrivacyCentre
+    readiness: Readiness
     limits: RateLimits = field(default_factory=RateLimits)
+    metrics: Metrics = field(default_factory=lambda: Metrics(process=False))
+    metrics_access: MetricsAccess = field(default_factory=MetricsAccess)
+    access_log: AccessLog = field(default_factory=AccessLog)
     page_tokens: TokenCache = field(default_factory=TokenCache)
     user_tokens: TokenCache = field(default_factory=TokenCache)

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 
 from ledgerline.api.context import AppContext
 from ledgerline.api.limits import enforce
+from ledgerline.api.telemetry import annotate_page, annotate_user
 from ledgerline.domain.errors import InvalidParameter, InvalidToken
 from ledgerline.domain.ids import appsecret_proof, derive_app_secret, token_hash
 from ledgerline.storage.stores import businesses as business_store, people as people_store
@@ -61,6 +62,7 @@ async def authenticate_page(
         if page_id is None:
             raise InvalidToken("Invalid OAuth access token - Cannot parse access token")
         ctx.page_tokens.put(digest, page_id, generation)
+    annotate_page(request.scope, page_id)
     proof = request.query_params.get("appsecret_proof") or (params or {}).get("appsecret_proof")
     if proof:
         business = await ctx.db.read(business_store.get_business, page_id)
@@ -100,6 +102,7 @@ async def user_auth(request: Request, ctx: Context) -> str:
     user_id = await session_user(request) if token is None else None
     if user_id is None:
         user_id = await authenticate_user(ctx, token)
+    annotate_user(request.scope, user_id)
     enforce(ctx.limits.person, user_id)
     return user_id
 

@@ -8,6 +8,7 @@ produce a 500; a bug still answers in this shape (code 2) and is logged with its
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledgerline.api.telemetry import note_trace_id
 from ledgerline.domain.errors import (
     InvalidToken,
     LedgerlineError,
@@ -28,13 +30,31 @@ log = structlog.get_logger(__name__)
 
 
 def error_body(
-    code: int, message: str, *, subcode: int | None = None, error_type: str = "OAuthException"
+    code: int,
+    message: str,
+    *,
+    subcode: int | None = None,
+    error_type: str = "OAuthException",
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
+    """Messenger's error shape; its ``fbtrace_id`` is also noted for the request's access
+    line (``api.telemetry``), so a bank's report leads to the log."""
     error: dict[str, Any] = {"message": f"(#{code}) {message}", "type": error_type, "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
-    error["fbtrace_id"] = new_trace_id()
+    error["fbtrace_id"] = trace_id = trace_id or new_trace_id()
+    note_trace_id(trace_id)
     return {"error": error}
+
+
+UNEXPECTED = "An unexpected error has occurred. Please retry your request later."
+
+
+def unexpected_error(trace_id: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The 500 answer to a bug (status, headers, body): code 2, as Graph answers."""
+    body = json.dumps(error_body(2, UNEXPECTED, trace_id=trace_id)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    return 500, headers, body
 
 
 def _is_client_api(request: Request) -> bool:
@@ -95,7 +115,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return http_error_response(exc)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        body = error_body(2, "An unexpected error has occurred. Please retry your request later.")
+        # Normally answered by ``api.telemetry`` first; this is for an app without it.
+        body = error_body(2, UNEXPECTED)
         log.error(
             "unhandled_error",
             exc_info=exc,

@@ -59,6 +59,10 @@ class Broker(Protocol):
 
     async def publish(self, topic: str, body: Any) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise if the broker cannot be reached now (readiness)."""
+        ...
+
     async def close(self) -> None: ...
 
 

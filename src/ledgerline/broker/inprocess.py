@@ -32,6 +32,9 @@ class InProcessBroker:
                 if message is not None:
                     member._handler(message)
 
+    async def ping(self) -> None:
+        return None
+
     async def close(self) -> None:
         if self in self._bus.members:
             self._bus.members.remove(self)

@@ -84,6 +84,11 @@ class NatsJetStreamBroker:
         except (NatsError, TimeoutError) as exc:
             log.warning("broker_publish_failed", broker="nats", topic=topic, error=str(exc))
 
+    async def ping(self) -> None:
+        if self._nc is None or not self._nc.is_connected:
+            raise ConnectionError("not connected")
+        await self._nc.flush(timeout=2)
+
     async def close(self) -> None:
         if self._sub is not None:
             try:

@@ -71,6 +71,11 @@ class RedisStreamsBroker:
         except RedisError as exc:
             log.warning("broker_publish_failed", broker="redis", topic=topic, error=str(exc))
 
+    async def ping(self) -> None:
+        if self._client is None:
+            raise ConnectionError("not started")
+        await self._client.ping()
+
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()

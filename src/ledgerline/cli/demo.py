@@ -207,7 +207,12 @@ def run_demo(
         port=port,
         **({"public_url": public_url} if public_url else {}),
     )
-    configure_logging(settings.log_level)
+    # Logs on stdout, as ``serve``'s, unless stdout carries the one JSON object (--json).
+    configure_logging(
+        settings.log_level,
+        stream=sys.stderr if as_json else sys.stdout,
+        log_format=settings.log_format,
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the bank's every API call otherwise
     bank_port = bank_port or port + 1
     bank_url = (bank_public_url or f"http://{_loopback(host)}:{bank_port}").rstrip("/")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import signal
+import socket
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
@@ -13,19 +18,40 @@ from typing import Any, Literal
 import structlog
 import uvicorn
 
+from ledgerline.api.context import Readiness
 from ledgerline.api.gate import OTHER_BODY_BYTES
 from ledgerline.bootstrap import Runtime, build_app, build_runtime, build_services
 from ledgerline.cli.options import settings_from
 from ledgerline.logging import configure_logging
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger("ledgerline.server")
+
+
+def _version() -> str:
+    try:
+        return version("ledgerline")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
 
 
 class _GracefulServer(uvicorn.Server):
     """Uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would kill the
-    process before the database writers drain. We finish the shutdown and exit 0 instead."""
+    process before the database writers drain. We finish the shutdown and exit 0 instead.
+    Logs the lifecycle: ``ready`` once listening, ``draining`` on the signal."""
+
+    def __init__(self, config: uvicorn.Config, on_drain: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_drain = on_drain
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            log.info("ready", host=self.config.host, port=self.config.port)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            log.info("draining", signal=signal.Signals(sig).name)
+            self.on_drain()
         super().handle_exit(sig, frame)
         self._captured_signals.clear()
 
@@ -50,10 +76,19 @@ def run_server(
         port=port,
         **({"public_url": public_url} if public_url else {}),
     )
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, stream=sys.stdout, log_format=settings.log_format)
+    log.info(
+        "starting",
+        version=_version(),
+        env=settings.env,
+        pid=os.getpid(),
+        workers=workers,
+        broker=settings.broker_url is not None,
+    )
     platform = build_services(settings)
     try:
         app = build_app(platform, run_workers=workers)
+        readiness: Readiness = app.state.ctx.readiness
         if extra_setup is not None:
             extra_setup(platform, app)
         # What start-up built (modules, routes, models, catalogues: ~150k objects) lives as
@@ -77,21 +112,25 @@ def run_server(
             log_level="warning",
             timeout_graceful_shutdown=30,
         )
-        _GracefulServer(config).run()
+        _GracefulServer(config, on_drain=lambda: setattr(readiness, "draining", True)).run()
     finally:
         platform.close()
+        log.info("stopped")
+        logging.shutdown()
 
 
 def run_workers(*, database_url: str | None, data_dir: Path | None) -> None:
     """``ledgerline work``: the runtime's workers alone, until SIGINT/SIGTERM; then each
     finishes what it started (webhooks in flight are released for the next process)."""
     settings = settings_from(database_url, data_dir)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, stream=sys.stdout, log_format=settings.log_format)
+    log.info("starting", version=_version(), env=settings.env, pid=os.getpid(), component="work")
     services = build_services(settings)
     try:
         asyncio.run(_work(build_runtime(services)))
     finally:
         services.close()
+        log.info("stopped", component="work")
 
 
 async def _work(runtime: Runtime) -> None:
@@ -100,10 +139,9 @@ async def _work(runtime: Runtime) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await runtime.start()
-    log.info("workers_started", workers=runtime.runner.names)
+    log.info("ready", component="work", workers=runtime.runner.names)
     try:
         await stop.wait()
     finally:
-        log.info("workers_stopping")
+        log.info("draining", component="work")
         await runtime.stop()
-        log.info("workers_stopped")

@@ -73,6 +73,14 @@ class ClusterFanout:
                 await self._publisher
         await self.broker.close()
 
+    def backlog(self) -> int:
+        """Frames and wake-ups waiting to be published (metrics: the broker's lag)."""
+        return self._queue.qsize()
+
+    async def ping(self) -> None:
+        """Raise when the broker cannot be reached (readiness)."""
+        await self.broker.ping()
+
     # -- out ------------------------------------------------------------------------------
     def frames_out(self, frames: list[tuple[str, Frame]]) -> None:
         """Hand this process's frames to the other processes (on the event loop), sealed."""

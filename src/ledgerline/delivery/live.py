@@ -93,6 +93,10 @@ class LiveHub:
     def connected(self, user_id: str) -> bool:
         return bool(self._subs.get(user_id))
 
+    def connection_count(self) -> int:
+        """Sockets open on this process (metrics)."""
+        return sum(len(subs) for subs in list(self._subs.values()))
+
     def publish(self, user_id: str, frame: Frame) -> None:
         self.publish_many([(user_id, frame)])
 

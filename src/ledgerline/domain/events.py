@@ -56,4 +56,29 @@ class LiveFrame:
     frame: dict[str, Any]
 
 
-Event = MessageCreated | TypingChanged | PageRead | WebhookQueued | LiveFrame
+@dataclass(frozen=True, slots=True)
+class FraudAlertRaised:
+    """A person was asked "Was it you?" (``source``: ``score``, the platform's model, or
+    ``bank``, the bank's own alert)."""
+
+    page_id: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FraudAlertAnswered:
+    """A person answered a fraud alert (``verdict``: ``genuine`` or ``fraud``)."""
+
+    page_id: str
+    verdict: str
+
+
+Event = (
+    MessageCreated
+    | TypingChanged
+    | PageRead
+    | WebhookQueued
+    | LiveFrame
+    | FraudAlertRaised
+    | FraudAlertAnswered
+)

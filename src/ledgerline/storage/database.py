@@ -132,6 +132,7 @@ class UnitOfWork:
 
 
 EventSink = Callable[[list[Event]], None]
+BatchObserver = Callable[[int, int, float], None]
 
 
 @dataclass
@@ -224,6 +225,7 @@ class _Writer(threading.Thread):
             conn.close()
 
     def _run_batch(self, conn: sa.Connection, batch: list[_Job]) -> None:
+        started = time.perf_counter()
         outcomes: list[tuple[_Job, bool, Any, list[Event]]] = []
         deferred: dict[str, list[Any]] = {}
         isolate = len(batch) > 1
@@ -256,10 +258,13 @@ class _Writer(threading.Thread):
                 for name, items in deferred.items():  # e.g. the batch's audit entries
                     self.db.before_commit[name](conn, items)
         except BaseException as exc:
+            self.db.observe_batch(len(batch), len(batch), time.perf_counter() - started)
             _settle([(job, False, exc) for job in batch])
             return
         finally:
             conn.info.pop(_SCRATCH, None)
+        failed = sum(1 for _, ok, _, _ in outcomes if not ok)
+        self.db.observe_batch(len(batch), failed, time.perf_counter() - started)
         events = [event for _, ok, _, job_events in outcomes if ok for event in job_events]
         if events:
             try:
@@ -291,6 +296,7 @@ class Database:
         if migrate:
             upgrade(self.engine)
         self._sinks: list[EventSink] = []
+        self._batch_observers: list[BatchObserver] = []
         self._writers: list[_Writer] = []
         self._checkpointer: Checkpointer | None = None
         self._lock = threading.Lock()
@@ -303,6 +309,35 @@ class Database:
     def publish(self, events: list[Event]) -> None:
         for sink in self._sinks:
             sink(events)
+
+    # -- observation (metrics) ------------------------------------------------------------
+    def observe_batches(self, observer: BatchObserver) -> None:
+        """Call ``observer(size, failed, seconds)`` after each writer batch (on its thread):
+        how many actions it ran, how many were rolled back, BEGIN to COMMIT in seconds."""
+        self._batch_observers.append(observer)
+
+    def observe_batch(self, size: int, failed: int, seconds: float) -> None:
+        for observer in self._batch_observers:
+            observer(size, failed, seconds)
+
+    def queued_writes(self) -> int:
+        """Actions waiting for a writer (approximate: the writers' queues)."""
+        return sum(writer.jobs.qsize() for writer in list(self._writers))
+
+    def pool_status(self) -> dict[str, int]:
+        """The connection pool: its size, connections checked out, idle and in overflow."""
+        pool = self.engine.pool
+        status: dict[str, int] = {}
+        for name, attribute in (
+            ("size", "size"),
+            ("checked_out", "checkedout"),
+            ("idle", "checkedin"),
+            ("overflow", "overflow"),
+        ):
+            method = getattr(pool, attribute, None)
+            if callable(method):
+                status[name] = max(0, int(method()))
+        return status
 
     # -- writes ---------------------------------------------------------------------------
     def _writer_for(self, partition: str | None) -> _Writer:

@@ -35,6 +35,7 @@ from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.storage.stores.businesses import BusinessRow
 from ledgerline.storage.stores.webhooks import OutboxEvent
+from ledgerline.telemetry.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
@@ -61,8 +62,10 @@ class OutboxDispatcher:
         timeout: float = 20.0,
         concurrency: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics
         self.clock = clock
         self.secret_key = secret_key
         self.allow_insecure = allow_insecure
@@ -199,8 +202,8 @@ class OutboxDispatcher:
             error = f"timed out after {self.timeout:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
-        duration_ms = int((time.perf_counter() - started) * 1000)
-        await self._record(events, status_code, error, duration_ms)
+        seconds = time.perf_counter() - started
+        await self._record(events, status_code, error, int(seconds * 1000), seconds)
 
     async def _record(
         self,
@@ -208,11 +211,16 @@ class OutboxDispatcher:
         status_code: int | None,
         error: str | None,
         duration_ms: int,
+        seconds: float,
     ) -> None:
         now = to_ms(self.clock.now())
         delivered = error is None
         attempts = max(e.attempts for e in events) + 1
         give_up = not delivered and should_give_up(min(e.created_at for e in events), now)
+        if self.metrics is not None:
+            outcome = "delivered" if delivered else "gave_up" if give_up else "failed"
+            self.metrics.webhook_attempts.labels(events[0].page_id, outcome).inc()
+            self.metrics.webhook_duration.observe(seconds)
         next_at = None if delivered else now + int(retry_delay(attempts) * 1000)
         ids = [e.event_id for e in events]
 

@@ -197,9 +197,14 @@ async def ingest(
     auth = await authenticate_page(ctx, request, params)
     enforce(ctx.limits.ingest, auth.page_id)
     body = {k: v for k, v in params.items() if k not in ("access_token", "appsecret_proof")}
-    return await ctx.ingestor.ingest(
+    result = await ctx.ingestor.ingest(
         page_id=auth.page_id, kind=kind, body=body, idempotency_key=idempotency_key
     )
+    metrics = ctx.metrics
+    metrics.ingested.labels(kind.value).inc(result.get("accepted", 0))
+    if result.get("duplicates"):
+        metrics.ingest_duplicates.labels(kind.value).inc(result["duplicates"])
+    return result
 
 
 def _endpoint(kind: RecordKind) -> Any:

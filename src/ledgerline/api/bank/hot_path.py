@@ -31,6 +31,7 @@ from ledgerline.api.bank.send import send
 from ledgerline.api.context import AppContext
 from ledgerline.api.errors import http_error_response, ledgerline_error_response
 from ledgerline.api.schemas import SendResponse
+from ledgerline.api.telemetry import annotate_route
 from ledgerline.domain.errors import LedgerlineError
 from ledgerline.ingest.actions import RecordKind
 
@@ -44,10 +45,14 @@ Handler = Callable[[AppContext, Request, str, str | None], Awaitable[dict[str, A
 
 
 class _Endpoint:
-    """One endpoint's handler and the response model that shapes its answer."""
+    """One endpoint's handler and the response model that shapes its answer; ``route`` is
+    its FastAPI route's template (the label of its metrics and access lines)."""
 
-    def __init__(self, handler: Handler, model: type[BaseModel], *, exclude_none: bool) -> None:
+    def __init__(
+        self, handler: Handler, model: type[BaseModel], *, exclude_none: bool, route: str
+    ) -> None:
         self.handler = handler
+        self.route = route
         self.adapter: TypeAdapter[Any] = TypeAdapter(model)
         self.exclude_none = exclude_none
 
@@ -63,10 +68,10 @@ def _ingest_endpoint(kind: RecordKind) -> _Endpoint:
     ) -> dict[str, Any]:
         return await ingest(ctx, request, kind, version, request.headers.get("idempotency-key"))
 
-    return _Endpoint(handler, IngestOut, exclude_none=False)
+    return _Endpoint(handler, IngestOut, exclude_none=False, route=PATHS[kind])
 
 
-_SEND = _Endpoint(send, SendResponse, exclude_none=True)
+_SEND = _Endpoint(send, SendResponse, exclude_none=True, route="/{node}/messages")
 _INGEST = {edge: _ingest_endpoint(kind) for edge, kind in _KINDS.items()}
 
 
@@ -104,6 +109,7 @@ class HotPath:
     async def _serve(
         self, endpoint: _Endpoint, match: re.Match[str], scope: Scope, receive: Receive, send: Send
     ) -> None:
+        annotate_route(scope, endpoint.route)
         request = Request(scope, receive, send)
         version = match["version"]
         if version is None:  # unprefixed, FastAPI reads ``version`` from the query

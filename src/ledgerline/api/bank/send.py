@@ -96,7 +96,9 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
     if sender_action is not None:
         if message is not None:
             raise InvalidParameter("sender_action cannot be sent with a message")
-        return await _sender_action(ctx, auth.page_id, psid, str(sender_action).lower())
+        answer = await _sender_action(ctx, auth.page_id, psid, str(sender_action).lower())
+        ctx.metrics.send_api.labels("sender_action").inc()
+        return answer
     if message is None:
         raise InvalidParameter("param message must be non-empty")
     messaging_type, tag = parse_policy(params)
@@ -111,6 +113,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         now=ctx.clock.now(),
         partition=auth.page_id,
     )
+    ctx.metrics.send_api.labels("message").inc()
     return {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
 
 

@@ -48,11 +48,13 @@ async def stream(websocket: WebSocket) -> None:
     receiver = asyncio.create_task(_drain_client(websocket))
     receiver.add_done_callback(lambda _: subscription.end())
     receipts = ctx.receipts
+    frames_sent = ctx.metrics.frames_sent
     try:
         while batch := await subscription.next_batch():
             for frame in batch:
                 await websocket.send_json(frame)
                 receipts.note(user_id, frame)
+            frames_sent.inc(len(batch))
         if subscription.overflowed and not subscription.ended:
             await websocket.close(code=4008, reason="too slow; resync from history")
     except (WebSocketDisconnect, RuntimeError):

@@ -18,6 +18,7 @@ from ledgerline.audit import Actor
 from ledgerline.chat.actions import do_post_page_message, enqueue_webhook
 from ledgerline.chat.private import post_private_message
 from ledgerline.domain.errors import ConsentRequired
+from ledgerline.domain.events import FraudAlertAnswered, FraudAlertRaised
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.online.labels import record_verdict
 from ledgerline.language.formatter import Formatter
@@ -122,6 +123,7 @@ def open_alert(
         answered_at=None,
     )
     notify_store.insert_alert(uow.conn, alert)
+    uow.emit(FraudAlertRaised(thread.page_id, source))
     return alert
 
 
@@ -201,6 +203,7 @@ def answer_fraud_alert(uow: UnitOfWork, thread: ThreadRow, payload: str, now: in
         text = fmt._("You have already answered this alert.")
     else:
         record_verdict(uow, alert, verdict, now)  # the engine keeps it as a label
+        uow.emit(FraudAlertAnswered(thread.page_id, verdict))
         enqueue_webhook(
             uow,
             thread,

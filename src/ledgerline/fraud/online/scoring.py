@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,8 @@ class FraudEngine:
     default_policy: AlertPolicy = DEFAULT_POLICY
     _thresholds: dict[AlertPolicy, float] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Told how long each batch took to score (state, features, model): metrics.
+    on_scored: Callable[[float], None] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, setting: str | None) -> FraudEngine | None:
@@ -248,10 +251,13 @@ def _score(
         return []
     cipher = vault.derived_cipher(uow.conn, page_id, user_id)
     store = fraud_store.SqlFraudStateStore(uow.conn, page_id, user_id, cipher)
+    started = time.perf_counter()
     store.preload([tx.card_id for tx in txs], [tx.terminal_id for tx in txs])
     threshold = engine.threshold(engine.policy_of(uow, page_id))
     results = engine.scorer(store).score_batch(txs, threshold)
     store.flush(now)
+    if engine.on_scored is not None:
+        engine.on_scored(time.perf_counter() - started)
     alerts: list[dict[str, Any]] = []
     for tx, result in zip(txs, results, strict=True):
         if not result.alert:

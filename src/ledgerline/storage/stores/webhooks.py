@@ -219,6 +219,21 @@ def pages_with_due_events(conn: sa.Connection, *, now: int) -> list[str]:
     ]
 
 
+def backlog(conn: sa.Connection) -> list[tuple[str, int, int]]:
+    """Per business with pending events: (page_id, how many, the oldest one's created_at)
+    (``ix_webhook_events_pending``)."""
+    rows = conn.execute(
+        sa.select(
+            webhook_events.c.page_id,
+            sa.func.count(),
+            sa.func.min(webhook_events.c.created_at),
+        )
+        .where(webhook_events.c.status == PENDING)
+        .group_by(webhook_events.c.page_id)
+    ).all()
+    return [(str(page_id), int(count), int(oldest)) for page_id, count, oldest in rows]
+
+
 def next_due_time(conn: sa.Connection) -> int | None:
     return conn.execute(
         sa.select(sa.func.min(webhook_events.c.next_attempt_at)).where(
