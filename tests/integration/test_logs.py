@@ -44,7 +44,7 @@ def _wait_for(lines: queue.Queue[str], seen: list[dict[str, Any]], test: Any) ->
             line = lines.get(timeout=1)
         except queue.Empty:
             continue
-        entry = json.loads(line)  # every line is one JSON object
+        entry: dict[str, Any] = json.loads(line)  # every line is one JSON object
         seen.append(entry)
         if test(entry):
             return entry
@@ -70,7 +70,8 @@ def test_serve_logs_json_lines_with_the_error_trace_id(tmp_path: Path) -> None:
     try:
         _wait_for(lines, seen, lambda e: e["event"] == "starting")
         ready = _wait_for(lines, seen, lambda e: e["event"] == "ready")
-        assert ready["port"] == port and ready["level"] == "info"
+        assert ready["port"] == port
+        assert ready["level"] == "info"
         base = f"http://127.0.0.1:{port}"
         answer = httpx.post(
             base + "/v2.6/me/messages", params={"access_token": "not-a-token"}, json={}
@@ -91,7 +92,8 @@ def test_serve_logs_json_lines_with_the_error_trace_id(tmp_path: Path) -> None:
         lost = _wait_for(
             lines, seen, lambda e: e.get("fbtrace_id") == missing.json()["error"]["fbtrace_id"]
         )
-        assert lost["route"] == "unmatched" and lost["path"] == "/v2.6/nothing/here/at/all"
+        assert lost["route"] == "unmatched"
+        assert lost["path"] == "/v2.6/nothing/here/at/all"
         server.send_signal(signal.SIGTERM)
         _wait_for(lines, seen, lambda e: e["event"] == "draining" and e["signal"] == "SIGTERM")
         _wait_for(lines, seen, lambda e: e["event"] == "stopped")
@@ -146,7 +148,8 @@ def test_an_unexpected_error_answers_500_and_logs_its_stack(tmp_path: Path) -> N
         answer = asyncio.run(call())
         assert answer.status_code == 500
         error = answer.json()["error"]
-        assert error["code"] == 2 and error["message"].startswith("(#2) ")
+        assert error["code"] == 2
+        assert error["message"].startswith("(#2) ")
         entries = [json.loads(line) for line in out.getvalue().splitlines()]
         (bug,) = [e for e in entries if e["event"] == "unhandled_error"]
         assert bug["fbtrace_id"] == error["fbtrace_id"]
@@ -155,8 +158,10 @@ def test_an_unexpected_error_answers_500_and_logs_its_stack(tmp_path: Path) -> N
         assert "Traceback" in bug["exception"]
         (access,) = [e for e in entries if e["event"] == "request"]
         assert access["fbtrace_id"] == error["fbtrace_id"]
-        assert access["status"] == 500 and access["route"] == "/me/balances"
-        assert access["page"] != bank.page_id and len(access["page"]) == 12
+        assert access["status"] == 500
+        assert access["route"] == "/me/balances"
+        assert access["page"] != bank.page_id
+        assert len(access["page"]) == 12
     finally:
         services.close()
         configure_logging("WARNING")

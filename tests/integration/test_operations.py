@@ -279,7 +279,8 @@ def test_not_ready_when_the_schema_is_behind(database_url: str, tmp_path: Path) 
         assert answer.status_code == 503
         assert answer.json()["status"] == "not_ready"
         error = answer.json()["checks"]["database"]["error"]
-        assert "schema at 0010" in error and head in error
+        assert "schema at 0010" in error
+        assert head in error
         assert http.get("/readyz").status_code == 200
 
 
