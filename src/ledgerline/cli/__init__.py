@@ -14,6 +14,7 @@ _GROUPS = [
     ("keys", "ledgerline.cli.keys", "app"),
     ("fraud", "ledgerline.cli.fraud", "app"),
     ("agent", "ledgerline.cli.agent", "app"),
+    ("db", "ledgerline.cli.db", "app"),
 ]
 
 

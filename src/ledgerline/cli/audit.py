@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ledgerline.audit import verify
+from ledgerline.cli.errors import FAILED, report as report_error
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
 from ledgerline.storage.database import Database
 
@@ -62,5 +63,5 @@ def verify_command(
         "audit log broken" if bad is None else f"audit log broken at entry {bad.seq}: {bad.message}"
     )
     emit(result, as_json=as_json, human=message)
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    report_error(message, FAILED)
+    raise typer.Exit(FAILED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ledgerline.cli import core as core_commands
+from ledgerline.cli import core as core_commands, db as db_commands
 
 app = typer.Typer(
     name="ledgerline",
@@ -14,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 core_commands.register(app)
+db_commands.register(app)  # backup, restore
 
 
 def _register_optional() -> None:

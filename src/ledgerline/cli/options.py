@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from ledgerline.cli.errors import FAILED, report
 from ledgerline.config import Settings
 
 DatabaseUrl = Annotated[
@@ -46,6 +47,7 @@ def emit(result: dict[str, Any], *, as_json: bool, human: str | None = None) -> 
         typer.echo(human if human is not None else json.dumps(result, indent=2, ensure_ascii=False))
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+def fail(message: str, code: int = FAILED) -> NoReturn:
+    """One error line on stderr (JSON under ``--json``) and exit ``code``."""
+    report(message, code)
     raise typer.Exit(code)

@@ -77,3 +77,42 @@ def forget_person_txn(conn: sa.Connection, *, user_id: str, now: int) -> bool:
     )
     conn.execute(user_credentials.delete().where(user_credentials.c.user_id == user_id))
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class PersonListing:
+    user_id: str
+    name: str
+    locale: str
+    timezone: str
+    created_at: int
+    deleted_at: int | None
+
+
+def list_people(conn: sa.Connection, *, limit: int, after: str | None) -> list[PersonListing]:
+    """People by user id (an admin's listing), ``limit`` after ``after``."""
+    stmt = sa.select(
+        users.c.user_id,
+        users.c.name,
+        users.c.locale,
+        users.c.timezone,
+        users.c.created_at,
+        users.c.deleted_at,
+    ).order_by(users.c.user_id)
+    if after is not None:
+        stmt = stmt.where(users.c.user_id > after)
+    return [PersonListing(*row) for row in conn.execute(stmt.limit(limit))]
+
+
+def person_listing(conn: sa.Connection, user_id: str) -> PersonListing | None:
+    row = conn.execute(
+        sa.select(
+            users.c.user_id,
+            users.c.name,
+            users.c.locale,
+            users.c.timezone,
+            users.c.created_at,
+            users.c.deleted_at,
+        ).where(users.c.user_id == user_id)
+    ).first()
+    return None if row is None else PersonListing(*row)
