@@ -157,6 +157,11 @@ class Delivery(BaseModel):
         "(retention), or when the person deleted their account (a pending event is then "
         "withdrawn: failed, never sent). null while it is kept.",
     )
+    replay_of: str | None = Field(
+        default=None,
+        description="For a replay (POST /me/webhook_deliveries/replay): the id of the event it "
+        "repeats, whose payload (and mid) it carries. null otherwise.",
+    )
 
 
 class DeliveryLog(BaseModel):
@@ -378,3 +383,41 @@ class WebhookSettingsOut(BaseModel):
     success: bool = True
     batching: bool
     max_events: int
+
+
+class ReplayIn(BaseModel):
+    """One event (`event_id`) or a time range (`since`, `until`: epoch ms). Form-encoded bodies
+    and query parameters work too."""
+
+    model_config = ConfigDict(extra="allow")
+    event_id: str | None = Field(default=None, description="An `id` from the delivery log")
+    since: int | None = Field(default=None, ge=0, description="Events queued from (epoch ms)")
+    until: int | None = Field(
+        default=None, ge=0, description="… until (exclusive; default now); at most 31 days"
+    )
+    kind: str | list[str] | None = Field(
+        default=None,
+        description="Only these kinds (comma-separated or a list; `all` for every kind). By "
+        "default every kind but `read` and `delivery`.",
+    )
+    status: Literal["delivered", "failed"] | None = Field(
+        default=None, description="Only events that ended so (default both)"
+    )
+
+
+class ReplayedEvent(BaseModel):
+    id: str = Field(description="The new entry in the delivery log")
+    replay_of: str = Field(description="The event it repeats")
+
+
+class ReplayOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"success": True, "replayed": 1, "data": [{"id": "57", "replay_of": "42"}]}
+            ]
+        }
+    )
+    success: bool
+    replayed: int
+    data: list[ReplayedEvent]

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from ledgerline.chat.accounts import do_rotate_app_secret
 from ledgerline.delivery.handshake import handshake
+from ledgerline.delivery.replay import NOISE_KINDS, ReplaySelection, do_replay_webhooks
 from ledgerline.delivery.urls import UrlNotAllowed
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter
@@ -40,7 +41,7 @@ from ledgerline.web.texts import pick_locale, translate
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-NOTICES = ("webhook_saved", "test_event_queued", "fraud_saved")
+NOTICES = ("webhook_saved", "test_event_queued", "fraud_saved", "replay_queued")
 LOG_LIMIT = 50
 STATUSES = ("pending", "delivered", "failed")
 
@@ -64,16 +65,24 @@ async def _dashboard(
         return redirect("/console")
     asked = request.query_params.get("status")
     log_status = asked if asked in STATUSES else None
+    receipts = request.query_params.get("receipts") == "1"
     before_raw = request.query_params.get("before", "")
     before = int(before_raw) if before_raw.isdigit() and len(before_raw) < 19 else None
     deliveries = await config.db.read(
-        outbox.list_deliveries, page_id=page_id, limit=LOG_LIMIT, status=log_status, before=before
+        outbox.list_deliveries,
+        page_id=page_id,
+        limit=LOG_LIMIT,
+        status=log_status,
+        before=before,
+        exclude_kinds=() if receipts else NOISE_KINDS,
     )
+    filters = {
+        **({"status": log_status} if log_status else {}),
+        **({"receipts": "1"} if receipts else {}),
+    }
     older = None
     if len(deliveries) == LOG_LIMIT:
-        older = urlencode(
-            {**({"status": log_status} if log_status else {}), "before": deliveries[-1]["id"]}
-        )
+        older = urlencode({**filters, "before": deliveries[-1]["id"]})
     values.setdefault("notice", None)
     values.setdefault("error", None)
     values.setdefault("revealed", None)
@@ -88,6 +97,8 @@ async def _dashboard(
         deliveries=deliveries,
         log_status=log_status,
         statuses=STATUSES,
+        receipts=receipts,
+        status_query=urlencode({"status": log_status}) if log_status else "",
         older=older,
         csrf=csrf_token(config.secret_key, BUSINESS, session_id),
         fraud=fraud,
@@ -262,6 +273,36 @@ async def test_event(request: Request) -> Response:
             error=translate(pick_locale(request), "test_event_needs_webhook"),
         )
     return redirect("/console?done=test_event_queued#deliveries")
+
+
+@router.post("/replay")
+async def replay(request: Request) -> Response:
+    """Deliver one event of the log again (the bank's own page only), with its mid."""
+    checked = await _authorised(request)
+    if isinstance(checked, Response):
+        return checked
+    session_id, page_id, form = checked
+    config = web_config(request)
+    raw = field(form, "event_id", 20)
+    try:
+        if not raw.isdigit():
+            raise InvalidParameter("event_id")
+        await config.db.write(
+            do_replay_webhooks,
+            page_id=page_id,
+            selection=ReplaySelection(event_id=int(raw)),
+            now=to_ms(config.clock.now()),
+            partition=page_id,
+        )
+    except InvalidParameter:
+        return await _dashboard(
+            request,
+            session_id,
+            page_id,
+            status=400,
+            error=translate(pick_locale(request), "replay_refused"),
+        )
+    return redirect("/console?done=replay_queued#deliveries")
 
 
 @router.post("/fraud")

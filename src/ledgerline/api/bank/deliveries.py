@@ -1,5 +1,6 @@
-"""A business reads its own webhook delivery log (attempts, status codes, next retry) and
-chooses one event per POST (the default) or batches."""
+"""A business reads its own webhook delivery log (attempts, status codes, next retry; read and
+delivery receipts hidden unless asked for), asks for events again (replay, with their
+original mids), and chooses one event per POST (the default) or batches."""
 
 from __future__ import annotations
 
@@ -11,13 +12,29 @@ from ledgerline.api.bank.body import read_params
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.deps import Context, Page, authenticate_page
 from ledgerline.api.openapi import documented_body
-from ledgerline.api.schemas import ERRORS, DeliveryLog, WebhookSettingsIn, WebhookSettingsOut
+from ledgerline.api.schemas import (
+    ERRORS,
+    DeliveryLog,
+    ReplayIn,
+    ReplayOut,
+    WebhookSettingsIn,
+    WebhookSettingsOut,
+)
+from ledgerline.delivery.replay import (
+    NOISE_KINDS,
+    ReplaySelection,
+    do_replay_webhooks,
+    parse_kinds,
+    statuses_of,
+)
 from ledgerline.delivery.settings import (
     WebhookSettings,
     do_set_webhook_settings,
     get_webhook_settings,
     parse_settings_change,
 )
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.errors import InvalidParameter
 from ledgerline.storage.stores import webhooks as outbox
 
 router = APIRouter(tags=["Webhooks"])
@@ -37,15 +54,95 @@ async def delivery_log(
     version: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     status: Literal["pending", "delivered", "failed"] | None = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            description="Only these kinds, comma-separated (`message,postback`); `all` for "
+            "every kind. By default every kind but `read` and `delivery` (receipts' noise).",
+        ),
+    ] = None,
     before: Annotated[
         int | None, Query(ge=0, le=2**62, description="An id from a previous page")
     ] = None,
 ) -> dict[str, Any]:
     check_version(version)
+    kinds = parse_kinds(kind)
     rows = await ctx.db.read(
-        outbox.list_deliveries, page_id=page.page_id, limit=limit, status=status, before=before
+        outbox.list_deliveries,
+        page_id=page.page_id,
+        limit=limit,
+        status=status,
+        before=before,
+        kinds=kinds or None,
+        exclude_kinds=NOISE_KINDS if kinds is None else (),
     )
     return {"data": rows}
+
+
+def _int_param(params: dict[str, Any], name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise InvalidParameter(f"param {name} must be an integer") from None
+    if not 0 <= value < 2**62:
+        raise InvalidParameter(f"param {name} is out of range")
+    return value
+
+
+@graph_route(
+    router,
+    "/me/webhook_deliveries/replay",
+    ["POST"],
+    response_model=ReplayOut,
+    responses=ERRORS,
+    summary="Deliver events again, with their original mid: one event, or a time range",
+    openapi_extra=documented_body(
+        ReplayIn,
+        {
+            "one event": {"event_id": "42"},
+            "what failed last night": {
+                "since": 1764370800000,
+                "until": 1764399600000,
+                "status": "failed",
+            },
+            "messages and postbacks of a day": {
+                "since": 1764370800000,
+                "until": 1764457200000,
+                "kind": "message,postback",
+            },
+        },
+    ),
+)
+async def replay_deliveries(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    event_id = _int_param(params, "event_id")
+    selection = ReplaySelection(
+        event_id=event_id,
+        since=_int_param(params, "since"),
+        until=_int_param(params, "until"),
+        kinds=parse_kinds(params.get("kind")),
+        statuses=statuses_of(params.get("status")),
+    )
+    replayed = await ctx.db.write(
+        do_replay_webhooks,
+        page_id=auth.page_id,
+        selection=selection,
+        now=to_ms(ctx.clock.now()),
+        partition=auth.page_id,
+    )
+    return {
+        "success": True,
+        "replayed": len(replayed),
+        "data": [{"id": str(r.event_id), "replay_of": str(r.replay_of)} for r in replayed],
+    }
 
 
 def _settings_out(settings: WebhookSettings) -> dict[str, Any]:

@@ -12,6 +12,7 @@ mid-send loses its lease when it runs out and another one sends the event (at-le
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,11 +295,30 @@ def record_attempt(
     )
 
 
+def _kind_filter(
+    stmt: sa.Select[Any], kinds: Sequence[str] | None, exclude: Sequence[str]
+) -> sa.Select[Any]:
+    if kinds:
+        return stmt.where(webhook_events.c.kind.in_(list(kinds)))
+    if exclude:
+        return stmt.where(webhook_events.c.kind.not_in(list(exclude)))
+    return stmt
+
+
 def list_deliveries(
-    conn: sa.Connection, *, page_id: str, limit: int, status: str | None, before: int | None
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    limit: int,
+    status: str | None,
+    before: int | None,
+    kinds: Sequence[str] | None = None,
+    exclude_kinds: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """The page's delivery log, newest first, each event with its attempts."""
+    """The page's delivery log, newest first, each event with its attempts: of ``kinds``
+    when given, else of every kind but ``exclude_kinds``."""
     stmt = sa.select(webhook_events).where(webhook_events.c.page_id == page_id)
+    stmt = _kind_filter(stmt, kinds, exclude_kinds)
     if status:
         stmt = stmt.where(webhook_events.c.status == status)
     if before is not None:
@@ -337,9 +357,101 @@ def list_deliveries(
             "erased": None
             if row["erased_at"] is None
             else {"at": int(row["erased_at"]), "reason": row["erased_reason"]},
+            "replay_of": None if row["replay_of"] is None else str(row["replay_of"]),
         }
         for row in rows
     ]
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the delivery log keeps it (for a replay)."""
+
+    event_id: int
+    psid: str
+    kind: str
+    event: str  # the JSON as queued
+    status: str
+    created_at: int
+    erased: bool
+
+
+_STORED = (
+    webhook_events.c.event_id,
+    webhook_events.c.psid,
+    webhook_events.c.kind,
+    webhook_events.c.event,
+    webhook_events.c.status,
+    webhook_events.c.created_at,
+    webhook_events.c.erased_at,
+)
+
+
+def _stored(row: Any) -> StoredEvent:
+    event_id, psid, kind, event, status, created_at, erased_at = row
+    return StoredEvent(
+        int(event_id), str(psid), str(kind), str(event), str(status), int(created_at),
+        erased_at is not None,
+    )  # fmt: skip
+
+
+def stored_event(conn: sa.Connection, *, page_id: str, event_id: int) -> StoredEvent | None:
+    """One of the page's events (None for another page's: tenants never see each other)."""
+    row = conn.execute(
+        sa.select(*_STORED).where(
+            webhook_events.c.page_id == page_id, webhook_events.c.event_id == event_id
+        )
+    ).first()
+    return None if row is None else _stored(row)
+
+
+def stored_events_between(
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    since: int,
+    until: int,
+    kinds: Sequence[str] | None,
+    exclude_kinds: Sequence[str],
+    statuses: Sequence[str],
+    limit: int,
+) -> list[StoredEvent]:
+    """The page's events queued in [since, until) with one of ``statuses`` and a payload,
+    oldest first, at most ``limit``."""
+    stmt = sa.select(*_STORED).where(
+        webhook_events.c.page_id == page_id,
+        webhook_events.c.created_at >= since,
+        webhook_events.c.created_at < until,
+        webhook_events.c.status.in_(list(statuses)),
+        webhook_events.c.erased_at.is_(None),
+    )
+    stmt = _kind_filter(stmt, kinds, exclude_kinds)
+    return [
+        _stored(row) for row in conn.execute(stmt.order_by(webhook_events.c.event_id).limit(limit))
+    ]
+
+
+def enqueue_replay(conn: sa.Connection, *, page_id: str, original: StoredEvent, now: int) -> int:
+    """Queue ``original`` again, as it was (same payload, same ``mid``), due now."""
+    inserted = conn.execute(
+        webhook_events.insert()
+        .values(
+            page_id=page_id,
+            psid=original.psid,
+            kind=original.kind,
+            event=original.event,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            replay_of=original.event_id,
+        )
+        .returning(webhook_events.c.event_id)
+    ).first()
+    return 0 if inserted is None else int(inserted[0])
 
 
 # -- retention and erasure (``privacy.webhook_records``) ----------------------------------

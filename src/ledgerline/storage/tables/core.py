@@ -141,6 +141,9 @@ webhook_events = sa.Table(
     # until they are deleted in turn (``privacy.webhook_records``).
     sa.Column("erased_at", sa.BigInteger),
     sa.Column("erased_reason", sa.String(16)),  # retention | account_deleted
+    # A replay (the bank asked for the event again) names the event it repeats; its payload,
+    # and so its ``mid``, is the original's.
+    sa.Column("replay_of", sa.BigInteger),
     sa.Index("ix_webhook_events_pending", "status", "page_id", "psid", "event_id"),
     sa.Index("ix_webhook_events_page", "page_id", "event_id"),
     sa.Index("ix_webhook_events_age", "created_at", "erased_at"),
