@@ -66,7 +66,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         # OpenTelemetry, and checking for providers on every request costs CPU.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         docs_url="/docs",
-        redoc_url=None,
+        redoc_url="/redoc",
     )
     app.state.ctx = ctx
     install_error_handlers(app)

@@ -1,0 +1,117 @@
+"""The OpenAPI document as the API behaves (issue 18 part 6): security schemes to try calls
+from /docs, no 422 (bad input answers 400), form and multipart bodies, examples of answers
+and errors on every bank endpoint, ReDoc."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ledgerline.bootstrap import build_app, build_services
+from ledgerline.config import Settings
+
+OPERATIONS = ("/healthz", "/readyz", "/metrics")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp: Path = tmp_path_factory.mktemp("openapi")
+    services = build_services(
+        Settings(env="development", data_dir=tmp, database_url=f"sqlite:///{tmp / 'l.db'}")
+    )
+    try:
+        yield build_app(services, run_workers=False)
+    finally:
+        services.close()
+
+
+@pytest.fixture(scope="module")
+def spec(app: Any) -> dict[str, Any]:
+    document: dict[str, Any] = app.openapi()
+    return document
+
+
+def _bank_operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, operations in spec["paths"].items()
+        if not path.startswith(("/api/", "/account_linking")) and path not in OPERATIONS
+        for method, operation in operations.items()
+    ]
+
+
+def test_security_schemes_let_docs_try_calls(spec: dict[str, Any]) -> None:
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["pageAccessToken"] == {
+        "type": "apiKey",
+        "in": "query",
+        "name": "access_token",
+        "description": schemes["pageAccessToken"]["description"],
+    }
+    assert schemes["pageBearer"]["scheme"] == schemes["personBearer"]["scheme"] == "bearer"
+    send = spec["paths"]["/{node}/messages"]["post"]
+    assert send["security"] == [{"pageAccessToken": []}, {"pageBearer": []}]
+    threads = spec["paths"]["/api/v1/threads"]["get"]
+    assert threads["security"] == [{"personBearer": []}]
+    assert "security" not in spec["paths"]["/healthz"]["get"]
+
+
+def test_no_operation_advertises_a_422(spec: dict[str, Any]) -> None:
+    advertised = [
+        (path, method)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "422" in operation["responses"]
+    ]
+    assert advertised == []
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_every_bank_endpoint_has_examples_of_its_answer_and_errors(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    operations = _bank_operations(spec)
+    assert len(operations) >= 15
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        success = next(code for code in responses if code.startswith("2"))
+        media = responses[success]["content"]["application/json"]
+        ref = media.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+        assert "example" in media or "examples" in schemas.get(ref, {}), (method, path)
+        errors = responses["400"]["content"]["application/json"]["examples"]
+        assert errors["invalid token"]["value"]["error"]["code"] == 190, (method, path)
+        for example in errors.values():
+            assert example["value"]["error"]["message"].startswith("(#")
+
+
+def test_form_and_multipart_bodies_are_documented(spec: dict[str, Any]) -> None:
+    with_bodies = [op for _, _, op in _bank_operations(spec) if "requestBody" in op]
+    assert len(with_bodies) >= 10
+    for operation in with_bodies:
+        content = operation["requestBody"]["content"]
+        assert {
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        } <= set(content)
+    send = spec["paths"]["/{node}/messages"]["post"]["requestBody"]["content"]
+    form = send["application/x-www-form-urlencoded"]
+    assert form["encoding"]["recipient"] == {"contentType": "application/json"}
+    assert form["encoding"]["message"] == {"contentType": "application/json"}
+
+
+def test_redoc_and_swagger_pages(app: Any) -> None:
+    async def get(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ll") as http:
+            return await http.get(path)
+
+    redoc = asyncio.run(get("/redoc"))
+    assert redoc.status_code == 200
+    assert "/openapi.json" in redoc.text
+    assert "redoc" in redoc.text.lower()
+    assert asyncio.run(get("/docs")).status_code == 200
