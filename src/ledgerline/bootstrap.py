@@ -37,11 +37,13 @@ from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, updates as updates_store
 from ledgerline.telemetry.metrics import Metrics
 from ledgerline.vault import (
+    MasterKey,
     TransitCipher,
     Vault,
     database_refusal_recorder,
     load_or_create_master_key,
 )
+from ledgerline.vault.keyring import FixedKeys, KeyFileKeys, MasterKeys
 
 if TYPE_CHECKING:
     import httpx
@@ -164,6 +166,16 @@ def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
     return LinkingHooks(on_unlink=[erase, forget_updates, forget_service_notes], on_audit=[record])
 
 
+def master_keys(settings: Settings, loaded: MasterKey) -> MasterKeys:
+    """The keys the vault wraps and unwraps with, following a rotation while it serves:
+    the key files, or the environment's key and, during a rotation, the new one."""
+    if settings.master_key is None or not settings.master_key.get_secret_value().strip():
+        return KeyFileKeys(settings.data_dir, loaded)
+    new = settings.new_master_key
+    text = None if new is None else new.get_secret_value().strip()
+    return FixedKeys(loaded, MasterKey.from_text(text) if text else None)
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Storage, keys and the vault: enough for the CLI's one-shot commands."""
     clock = clock or SystemClock()
@@ -174,12 +186,14 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     master = None if settings.master_key is None else settings.master_key.get_secret_value()
     audit_log = AuditLog(clock)
+    master_key = load_or_create_master_key(settings.data_dir, master)
     vault = Vault(
-        load_or_create_master_key(settings.data_dir, master),
+        master_key,
         consent_lookup(clock),
         clock,
         audit=audit_log,
         refusal_recorder=database_refusal_recorder(db),
+        keys=master_keys(settings, master_key),
     )
     return Services(
         settings=settings,

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".ledgerline")
     database_url: str | None = None
     master_key: SecretStr | None = None
+    # During a rotation of a master key held in the environment: new data keys are wrapped
+    # by this one, and both unwrap (docs/operations.md).
+    new_master_key: SecretStr | None = None
     secret_key: SecretStr | None = None
     broker_url: str | None = None
     # Names the Redis stream / NATS stream and subjects, so deployments can share a broker.

@@ -3,7 +3,9 @@
 The new key is never taken from the command line (it would show in ``ps`` and shell
 history): it comes from ``--new-key-file`` (base64 of 32 bytes), the environment variable
 ``LEDGERLINE_NEW_MASTER_KEY``, or — when the current key lives in the key file — is
-generated. Run it while the platform is stopped.
+generated. It may run while the platform serves: running processes follow the key files
+(``vault.keyring``); with keys in the environment, give every process
+``LEDGERLINE_NEW_MASTER_KEY`` first, rotate, then make the new key ``LEDGERLINE_MASTER_KEY``.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def rotate(
                 env_value=current,
                 new_key=new_key,
                 clock=SystemClock(),
+                settle_seconds=1.0,  # servers may be wrapping new data keys meanwhile
             )
         finally:
             db.close()

@@ -13,6 +13,10 @@ under a new master key; the records are not touched. With a key file it is crash
 3. ``master.key.next`` atomically replaces ``master.key`` (``os.replace`` + directory fsync).
 
 A crash between 2 and 3 leaves ``master.key.next``; running the command again finishes.
+
+It may run while the platform serves: a running vault follows the key files
+(``vault.keyring``), wrapping new data keys by ``master.key.next`` as soon as it exists and
+unwrapping with either key; step 2 is repeated until a pass finds nothing left to re-wrap.
 With ``LEDGERLINE_MASTER_KEY`` the new key must be supplied (``LEDGERLINE_NEW_MASTER_KEY``
 or a file) and the operator then sets ``LEDGERLINE_MASTER_KEY`` to it.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +156,29 @@ def rewrap_data_keys(
     return RewrapResult(rewrapped, already)
 
 
+def _rewrap_until_settled(
+    write_sync: Callable[..., Any],
+    rewrap: Callable[..., RewrapResult],
+    old: MasterKey,
+    new: MasterKey,
+    settle_seconds: float,
+) -> RewrapResult:
+    """Re-wrap, then again after ``settle_seconds`` until a pass finds nothing left.
+
+    The platform may be serving (``vault.keyring``): once the next key is known, new data
+    keys are wrapped by it, but a transaction that chose the old key just before may commit
+    after the first pass began (PostgreSQL). The later passes re-wrap those."""
+    first: RewrapResult = write_sync(rewrap, old, new)
+    rewrapped = first.rewrapped
+    for _ in range(5):
+        time.sleep(settle_seconds)
+        again: RewrapResult = write_sync(rewrap, old, new)
+        rewrapped += again.rewrapped
+        if again.rewrapped == 0:
+            break
+    return RewrapResult(rewrapped, first.already)
+
+
 @dataclass(frozen=True, slots=True)
 class RotationReport:
     old_key_id: str
@@ -177,6 +205,7 @@ def rotate_master_key(
     env_value: str | None,
     new_key: MasterKey | None,
     clock: Clock,
+    settle_seconds: float = 0.0,
 ) -> RotationReport:
     """Rotate the master key (see the module docstring for the steps).
 
@@ -185,6 +214,7 @@ def rotate_master_key(
         data_dir: holds ``master.key`` when the key is not in the environment.
         env_value: ``LEDGERLINE_MASTER_KEY`` if set (the current key).
         new_key: the new key, or None to generate one (key-file mode only).
+        settle_seconds: the wait before a second pass (see ``_rewrap_until_settled``).
     """
     audit = AuditLog(clock)
 
@@ -200,7 +230,7 @@ def rotate_master_key(
             )
         if new_key.key_id == current.key_id:
             raise VaultKeyError("the new master key is the same as the current one")
-        result: RewrapResult = write_sync(rewrap, current, new_key)
+        result = _rewrap_until_settled(write_sync, rewrap, current, new_key, settle_seconds)
         return RotationReport(
             current.key_id, new_key.key_id, result.rewrapped, result.already, None
         )
@@ -223,7 +253,7 @@ def rotate_master_key(
         if new_key.key_id == current.key_id:
             raise VaultKeyError("the new master key is the same as the current one")
         write_key_file(next_path, new_key)
-    result = write_sync(rewrap, current, new_key)
+    result = _rewrap_until_settled(write_sync, rewrap, current, new_key, settle_seconds)
     os.replace(next_path, path)
     _fsync_dir(path.parent)
     return RotationReport(current.key_id, new_key.key_id, result.rewrapped, result.already, path)

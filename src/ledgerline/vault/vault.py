@@ -39,6 +39,7 @@ from ledgerline.vault.crypto import (
     wrap,
 )
 from ledgerline.vault.errors import PurposeNotAllowed, VaultKeyError
+from ledgerline.vault.keyring import FixedKeys, MasterKeys
 from ledgerline.vault.purposes import CONSENT_FREE, RecordKind, read_scopes, write_scopes
 
 if TYPE_CHECKING:
@@ -204,8 +205,10 @@ class Vault:
         *,
         audit: AuditLog | None = None,
         refusal_recorder: RefusalRecorder | None = None,
+        keys: MasterKeys | None = None,
     ) -> None:
         self.master_key = master_key
+        self.keys: MasterKeys = keys or FixedKeys(master_key)
         self.consent = consent
         self.clock = clock
         self.audit = audit or AuditLog(clock)
@@ -223,14 +226,15 @@ class Vault:
         return key
 
     def _unwrap_row(self, row: store.KeyRow) -> DataKey:
-        if row.master_key_id != self.master_key.key_id:
+        master = self.keys.get(row.master_key_id)
+        if master is None:
             raise VaultKeyError(
                 f"data key {row.key_id} is wrapped by master key {row.master_key_id}, "
                 f"not by the loaded {self.master_key.key_id} (finish a rotation with "
                 "`ledgerline keys rotate`, or load the right key)"
             )
         return unwrap(
-            self.master_key,
+            master,
             row.wrapped_key,
             page_id=row.page_id,
             user_id=row.user_id,
@@ -241,12 +245,13 @@ class Vault:
         row = store.get_key(conn, page_id, user_id)
         if row is None:
             fresh = DataKey.generate(_new_key_id())
+            master = self.keys.wrapping()
             candidate = store.KeyRow(
                 page_id=page_id,
                 user_id=user_id,
                 key_id=fresh.key_id,
-                master_key_id=self.master_key.key_id,
-                wrapped_key=wrap(self.master_key, fresh, page_id=page_id, user_id=user_id),
+                master_key_id=master.key_id,
+                wrapped_key=wrap(master, fresh, page_id=page_id, user_id=user_id),
             )
             if store.insert_key_txn(conn, candidate, created_at=self._now()):
                 memo = action_memo(conn, _UNWRAPPED)
