@@ -24,7 +24,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledgerline.audit import Actor, ActorKind, AuditEvent, AuditLog, before_commit_steps
 from ledgerline.config import Settings
@@ -110,9 +110,32 @@ class Services:
     vault: Vault
     audit: AuditLog
     linking_hooks: LinkingHooks
+    tracer_provider: Any = None  # the OpenTelemetry SDK's, when traces are exported
 
     def close(self) -> None:
         self.db.close()
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # sends what is buffered
+
+
+def start_tracing(settings: Settings) -> Any:
+    """Export traces over OTLP/HTTP when ``OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`` is set;
+    the provider (to shut down), or None (tracing stays off and costs nothing)."""
+    if not settings.otel_endpoint:
+        return None
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    from ledgerline.telemetry import tracing
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": settings.otel_service_name})
+    )
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    tracing.install(provider)
+    return provider
 
 
 def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
@@ -203,6 +226,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         vault=vault,
         audit=audit_log,
         linking_hooks=linking_hooks(vault, audit_log),
+        tracer_provider=start_tracing(settings),
     )
 
 

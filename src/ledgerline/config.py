@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     access_log: bool = True
     # /metrics in production: this bearer token, or (unset) loopback clients only.
     metrics_token: SecretStr | None = None
+    # OpenTelemetry traces go to this OTLP/HTTP endpoint when it is set (the standard
+    # variables; the exporter reads the rest of OTEL_* itself). Unset: no tracing at all.
+    otel_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+    otel_service_name: str = Field(
+        default="ledgerline", validation_alias=AliasChoices("OTEL_SERVICE_NAME")
+    )
     # The fraud model for online scoring: "default" (the demo model shipped with the
     # package), "off", or the path of a model file from `ledgerline fraud train`.
     fraud_model: str | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -83,13 +84,20 @@ def configure_logging(
     )
 
 
+_second: list[Any] = [-1, ""]  # the last second formatted, and its text
+
+
 def _iso_now() -> str:
+    """UTC now, to the millisecond (the second's text is formatted once per second)."""
     now = time.time()
-    stamp = datetime.fromtimestamp(now, UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    second = int(now)
+    if second != _second[0]:
+        _second[:] = [second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_second[1]}.{int((now - second) * 1000):03d}Z"
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_PLAIN = re.compile(r"[A-Za-z0-9_{}/.:-]*").fullmatch  # safe in JSON as it is
 
 
 class AccessLog:
@@ -122,6 +130,37 @@ class AccessLog:
         else:
             pairs = " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
             line = f"{self._clock()} [{level:<7}] {event:<20} {pairs}"
+        self._append(line)
+
+    def request(
+        self,
+        level: str,
+        method: str,
+        route: str,
+        status: int,
+        duration_ms: float,
+        extra: dict[str, Any],
+    ) -> None:
+        """One request's line: the common fields formatted directly (they are plain tokens;
+        anything else goes through the JSON encoder), ``extra`` as :meth:`write` would."""
+        if not self.enabled:
+            return
+        if not _state["json"] or not (_PLAIN(method) and _PLAIN(route)):
+            self.write(
+                level,
+                "request",
+                {"method": method, "route": route, "status": status, "duration_ms": duration_ms}
+                | extra,
+            )
+            return
+        head = (
+            f'{{"timestamp":"{self._clock()}","level":"{level}","event":"request",'
+            f'"method":"{method}","route":"{route}","status":{status},"duration_ms":{duration_ms}'
+        )
+        tail = _encode(extra)[1:] if extra else "}"
+        self._append(head + ("," + tail if extra else tail))
+
+    def _append(self, line: str) -> None:
         self._lines.append(line)
         if len(self._lines) >= self.max_lines:
             self.flush()

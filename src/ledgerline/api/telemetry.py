@@ -19,9 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerline.logging import AccessLog
+from ledgerline.telemetry import tracing
 from ledgerline.telemetry.metrics import Metrics
 
 log = structlog.get_logger("ledgerline.api")
@@ -113,11 +115,36 @@ class RequestTelemetry:
         self.hash_id = hash_id
         self.unexpected = unexpected
         self.new_trace_id = new_trace_id
+        # The metrics' children by label values: prometheus_client's ``labels()`` costs more
+        # than the increment itself.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if tracing.enabled():
+            await self._traced(scope, receive, send)
+            return
+        await self._serve(scope, receive, send, None)
+
+    async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request as a SERVER span, continuing the caller's ``traceparent``."""
+        carrier = {
+            key.decode("latin-1"): value.decode("latin-1")
+            for key, value in scope["headers"]
+            if key in (b"traceparent", b"tracestate")
+        }
+        with tracing.span(
+            scope["method"],
+            kind=SpanKind.SERVER,
+            headers=carrier,
+            attributes={"http.request.method": scope["method"]},
+        ) as current:
+            await self._serve(scope, receive, send, current)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: Any) -> None:
         info = RequestInfo()
         scope[KEY] = info
         token = _current.set(info)
@@ -151,24 +178,38 @@ class RequestTelemetry:
             await send({"type": "http.response.body", "body": body})
         finally:
             _current.reset(token)
-            self._record(scope, info, status, time.perf_counter() - started)
+            route = self._record(scope, info, status, time.perf_counter() - started)
+            if span is not None:
+                span.update_name(f"{scope['method']} {route}")
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status)
+                if info.trace_id is not None:
+                    span.set_attribute("ledgerline.fbtrace_id", info.trace_id)
 
-    def _record(self, scope: Scope, info: RequestInfo, status: int, seconds: float) -> None:
+    def _record(self, scope: Scope, info: RequestInfo, status: int, seconds: float) -> str:
         method: str = scope["method"]
         route = route_template(scope, info)
-        self.metrics.http_requests.labels(method, route, str(status)).inc()
-        self.metrics.http_duration.labels(method, route).observe(seconds)
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self.metrics.http_requests.labels(method, route, str(status))
+            self._counters[(method, route, status)] = counter
+        counter.inc()
+        histogram = self._histograms.get((method, route))
+        if histogram is None:
+            histogram = self.metrics.http_duration.labels(method, route)
+            self._histograms[(method, route)] = histogram
+        histogram.observe(seconds)
         if scope["path"] in QUIET_PATHS:
-            return
-        fields: dict[str, Any] = {
-            "method": method,
-            "route": route,
-            "path": scope["path"][:200] if route == UNMATCHED else None,
-            "status": status,
-            "duration_ms": round(seconds * 1000, 2),
-            "page": self.hash_id(info.page_id),
-            "person": self.hash_id(info.user_id),
-            "fbtrace_id": info.trace_id,
-        }
+            return route
+        extra: dict[str, Any] = {}
+        if route == UNMATCHED:
+            extra["path"] = scope["path"][:200]
+        if info.page_id is not None:
+            extra["page"] = self.hash_id(info.page_id)
+        if info.user_id is not None:
+            extra["person"] = self.hash_id(info.user_id)
+        if info.trace_id is not None:
+            extra["fbtrace_id"] = info.trace_id
         level = "error" if status >= 500 else "warning" if status >= 400 else "info"
-        self.access_log.write(level, "request", {k: v for k, v in fields.items() if v is not None})
+        self.access_log.request(level, method, route, status, round(seconds * 1000, 2), extra)
+        return route

@@ -32,6 +32,7 @@ from ledgerline.storage.checkpoint import Checkpointer
 from ledgerline.storage.engine import BUSY_TIMEOUT_MS, Capabilities, create_engine
 from ledgerline.storage.errors import busy_error
 from ledgerline.storage.migrate import upgrade
+from ledgerline.telemetry import tracing
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -141,6 +142,18 @@ class _Job:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     future: Future[Any] | asyncio.Future[Any]
+    trace: tracing.Context | None = None  # whoever queued it, when tracing is on
+
+    def run(self, uow: UnitOfWork, batch_size: int) -> Any:
+        if self.trace is None:
+            return self.fn(uow, *self.args, **self.kwargs)
+        name = getattr(self.fn, "__name__", "action")
+        with tracing.span(
+            f"db {name}",
+            parent=self.trace,
+            attributes={"code.function": name, "ledgerline.batch_size": batch_size},
+        ):
+            return self.fn(uow, *self.args, **self.kwargs)
 
     def settle(self, ok: bool, value: Any) -> None:
         """Resolve a thread-side future (a caller gone meanwhile is no longer waiting)."""
@@ -241,7 +254,7 @@ class _Writer(threading.Thread):
                     if driver is not None:
                         driver.execute("SAVEPOINT ledgerline_action")
                     try:
-                        result = job.fn(uow, *job.args, **job.kwargs)
+                        result = job.run(uow, len(batch))
                     except BaseException as exc:
                         if driver is not None:
                             driver.execute("ROLLBACK TO SAVEPOINT ledgerline_action")
@@ -375,7 +388,7 @@ class Database:
     ) -> Future[T]:
         """Queue ``fn(uow, *args, **kwargs)``; the future resolves after its commit."""
         future: Future[T] = Future()
-        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future))
+        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future, tracing.capture()))
         return future
 
     def write_sync(
@@ -392,7 +405,7 @@ class Database:
         The awaiting side is a plain loop future (no thread-side Future and its Condition),
         resolved by the writer with one ``call_soon_threadsafe`` per batch."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future))
+        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future, tracing.capture()))
         return await future
 
     # -- reads ----------------------------------------------------------------------------

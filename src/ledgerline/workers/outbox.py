@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import structlog
+from opentelemetry.trace import SpanKind, StatusCode
 
 from ledgerline.delivery.backoff import retry_delay, should_give_up
 from ledgerline.delivery.egress import DEFAULT_LIMITS, guarded_async_transport
@@ -35,6 +36,7 @@ from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.storage.stores.businesses import BusinessRow
 from ledgerline.storage.stores.webhooks import OutboxEvent
+from ledgerline.telemetry import tracing
 from ledgerline.telemetry.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -188,20 +190,37 @@ class OutboxDispatcher:
         started = time.perf_counter()
         status_code: int | None = None
         error: str | None = None
-        try:
-            # Scheme and literal addresses here; names are resolved and checked once, by
-            # the transport, when it connects (no second lookup to rebind).
-            check_url(url, allow_insecure=self.allow_insecure, resolve=False)
-            response = await self._client.post(url, content=body, headers=headers)
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}"
-        except UrlNotAllowed as exc:
-            error = f"URL refused: {exc}"
-        except httpx.TimeoutException:
-            error = f"timed out after {self.timeout:g} s"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+        origin = events[0].traceparent  # the request that queued it, when traced
+        with tracing.span(
+            "webhook POST",
+            kind=SpanKind.CLIENT,
+            headers=None if origin is None else {"traceparent": origin},
+            attributes={
+                "http.request.method": "POST",
+                "ledgerline.page_id": business.page_id,
+                "ledgerline.events": len(events),
+            },
+        ) as span:
+            headers = tracing.headers_with_traceparent(headers)
+            try:
+                # Scheme and literal addresses here; names are resolved and checked once, by
+                # the transport, when it connects (no second lookup to rebind).
+                check_url(url, allow_insecure=self.allow_insecure, resolve=False)
+                response = await self._client.post(url, content=body, headers=headers)
+                status_code = response.status_code
+                if not 200 <= status_code < 300:
+                    error = f"HTTP {status_code}"
+            except UrlNotAllowed as exc:
+                error = f"URL refused: {exc}"
+            except httpx.TimeoutException:
+                error = f"timed out after {self.timeout:g} s"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            if span is not None:
+                if status_code is not None:
+                    span.set_attribute("http.response.status_code", status_code)
+                if error is not None:
+                    span.set_status(StatusCode.ERROR, error)
         seconds = time.perf_counter() - started
         await self._record(events, status_code, error, int(seconds * 1000), seconds)
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import threads, webhook_attempts, webhook_events
+from ledgerline.telemetry import tracing
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -37,6 +38,7 @@ class OutboxEvent:
     event: dict[str, Any]
     attempts: int
     created_at: int
+    traceparent: str | None = None
 
 
 _ENQUEUE = Prepared(  # every message, postback, read and delivery a bank hears of
@@ -50,6 +52,7 @@ _ENQUEUE = Prepared(  # every message, postback, read and delivery a bank hears 
         attempts=0,
         next_attempt_at=sa.bindparam("now"),
         created_at=sa.bindparam("now"),
+        traceparent=sa.bindparam("traceparent"),
     )
     .returning(webhook_events.c.event_id)
 )
@@ -66,6 +69,7 @@ def enqueue(
             "kind": kind,
             "event": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
             "now": now,
+            "traceparent": tracing.traceparent(),
         },
     )
     return 0 if inserted is None else int(inserted[0])
@@ -252,6 +256,7 @@ def _event(row: sa.RowMapping) -> OutboxEvent:
         event=json.loads(str(row["event"])),
         attempts=int(row["attempts"]),
         created_at=int(row["created_at"]),
+        traceparent=row["traceparent"],
     )
 
 
@@ -448,6 +453,7 @@ def enqueue_replay(conn: sa.Connection, *, page_id: str, original: StoredEvent, 
             next_attempt_at=now,
             created_at=now,
             replay_of=original.event_id,
+            traceparent=tracing.traceparent(),
         )
         .returning(webhook_events.c.event_id)
     ).first()

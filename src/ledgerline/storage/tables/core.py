@@ -144,6 +144,9 @@ webhook_events = sa.Table(
     # A replay (the bank asked for the event again) names the event it repeats; its payload,
     # and so its ``mid``, is the original's.
     sa.Column("replay_of", sa.BigInteger),
+    # The W3C traceparent of the action that queued it, when tracing is on: its delivery
+    # joins that trace (``telemetry.tracing``).
+    sa.Column("traceparent", sa.String(64)),
     sa.Index("ix_webhook_events_pending", "status", "page_id", "psid", "event_id"),
     sa.Index("ix_webhook_events_page", "page_id", "event_id"),
     sa.Index("ix_webhook_events_age", "created_at", "erased_at"),
