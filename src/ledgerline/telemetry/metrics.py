@@ -145,6 +145,9 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        # The Send API's two children, made once (``labels()`` costs more than ``inc()``).
+        self.send_message = self.send_api.labels("message")
+        self.send_action = self.send_api.labels("sender_action")
         self.ingested = Counter(
             "ledgerline_ingested_records",
             "Financial records accepted from banks (new ones, not duplicates), by kind",

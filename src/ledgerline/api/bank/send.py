@@ -97,7 +97,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         if message is not None:
             raise InvalidParameter("sender_action cannot be sent with a message")
         answer = await _sender_action(ctx, auth.page_id, psid, str(sender_action).lower())
-        ctx.metrics.send_api.labels("sender_action").inc()
+        ctx.metrics.send_action.inc()
         return answer
     if message is None:
         raise InvalidParameter("param message must be non-empty")
@@ -113,7 +113,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         now=ctx.clock.now(),
         partition=auth.page_id,
     )
-    ctx.metrics.send_api.labels("message").inc()
+    ctx.metrics.send_message.inc()
     return {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
 
 
