@@ -206,6 +206,8 @@ def run_demo(
         host=host,
         port=port,
         **({"public_url": public_url} if public_url else {}),
+        # The demo bank calls the API all the time: no access lines unless asked for.
+        **({} if "LEDGERLINE_ACCESS_LOG" in os.environ else {"access_log": False}),
     )
     # Logs on stdout, as ``serve``'s, unless stdout carries the one JSON object (--json).
     configure_logging(
