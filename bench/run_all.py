@@ -12,6 +12,7 @@ RUNS = [
     ["ingest.py"],
     ["updates_latency.py"],
     ["fraud.py", "--write-docs"],
+    ["request_telemetry.py"],
 ]
 
 
