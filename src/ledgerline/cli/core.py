@@ -43,14 +43,33 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command()
-    def work(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    def work(
+        metrics_port: Annotated[
+            int | None,
+            typer.Option(
+                "--metrics-port",
+                min=1,
+                max=65535,
+                help="Serve Prometheus metrics on this port (on --metrics-host).",
+            ),
+        ] = None,
+        metrics_host: Annotated[
+            str, typer.Option("--metrics-host", help="Interface of the metrics port.")
+        ] = "127.0.0.1",
+        database_url: DatabaseUrl = None,
+        data_dir: DataDir = None,
+    ) -> None:
         """Run only the background workers (webhooks out, consent expiry, retention,
         held-back updates) until SIGINT/SIGTERM: beside `serve --no-workers` processes.
         Live frames reach people's sockets in other processes through the broker
         (LEDGERLINE_BROKER_URL)."""
         from ledgerline.cli.server import run_workers
 
-        run_workers(database_url=database_url, data_dir=data_dir)
+        run_workers(
+            database_url=database_url,
+            data_dir=data_dir,
+            metrics_address=None if metrics_port is None else (metrics_host, metrics_port),
+        )
 
     @app.command()
     def demo(

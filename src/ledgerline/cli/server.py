@@ -20,7 +20,7 @@ import uvicorn
 
 from ledgerline.api.context import Readiness
 from ledgerline.api.gate import OTHER_BODY_BYTES
-from ledgerline.bootstrap import Runtime, build_app, build_runtime, build_services
+from ledgerline.bootstrap import Runtime, Services, build_app, build_runtime, build_services
 from ledgerline.cli.options import settings_from
 from ledgerline.logging import configure_logging
 
@@ -119,18 +119,52 @@ def run_server(
         logging.shutdown()
 
 
-def run_workers(*, database_url: str | None, data_dir: Path | None) -> None:
+def run_workers(
+    *,
+    database_url: str | None,
+    data_dir: Path | None,
+    metrics_address: tuple[str, int] | None = None,
+) -> None:
     """``ledgerline work``: the runtime's workers alone, until SIGINT/SIGTERM; then each
-    finishes what it started (webhooks in flight are released for the next process)."""
+    finishes what it started (webhooks in flight are released for the next process).
+    ``metrics_address``: (host, port) to serve its Prometheus metrics on (there is no API
+    port in this process); the outbox backlog is refreshed at each scrape."""
     settings = settings_from(database_url, data_dir)
     configure_logging(settings.log_level, stream=sys.stdout, log_format=settings.log_format)
     log.info("starting", version=_version(), env=settings.env, pid=os.getpid(), component="work")
     services = build_services(settings)
     try:
-        asyncio.run(_work(build_runtime(services)))
+        runtime = build_runtime(services)
+        if metrics_address is not None:
+            serve_worker_metrics(services, runtime, metrics_address)
+        asyncio.run(_work(runtime))
     finally:
         services.close()
         log.info("stopped", component="work")
+
+
+def serve_worker_metrics(
+    services: Services, runtime: Runtime, address: tuple[str, int]
+) -> tuple[Any, Any]:
+    """Prometheus' own HTTP server (a thread) for ``ledgerline work``'s metrics."""
+    from prometheus_client import start_http_server
+
+    from ledgerline.storage.stores import webhooks as outbox
+    from ledgerline.telemetry.metrics import Backlog
+
+    metrics = runtime.metrics
+
+    def refresh() -> None:
+        now = int(services.clock.now().timestamp() * 1000)
+        metrics.snapshot.backlog = [
+            Backlog(page_id, pending, max(0.0, (now - oldest) / 1000))
+            for page_id, pending, oldest in services.db.read_sync(outbox.backlog)
+        ]
+
+    metrics.snapshot.refresh = refresh
+    server, thread = start_http_server(address[1], addr=address[0], registry=metrics.registry)
+    log.info("metrics", host=address[0], port=server.server_port, component="work")
+    return server, thread
 
 
 async def _work(runtime: Runtime) -> None:

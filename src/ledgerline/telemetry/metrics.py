@@ -53,6 +53,9 @@ class Snapshot:
     pool: Callable[[], dict[str, int]] | None = None
     broker_queue: Callable[[], int] | None = None
     broker_dropped: Callable[[], int] | None = None
+    # Called first at each scrape, where the scrape runs on a thread that may block (the
+    # workers-only process); the API refreshes the backlog itself, off its event loop.
+    refresh: Callable[[], None] | None = None
 
 
 class _SnapshotCollector(Collector):
@@ -61,6 +64,8 @@ class _SnapshotCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         s = self.snapshot
+        if s.refresh is not None:
+            s.refresh()
         pending = GaugeMetricFamily(
             "ledgerline_webhook_outbox_pending",
             "Webhook events waiting to be delivered, per business",

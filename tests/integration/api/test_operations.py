@@ -356,3 +356,56 @@ def test_metrics_body_is_prometheus_text(tmp_path: Path) -> None:
         assert json.dumps(sorted(families))  # names only, all parsed
     finally:
         services.close()
+
+
+def test_the_workers_process_serves_its_metrics_on_a_port(tmp_path: Path) -> None:
+    from ledgerline.bootstrap import build_runtime
+    from ledgerline.chat.accounts import do_create_business, do_create_user
+    from ledgerline.chat.actions import do_user_message
+    from ledgerline.chat.routing import Inbound
+    from ledgerline.cli.server import serve_worker_metrics
+    from ledgerline.domain.clock import to_ms
+
+    services = build_services(
+        Settings(
+            env="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'l.db'}"
+        )
+    )
+    try:
+        now = to_ms(services.clock.now())
+        bank = services.db.write_sync(
+            do_create_business,
+            secret_key=services.secret_key,
+            name="Bank",
+            webhook_url="http://127.0.0.1:9/hook",
+            verify_token="v",
+            account_link_url=None,
+            now=now,
+        )
+        person = services.db.write_sync(
+            do_create_user, name="An", locale="vi", timezone="Asia/Ho_Chi_Minh", now=now
+        )
+        services.db.write_sync(
+            do_user_message,
+            user_id=person.user_id,
+            page_id=bank.page_id,
+            body={"text": "hi"},
+            now=now,
+            inbound=Inbound(),
+        )
+        server, thread = serve_worker_metrics(services, build_runtime(services), ("127.0.0.1", 0))
+        try:
+            body = httpx.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=10).text
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+        }
+        assert samples[("ledgerline_webhook_outbox_pending", (("page_id", bank.page_id),))] == 1
+        assert ("ledgerline_webhook_delivery_duration_seconds_count", ()) in samples
+    finally:
+        services.close()
