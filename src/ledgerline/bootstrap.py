@@ -115,6 +115,9 @@ class Services:
     def close(self) -> None:
         self.db.close()
         if self.tracer_provider is not None:
+            from ledgerline.telemetry import tracing
+
+            tracing.install(None)
             self.tracer_provider.shutdown()  # sends what is buffered
 
 

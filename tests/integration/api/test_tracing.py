@@ -100,3 +100,19 @@ def test_without_an_exporter_nothing_is_traced(database_url: str, tmp_path: Path
         assert span is None
     with running_platform(database_url, tmp_path) as live, live.client() as http:
         assert http.get("/healthz").status_code == 200
+
+
+def test_the_standard_otlp_variable_turns_tracing_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ledgerline.bootstrap import build_services
+    from ledgerline.config import Settings
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    services = build_services(Settings(env="development", data_dir=tmp_path))
+    try:
+        assert services.settings.otel_endpoint == "http://127.0.0.1:9"
+        assert tracing.enabled()
+    finally:
+        services.close()  # nothing was traced: nothing is sent
+    assert not tracing.enabled()
