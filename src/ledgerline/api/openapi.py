@@ -15,6 +15,7 @@ merges those models into the components and then, over the generated document:
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,7 +23,10 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 _REF = "#/components/schemas/{model}"
-_models: dict[str, type[BaseModel]] = {}
+# The JSON schemas of the model behind a body read by hand travel in the route's
+# ``openapi_extra`` under this key, as JSON text (FastAPI's encoder would drop their
+# ``"default": null``); ``install_openapi`` moves them into the components.
+_BODY_SCHEMAS = "x-ledgerline-body-schemas"
 
 PAGE_SECURITY: list[dict[str, list[str]]] = [{"pageAccessToken": []}, {"pageBearer": []}]
 PERSON_SECURITY: list[dict[str, list[str]]] = [{"personBearer": []}]
@@ -119,11 +123,15 @@ FORM_NOTE = (
 def documented_body(
     model: type[BaseModel], examples: dict[str, Any] | None = None, *, required: bool = True
 ) -> dict[str, Any]:
-    _models[model.__name__] = model
     media: dict[str, Any] = {"schema": {"$ref": _REF.format(model=model.__name__)}}
     if examples:
         media["examples"] = {name: {"value": value} for name, value in examples.items()}
-    return {"requestBody": {"required": required, "content": {"application/json": media}}}
+    model_schema = model.model_json_schema(ref_template=_REF)
+    schemas = {model.__name__: model_schema, **model_schema.pop("$defs", {})}
+    return {
+        "requestBody": {"required": required, "content": {"application/json": media}},
+        _BODY_SCHEMAS: json.dumps(schemas),
+    }
 
 
 def _is_bank(path: str) -> bool:
@@ -158,6 +166,12 @@ def _polish(schema: dict[str, Any]) -> None:
     schemas = components.setdefault("schemas", {})
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
+            body_schemas = json.loads(operation.pop(_BODY_SCHEMAS, "{}"))
+            for position, (name, body_schema) in enumerate(body_schemas.items()):
+                if position == 0:  # the body's model itself; then its definitions
+                    schemas[name] = body_schema
+                else:
+                    schemas.setdefault(name, body_schema)
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             if path == "/metrics":
@@ -195,12 +209,6 @@ def install_openapi(app: FastAPI, *, title: str, version: str, description: str)
         schema = get_openapi(
             title=title, version=version, description=description, routes=app.routes
         )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, model in _models.items():
-            model_schema = model.model_json_schema(ref_template=_REF)
-            for def_name, definition in model_schema.pop("$defs", {}).items():
-                components.setdefault(def_name, definition)
-            components[name] = model_schema
         _polish(schema)
         app.openapi_schema = schema
         return schema
