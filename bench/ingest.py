@@ -57,10 +57,10 @@ def seed(data_dir: Path, people: int) -> tuple[Any, str, list[str]]:
 
 def disable_encryption() -> None:
     """The same pipeline, but records are written as plain JSON instead of AES-GCM."""
-    import ledgerline.vault.vault as vault_module
+    import ledgerline.vault.access as access_module
 
-    setattr(vault_module, "seal_plaintext", lambda key, binding, plaintext: plaintext)  # noqa: B010
-    setattr(vault_module, "open_", lambda key, binding, sealed: json.loads(sealed))  # noqa: B010
+    setattr(access_module, "seal_plaintext", lambda key, binding, plaintext: plaintext)  # noqa: B010
+    setattr(access_module, "open_", lambda key, binding, sealed: json.loads(sealed))  # noqa: B010
 
 
 async def drive(ingestor: Any, page_id: str, bodies: list[dict[str, Any]]) -> float:

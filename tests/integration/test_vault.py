@@ -524,7 +524,7 @@ def test_erasure_leaves_nothing_to_read_or_export_and_the_chain_intact(
     ann = Actor.person(ANN)
 
     def export(uow: UnitOfWork) -> list[tuple[str, str]]:
-        return [(r.page_id, r.record_id) for r in vault.export(uow.conn, actor=ann, user_id=ANN)]
+        return [(r.page_id, r.record_id) for r in vault.export(uow, actor=ann, user_id=ANN)]
 
     assert {page for page, _ in db.write_sync(export)} == {BANK, OTHER_BANK}
     erased = db.write_sync(lambda uow: vault.erase(uow.conn, actor=ann, page_id=BANK, user_id=ANN))
@@ -547,7 +547,7 @@ def test_erasure_leaves_nothing_to_read_or_export_and_the_chain_intact(
     assert json.loads(str(erase["detail"]))["records"] == 1
 
     def stranger_export(uow: UnitOfWork) -> object:
-        return vault.export(uow.conn, actor=Actor.business(BANK), user_id=ANN)
+        return vault.export(uow, actor=Actor.business(BANK), user_id=ANN)
 
     with pytest.raises(PurposeNotAllowed):
         db.write_sync(stranger_export)
@@ -692,24 +692,25 @@ def test_retention_purges_old_records_and_audits_it(
     _put(db, vault, recent, page=OTHER_BANK)
     admin = Actor.business(OTHER_BANK)
     db.write_sync(
-        lambda uow: vault.set_retention_days(uow.conn, actor=admin, page_id=OTHER_BANK, days=30)
+        lambda uow: vault.set_retention_days(uow, actor=admin, page_id=OTHER_BANK, days=30)
     )
     db.write_sync(
-        lambda uow: vault.set_retention_days(uow.conn, actor=admin, page_id=OTHER_BANK, days=300)
+        lambda uow: vault.set_retention_days(uow, actor=admin, page_id=OTHER_BANK, days=300)
     )
     assert db.read_sync(
-        lambda c: (vault.retention_days(c, BANK), vault.retention_days(c, OTHER_BANK))
+        lambda c: (
+            vault.retention_days(UnitOfWork(c), BANK),
+            vault.retention_days(UnitOfWork(c), OTHER_BANK),
+        )
     ) == (400, 300)
     with pytest.raises(ValueError, match="retention"):
-        db.write_sync(
-            lambda uow: vault.set_retention_days(uow.conn, actor=admin, page_id=BANK, days=0)
-        )
-    results = db.write_sync(lambda uow: vault.purge_expired(uow.conn))
+        db.write_sync(lambda uow: vault.set_retention_days(uow, actor=admin, page_id=BANK, days=0))
+    results = db.write_sync(lambda uow: vault.purge_expired(uow))
     assert {(r.page_id, r.records_deleted, r.retention_days) for r in results} == {
         (BANK, 1, 400),
         (OTHER_BANK, 2, 300),
     }
-    assert db.write_sync(lambda uow: vault.purge_expired(uow.conn, page_ids=[BANK])) == []
+    assert db.write_sync(lambda uow: vault.purge_expired(uow, page_ids=[BANK])) == []
     purges = [r for r in _audit_rows(db) if r["action"] == "purge"]
     assert [(r["page_id"], r["user_id"], r["actor_id"]) for r in purges] == [
         (BANK, ANN, "retention"),
@@ -992,9 +993,9 @@ def test_several_records_are_read_at_once_and_a_person_is_erased_everywhere(
     with pytest.raises(PurposeNotAllowed):
         db.write_sync(many, ["m_abc"], Actor.business(BANK))
     assert "You paid" not in repr(note)
-    erased = db.write_sync(lambda uow: vault.erase_person(uow.conn, actor=ann, user_id=ANN))
+    erased = db.write_sync(lambda uow: vault.erase_person(uow, actor=ann, user_id=ANN))
     assert sorted((e.page_id, e.records_deleted) for e in erased) == [(BANK, 2), (OTHER_BANK, 1)]
-    assert db.write_sync(lambda uow: vault.export(uow.conn, actor=ann, user_id=ANN)) == []
+    assert db.write_sync(lambda uow: vault.export(uow, actor=ann, user_id=ANN)) == []
     assert db.read_sync(verify).ok
 
 

@@ -19,44 +19,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ledgerline.domain.actors import Actor, ActorKind
+
 GENESIS_HASH = "0" * 64
 _DOMAIN = b"ledgerline.audit.v1\n"
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{0,80}$")
 
 DetailValue = str | int | bool | None
 
-
-class ActorKind(StrEnum):
-    BUSINESS = "business"  # a bank, through its page token
-    PERSON = "person"  # the person the data is about, through their app
-    AGENT = "agent"  # a customer-service agent
-    COMPONENT = "component"  # a part of the platform (ingest, fraud, retention, ...)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    kind: ActorKind
-    id: str
-
-    def __post_init__(self) -> None:
-        if not self.id or not _TOKEN.fullmatch(self.id) or len(self.id) > 64:
-            raise ValueError("actor id must be a non-empty identifier of at most 64 characters")
-
-    @classmethod
-    def business(cls, page_id: str) -> Actor:
-        return cls(ActorKind.BUSINESS, page_id)
-
-    @classmethod
-    def person(cls, user_id: str) -> Actor:
-        return cls(ActorKind.PERSON, user_id)
-
-    @classmethod
-    def agent(cls, agent_id: str) -> Actor:
-        return cls(ActorKind.AGENT, agent_id)
-
-    @classmethod
-    def component(cls, name: str) -> Actor:
-        return cls(ActorKind.COMPONENT, name)
+__all__ = ["GENESIS_HASH", "Action", "Actor", "ActorKind", "AuditEntry", "AuditEvent", "Outcome"]
 
 
 class Action(StrEnum):

@@ -10,7 +10,8 @@ shape (bank-facing) or a plain ``{"error": {...}}`` (person-facing).
      │    └── TooManyElements      (#100, a limit such as 13 quick replies)
      ├── InvalidToken              (#190)      HTTP 400 on the bank API, as Messenger; 401 on /api/v1
      ├── PermissionDenied          (#200)      HTTP 403
-     │    └── ConsentRequired      (#200/…)    HTTP 403
+     │    ├── ConsentRequired      (#200/2018400) a write the person's consent does not cover
+     │    └── PurposeNotAllowed    (#200/2018401) a read the purpose or consent does not allow
      ├── OutsideWindow             (#10/2018278)
      ├── NotThreadOwner            (#10/2018300)
      ├── PersonUnavailable         (#551/1545041)
@@ -72,6 +73,18 @@ class PermissionDenied(LedgerlineError):
 class ConsentRequired(PermissionDenied):
     subcode = 2018400
     default_message = "The person has not consented to share this category of data with you"
+
+
+class PurposeNotAllowed(PermissionDenied):
+    """A read of a person's records refused by the vault; ``reason`` says why
+    (``not_linked``, ``scope_missing``, ``purpose_not_for_kind``, ``not_the_person``)."""
+
+    subcode = 2018401
+    default_message = "This purpose is not allowed to read this person's data"
+
+    def __init__(self, message: str | None = None, *, reason: str = "purpose_not_allowed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class OutsideWindow(LedgerlineError):

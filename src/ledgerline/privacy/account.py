@@ -13,16 +13,21 @@ stores nothing. Their threads stay with the businesses, as on Messenger, without
 from __future__ import annotations
 
 from ledgerline.audit import Actor
+from ledgerline.domain.records import VaultPort
 from ledgerline.linking.actions import do_unlink
 from ledgerline.linking.hooks import LinkingHooks
 from ledgerline.privacy import service_records, webhook_records
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import linking as linking_store, people
-from ledgerline.vault import Vault
 
 
 def do_delete_account(
-    uow: UnitOfWork, *, user_id: str, now: int, hooks: LinkingHooks, vault: Vault | None
+    uow: UnitOfWork,
+    *,
+    user_id: str,
+    now: int,
+    hooks: LinkingHooks,
+    vault: VaultPort[UnitOfWork] | None,
 ) -> bool:
     """Delete the account (see the module docstring). False when it was already deleted."""
     for link in linking_store.list_links(uow.conn, user_id):
@@ -31,7 +36,7 @@ def do_delete_account(
         )
     actor = Actor.person(user_id)
     if vault is not None:
-        vault.erase_person(uow.conn, actor=actor, user_id=user_id)
+        vault.erase_person(uow, actor=actor, user_id=user_id)
     service_records.erase_person_txn(uow.conn, actor=actor, user_id=user_id, now=now)
     webhook_records.erase_person_txn(uow.conn, actor=actor, user_id=user_id, now=now)
     return people.forget_person_txn(uow.conn, user_id=user_id, now=now)

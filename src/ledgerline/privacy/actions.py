@@ -9,6 +9,7 @@ from typing import Any
 from ledgerline.audit import Actor, ActorKind, access_log
 from ledgerline.audit.entries import AuditEntry
 from ledgerline.chat.wire import client_message, iso_time
+from ledgerline.domain.records import RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose
 from ledgerline.linking.queries import consent_records
 from ledgerline.linking.texts import SCOPE_ORDER, catalogue
@@ -16,10 +17,11 @@ from ledgerline.privacy.service_records import export_service_records
 from ledgerline.privacy.texts import RESOLVABLE, describe, record_phrase
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, people, threads
-from ledgerline.vault import RecordKind, Vault
 
 
-def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str, Any]:
+def do_export_person(
+    uow: UnitOfWork, *, vault: VaultPort[UnitOfWork], user_id: str
+) -> dict[str, Any]:
     """Profile, links and consent records, messages, decrypted financial records and the
     customer-service records about the person (``privacy.service_records``).
 
@@ -28,7 +30,7 @@ def do_export_person(uow: UnitOfWork, *, vault: Vault, user_id: str) -> dict[str
     user = people.get_user(conn, user_id)
     if user is None:  # pragma: no cover - the caller authenticated this person
         raise LookupError(user_id)
-    records = vault.export(conn, actor=Actor.person(user_id), user_id=user_id)
+    records = vault.export(uow, actor=Actor.person(user_id), user_id=user_id)
     # Updates built from financial data keep their bodies in the vault (ingest.notify).
     bodies = {r.record_id: r.payload for r in records if r.kind is RecordKind.CHAT_MESSAGE}
     records = [r for r in records if r.kind is not RecordKind.CHAT_MESSAGE]
@@ -142,7 +144,13 @@ def access_log_in_words(
 
 
 def do_access_log_with_values(
-    uow: UnitOfWork, *, vault: Vault, user_id: str, locale: str, limit: int, before: int | None
+    uow: UnitOfWork,
+    *,
+    vault: VaultPort[UnitOfWork],
+    user_id: str,
+    locale: str,
+    limit: int,
+    before: int | None,
 ) -> list[dict[str, Any]]:
     """The privacy centre's access log: each entry in words, with what its records were
     ("your transaction of ₫125,000 at Highlands Coffee") while they still exist.
@@ -164,14 +172,9 @@ def do_access_log_with_values(
         wanted[str(entry.page_id)].extend(ids)
     phrases: dict[str, str] = {}
     for page_id, record_ids in wanted.items():
-        found = vault.get_many(
-            conn,
-            actor=Actor.person(user_id),
-            purpose=Purpose.USER_ACCESS,
-            page_id=page_id,
-            user_id=user_id,
-            record_ids=record_ids,
-        )
+        access = vault.access(uow, page_id=page_id, user_id=user_id)
+        reading = access.reading(Purpose.USER_ACCESS, actor=Actor.person(user_id))
+        found = reading.get_many(record_ids)
         for record in found.values():
             phrase = record_phrase(str(record.kind), record.payload, locale)
             if phrase is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledgerline.domain.records import VaultPort
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import do_change_scopes, do_person_unlink
 from ledgerline.linking.hooks import LinkingHooks
@@ -14,12 +15,11 @@ from ledgerline.privacy.account import do_delete_account
 from ledgerline.privacy.actions import do_access_log_with_values, do_export_person
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores.linking import ConsentRow
-from ledgerline.vault import Vault
 
 
 @dataclass(frozen=True, slots=True)
 class PrivacyCentre:
-    vault: Vault
+    vault: VaultPort[UnitOfWork]
     linking_hooks: LinkingHooks
 
     def delete_account(self, uow: UnitOfWork, *, user_id: str, now: int) -> None:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from ledgerline.audit import Actor
+from ledgerline.domain.records import VaultPort
 from ledgerline.privacy import service_records, webhook_records
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, idempotency
-from ledgerline.vault import Vault
 
 log = structlog.get_logger(__name__)
 
@@ -31,9 +31,9 @@ class RetentionReport:
     webhooks: webhook_records.WebhookPurge = field(default_factory=webhook_records.WebhookPurge)
 
 
-def do_purge(uow: UnitOfWork, *, vault: Vault, now: int) -> RetentionReport:
+def do_purge(uow: UnitOfWork, *, vault: VaultPort[UnitOfWork], now: int) -> RetentionReport:
     actor = Actor.component("retention")
-    results = vault.purge_expired(uow.conn, actor=actor)
+    results = vault.purge_expired(uow, actor=actor)
     keys = idempotency.purge_before(uow.conn, now - IDEMPOTENCY_MS)
     cards = fraud_store.purge_idle_cards(uow.conn, now - IDLE_CARD_MS)
     conversations = service_records.purge_expired_txn(uow.conn, actor=actor, now=now)

@@ -104,10 +104,14 @@ def defer_to_commit(conn: sa.Connection, name: str, item: Any) -> bool:
 
 @dataclass
 class UnitOfWork:
-    """One transaction's connection plus the events to publish once it commits."""
+    """One transaction's connection plus the events to publish once it commits.
+
+    ``rollbacks`` counts the savepoints rolled back so far: what a caller loaded and keeps
+    for the rest of the action (e.g. a vault access's data key) may have gone with one."""
 
     conn: sa.Connection
     events: list[Event] = field(default_factory=list)
+    rollbacks: int = 0
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
@@ -124,6 +128,7 @@ class UnitOfWork:
             yield
         except BaseException:
             nested.rollback()
+            self.rollbacks += 1
             del self.events[mark:]
             if scratch is not None and saved is not None:  # e.g. audit entries it deferred
                 scratch.clear()

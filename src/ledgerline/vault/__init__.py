@@ -6,9 +6,14 @@ Build one :class:`Vault` at the composition root::
     vault = Vault(master_key, consent_lookup, clock,
                   refusal_recorder=database_refusal_recorder(db))
 
-and call it with the connection of the caller's unit of work (``uow.conn``).
+and hand it to the capability packages, which see it as ``domain.records.VaultPort`` (only
+``bootstrap`` and ``cli`` import this package). Inside an action::
+
+    access = vault.access(uow, page_id=page_id, user_id=user_id)
+    access.reading(Purpose.NOTIFY, actor=NOTIFIER).get_many(record_ids)
 """
 
+from ledgerline.vault.access import PersonAccess, PersonCipher, Reading
 from ledgerline.vault.crypto import MasterKey
 from ledgerline.vault.errors import PurposeNotAllowed, RecordUnreadable, VaultKeyError
 from ledgerline.vault.keys import (
@@ -22,7 +27,6 @@ from ledgerline.vault.recorder import database_refusal_recorder
 from ledgerline.vault.transit import TransitCipher
 from ledgerline.vault.vault import (
     ConsentLookup,
-    DerivedCipher,
     ErasureResult,
     NewRecord,
     PurgeResult,
@@ -34,13 +38,15 @@ from ledgerline.vault.vault import (
 
 __all__ = [
     "ConsentLookup",
-    "DerivedCipher",
     "ErasureResult",
     "MasterKey",
     "NewRecord",
+    "PersonAccess",
+    "PersonCipher",
     "PurgeResult",
     "PurposeNotAllowed",
     "PutResult",
+    "Reading",
     "Record",
     "RecordKind",
     "RecordUnreadable",

@@ -2,7 +2,7 @@
 
 LedgerlineError
  ├── PermissionDenied
- │    ├── PurposeNotAllowed    a read whose purpose the person's consent does not cover
+ │    ├── PurposeNotAllowed    (domain) a read whose purpose the person's consent does not cover
  │    └── ConsentRequired      (domain) a write the person's consent does not cover
  ├── VaultKeyError             the master key is missing, malformed or not the one in use
  └── RecordUnreadable          a ciphertext failed authentication (tampered or moved)
@@ -10,16 +10,9 @@ LedgerlineError
 
 from __future__ import annotations
 
-from ledgerline.domain.errors import LedgerlineError, PermissionDenied
+from ledgerline.domain.errors import LedgerlineError, PurposeNotAllowed
 
-
-class PurposeNotAllowed(PermissionDenied):
-    subcode = 2018401
-    default_message = "This purpose is not allowed to read this person's data"
-
-    def __init__(self, message: str | None = None, *, reason: str = "purpose_not_allowed") -> None:
-        super().__init__(message)
-        self.reason = reason
+__all__ = ["PurposeNotAllowed", "RecordUnreadable", "VaultKeyError"]
 
 
 class VaultKeyError(LedgerlineError):

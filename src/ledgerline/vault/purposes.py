@@ -14,18 +14,10 @@ scope (a chat message built from financial data needs a live link).
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from ledgerline.domain.records import RecordKind
 from ledgerline.domain.scopes import Purpose, Scope
 
-
-class RecordKind(StrEnum):
-    BALANCE = "balance"
-    TRANSACTION = "transaction"
-    RECEIPT = "receipt"
-    SHIPMENT = "shipment"
-    FRAUD_ALERT = "fraud_alert"
-    CHAT_MESSAGE = "chat_message"  # a chat message built from financial data (opaque JSON)
+__all__ = ["CONSENT_FREE", "KIND_SCOPE", "RecordKind", "read_scopes", "write_scopes"]
 
 
 # The scope under which a kind of data is shared at all (None: any live link).

@@ -373,7 +373,7 @@ def test_retention_purges_records_older_than_the_business_keeps_them(
 
     def shorten(uow: UnitOfWork) -> None:
         platform.vault.set_retention_days(
-            uow.conn, actor=Actor.component("test"), page_id=page_id, days=400
+            uow, actor=Actor.component("test"), page_id=page_id, days=400
         )
 
     platform.db.write_sync(shorten)

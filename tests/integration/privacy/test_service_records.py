@@ -231,7 +231,7 @@ def test_closed_conversations_go_at_the_end_of_their_business_retention(
 
     def keep_for_30_days(uow: UnitOfWork) -> None:
         platform.vault.set_retention_days(
-            uow.conn, actor=Actor.component("test"), page_id=other["page_id"], days=30
+            uow, actor=Actor.component("test"), page_id=other["page_id"], days=30
         )
 
     platform.db.write_sync(keep_for_30_days)
