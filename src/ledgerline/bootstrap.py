@@ -155,13 +155,8 @@ def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
         return Actor.component("linking")
 
     def erase(uow: UnitOfWork, event: Unlinked) -> None:
-        vault.erase(
-            uow.conn,
-            actor=actor_of(event),
-            page_id=event.page_id,
-            user_id=event.user_id,
-            reason=event.reason,
-        )
+        access = vault.access(uow, page_id=event.page_id, user_id=event.user_id)
+        access.erase(actor=actor_of(event), reason=event.reason)
 
     def forget_updates(uow: UnitOfWork, event: Unlinked) -> None:
         updates_store.delete_alerts(uow.conn, event.page_id, event.user_id)
@@ -472,7 +467,7 @@ def build_app(
         linking_hooks=services.linking_hooks,
         inbound=inbound_routing(services),
         ingestor=Ingestor(db=db, vault=vault, clock=clock, fraud=fraud),
-        messages=MessageResolver(db, vault, clock),
+        messages=MessageResolver(db, vault),
         privacy=privacy,
         limits=RateLimits(
             send=limiter(settings.rate_limit_send_per_second, settings.rate_limit_send_burst),

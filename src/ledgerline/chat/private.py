@@ -16,9 +16,9 @@ from typing import Any
 
 from ledgerline.audit import Actor
 from ledgerline.chat.wire import client_message
-from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.events import MessageCreated
 from ledgerline.domain.ids import new_mid
+from ledgerline.domain.records import NewRecord, RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose
 from ledgerline.domain.window import MessageTag
 from ledgerline.language.formatter import Formatter
@@ -28,9 +28,7 @@ from ledgerline.storage.stores import (
     people as people_store,
     threads as thread_store,
 )
-from ledgerline.storage.stores.linking import consent_scopes
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
-from ledgerline.vault import NewRecord, RecordKind, Vault
 
 # What Messenger tag each kind of private message goes out under: account and post-purchase
 # updates are outside the 24-hour window's rules; the assistant's answers are responses.
@@ -56,7 +54,7 @@ def _placeholder(kind: str) -> dict[str, Any]:
 def post_private_messages(
     uow: UnitOfWork,
     *,
-    vault: Vault,
+    access: RecordAccess,
     thread: ThreadRow,
     messages: Sequence[tuple[str, dict[str, Any], int]],
     now: int,
@@ -65,16 +63,15 @@ def post_private_messages(
     """Post ``(kind, message, occurred_at)`` messages as the page, in order: their bodies
     encrypted in the vault under their mids (one vault write, one audit entry for all), a
     placeholder in ``messages``, the real content on the live frame only. ``occurred_at``
-    is the source record's time, so retention deletes a message with its source."""
+    is the source record's time, so retention deletes a message with its source.
+    ``access``: the vault access of the thread's (business, person)."""
     if not messages:
         return []
+    if (access.page_id, access.user_id) != (thread.page_id, thread.user_id):
+        raise ValueError("the vault access is not the thread's business and person")
     mids = [new_mid() for _ in messages]
-    vault.put_many(
-        uow.conn,
-        actor=actor,
-        page_id=thread.page_id,
-        user_id=thread.user_id,
-        records=[
+    access.put_many(
+        [
             NewRecord(
                 kind=RecordKind.CHAT_MESSAGE,
                 payload=message,
@@ -83,6 +80,7 @@ def post_private_messages(
             )
             for mid, (_, message, occurred_at) in zip(mids, messages, strict=True)
         ],
+        actor=actor,
     )
     placeholders = [
         (mid, _placeholder(kind)) for mid, (kind, _, _) in zip(mids, messages, strict=True)
@@ -101,7 +99,7 @@ def post_private_messages(
 def post_private_message(
     uow: UnitOfWork,
     *,
-    vault: Vault,
+    access: RecordAccess,
     thread: ThreadRow,
     kind: str,
     message: dict[str, Any],
@@ -114,7 +112,7 @@ def post_private_message(
     window and has no tag)."""
     at = now if occurred_at is None else occurred_at
     return post_private_messages(
-        uow, vault=vault, thread=thread, messages=[(kind, message, at)], now=now, actor=actor
+        uow, access=access, thread=thread, messages=[(kind, message, at)], now=now, actor=actor
     )[0]
 
 
@@ -132,10 +130,9 @@ def is_private(row: MessageRow) -> bool:
 def resolve_messages(
     uow: UnitOfWork,
     *,
-    vault: Vault,
+    vault: VaultPort[UnitOfWork],
     user_id: str,
     items: Sequence[tuple[str, MessageRow]],
-    now: int,
 ) -> list[MessageRow]:
     """The rows with their bodies decrypted for the person (purpose ``user_access``,
     audited); an erased body becomes a placeholder text naming the business."""
@@ -152,17 +149,11 @@ def resolve_messages(
         None if person is None else person.locale, None if person is None else person.timezone
     )
     for page_id, mids in wanted.items():
-        records = vault.get_many(
-            uow.conn,
-            actor=Actor.person(user_id),
-            purpose=Purpose.USER_ACCESS,
-            page_id=page_id,
-            user_id=user_id,
-            record_ids=mids,
-        )
+        access = vault.access(uow, page_id=page_id, user_id=user_id)
+        records = access.reading(Purpose.USER_ACCESS, actor=Actor.person(user_id)).get_many(mids)
         found.update({mid: dict(rec.payload) for mid, rec in records.items()})
         business = business_store.get_business(uow.conn, page_id)
-        linked = consent_scopes(uow.conn, page_id, user_id, now) is not None
+        linked = access.scopes() is not None
         erased[page_id] = erased_text(fmt, "" if business is None else business.name, linked=linked)
     out = []
     for page_id, row in items:
@@ -182,10 +173,9 @@ class MessageResolver:
     """What the person API uses to show messages whose body is in the vault, without
     importing the vault itself (built by ``bootstrap``)."""
 
-    def __init__(self, db: Database, vault: Vault, clock: Clock) -> None:
+    def __init__(self, db: Database, vault: VaultPort[UnitOfWork]) -> None:
         self.db = db
         self.vault = vault
-        self.clock = clock
 
     async def resolve(
         self, user_id: str, items: Sequence[tuple[str, MessageRow]]
@@ -197,5 +187,4 @@ class MessageResolver:
             vault=self.vault,
             user_id=user_id,
             items=list(items),
-            now=to_ms(self.clock.now()),
         )

@@ -180,14 +180,11 @@ def train(
 def _verdicts(database_url: str | None, data_dir: Path | None) -> Any:
     """(features, labels) of the answered platform alerts in the database."""
     from ledgerline.bootstrap import build_services
-    from ledgerline.domain.clock import to_ms
     from ledgerline.fraud.online.labels import verdict_rows
 
     platform = build_services(settings_from(database_url, data_dir))
     try:
-        return platform.db.write_sync(
-            verdict_rows, vault=platform.vault, now=to_ms(platform.clock.now())
-        )
+        return platform.db.write_sync(verdict_rows, vault=platform.vault, audit=platform.audit)
     finally:
         platform.close()
 

@@ -16,9 +16,10 @@ from typing import Any
 from ledgerline.audit import Actor
 from ledgerline.chat.wire import iso_time
 from ledgerline.customer_service.agent_actions import AgentActor, access_conversation
+from ledgerline.domain.errors import PurposeNotAllowed
+from ledgerline.domain.records import RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose
 from ledgerline.storage.database import UnitOfWork
-from ledgerline.vault import PurposeNotAllowed, RecordKind, Vault
 
 TRANSACTION_DAYS = 30
 BALANCE_DAYS = 90
@@ -84,39 +85,29 @@ def _transaction(payload: dict[str, Any], occurred_at: int) -> dict[str, str]:
 
 
 def view_context(
-    uow: UnitOfWork, *, vault: Vault, actor: AgentActor, conversation_id: int, now: int
+    uow: UnitOfWork,
+    *,
+    vault: VaultPort[UnitOfWork],
+    actor: AgentActor,
+    conversation_id: int,
+    now: int,
 ) -> PersonContext:
     """Read and mask the person's context for ``actor`` (runs on a writer: the vault audits
     every read, and every refusal, in the audit chain)."""
     conversation = access_conversation(uow, actor, conversation_id)
-    who = Actor.agent(actor.agent_id)
+    access = vault.access(uow, page_id=conversation.page_id, user_id=conversation.user_id)
+    reading = access.reading(Purpose.CUSTOMER_SERVICE, actor=Actor.agent(actor.agent_id))
     context = PersonContext()
     day = int(timedelta(days=1).total_seconds() * 1000)
     try:
         latest: dict[str, dict[str, str]] = {}
-        for record in vault.read(
-            uow.conn,
-            actor=who,
-            purpose=Purpose.CUSTOMER_SERVICE,
-            kinds=[RecordKind.BALANCE],
-            since=now - BALANCE_DAYS * day,
-            page_id=conversation.page_id,
-            user_id=conversation.user_id,
-        ):
+        for record in reading.read(kinds=[RecordKind.BALANCE], since=now - BALANCE_DAYS * day):
             latest[str(record.payload.get("account_id"))] = _balance(record.payload)
         context.balances.extend(latest.values())
     except PurposeNotAllowed:
         context.refused.append("balances")
     try:
-        records = vault.read(
-            uow.conn,
-            actor=who,
-            purpose=Purpose.CUSTOMER_SERVICE,
-            kinds=[RecordKind.TRANSACTION],
-            since=now - TRANSACTION_DAYS * day,
-            page_id=conversation.page_id,
-            user_id=conversation.user_id,
-        )
+        records = reading.read(kinds=[RecordKind.TRANSACTION], since=now - TRANSACTION_DAYS * day)
         context.transactions.extend(
             _transaction(r.payload, r.occurred_at) for r in reversed(records[-MAX_TRANSACTIONS:])
         )

@@ -1,5 +1,6 @@
 """``InboxService``: what the agent inbox's pages and API call. Built by the composition
-root with the vault, so the web layer never imports the vault itself.
+root with the vault (its port, ``domain.records.VaultPort``), so the web layer never
+reaches the vault itself.
 
 Every method takes the signed-in ``AgentActor`` and works only within its business.
 """
@@ -18,11 +19,11 @@ from ledgerline.delivery.live import LiveHub, Subscription, frames_for
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import NotFound
 from ledgerline.domain.events import TypingChanged, inbox_of
+from ledgerline.domain.records import VaultPort
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
 from ledgerline.storage.stores.inbox import ConversationRow
 from ledgerline.storage.stores.threads import MessageRow
-from ledgerline.vault import Vault
 
 HISTORY = 100
 METRICS_DAYS = 30
@@ -60,7 +61,13 @@ def _message(row: MessageRow) -> dict[str, Any]:
 
 class InboxService:
     def __init__(
-        self, *, db: Database, vault: Vault, clock: Clock, hub: LiveHub, accounts: AgentAccounts
+        self,
+        *,
+        db: Database,
+        vault: VaultPort[UnitOfWork],
+        clock: Clock,
+        hub: LiveHub,
+        accounts: AgentAccounts,
     ) -> None:
         self.db = db
         self.vault = vault

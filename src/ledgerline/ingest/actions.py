@@ -1,9 +1,10 @@
 """Bank data in: card-number refusal, validation, idempotency, consent gate, vault write.
 
 ``Ingestor.ingest`` validates everything it can before touching the database, then runs
-``do_ingest`` on a writer: the idempotency record, the encrypted records (through the
-vault, which checks consent and audits) and the events for notifications share one
-transaction, so a refused or failed request stores nothing.
+``do_ingest`` on a writer: three downward calls — *store* (the vault, which checks consent
+and audits), *post* (the updates these records make) and *score* (fraud) — on one vault
+access for the (business, person), in one transaction with the idempotency record, so a
+refused or failed request stores nothing.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import Conflict, InvalidParameter, NoMatchingUser
 from ledgerline.domain.ids import token_hash
 from ledgerline.domain.luhn import find_card_number
+from ledgerline.domain.records import (
+    NewRecord,
+    PutResult,
+    RecordAccess,
+    RecordKind,
+    VaultPort,
+)
 from ledgerline.fraud.online.scoring import FraudEngine, screen_ingested
 from ledgerline.ingest import validation
 from ledgerline.ingest.validation import Item
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import idempotency, threads as thread_store
 from ledgerline.updates.notify import notify_records
-from ledgerline.vault import NewRecord, RecordKind, Vault
 
 __all__ = ["CardNumberRefused", "Ingestor", "RecordKind", "check_ingest", "do_ingest"]
 
@@ -66,10 +73,21 @@ def _request_hash(kind: RecordKind, body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def store_records(access: RecordAccess, kind: RecordKind, items: list[Item]) -> list[PutResult]:
+    """The bank's records into the vault, as the business (consent checked, audited)."""
+    return access.put_many(
+        [
+            NewRecord(kind=kind, payload=item.payload, occurred_at=item.occurred_at, ref=item.ref)
+            for item in items
+        ],
+        actor=Actor.business(access.page_id),
+    )
+
+
 def do_ingest(
     uow: UnitOfWork,
     *,
-    vault: Vault,
+    vault: VaultPort[UnitOfWork],
     page_id: str,
     psid: str,
     kind: RecordKind,
@@ -93,16 +111,8 @@ def do_ingest(
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
-    results = vault.put_many(
-        uow.conn,
-        actor=Actor.business(page_id),
-        page_id=page_id,
-        user_id=thread.user_id,
-        records=[
-            NewRecord(kind=kind, payload=item.payload, occurred_at=item.occurred_at, ref=item.ref)
-            for item in items
-        ],
-    )
+    access = vault.access(uow, page_id=page_id, user_id=thread.user_id)
+    results = store_records(access, kind, items)  # store
     stored = [r.record_id for r in results if not r.duplicate]
     response: dict[str, Any] = {
         "accepted": len(stored),
@@ -110,25 +120,11 @@ def do_ingest(
         "alerts": [],
     }
     if stored:
-        notify_records(  # the updates these records make, in the person's thread
-            uow,
-            vault=vault,
-            page_id=page_id,
-            user_id=thread.user_id,
-            kind=kind,
-            record_ids=stored,
-            now=now,
-            thread=thread,
+        notify_records(  # post: the updates these records make, in the person's thread
+            uow, access=access, kind=kind, record_ids=stored, now=now, thread=thread
         )
-        response["alerts"] = screen_ingested(  # fraud: score payments, ask about alerts
-            uow,
-            engine=fraud,
-            vault=vault,
-            page_id=page_id,
-            user_id=thread.user_id,
-            kind=kind,
-            record_ids=stored,
-            now=now,
+        response["alerts"] = screen_ingested(  # score: payments scored, bank alerts asked
+            uow, engine=fraud, access=access, kind=kind, record_ids=stored, now=now
         )
     if idempotency_key is not None:
         key_hash, request_hash = idempotency_key
@@ -145,7 +141,12 @@ def do_ingest(
 
 class Ingestor:
     def __init__(
-        self, *, db: Database, vault: Vault, clock: Clock, fraud: FraudEngine | None = None
+        self,
+        *,
+        db: Database,
+        vault: VaultPort[UnitOfWork],
+        clock: Clock,
+        fraud: FraudEngine | None = None,
     ) -> None:
         self.db = db
         self.vault = vault

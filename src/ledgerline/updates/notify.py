@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 from ledgerline.audit import Actor
 from ledgerline.chat.private import post_private_messages
 from ledgerline.domain.clock import to_ms
+from ledgerline.domain.errors import PurposeNotAllowed
 from ledgerline.domain.ids import new_psid
+from ledgerline.domain.records import Record, RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose
 from ledgerline.language.formatter import Formatter
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads as thread_store, updates as notify_store
-from ledgerline.storage.stores.linking import consent_scopes
 from ledgerline.storage.stores.threads import ThreadRow
 from ledgerline.updates import preferences as prefs_mod
 from ledgerline.updates.texts import (
@@ -39,7 +40,6 @@ from ledgerline.updates.texts import (
     shipment_message,
     transaction_text,
 )
-from ledgerline.vault import PurposeNotAllowed, Record, RecordKind, Vault
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -78,16 +78,15 @@ def audience_of(
 def notify_records(
     uow: UnitOfWork,
     *,
-    vault: Vault,
-    page_id: str,
-    user_id: str,
+    access: RecordAccess,
     kind: RecordKind,
     record_ids: Sequence[str],
     now: int,
     thread: ThreadRow | None = None,
 ) -> list[str]:
     """Turn newly stored records into messages (in the caller's transaction); their mids.
-    ``thread``: the (page, person) thread, when the caller has read it already.
+    ``access``: the vault access of the (business, person) that stored them; ``thread``:
+    their thread, when the caller has read it already.
 
     Updates the person's preferences hold back (quiet hours, the daily digest) are queued
     by record id and built when released. Updates of this thread already due go out first,
@@ -96,22 +95,12 @@ def notify_records(
     """
     if not record_ids:
         return []
+    page_id, user_id = access.page_id, access.user_id
     held_back = notify_store.has_deferred(uow.conn, page_id, user_id)
-    mids = (
-        release_due(uow, vault=vault, now=now, page_id=page_id, user_id=user_id)
-        if held_back
-        else []
-    )
+    mids = _release_thread(uow, access, now) if held_back else []
     if kind is RecordKind.FRAUD_ALERT:  # not an update: the fraud engine posts it next
         return mids
-    records = vault.get_many(
-        uow.conn,
-        actor=NOTIFIER,
-        purpose=Purpose.NOTIFY,
-        page_id=page_id,
-        user_id=user_id,
-        record_ids=list(record_ids),
-    )
+    records = access.reading(Purpose.NOTIFY, actor=NOTIFIER).get_many(record_ids)
     audience = audience_of(uow.conn, page_id, user_id, now, thread)
     prefs = audience.prefs
     waiting = held_back and notify_store.has_deferred(uow.conn, page_id, user_id, mode="quiet")
@@ -121,7 +110,7 @@ def notify_records(
 
     def flush() -> None:
         rows = post_private_messages(
-            uow, vault=vault, thread=audience.thread, messages=pending, now=now, actor=NOTIFIER
+            uow, access=access, thread=audience.thread, messages=pending, now=now, actor=NOTIFIER
         )
         mids.extend(row.mid for row in rows)
         pending.clear()
@@ -155,7 +144,7 @@ def notify_records(
 
 def _post_all(
     uow: UnitOfWork,
-    vault: Vault,
+    access: RecordAccess,
     audience: Audience,
     messages: list[tuple[str, dict[str, Any]]],
     now: int,
@@ -163,7 +152,7 @@ def _post_all(
 ) -> list[str]:
     items = [(kind, message, occurred_at) for kind, message in messages]
     rows = post_private_messages(
-        uow, vault=vault, thread=audience.thread, messages=items, now=now, actor=NOTIFIER
+        uow, access=access, thread=audience.thread, messages=items, now=now, actor=NOTIFIER
     )
     return [row.mid for row in rows]
 
@@ -188,7 +177,7 @@ def _hold(
 def release_due(
     uow: UnitOfWork,
     *,
-    vault: Vault,
+    vault: VaultPort[UnitOfWork],
     now: int,
     page_id: str | None = None,
     user_id: str | None = None,
@@ -196,48 +185,59 @@ def release_due(
     """Post the held-back updates that are due (of one thread, or of everyone), in order;
     a day's digest of transactions becomes one message. Returns the mids posted."""
     rows = notify_store.due(uow.conn, now, page_id=page_id, user_id=user_id)
-    if not rows:
-        return []
     threads: dict[tuple[str, str], list[notify_store.DeferredRow]] = defaultdict(list)
     for row in rows:
         threads[(row.page_id, row.user_id)].append(row)
     mids: list[str] = []
     for (page, user), candidates in threads.items():
-        claimed = notify_store.claim_deferred(uow.conn, [row.seq for row in candidates])
-        held = [row for row in candidates if row.seq in claimed]
-        if not held:
+        access = vault.access(uow, page_id=page, user_id=user)
+        mids.extend(_release(uow, access, candidates, now))
+    return mids
+
+
+def _release_thread(uow: UnitOfWork, access: RecordAccess, now: int) -> list[str]:
+    """The due updates of ``access``'s thread (they go out before anything newer)."""
+    due = notify_store.due(uow.conn, now, page_id=access.page_id, user_id=access.user_id)
+    return _release(uow, access, due, now)
+
+
+def _release(
+    uow: UnitOfWork, access: RecordAccess, candidates: list[notify_store.DeferredRow], now: int
+) -> list[str]:
+    """Post one thread's due updates (``candidates``), those this action could claim."""
+    if not candidates:
+        return []
+    claimed = notify_store.claim_deferred(uow.conn, [row.seq for row in candidates])
+    held = [row for row in candidates if row.seq in claimed]
+    if not held:
+        return []
+    if access.scopes() is None:
+        return []  # unlinked meanwhile: nothing to say, the data is gone
+    try:
+        records = access.reading(Purpose.NOTIFY, actor=NOTIFIER).get_many(
+            [row.record_id for row in held]
+        )
+    except PurposeNotAllowed:  # consent narrowed meanwhile: drop what it no longer covers
+        return []
+    audience = audience_of(uow.conn, access.page_id, access.user_id, now)
+    prefs = audience.prefs
+    mids: list[str] = []
+    digest: list[Record] = []
+    for row in held:
+        record = records.get(row.record_id)
+        if record is None:
             continue
-        if consent_scopes(uow.conn, page, user, now) is None:
-            continue  # unlinked meanwhile: nothing to say, the data is gone
-        try:
-            records = vault.get_many(
-                uow.conn,
-                actor=NOTIFIER,
-                purpose=Purpose.NOTIFY,
-                page_id=page,
-                user_id=user,
-                record_ids=[row.record_id for row in held],
-            )
-        except PurposeNotAllowed:  # consent narrowed meanwhile: drop what it no longer covers
+        if row.mode == "digest":
+            digest.append(record)
             continue
-        audience = audience_of(uow.conn, page, user, now)
-        prefs = audience.prefs
-        digest: list[Record] = []
-        for row in held:
-            record = records.get(row.record_id)
-            if record is None:
-                continue
-            if row.mode == "digest":
-                digest.append(record)
-                continue
-            messages = _messages_for(audience, prefs, record, now)
-            mids.extend(_post_all(uow, vault, audience, messages, now, record.occurred_at))
-        if digest:
-            message = {
-                "text": digest_text(audience.fmt, audience.business, [r.payload for r in digest])
-            }
-            first = min(r.occurred_at for r in digest)
-            mids.extend(_post_all(uow, vault, audience, [("digest", message)], now, first))
+        messages = _messages_for(audience, prefs, record, now)
+        mids.extend(_post_all(uow, access, audience, messages, now, record.occurred_at))
+    if digest:
+        message = {
+            "text": digest_text(audience.fmt, audience.business, [r.payload for r in digest])
+        }
+        first = min(r.occurred_at for r in digest)
+        mids.extend(_post_all(uow, access, audience, [("digest", message)], now, first))
     return mids
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import structlog
 
 from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.domain.records import VaultPort
 from ledgerline.privacy.retention import RetentionReport, do_purge
-from ledgerline.storage.database import Database
-from ledgerline.vault import Vault
+from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.workers.periodic import PeriodicWorker
 
 log = structlog.get_logger(__name__)
@@ -19,7 +19,12 @@ class RetentionWorker(PeriodicWorker):
     failure_event = "retention_failed"
 
     def __init__(
-        self, *, db: Database, vault: Vault, clock: Clock, interval: float = 3600.0
+        self,
+        *,
+        db: Database,
+        vault: VaultPort[UnitOfWork],
+        clock: Clock,
+        interval: float = 3600.0,
     ) -> None:
         self.db = db
         self.vault = vault

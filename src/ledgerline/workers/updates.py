@@ -5,9 +5,9 @@ from __future__ import annotations
 import structlog
 
 from ledgerline.domain.clock import Clock, to_ms
-from ledgerline.storage.database import Database
+from ledgerline.domain.records import VaultPort
+from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.updates.notify import release_due
-from ledgerline.vault import Vault
 from ledgerline.workers.periodic import PeriodicWorker
 
 log = structlog.get_logger(__name__)
@@ -18,7 +18,9 @@ class UpdatesWorker(PeriodicWorker):
 
     failure_event = "updates_release_failed"
 
-    def __init__(self, *, db: Database, vault: Vault, clock: Clock, interval: float = 30.0) -> None:
+    def __init__(
+        self, *, db: Database, vault: VaultPort[UnitOfWork], clock: Clock, interval: float = 30.0
+    ) -> None:
         self.db = db
         self.vault = vault
         self.clock = clock

@@ -289,25 +289,26 @@ def test_a_scored_alert_from_the_fraud_engine_is_asked_once_and_answered_once(
 ) -> None:
     from ledgerline.domain.clock import to_ms
     from ledgerline.fraud.online.alerts import raise_fraud_alert
+    from ledgerline.storage.database import UnitOfWork
+    from ledgerline.storage.stores.updates import AlertRow
 
     p = person(world, "en")
     platform = world.live.platform
     receiver = world.bank.bank.receiver
+
+    def raise_alert(uow: UnitOfWork) -> AlertRow:
+        return raise_fraud_alert(
+            uow,
+            access=platform.vault.access(uow, page_id=p.page_id, user_id=p.user["user_id"]),
+            transaction_id="s1",
+            score=0.97,
+            now=to_ms(platform.clock.now()),
+        )
+
     with p.ws() as ws:
         p.bank("transactions", {"transactions": [tx("s1")]})
         next_message(ws)
-        alerts = [
-            platform.db.write_sync(
-                raise_fraud_alert,
-                vault=platform.vault,
-                page_id=p.page_id,
-                user_id=p.user["user_id"],
-                transaction_id="s1",
-                score=0.97,
-                now=to_ms(platform.clock.now()),
-            )
-            for _ in range(2)
-        ]
+        alerts = [platform.db.write_sync(raise_alert) for _ in range(2)]
         assert alerts[0].alert_id == alerts[1].alert_id  # one alert per transaction
         assert alerts[0].source == "score"
         assert alerts[0].score == pytest.approx(0.97)

@@ -36,7 +36,8 @@ from ledgerline.customer_service.assistant.nlu import Intent, Understanding, und
 from ledgerline.customer_service.assistant.replies import BankAction, Confirmation
 from ledgerline.customer_service.assistant.slots import DayRange
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import NotFound
+from ledgerline.domain.errors import NotFound, PurposeNotAllowed
+from ledgerline.domain.records import Record, RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.language.formatter import Formatter
 from ledgerline.storage.database import UnitOfWork
@@ -45,9 +46,7 @@ from ledgerline.storage.stores import (
     people as people_store,
     threads as thread_store,
 )
-from ledgerline.storage.stores.linking import consent_scopes
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
-from ledgerline.vault import PurposeNotAllowed, Record, RecordKind, Vault
 
 __all__ = ["ASSISTANT", "Assistant"]
 
@@ -71,6 +70,7 @@ class _Turn:
 
     uow: UnitOfWork
     thread: ThreadRow
+    access: RecordAccess  # the person's records at this business, loaded once a turn
     fmt: Formatter
     bank: str
     business_app_id: str
@@ -99,7 +99,7 @@ class Assistant:
     """It answers in the threads it owns: ``on_message`` is its entry in ``chat.routing``'s
     answerers (wired by ``bootstrap``)."""
 
-    vault: Vault
+    vault: VaultPort[UnitOfWork]
     understander: Callable[[str, Any], Understanding] = understand
 
     # -- entry points -------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class Assistant:
 
     # -- reading the person's data ----------------------------------------------------------
     def _require(self, turn: _Turn, kind: RecordKind) -> None:
-        granted = consent_scopes(turn.uow.conn, turn.page_id, turn.user_id, turn.now)
+        granted = turn.access.scopes()
         if granted is None:
             raise NoConsent(replies.not_linked(turn.fmt, turn.bank, turn.account_link_url))
         needed = [Scope.CUSTOMER_SERVICE, KIND_SCOPES[kind]]
@@ -272,16 +272,8 @@ class Assistant:
     def _read(self, turn: _Turn, kind: RecordKind, since: int, until: int | None) -> list[Record]:
         self._require(turn, kind)
         try:
-            return self.vault.read(
-                turn.uow.conn,
-                actor=ASSISTANT,
-                purpose=Purpose.CUSTOMER_SERVICE,
-                page_id=turn.page_id,
-                user_id=turn.user_id,
-                kinds=[kind],
-                since=since,
-                until=until,
-            )
+            reading = turn.access.reading(Purpose.CUSTOMER_SERVICE, actor=ASSISTANT)
+            return reading.read(kinds=[kind], since=since, until=until)
         except PurposeNotAllowed as exc:  # consent changed under us: the vault said no
             missing = [Scope.CUSTOMER_SERVICE, KIND_SCOPES[kind]]
             raise NoConsent(replies.scope_missing(turn.fmt, turn.bank, missing)) from exc
@@ -309,14 +301,8 @@ class Assistant:
     def _transaction_id(self, turn: _Turn, record_id: str) -> str | None:
         try:
             self._require(turn, RecordKind.TRANSACTION)
-            record = self.vault.get(
-                turn.uow.conn,
-                actor=ASSISTANT,
-                purpose=Purpose.CUSTOMER_SERVICE,
-                page_id=turn.page_id,
-                user_id=turn.user_id,
-                record_id=record_id,
-            )
+            reading = turn.access.reading(Purpose.CUSTOMER_SERVICE, actor=ASSISTANT)
+            record = reading.get(record_id)
         except (NoConsent, NotFound, PurposeNotAllowed):
             return None
         if record.kind is not RecordKind.TRANSACTION:
@@ -334,6 +320,7 @@ class Assistant:
         return _Turn(
             uow=uow,
             thread=thread,
+            access=self.vault.access(uow, page_id=thread.page_id, user_id=thread.user_id),
             fmt=fmt,
             bank="" if business is None else business.name,
             business_app_id="" if business is None else business.app_id,
@@ -352,7 +339,7 @@ class Assistant:
         """A message built from financial data: its body goes into the vault."""
         post_private_message(
             turn.uow,
-            vault=self.vault,
+            access=turn.access,
             thread=turn.thread,
             kind="assistant",
             message=message,

@@ -19,17 +19,16 @@ from ledgerline.chat.actions import do_post_page_message, enqueue_webhook
 from ledgerline.chat.private import post_private_message
 from ledgerline.domain.errors import ConsentRequired
 from ledgerline.domain.events import FraudAlertAnswered, FraudAlertRaised
+from ledgerline.domain.records import Record, RecordAccess, RecordKind
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.online.labels import record_verdict
 from ledgerline.language.formatter import Formatter
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import updates as notify_store
-from ledgerline.storage.stores.linking import consent_scopes
 from ledgerline.storage.stores.threads import ThreadRow
 from ledgerline.storage.stores.updates import AlertRow
 from ledgerline.updates.notify import Audience, audience_of
 from ledgerline.updates.texts import transaction_text
-from ledgerline.vault import Record, RecordKind, Vault
 
 ALERTS = Actor.component("notify")
 FRAUD_PAYLOAD_PREFIX = "LEDGERLINE_FRAUD_ALERT"
@@ -71,7 +70,7 @@ def _new_alert_id() -> str:
 def open_alert(
     uow: UnitOfWork,
     *,
-    vault: Vault,
+    access: RecordAccess,
     audience: Audience,
     transaction_id: str,
     reason: str | None,
@@ -86,23 +85,16 @@ def open_alert(
     if existing is not None:  # one alert per transaction, whoever raises it
         return existing
     tx: dict[str, Any] | None = None
-    granted = consent_scopes(uow.conn, thread.page_id, thread.user_id, now) or frozenset()
-    if Scope.TRANSACTIONS in granted:
-        found = vault.find(
-            uow.conn,
-            actor=ALERTS,
-            purpose=Purpose.NOTIFY,
-            page_id=thread.page_id,
-            user_id=thread.user_id,
-            kind=RecordKind.TRANSACTION,
-            ref=transaction_id,
+    if Scope.TRANSACTIONS in (access.scopes() or frozenset()):
+        found = access.reading(Purpose.NOTIFY, actor=ALERTS).find(
+            RecordKind.TRANSACTION, transaction_id
         )
         tx = None if found is None else found.payload
     alert_id = _new_alert_id()
     message = fraud_alert_message(audience.fmt, alert_id, reason, tx)
     row = post_private_message(
         uow,
-        vault=vault,
+        access=access,
         thread=thread,
         kind="fraud_alert",
         message=message,
@@ -128,20 +120,14 @@ def open_alert(
 
 
 def open_bank_alerts(
-    uow: UnitOfWork,
-    *,
-    vault: Vault,
-    page_id: str,
-    user_id: str,
-    records: Sequence[Record],
-    now: int,
+    uow: UnitOfWork, *, access: RecordAccess, records: Sequence[Record], now: int
 ) -> None:
     """The bank's own alerts (``POST /me/fraud_alerts``), just stored: ask the person."""
-    audience = audience_of(uow.conn, page_id, user_id, now)
+    audience = audience_of(uow.conn, access.page_id, access.user_id, now)
     for record in records:
         open_alert(
             uow,
-            vault=vault,
+            access=access,
             audience=audience,
             transaction_id=str(record.payload["transaction_id"]),
             reason=str(record.payload.get("reason") or ""),
@@ -154,9 +140,7 @@ def open_bank_alerts(
 def raise_fraud_alert(
     uow: UnitOfWork,
     *,
-    vault: Vault,
-    page_id: str,
-    user_id: str,
+    access: RecordAccess,
     transaction_id: str,
     score: float,
     now: int,
@@ -167,16 +151,16 @@ def raise_fraud_alert(
     Call it inside a writer action (``db.write``) — ideally the ingestion's own transaction,
     right after the transaction is stored. Posts the alert message with its quick replies
     (never deferred) and records the alert; one alert per (business, person, transaction),
-    so a second call returns the existing alert. The person needs a live link with the
-    ``fraud_alerts`` scope (otherwise ``ConsentRequired`` from the vault).
+    so a second call returns the existing alert. The person (``access``: their vault access
+    at the business) needs a live link with the ``fraud_alerts`` scope (otherwise
+    ``ConsentRequired``).
     """
-    audience = audience_of(uow.conn, page_id, user_id, now)
-    granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
-    if Scope.FRAUD_ALERTS not in granted:
+    audience = audience_of(uow.conn, access.page_id, access.user_id, now)
+    if Scope.FRAUD_ALERTS not in (access.scopes() or frozenset()):
         raise ConsentRequired("no consent to send fraud alerts to this person")
     return open_alert(
         uow,
-        vault=vault,
+        access=access,
         audience=audience,
         transaction_id=transaction_id,
         reason=reason,

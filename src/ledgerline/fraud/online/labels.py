@@ -9,15 +9,14 @@ import json
 import numpy as np
 import numpy.typing as npt
 
-from ledgerline.audit import Action, Actor, AuditEvent
+from ledgerline.audit import Action, Actor, AuditEvent, AuditLog
+from ledgerline.domain.records import RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.online.features import ALL_FEATURES
 from ledgerline.fraud.online.scorer import label_terminal
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
-from ledgerline.storage.stores.linking import consent_scopes
 from ledgerline.storage.stores.updates import AlertRow
-from ledgerline.vault import RecordKind, Vault
 
 TRAINER = Actor.component("fraud_training")
 FloatArray = npt.NDArray[np.float64]
@@ -54,23 +53,25 @@ class _TerminalOnly:
 _NO_CIPHER = _TerminalOnly()
 
 
-def verdict_rows(uow: UnitOfWork, *, vault: Vault, now: int) -> tuple[FloatArray, IntArray]:
+def verdict_rows(
+    uow: UnitOfWork, *, vault: VaultPort[UnitOfWork], audit: AuditLog
+) -> tuple[FloatArray, IntArray]:
     """The features and labels of every answered alert (``fraud train --with-verdicts``):
     a matrix in ``ALL_FEATURES`` order and 1 for fraud, 0 for genuine.
 
     Only people who still grant ``fraud_alerts`` count (purpose ``fraud_detection``); each
-    one's use is audited (one entry per person and business, in their access log). Alerts
-    whose person unlinked since (the key is gone) are skipped."""
+    one's use is audited in ``audit`` (one entry per person and business, in their access
+    log). Alerts whose person unlinked since (the key is gone) are skipped."""
     by_person: dict[tuple[str, str], list[fraud_store.ScoreRow]] = {}
     for row in fraud_store.labelled_scores(uow.conn):
         by_person.setdefault((row.page_id, row.user_id), []).append(row)
     rows: list[list[float]] = []
     labels: list[int] = []
     for (page_id, user_id), answered in by_person.items():
-        granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
-        if Scope.FRAUD_ALERTS not in granted:
+        access = vault.access(uow, page_id=page_id, user_id=user_id)
+        if Scope.FRAUD_ALERTS not in (access.scopes() or frozenset()):
             continue
-        cipher = vault.derived_cipher(uow.conn, page_id, user_id)
+        cipher = access.derived_cipher()
         used = 0
         for row in answered:
             data = cipher.open(f"score:{row.transaction_ref}", row.sealed)
@@ -81,7 +82,7 @@ def verdict_rows(uow: UnitOfWork, *, vault: Vault, now: int) -> tuple[FloatArray
             labels.append(1 if row.verdict == "fraud" else 0)
             used += 1
         if used:
-            vault.audit.append(
+            audit.append(
                 uow.conn,
                 AuditEvent(
                     actor=TRAINER,

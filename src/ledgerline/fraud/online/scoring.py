@@ -31,6 +31,7 @@ import numpy.typing as npt
 import structlog
 
 from ledgerline.audit import Actor, AuditEvent, AuditLog
+from ledgerline.domain.records import RecordAccess, RecordKind
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.online.alerts import ALERTS, open_bank_alerts, raise_fraud_alert
@@ -47,8 +48,6 @@ from ledgerline.fraud.online.scorer import OnlineScorer
 from ledgerline.fraud.online.transactions import to_engine
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store
-from ledgerline.storage.stores.linking import consent_scopes
-from ledgerline.vault import RecordKind, Vault
 
 log = structlog.get_logger(__name__)
 
@@ -150,48 +149,29 @@ def screen_ingested(
     uow: UnitOfWork,
     *,
     engine: FraudEngine | None,
-    vault: Vault,
-    page_id: str,
-    user_id: str,
+    access: RecordAccess,
     kind: RecordKind,
     record_ids: Sequence[str],
     now: int,
 ) -> list[dict[str, Any]]:
-    """What fraud makes of records just stored: transactions are scored (by ``engine``,
-    when the platform runs one), a bank's own alerts ask the person. The alerts the engine
-    raised, for the bank's answer."""
+    """What fraud makes of records just stored (through ``access``): transactions are
+    scored (by ``engine``, when the platform runs one), a bank's own alerts ask the person.
+    The alerts the engine raised, for the bank's answer."""
     if kind is RecordKind.FRAUD_ALERT:
-        records = vault.get_many(
-            uow.conn,
-            actor=ALERTS,
-            purpose=Purpose.NOTIFY,
-            page_id=page_id,
-            user_id=user_id,
-            record_ids=list(record_ids),
-        )
+        records = access.reading(Purpose.NOTIFY, actor=ALERTS).get_many(record_ids)
         found = [records[r] for r in record_ids if r in records]
-        open_bank_alerts(uow, vault=vault, page_id=page_id, user_id=user_id, records=found, now=now)
+        open_bank_alerts(uow, access=access, records=found, now=now)
         return []
     if kind is not RecordKind.TRANSACTION or engine is None:
         return []
-    return score_ingested(
-        uow,
-        engine=engine,
-        vault=vault,
-        page_id=page_id,
-        user_id=user_id,
-        record_ids=record_ids,
-        now=now,
-    )
+    return score_ingested(uow, engine=engine, access=access, record_ids=record_ids, now=now)
 
 
 def score_ingested(
     uow: UnitOfWork,
     *,
     engine: FraudEngine,
-    vault: Vault,
-    page_id: str,
-    user_id: str,
+    access: RecordAccess,
     record_ids: Sequence[str],
     now: int,
 ) -> list[dict[str, Any]]:
@@ -202,22 +182,13 @@ def score_ingested(
     """
     if not record_ids:
         return []
-    granted = consent_scopes(uow.conn, page_id, user_id, now) or frozenset()
-    if Scope.FRAUD_ALERTS not in granted:
+    if Scope.FRAUD_ALERTS not in (access.scopes() or frozenset()):
         return []  # (before the savepoint: most people are not scored)
     try:
         with uow.savepoint():
-            return _score(
-                uow,
-                engine=engine,
-                vault=vault,
-                page_id=page_id,
-                user_id=user_id,
-                record_ids=record_ids,
-                now=now,
-            )
+            return _score(uow, engine=engine, access=access, record_ids=record_ids, now=now)
     except Exception:
-        log.exception("fraud_scoring_failed", page_id=page_id, records=len(record_ids))
+        log.exception("fraud_scoring_failed", page_id=access.page_id, records=len(record_ids))
         return []
 
 
@@ -225,20 +196,12 @@ def _score(
     uow: UnitOfWork,
     *,
     engine: FraudEngine,
-    vault: Vault,
-    page_id: str,
-    user_id: str,
+    access: RecordAccess,
     record_ids: Sequence[str],
     now: int,
 ) -> list[dict[str, Any]]:
-    records = vault.get_many(
-        uow.conn,
-        actor=SCORER,
-        purpose=Purpose.FRAUD_DETECTION,
-        page_id=page_id,
-        user_id=user_id,
-        record_ids=list(record_ids),
-    )
+    page_id, user_id = access.page_id, access.user_id
+    records = access.reading(Purpose.FRAUD_DETECTION, actor=SCORER).get_many(record_ids)
     txs = []
     for record_id in record_ids:
         record = records.get(record_id)
@@ -249,7 +212,7 @@ def _score(
             txs.append(tx)
     if not txs:
         return []
-    cipher = vault.derived_cipher(uow.conn, page_id, user_id)
+    cipher = access.derived_cipher()
     store = fraud_store.SqlFraudStateStore(uow.conn, page_id, user_id, cipher)
     started = time.perf_counter()
     store.preload([tx.card_id for tx in txs], [tx.terminal_id for tx in txs])
@@ -264,9 +227,7 @@ def _score(
             continue
         alert = raise_fraud_alert(
             uow,
-            vault=vault,
-            page_id=page_id,
-            user_id=user_id,
+            access=access,
             transaction_id=tx.transaction_id,
             score=result.score,
             now=now,
