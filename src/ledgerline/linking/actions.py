@@ -531,14 +531,15 @@ def expire_and_remind(
     return ExpiryReport(expired=expired, reminded=reminded)
 
 
-# -- consent, for the vault and ingestion --------------------------------------------------
-ConsentLookupFn: TypeAlias = "Callable[[sa.Connection, str, str], frozenset[Scope] | None]"
+# -- consent, for the vault -----------------------------------------------------------------
+ConsentLookupFn: TypeAlias = Callable[[UnitOfWork, str, str], "frozenset[Scope] | None"]
 
 
 def consent_lookup(clock: Clock) -> ConsentLookupFn:
-    """An adapter for the vault's ``ConsentLookup`` port: ``(conn, page_id, user_id)``."""
+    """An adapter for the vault's ``ConsentLookup`` port: ``(uow, page_id, user_id)``, the
+    scopes granted now (a vault access asks once per action)."""
 
-    def lookup(conn: sa.Connection, page_id: str, user_id: str) -> frozenset[Scope] | None:
-        return store.consent_scopes(conn, page_id, user_id, to_ms(clock.now()))
+    def lookup(uow: UnitOfWork, page_id: str, user_id: str) -> frozenset[Scope] | None:
+        return store.consent_scopes(uow.conn, page_id, user_id, to_ms(clock.now()))
 
     return lookup

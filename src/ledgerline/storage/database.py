@@ -56,8 +56,9 @@ def action_scratch(conn: sa.Connection) -> dict[str, Any] | None:
 def action_memo(conn: sa.Connection, name: str) -> dict[Any, Any] | None:
     """A read-through cache named ``name`` for the action running on ``conn`` (None outside
     a writer's action): rows the action reads more than once are read once, and the action
-    sees one value of them throughout. Whoever writes such rows calls :func:`forget_memo`
-    in the same action."""
+    sees one value of them throughout (e.g. a business's row). Whoever writes such rows
+    calls :func:`forget_memo` in the same action. (A person's consent and data key are not
+    cached here: a vault access loads them once and is passed down.)"""
     scratch = action_scratch(conn)
     if scratch is None:
         return None

@@ -31,7 +31,7 @@ from ledgerline.domain.records import (
     RecordKind,
 )
 from ledgerline.domain.scopes import Purpose, Scope
-from ledgerline.storage.database import UnitOfWork, action_memo, forget_memo
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import vault as store
 from ledgerline.vault.crypto import (
     Binding,
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from ledgerline.vault.vault import Vault
 
 MAX_REF_LENGTH = 200
-WRITTEN_MEMO = "vault_written"
 
 
 class _Unknown:
@@ -89,7 +88,7 @@ class PersonAccess:
         self._rollbacks = uow.rollbacks
         self._granted: frozenset[Scope] | _Unknown | None = _UNKNOWN
         self._key: DataKey | _Unknown | None = _UNKNOWN
-        self._own_written: dict[str, Record] = {}
+        self._written: dict[str, Record] = {}  # what it stored, by id: read back without I/O
 
     @property
     def page_id(self) -> str:
@@ -106,25 +105,20 @@ class PersonAccess:
             self._rollbacks = self._uow.rollbacks
             self._granted = _UNKNOWN
             self._key = _UNKNOWN
-            self._own_written = {}
+            self._written = {}
 
     def scopes(self) -> frozenset[Scope] | None:
         self._current()
         if isinstance(self._granted, _Unknown):
-            self._granted = self._vault.consent(self._conn, self._page_id, self._user_id)
+            self._granted = self._vault.consent(self._uow, self._page_id, self._user_id)
         return self._granted
-
-    def _written(self) -> dict[str, Record]:
-        """Records this action stored (shared with the vault's per-action memo meanwhile)."""
-        shared = action_memo(self._conn, WRITTEN_MEMO)
-        return self._own_written if shared is None else shared
 
     def _read_key(self) -> DataKey | None:
         """The data key, unwrapped; None when there is none (nothing stored, or erased)."""
         self._current()
         if isinstance(self._key, _Unknown):
             row = store.get_key(self._conn, self._page_id, self._user_id)
-            self._key = None if row is None else self._vault._unwrap(self._conn, row)
+            self._key = None if row is None else self._vault._unwrap(row)
         return self._key
 
     def _write_key(self) -> DataKey:
@@ -143,13 +137,12 @@ class PersonAccess:
             wrapped_key=wrap(master, fresh, page_id=self._page_id, user_id=self._user_id),
         )
         if store.insert_key_txn(self._conn, candidate, created_at=vault._now()):
-            vault._remember_unwrapped(self._conn, fresh)
             self._key = fresh
             return fresh
         row = store.get_key(self._conn, self._page_id, self._user_id)  # another writer won
         if row is None:  # pragma: no cover - the conflicting row was deleted meanwhile
             raise VaultKeyError("the data key was erased while it was being created")
-        self._key = vault._unwrap(self._conn, row)
+        self._key = vault._unwrap(row)
         return self._key
 
     # -- writes -------------------------------------------------------------------------------
@@ -215,7 +208,7 @@ class PersonAccess:
                 )
             )
         inserted = store.insert_records_txn(conn, rows)
-        written = self._written()  # a read later in this action needs no SELECT nor decryption
+        written = self._written  # a read later in this action needs no SELECT nor decryption
         for row, plaintext in zip(rows, plaintexts, strict=True):
             if row.record_id in inserted:
                 written[row.record_id] = Record(
@@ -300,11 +293,10 @@ class PersonAccess:
         only counts and ids, so the chain stays verifiable.
         """
         conn, page_id, user_id = self._conn, self._page_id, self._user_id
-        forget_memo(conn, WRITTEN_MEMO)
         deleted = store.delete_records_txn(conn, page_id, user_id)
         key_id = store.delete_key_txn(conn, page_id, user_id)
         self._key = None
-        self._own_written = {}
+        self._written = {}
         self._vault.audit.append(
             conn,
             AuditEvent(
@@ -447,13 +439,8 @@ class Reading:
         access = self._access
         access._current()
         wanted = list(dict.fromkeys(record_ids))
-        written = access._written()
-        owner = (access.page_id, access.user_id)
-        fresh = [
-            written[rid]
-            for rid in wanted
-            if rid in written and (written[rid].page_id, written[rid].user_id) == owner
-        ]
+        written = access._written
+        fresh = [written[rid] for rid in wanted if rid in written]
         fresh_ids = {record.record_id for record in fresh}
         rows = store.get_records(
             access._conn,

@@ -30,16 +30,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.audit import Action, Actor, AuditEvent, AuditLog
 from ledgerline.domain.clock import Clock, to_ms
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import vault as store
 from ledgerline.vault.crypto import MasterKey, unwrap, wrap
 from ledgerline.vault.errors import VaultKeyError
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 KEY_FILE = "master.key"
 NEXT_KEY_FILE = "master.key.next"
@@ -115,9 +113,10 @@ class RewrapResult:
 
 
 def rewrap_data_keys(
-    conn: Connection, old: MasterKey, new: MasterKey, *, audit: AuditLog, clock: Clock
+    uow: UnitOfWork, old: MasterKey, new: MasterKey, *, audit: AuditLog, clock: Clock
 ) -> RewrapResult:
     """Re-wrap every data key from ``old`` to ``new`` in the caller's transaction, audited."""
+    conn = uow.conn
     now = to_ms(clock.now())
     rewrapped = already = 0
     for row in store.all_keys(conn):
@@ -218,8 +217,8 @@ def rotate_master_key(
     """
     audit = AuditLog(clock)
 
-    def rewrap(uow: Any, old: MasterKey, new: MasterKey) -> RewrapResult:
-        return rewrap_data_keys(uow.conn, old, new, audit=audit, clock=clock)
+    def rewrap(uow: UnitOfWork, old: MasterKey, new: MasterKey) -> RewrapResult:
+        return rewrap_data_keys(uow, old, new, audit=audit, clock=clock)
 
     if env_value is not None and env_value.strip():
         current = MasterKey.from_text(env_value)

@@ -14,7 +14,6 @@ Every call writes (its audit entry), reads included: call the vault from an acti
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ledgerline.audit import Action, Actor, ActorKind, AuditEvent, AuditLog, Outcome
@@ -26,12 +25,11 @@ from ledgerline.domain.records import (
     PurgeResult,
     PutResult,
     Record,
-    RecordKind,
 )
 from ledgerline.domain.scopes import Purpose, Scope
-from ledgerline.storage.database import UnitOfWork, action_memo, forget_memo
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import vault as store
-from ledgerline.vault.access import WRITTEN_MEMO, PersonAccess, PersonCipher
+from ledgerline.vault.access import PersonAccess
 from ledgerline.vault.crypto import DataKey, MasterKey, unwrap
 from ledgerline.vault.errors import VaultKeyError
 from ledgerline.vault.keyring import FixedKeys, MasterKeys
@@ -60,14 +58,12 @@ class ConsentLookup(Protocol):
     """
 
     def __call__(
-        self, conn: Connection, page_id: str, user_id: str, /
+        self, uow: UnitOfWork, page_id: str, user_id: str, /
     ) -> frozenset[Scope] | None: ...
 
 
 RefusalRecorder = Callable[[AuditEvent, int], None]
 """Makes a refusal's audit entry durable on its own: ``recorder(event, at_ms)``."""
-
-_UNWRAPPED = "vault_unwrapped_keys"
 
 
 class Vault:
@@ -82,6 +78,8 @@ class Vault:
         refusal_recorder: writes a refusal's audit entry in its own transaction
             (``database_refusal_recorder(db)``); without it the entry goes into the
             caller's transaction and is lost if the caller rolls back.
+        keys: the master keys it may wrap and unwrap with (``vault.keyring``: the key files
+            followed during a rotation); default: ``master_key`` alone.
     """
 
     def __init__(
@@ -107,22 +105,7 @@ class Vault:
         return PersonAccess(self, uow, page_id, user_id)
 
     # -- keys -----------------------------------------------------------------------------
-    def _unwrap(self, conn: Connection, row: store.KeyRow) -> DataKey:
-        """The data key of ``row``, unwrapped once per writer action."""
-        memo = action_memo(conn, _UNWRAPPED)
-        key: DataKey | None = None if memo is None else memo.get(row.key_id)
-        if key is None:
-            key = self._unwrap_row(row)
-            if memo is not None:
-                memo[row.key_id] = key
-        return key
-
-    def _remember_unwrapped(self, conn: Connection, key: DataKey) -> None:
-        memo = action_memo(conn, _UNWRAPPED)
-        if memo is not None:  # the action's next write needs no unwrapping
-            memo[key.key_id] = key
-
-    def _unwrap_row(self, row: store.KeyRow) -> DataKey:
+    def _unwrap(self, row: store.KeyRow) -> DataKey:
         master = self.keys.get(row.master_key_id)
         if master is None:
             raise VaultKeyError(
@@ -147,94 +130,6 @@ class Vault:
         else:
             self.audit.append(conn, event)
         return error
-
-    # -- the connection-taking API, until its callers take an access ---------------------------
-    def _on(self, conn: Connection, page_id: str, user_id: str) -> PersonAccess:
-        return self.access(UnitOfWork(conn), page_id=page_id, user_id=user_id)
-
-    def derived_cipher(self, conn: Connection, page_id: str, user_id: str) -> PersonCipher:
-        return self._on(conn, page_id, user_id).derived_cipher()
-
-    def put(
-        self, conn: Connection, *, actor: Actor, page_id: str, user_id: str, record: NewRecord
-    ) -> PutResult:
-        return self._on(conn, page_id, user_id).put(record, actor=actor)
-
-    def put_many(
-        self,
-        conn: Connection,
-        *,
-        actor: Actor,
-        page_id: str,
-        user_id: str,
-        records: Sequence[NewRecord],
-    ) -> list[PutResult]:
-        return self._on(conn, page_id, user_id).put_many(records, actor=actor)
-
-    def get(
-        self,
-        conn: Connection,
-        *,
-        actor: Actor,
-        purpose: Purpose,
-        page_id: str,
-        user_id: str,
-        record_id: str,
-    ) -> Record:
-        return self._on(conn, page_id, user_id).reading(purpose, actor=actor).get(record_id)
-
-    def get_many(
-        self,
-        conn: Connection,
-        *,
-        actor: Actor,
-        purpose: Purpose,
-        page_id: str,
-        user_id: str,
-        record_ids: Sequence[str],
-    ) -> dict[str, Record]:
-        reading = self._on(conn, page_id, user_id).reading(purpose, actor=actor)
-        return reading.get_many(record_ids)
-
-    def read(
-        self,
-        conn: Connection,
-        *,
-        actor: Actor,
-        purpose: Purpose,
-        page_id: str,
-        user_id: str,
-        kinds: Sequence[RecordKind] | None = None,
-        since: datetime | int | None = None,
-        until: datetime | int | None = None,
-        limit: int | None = None,
-    ) -> list[Record]:
-        reading = self._on(conn, page_id, user_id).reading(purpose, actor=actor)
-        return reading.read(kinds=kinds, since=since, until=until, limit=limit)
-
-    def find(
-        self,
-        conn: Connection,
-        *,
-        actor: Actor,
-        purpose: Purpose,
-        page_id: str,
-        user_id: str,
-        kind: RecordKind,
-        ref: str,
-    ) -> Record | None:
-        return self._on(conn, page_id, user_id).reading(purpose, actor=actor).find(kind, ref)
-
-    def erase(
-        self,
-        conn: Connection,
-        *,
-        actor: Actor,
-        page_id: str,
-        user_id: str,
-        reason: str = "unlinked",
-    ) -> ErasureResult:
-        return self._on(conn, page_id, user_id).erase(actor=actor, reason=reason)
 
     # -- a person everywhere ----------------------------------------------------------------
     def export(self, uow: UnitOfWork, *, actor: Actor, user_id: str) -> list[Record]:
@@ -314,10 +209,10 @@ class Vault:
         page_ids: Sequence[str] | None = None,
     ) -> list[PurgeResult]:
         """Delete records older than each business's retention period, one audit entry per
-        person. (An access holding records this action stored reads them again after it.)"""
+        person. (Run it in an action of its own: an access that stored records earlier in the
+        same action would still hold them.)"""
         conn = uow.conn
         actor = actor or Actor.component("retention")
-        forget_memo(conn, WRITTEN_MEMO)  # the action's own writes may be gone
         now = self._now()
         results: list[PurgeResult] = []
         for page_id in page_ids if page_ids is not None else store.pages_with_records(conn):

@@ -99,13 +99,9 @@ def test_a_person_without_fraud_alerts_is_not_scored(world: LinkedWorld) -> None
     platform = world.live.platform
 
     def fraud_read(uow: UnitOfWork) -> None:
-        platform.vault.read(
-            uow.conn,
-            actor=Actor.component("fraud"),
-            purpose=Purpose.FRAUD_DETECTION,
-            page_id=p.page_id,
-            user_id=p.user["user_id"],
-        )
+        platform.vault.access(uow, page_id=p.page_id, user_id=p.user["user_id"]).reading(
+            Purpose.FRAUD_DETECTION, actor=Actor.component("fraud")
+        ).read()
 
     with pytest.raises(PurposeNotAllowed):
         platform.db.write_sync(fraud_read)
@@ -273,7 +269,9 @@ def test_card_and_terminal_state_stay_under_a_kilobyte(world: LinkedWorld) -> No
     assert 0 < sizes["terminal"] < 1024
 
     def card_entries(conn: sa.Connection) -> int:
-        cipher = world.live.platform.vault.derived_cipher(conn, p.page_id, p.user["user_id"])
+        cipher = world.live.platform.vault.access(
+            UnitOfWork(conn), page_id=p.page_id, user_id=p.user["user_id"]
+        ).derived_cipher()
         row = conn.execute(sa.select(fraud_card_state.c.card_key, fraud_card_state.c.state)).one()
         data = cipher.open(str(row.card_key), bytes(row.state))
         assert data is not None

@@ -107,9 +107,11 @@ def _tx(clock: FrozenClock, tx_id: str = TX_ID, merchant: str = MERCHANT) -> New
 
 def _put(db: Database, vault: Vault, record: NewRecord, page: str = BANK, user: str = ANN) -> str:
     def action(uow: UnitOfWork) -> str:
-        return vault.put(
-            uow.conn, actor=Actor.business(page), page_id=page, user_id=user, record=record
-        ).status
+        return (
+            vault.access(uow, page_id=page, user_id=user)
+            .put(record, actor=Actor.business(page))
+            .status
+        )
 
     return db.write_sync(action)
 
@@ -190,13 +192,10 @@ def test_a_record_reads_back_for_an_allowed_purpose_and_the_read_is_audited(
     _put(db, vault, _tx(clock))
 
     def read(uow: UnitOfWork) -> list[dict[str, object]]:
-        records = vault.read(
-            uow.conn,
-            actor=Actor.component("notifications"),
-            purpose=Purpose.NOTIFY,
-            page_id=BANK,
-            user_id=ANN,
-            kinds=[RecordKind.TRANSACTION],
+        records = (
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.NOTIFY, actor=Actor.component("notifications"))
+            .read(kinds=[RecordKind.TRANSACTION])
         )
         return [r.payload for r in records]
 
@@ -220,14 +219,9 @@ def test_a_purpose_without_consent_is_refused_and_the_refusal_is_audited(
     _put(db, vault, _tx(clock), user=BO)  # Bo shares transactions only
 
     def fraud_read(uow: UnitOfWork) -> None:
-        vault.read(
-            uow.conn,
-            actor=Actor.component("fraud"),
-            purpose=Purpose.FRAUD_DETECTION,
-            page_id=BANK,
-            user_id=BO,
-            kinds=[RecordKind.TRANSACTION],
-        )
+        vault.access(uow, page_id=BANK, user_id=BO).reading(
+            Purpose.FRAUD_DETECTION, actor=Actor.component("fraud")
+        ).read(kinds=[RecordKind.TRANSACTION])
 
     with pytest.raises(PurposeNotAllowed) as refused:
         db.write_sync(fraud_read)  # the action fails and rolls back ...
@@ -249,13 +243,9 @@ def test_refusals_without_a_recorder_go_into_the_callers_transaction(
 
     def analytics(uow: UnitOfWork) -> str:
         try:
-            plain.read(
-                uow.conn,
-                actor=Actor.component("analytics"),
-                purpose=Purpose.NOTIFY,
-                page_id=BANK,
-                user_id="u_nobody",
-            )
+            plain.access(uow, page_id=BANK, user_id="u_nobody").reading(
+                Purpose.NOTIFY, actor=Actor.component("analytics")
+            ).read()
         except PurposeNotAllowed as exc:
             return exc.reason
         return "allowed"
@@ -282,7 +272,7 @@ def test_each_refusal_reason(
     db: Database, vault: Vault, purpose: Purpose, kind: RecordKind, actor: Actor, reason: str
 ) -> None:
     def attempt(uow: UnitOfWork) -> None:
-        vault.read(uow.conn, actor=actor, purpose=purpose, page_id=BANK, user_id=BO, kinds=[kind])
+        vault.access(uow, page_id=BANK, user_id=BO).reading(purpose, actor=actor).read(kinds=[kind])
 
     with pytest.raises(PurposeNotAllowed) as refused:
         db.write_sync(attempt)
@@ -296,15 +286,15 @@ def test_user_access_and_erasure_need_no_consent(
     del consent.grants[(BANK, BO)]  # the link expired; the data is still Bo's to see
 
     def own(uow: UnitOfWork) -> int:
-        mine = vault.read(
-            uow.conn, actor=Actor.person(BO), purpose=Purpose.USER_ACCESS, page_id=BANK, user_id=BO
+        mine = (
+            vault.access(uow, page_id=BANK, user_id=BO)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(BO))
+            .read()
         )
-        for_erasure = vault.read(
-            uow.conn,
-            actor=Actor.component("linking"),
-            purpose=Purpose.ERASURE,
-            page_id=BANK,
-            user_id=BO,
+        for_erasure = (
+            vault.access(uow, page_id=BANK, user_id=BO)
+            .reading(Purpose.ERASURE, actor=Actor.component("linking"))
+            .read()
         )
         return len(mine) + len(for_erasure)
 
@@ -338,12 +328,8 @@ def test_a_repeated_transaction_id_is_stored_once(
     assert _put(db, vault, _tx(clock), user=BO) == "stored"  # another person: not a duplicate
 
     def batch(uow: UnitOfWork) -> list[str]:
-        results = vault.put_many(
-            uow.conn,
-            actor=BANK_ACTOR,
-            page_id=BANK,
-            user_id=ANN,
-            records=[_tx(clock), _tx(clock, "TXN-2"), _tx(clock, "TXN-2")],
+        results = vault.access(uow, page_id=BANK, user_id=ANN).put_many(
+            [_tx(clock), _tx(clock, "TXN-2"), _tx(clock, "TXN-2")], actor=BANK_ACTOR
         )
         return [r.status for r in results]
 
@@ -357,9 +343,7 @@ def test_concurrent_duplicates_are_stored_once(
     db: Database, vault: Vault, clock: FrozenClock
 ) -> None:
     def put(uow: UnitOfWork) -> str:
-        return vault.put(
-            uow.conn, actor=BANK_ACTOR, page_id=BANK, user_id=ANN, record=_tx(clock)
-        ).status
+        return vault.access(uow, page_id=BANK, user_id=ANN).put(_tx(clock), actor=BANK_ACTOR).status
 
     start = threading.Barrier(8)
     futures: list[object] = []
@@ -410,13 +394,10 @@ def test_a_ciphertext_moved_to_another_record_does_not_decrypt(
     reader = Actor.person(ANN)
 
     def get(uow: UnitOfWork, record_id: str, user_id: str) -> object:
-        return vault.get(
-            uow.conn,
-            actor=Actor.person(user_id),
-            purpose=Purpose.USER_ACCESS,
-            page_id=BANK,
-            user_id=user_id,
-            record_id=record_id,
+        return (
+            vault.access(uow, page_id=BANK, user_id=user_id)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(user_id))
+            .get(record_id)
         )
 
     assert db.write_sync(get, ann[0].record_id, ANN) is not None
@@ -456,8 +437,10 @@ def test_a_wrapped_key_moved_to_another_person_does_not_unwrap(
         )
 
     def read(uow: UnitOfWork) -> object:
-        return vault.read(
-            uow.conn, actor=Actor.person(BO), purpose=Purpose.USER_ACCESS, page_id=BANK, user_id=BO
+        return (
+            vault.access(uow, page_id=BANK, user_id=BO)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(BO))
+            .read()
         )
 
     with pytest.raises(VaultKeyError):
@@ -469,14 +452,10 @@ def test_get_find_and_their_misses(db: Database, vault: Vault, clock: FrozenCloc
     agent = Actor.agent("agent_7")
 
     def find(uow: UnitOfWork, ref: str) -> object:
-        return vault.find(
-            uow.conn,
-            actor=agent,
-            purpose=Purpose.CUSTOMER_SERVICE,
-            page_id=BANK,
-            user_id=ANN,
-            kind=RecordKind.TRANSACTION,
-            ref=ref,
+        return (
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.CUSTOMER_SERVICE, actor=agent)
+            .find(RecordKind.TRANSACTION, ref)
         )
 
     found = db.write_sync(find, TX_ID)
@@ -486,13 +465,10 @@ def test_get_find_and_their_misses(db: Database, vault: Vault, clock: FrozenCloc
     assert db.write_sync(find, "TXN-unknown") is None
 
     def get(uow: UnitOfWork, record_id: str) -> object:
-        return vault.get(
-            uow.conn,
-            actor=agent,
-            purpose=Purpose.CUSTOMER_SERVICE,
-            page_id=BANK,
-            user_id=ANN,
-            record_id=record_id,
+        return (
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.CUSTOMER_SERVICE, actor=agent)
+            .get(record_id)
         )
 
     assert db.write_sync(get, found.record_id) == found  # type: ignore[attr-defined]
@@ -500,14 +476,10 @@ def test_get_find_and_their_misses(db: Database, vault: Vault, clock: FrozenCloc
         db.write_sync(get, "rec_missing")
 
     def find_stranger(uow: UnitOfWork) -> object:
-        return vault.find(
-            uow.conn,
-            actor=Actor.person("u_x"),
-            purpose=Purpose.USER_ACCESS,
-            page_id=BANK,
-            user_id="u_x",
-            kind=RecordKind.TRANSACTION,
-            ref=TX_ID,
+        return (
+            vault.access(uow, page_id=BANK, user_id="u_x")
+            .reading(Purpose.USER_ACCESS, actor=Actor.person("u_x"))
+            .find(RecordKind.TRANSACTION, TX_ID)
         )
 
     assert db.write_sync(find_stranger) is None
@@ -527,17 +499,21 @@ def test_erasure_leaves_nothing_to_read_or_export_and_the_chain_intact(
         return [(r.page_id, r.record_id) for r in vault.export(uow, actor=ann, user_id=ANN)]
 
     assert {page for page, _ in db.write_sync(export)} == {BANK, OTHER_BANK}
-    erased = db.write_sync(lambda uow: vault.erase(uow.conn, actor=ann, page_id=BANK, user_id=ANN))
+    erased = db.write_sync(
+        lambda uow: vault.access(uow, page_id=BANK, user_id=ANN).erase(actor=ann)
+    )
     assert (erased.records_deleted, erased.key_destroyed) == (1, True)
     assert [page for page, _ in db.write_sync(export)] == [OTHER_BANK]
 
     def everything(uow: UnitOfWork) -> int:
         return len(
-            vault.read(uow.conn, actor=ann, purpose=Purpose.USER_ACCESS, page_id=BANK, user_id=ANN)
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=ann)
+            .read()
         )
 
     assert db.write_sync(everything) == 0
-    again = db.write_sync(lambda uow: vault.erase(uow.conn, actor=ann, page_id=BANK, user_id=ANN))
+    again = db.write_sync(lambda uow: vault.access(uow, page_id=BANK, user_id=ANN).erase(actor=ann))
     assert (again.records_deleted, again.key_destroyed) == (0, False)
     report = db.read_sync(verify)
     assert report.ok
@@ -562,13 +538,9 @@ def test_records_orphaned_from_their_key_are_unreadable(
 
     def read(uow: UnitOfWork) -> int:
         return len(
-            vault.read(
-                uow.conn,
-                actor=Actor.person(ANN),
-                purpose=Purpose.USER_ACCESS,
-                page_id=BANK,
-                user_id=ANN,
-            )
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(ANN))
+            .read()
         )
 
     assert db.write_sync(read) == 0
@@ -581,30 +553,22 @@ def test_rotation_rewraps_every_key(
     _put(db, vault, _tx(clock), user=BO)
     new = MasterKey.generate()
     log = AuditLog(clock)
-    result = db.write_sync(
-        lambda uow: rewrap_data_keys(uow.conn, master, new, audit=log, clock=clock)
-    )
+    result = db.write_sync(lambda uow: rewrap_data_keys(uow, master, new, audit=log, clock=clock))
     assert (result.rewrapped, result.already) == (2, 0)
-    again = db.write_sync(
-        lambda uow: rewrap_data_keys(uow.conn, master, new, audit=log, clock=clock)
-    )
+    again = db.write_sync(lambda uow: rewrap_data_keys(uow, master, new, audit=log, clock=clock))
     assert (again.rewrapped, again.already) == (0, 2)
     with pytest.raises(VaultKeyError):
         db.write_sync(
             lambda uow: rewrap_data_keys(
-                uow.conn, MasterKey.generate(), MasterKey.generate(), audit=log, clock=clock
+                uow, MasterKey.generate(), MasterKey.generate(), audit=log, clock=clock
             )
         )
 
     def read(uow: UnitOfWork, v: Vault) -> int:
         return len(
-            v.read(
-                uow.conn,
-                actor=Actor.person(ANN),
-                purpose=Purpose.USER_ACCESS,
-                page_id=BANK,
-                user_id=ANN,
-            )
+            v.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(ANN))
+            .read()
         )
 
     with pytest.raises(VaultKeyError) as old_fails:
@@ -657,13 +621,9 @@ def test_keys_rotate_cli_replaces_the_key_file(
 
         def read(uow: UnitOfWork, v: Vault) -> int:
             return len(
-                v.read(
-                    uow.conn,
-                    actor=Actor.person(ANN),
-                    purpose=Purpose.USER_ACCESS,
-                    page_id=BANK,
-                    user_id=ANN,
-                )
+                v.access(uow, page_id=BANK, user_id=ANN)
+                .reading(Purpose.USER_ACCESS, actor=Actor.person(ANN))
+                .read()
             )
 
         assert db.write_sync(read, Vault(new, consent, clock)) == 1
@@ -732,9 +692,7 @@ def test_bad_inputs_are_refused(db: Database, vault: Vault, clock: FrozenClock) 
         _put(db, vault, fixed)
     assert (
         db.write_sync(
-            lambda uow: vault.put_many(
-                uow.conn, actor=BANK_ACTOR, page_id=BANK, user_id=ANN, records=[]
-            )
+            lambda uow: vault.access(uow, page_id=BANK, user_id=ANN).put_many([], actor=BANK_ACTOR)
         )
         == []
     )
@@ -855,7 +813,7 @@ def test_keys_rotate_cli_takes_the_new_key_from_a_file_or_the_environment(
 
 def test_put_results_and_orphans(db: Database, vault: Vault, clock: FrozenClock) -> None:
     def put(uow: UnitOfWork) -> tuple[bool, str]:
-        result = vault.put(uow.conn, actor=BANK_ACTOR, page_id=BANK, user_id=ANN, record=_tx(clock))
+        result = vault.access(uow, page_id=BANK, user_id=ANN).put(_tx(clock), actor=BANK_ACTOR)
         return result.duplicate, result.record_id
 
     duplicate, record_id = db.write_sync(put)
@@ -865,13 +823,10 @@ def test_put_results_and_orphans(db: Database, vault: Vault, clock: FrozenClock)
         conn.execute(vault_keys.delete())
 
     def get(uow: UnitOfWork) -> object:
-        return vault.get(
-            uow.conn,
-            actor=Actor.person(ANN),
-            purpose=Purpose.USER_ACCESS,
-            page_id=BANK,
-            user_id=ANN,
-            record_id=record_id,
+        return (
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(ANN))
+            .get(record_id)
         )
 
     with pytest.raises(NotFound):
@@ -913,13 +868,9 @@ def test_a_data_key_created_by_a_racing_writer_is_used(
 
     def read(uow: UnitOfWork) -> int:
         return len(
-            vault.read(
-                uow.conn,
-                actor=Actor.person(ANN),
-                purpose=Purpose.USER_ACCESS,
-                page_id=BANK,
-                user_id=ANN,
-            )
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(ANN))
+            .read()
         )
 
     assert db.write_sync(read) == 2
@@ -942,16 +893,15 @@ def test_reads_filter_by_kind_and_time_and_page_through_keys(
     ann = Actor.person(ANN)
 
     def read(uow: UnitOfWork) -> list[str]:
-        records = vault.read(
-            uow.conn,
-            actor=ann,
-            purpose=Purpose.USER_ACCESS,
-            page_id=BANK,
-            user_id=ANN,
-            kinds=[RecordKind.TRANSACTION],
-            since=start + timedelta(days=1),
-            until=to_ms(start + timedelta(days=4)),
-            limit=2,
+        records = (
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=ann)
+            .read(
+                kinds=[RecordKind.TRANSACTION],
+                since=start + timedelta(days=1),
+                until=to_ms(start + timedelta(days=4)),
+                limit=2,
+            )
         )
         return [r.payload["transaction_id"] for r in records]
 
@@ -976,13 +926,10 @@ def test_several_records_are_read_at_once_and_a_person_is_erased_everywhere(
     ann = Actor.person(ANN)
 
     def many(uow: UnitOfWork, ids: list[str], actor: Actor) -> dict[str, object]:
-        found = vault.get_many(
-            uow.conn,
-            actor=actor,
-            purpose=Purpose.USER_ACCESS,
-            page_id=BANK,
-            user_id=ANN,
-            record_ids=ids,
+        found = (
+            vault.access(uow, page_id=BANK, user_id=ANN)
+            .reading(Purpose.USER_ACCESS, actor=actor)
+            .get_many(ids)
         )
         return {k: v.payload for k, v in found.items()}
 
@@ -1001,13 +948,10 @@ def test_several_records_are_read_at_once_and_a_person_is_erased_everywhere(
 
 def test_probing_for_records_without_a_link_is_refused(db: Database, vault: Vault) -> None:
     def probe(uow: UnitOfWork) -> object:
-        return vault.get_many(
-            uow.conn,
-            actor=Actor.component("analytics"),
-            purpose=Purpose.NOTIFY,
-            page_id=BANK,
-            user_id="u_unlinked",
-            record_ids=["rec_x"],
+        return (
+            vault.access(uow, page_id=BANK, user_id="u_unlinked")
+            .reading(Purpose.NOTIFY, actor=Actor.component("analytics"))
+            .get_many(["rec_x"])
         )
 
     with pytest.raises(PurposeNotAllowed) as refused:
@@ -1024,9 +968,7 @@ def test_a_record_id_repeated_within_one_batch(
     ]
 
     def put(uow: UnitOfWork, records: list[NewRecord]) -> list[tuple[str, str]]:
-        results = vault.put_many(
-            uow.conn, actor=BANK_ACTOR, page_id=BANK, user_id=ANN, records=records
-        )
+        results = vault.access(uow, page_id=BANK, user_id=ANN).put_many(records, actor=BANK_ACTOR)
         return [(r.record_id, r.status) for r in results]
 
     assert db.write_sync(put, same_ref) == [("rec_same", "stored"), ("rec_same", "duplicate")]

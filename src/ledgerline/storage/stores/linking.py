@@ -8,7 +8,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledgerline.domain.scopes import Scope, scopes_of
-from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, link_consents, link_tokens
 
@@ -123,7 +122,6 @@ def insert_consent_txn(
     granted_at: int | None = None,
     previous_id: int | None = None,
 ) -> int:
-    forget_memo(conn, _CONSENT_MEMO)
     result = conn.execute(
         link_consents.insert().values(
             page_id=page_id,
@@ -178,28 +176,15 @@ _ACTIVE_SCOPES = Prepared(  # checked on every vault access: built once
 )
 
 
-_CONSENT_MEMO = "consent_in_force"
-
-
 def active_scopes(conn: sa.Connection, page_id: str, user_id: str, now: int) -> str | None:
-    """The scopes of the consent in force for (page, person) at ``now``, or None.
-
-    Read once per writer action (an ingestion checks consent for the records, for reading
-    them to notify, and for the message it posts); writes to consents forget it."""
-    memo = action_memo(conn, _CONSENT_MEMO)
-    found = None if memo is None else memo.get((page_id, user_id))
-    if found is None:
-        params = {"page_id": page_id, "user_id": user_id, "now": now}
-        row = _ACTIVE_SCOPES.first(conn, params)
-        found = (None, 0) if row is None else (str(row[0]), int(row[1]))
-        if memo is not None:
-            memo[(page_id, user_id)] = found
-    scopes, expires_at = found
-    return scopes if scopes is not None and now < expires_at else None
+    """The scopes of the consent in force for (page, person) at ``now``, or None. (A vault
+    access reads it once per action: an ingestion checks consent for the records, for
+    reading them to notify and score, and for the messages it posts.)"""
+    row = _ACTIVE_SCOPES.first(conn, {"page_id": page_id, "user_id": user_id, "now": now})
+    return None if row is None else str(row[0])
 
 
 def update_consent_txn(conn: sa.Connection, consent_id: int, **values: object) -> None:
-    forget_memo(conn, _CONSENT_MEMO)
     conn.execute(
         link_consents.update().where(link_consents.c.consent_id == consent_id).values(**values)
     )
@@ -209,7 +194,6 @@ def end_consent_txn(
     conn: sa.Connection, consent_id: int, *, status: str, now: int, by: str
 ) -> bool:
     """Move a pending or active consent to an end state; False if it had already ended."""
-    forget_memo(conn, _CONSENT_MEMO)
     result = conn.execute(
         link_consents.update()
         .where(
@@ -280,7 +264,6 @@ def due_for_reminder(conn: sa.Connection, *, before: int, limit: int) -> list[Co
 def cancel_stale_pending_txn(conn: sa.Connection, *, before: int, now: int) -> int:
     """Pending consents whose linking never finished (given before ``before``) end as
     cancelled; returns how many."""
-    forget_memo(conn, _CONSENT_MEMO)
     result = conn.execute(
         link_consents.update()
         .where(link_consents.c.status == PENDING, link_consents.c.given_at < before)

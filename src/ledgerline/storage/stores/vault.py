@@ -14,7 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.prepared import Prepared, driver_bytes
 from ledgerline.storage.tables import vault_keys, vault_records, vault_settings
 
@@ -100,31 +99,16 @@ _KEY = Prepared(  # on every vault access: built once
 )
 
 
-_KEY_MEMO = "vault_key_rows"
-
-
 def get_key(conn: sa.Connection, page_id: str, user_id: str) -> KeyRow | None:
-    """The data key row of (page, person); read once per writer action (writes forget it)."""
-    memo = action_memo(conn, _KEY_MEMO)
-    if memo is not None and (page_id, user_id) in memo:
-        cached: KeyRow = memo[(page_id, user_id)]
-        return cached
+    """The data key row of (page, person) (a vault access reads it once per action)."""
     row = _KEY.first(conn, {"page_id": page_id, "user_id": user_id})
-    key = None if row is None else KeyRow(row[0], row[1], row[2], row[3], bytes(row[4]))
-    if memo is not None and key is not None:
-        memo[(page_id, user_id)] = key
-    return key
+    return None if row is None else KeyRow(row[0], row[1], row[2], row[3], bytes(row[4]))
 
 
 def insert_key_txn(conn: sa.Connection, key: KeyRow, *, created_at: int) -> bool:
     """Insert a data key unless one exists for (page, person); True when this one won."""
-    forget_memo(conn, _KEY_MEMO)
     values = {column.name: getattr(key, column.name) for column in _KEY_COLUMNS}
-    inserted = _insert_ignoring_conflicts(conn, vault_keys, {**values, "created_at": created_at})
-    memo = action_memo(conn, _KEY_MEMO)
-    if inserted and memo is not None:  # the action's next read of it needs no SELECT
-        memo[(key.page_id, key.user_id)] = key
-    return inserted
+    return _insert_ignoring_conflicts(conn, vault_keys, {**values, "created_at": created_at})
 
 
 def keys_for_user(conn: sa.Connection, user_id: str) -> list[KeyRow]:
@@ -153,7 +137,6 @@ def all_keys(conn: sa.Connection, *, batch: int = 1000) -> Iterator[KeyRow]:
 def rewrap_key_txn(
     conn: sa.Connection, key_id: str, *, master_key_id: str, wrapped_key: bytes, at: int
 ) -> None:
-    forget_memo(conn, _KEY_MEMO)
     conn.execute(
         vault_keys.update()
         .where(vault_keys.c.key_id == key_id)
@@ -166,7 +149,6 @@ def delete_key_txn(conn: sa.Connection, page_id: str, user_id: str) -> str | Non
     key = get_key(conn, page_id, user_id)
     if key is None:
         return None
-    forget_memo(conn, _KEY_MEMO)
     conn.execute(
         vault_keys.delete().where(vault_keys.c.page_id == page_id, vault_keys.c.user_id == user_id)
     )

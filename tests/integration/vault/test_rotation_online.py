@@ -57,9 +57,7 @@ def _put(db: Database, vault: Vault, clock: FrozenClock, user: str) -> str:
     )
 
     def action(uow: UnitOfWork) -> str:
-        put = vault.put(
-            uow.conn, actor=Actor.business(BANK), page_id=BANK, user_id=user, record=record
-        )
+        put = vault.access(uow, page_id=BANK, user_id=user).put(record, actor=Actor.business(BANK))
         return put.record_id
 
     return db.write_sync(action)
@@ -67,14 +65,12 @@ def _put(db: Database, vault: Vault, clock: FrozenClock, user: str) -> str:
 
 def _read(db: Database, vault: Vault, user: str, record_id: str) -> Any:
     def action(uow: UnitOfWork) -> Any:
-        return vault.get(
-            uow.conn,
-            actor=Actor.person(user),
-            purpose=Purpose.USER_ACCESS,
-            page_id=BANK,
-            user_id=user,
-            record_id=record_id,
-        ).payload
+        return (
+            vault.access(uow, page_id=BANK, user_id=user)
+            .reading(Purpose.USER_ACCESS, actor=Actor.person(user))
+            .get(record_id)
+            .payload
+        )
 
     return db.write_sync(action)
 
