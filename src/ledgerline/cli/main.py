@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from ledgerline.cli import core as core_commands, db as db_commands
+from ledgerline.cli import (
+    agent,
+    audit,
+    business,
+    core as core_commands,
+    db as db_commands,
+    fraud,
+    keys,
+    user,
+)
 
 app = typer.Typer(
     name="ledgerline",
@@ -13,19 +22,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-core_commands.register(app)
+core_commands.register(app)  # serve, work, demo
 db_commands.register(app)  # backup, restore
-
-
-def _register_optional() -> None:
-    """Command groups owned by other parts register themselves here."""
-    from ledgerline.cli import optional_groups
-
-    for name, group in optional_groups():
-        app.add_typer(group, name=name)
-
-
-_register_optional()
+for name, group in (
+    ("business", business.app),
+    ("user", user.app),
+    ("audit", audit.app),
+    ("keys", keys.app),
+    ("fraud", fraud.app),
+    ("agent", agent.app),
+    ("db", db_commands.app),
+):
+    app.add_typer(group, name=name)
 
 
 def main() -> None:
