@@ -249,7 +249,7 @@ def seed_linked(
             do_complete_link,
             state=state,
             code="bench",
-            session_user=None,
+            caller=user.user_id,  # the person who started the flow completes it
             binding=None,
             now=now,
             hooks=platform.linking_hooks,
