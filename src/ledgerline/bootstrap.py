@@ -165,7 +165,7 @@ def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
 
     def forget_service_notes(uow: UnitOfWork, event: Unlinked) -> None:
         erase_on_unlink_txn(
-            uow.conn,
+            uow,
             actor=actor_of(event),
             page_id=event.page_id,
             user_id=event.user_id,

@@ -85,7 +85,7 @@ def do_send_page_message(
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
-    check_reachable(uow.conn, page_id=page_id, user_id=thread.user_id)
+    check_reachable(uow, page_id=page_id, user_id=thread.user_id)
     ownership.check_business_owns(uow, thread)
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
@@ -143,7 +143,7 @@ def do_user_message(
     message is stored, shown or sent anywhere: the platform never keeps a PAN."""
     if business_store.get_business(uow.conn, page_id) is None:
         raise NoMatchingUser("No such business")
-    check_not_blocked_by(uow.conn, page_id=page_id, user_id=user_id)
+    check_not_blocked_by(uow, page_id=page_id, user_id=user_id)
     if isinstance(body.get("text"), str):
         masked, found = mask_card_numbers(body["text"])
         if found:
@@ -241,6 +241,6 @@ def do_page_mark_seen(uow: UnitOfWork, *, page_id: str, psid: str, now: int) -> 
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
-    check_reachable(uow.conn, page_id=page_id, user_id=thread.user_id)
+    check_reachable(uow, page_id=page_id, user_id=thread.user_id)
     thread_store.set_page_read(uow.conn, thread.thread_id, now)
     uow.emit(PageRead(page_id, thread.user_id, now))

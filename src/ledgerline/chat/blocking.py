@@ -7,35 +7,30 @@ person may not write to a business they blocked either, until they unblock it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ledgerline.domain.errors import Conflict, NoMatchingUser, NotFound, PersonUnavailable
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import blocks, businesses as business_store, threads as thread_store
 from ledgerline.storage.stores.threads import ThreadRow
 
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 
-
-def check_reachable(conn: sa.Connection, *, page_id: str, user_id: str) -> None:
+def check_reachable(uow: UnitOfWork, *, page_id: str, user_id: str) -> None:
     """Raise ``PersonUnavailable`` (#551) when the page may not reach this person."""
-    if blocks.unreachable(conn, page_id=page_id, user_id=user_id):
+    if blocks.unreachable(uow.conn, page_id=page_id, user_id=user_id):
         raise PersonUnavailable()
 
 
-def access_reachable_thread(conn: sa.Connection, page_id: str, psid: str) -> ThreadRow:
+def access_reachable_thread(uow: UnitOfWork, page_id: str, psid: str) -> ThreadRow:
     """The page's thread with this PSID, when the page may reach its person (#100/#551)."""
-    thread = thread_store.thread_by_psid(conn, page_id, psid)
+    thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
-    check_reachable(conn, page_id=page_id, user_id=thread.user_id)
+    check_reachable(uow, page_id=page_id, user_id=thread.user_id)
     return thread
 
 
-def check_not_blocked_by(conn: sa.Connection, *, page_id: str, user_id: str) -> None:
+def check_not_blocked_by(uow: UnitOfWork, *, page_id: str, user_id: str) -> None:
     """The person may not write to a business they blocked (they unblock it first)."""
-    if blocks.is_blocked(conn, page_id=page_id, user_id=user_id):
+    if blocks.is_blocked(uow.conn, page_id=page_id, user_id=user_id):
         raise Conflict("You blocked this business. Unblock it to write to it.")
 
 

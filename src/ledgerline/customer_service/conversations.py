@@ -12,7 +12,7 @@ Live frames go to the hub key ``inbox_of(page_id)`` (the inbox's WebSocket).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.chat.ownership import PAGE_INBOX_APP_ID, ControlChange, current_owner
 from ledgerline.chat.wire import client_message
@@ -20,9 +20,6 @@ from ledgerline.domain.events import LiveFrame, inbox_of
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 
 def emit_inbox(uow: UnitOfWork, page_id: str, frame: dict[str, Any]) -> None:
@@ -121,12 +118,12 @@ def control_requested(
     )
 
 
-def answering(conn: Connection, page_id: str, user_id: str) -> dict[str, Any]:
+def answering(uow: UnitOfWork, page_id: str, user_id: str) -> dict[str, Any]:
     """What the person's messenger shows about who answers: ``{"human": bool, "agent":
     {"name"} | None}`` (a person from the inbox, by first name, once one is assigned)."""
-    uow = UnitOfWork(conn)
     if current_owner(uow, page_id, user_id) != PAGE_INBOX_APP_ID:
         return {"human": False, "agent": None}
+    conn = uow.conn
     thread = thread_store.get_thread(conn, page_id, user_id)
     conversation = (
         None if thread is None else inbox_store.open_conversation_of(conn, thread.thread_id)

@@ -11,7 +11,7 @@ the agent inbox in step (``customer_service.conversations``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.chat.ownership import (
     ASSISTANT_APP_ID,
@@ -32,9 +32,6 @@ from ledgerline.storage.stores import (
     webhooks as outbox,
 )
 from ledgerline.storage.stores.threads import ThreadRow
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 MAX_METADATA = 1000
 
@@ -298,8 +295,7 @@ def do_api_request_thread_control(
     )
 
 
-def api_thread_owner(conn: Connection, *, page_id: str, psid: str) -> str:
-    """``GET /me/thread_owner``: a read (runs on a reading connection)."""
-    uow = UnitOfWork(conn)
+def api_thread_owner(uow: UnitOfWork, *, page_id: str, psid: str) -> str:
+    """``GET /me/thread_owner``: a query (``db.query``)."""
     thread = _person(uow, page_id, psid)
     return owner_of(uow, thread, business_app(uow, page_id))

@@ -95,8 +95,9 @@ class InboxService:
         """The conversation, the thread's recent messages and the notes (no financial
         context: that is ``context``, read and audited separately)."""
 
-        def load(conn: Any) -> dict[str, Any]:
-            c = access_conversation(UnitOfWork(conn), actor, conversation_id)
+        def load(uow: UnitOfWork) -> dict[str, Any]:
+            conn = uow.conn
+            c = access_conversation(uow, actor, conversation_id)
             thread = thread_store.get_thread(conn, c.page_id, c.user_id)
             if thread is None:  # pragma: no cover - conversations reference threads
                 raise NotFound("No such thread")
@@ -114,7 +115,7 @@ class InboxService:
                 "read_watermark": _watermark(messages, thread.user_read_seq),
             }
 
-        data = await self.db.read(load)
+        data = await self.db.query(load)
         agents = await self._agents(actor.page_id)
         data["conversation"] = _conversation(data["conversation"], data["person_name"], agents)
         del data["read_seq"]
@@ -146,9 +147,7 @@ class InboxService:
 
     async def typing(self, actor: AgentActor, conversation_id: int, typing: bool) -> None:
         """The agent is typing: the person sees it (no storage, like ``typing_on``)."""
-        c = await self.db.read(
-            lambda conn: access_conversation(UnitOfWork(conn), actor, conversation_id)
-        )
+        c = await self.db.query(access_conversation, actor, conversation_id)
         self.hub.publish_many(frames_for([TypingChanged(c.page_id, c.user_id, typing)]))
 
     def subscribe(self, actor: AgentActor) -> Subscription:

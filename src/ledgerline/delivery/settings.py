@@ -8,15 +8,12 @@ consecutive pending events of one person, in order, under one signature.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.domain.errors import InvalidParameter, NotFound
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store
 from ledgerline.storage.stores.businesses import BusinessRow
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 
 MAX_EVENTS_LIMIT = 100
 # The Messenger webhook fields a business with a webhook URL receives (all of them, until a
@@ -96,8 +93,8 @@ def do_set_webhook_settings(
     return WebhookSettings.of(business)
 
 
-def get_webhook_settings(conn: sa.Connection, page_id: str) -> WebhookSettings:
-    business = business_store.get_business(conn, page_id)
+def get_webhook_settings(uow: UnitOfWork, page_id: str) -> WebhookSettings:
+    business = business_store.get_business(uow.conn, page_id)
     if business is None:
         raise NotFound("No such page")
     return WebhookSettings.of(business)

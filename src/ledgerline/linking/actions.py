@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 from ledgerline.chat.actions import do_post_page_message, enqueue_webhook, same_link_target
 from ledgerline.domain.clock import Clock, to_ms
@@ -40,9 +40,6 @@ from ledgerline.storage.stores.businesses import BusinessRow
 from ledgerline.storage.stores.linking import ConsentRow
 from ledgerline.storage.stores.people import UserRow
 from ledgerline.storage.stores.threads import ThreadRow
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 
 DAY_MS = 24 * 60 * 60 * 1000
 CONSENT_LIFETIME_MS = DEFAULT_CONSENT_DAYS * DAY_MS
@@ -76,8 +73,8 @@ def check_scopes(scopes: frozenset[Scope]) -> None:
         raise InvalidParameter("param scopes must name at least one scope")
 
 
-def _user(conn: sa.Connection, user_id: str) -> UserRow:
-    user = people_store.get_user(conn, user_id)
+def _user(uow: UnitOfWork, user_id: str) -> UserRow:
+    user = people_store.get_user(uow.conn, user_id)
     if user is None:
         raise NoMatchingUser("No such person")
     return user
@@ -114,7 +111,7 @@ def do_start_link(
     token bound to (person, business), with its single-use ``redirect_uri``."""
     business = check_link_target(business_store.get_business(uow.conn, page_id), url)
     check_scopes(scopes)
-    user = _user(uow.conn, user_id)
+    user = _user(uow, user_id)
     if text_version is None:
         text_version = catalogue(user.locale).version
     versions = known_versions()
@@ -155,12 +152,12 @@ def do_start_link(
 
 
 # -- the bank's PSID lookup ---------------------------------------------------------------
-def lookup_psid(conn: sa.Connection, *, token: str, page_id: str, now: int) -> str:
+def lookup_psid(uow: UnitOfWork, *, token: str, page_id: str, now: int) -> str:
     """``GET /me?fields=recipient&account_linking_token=T``: the PSID, for the token's own
     business only, while its flow is under way. Unknown, expired, ended (linked, cancelled,
     refused) and other businesses' tokens all answer the same ``(#10301)`` so a business
     learns nothing about tokens that are not its own."""
-    row = store.token_by_hash(conn, digest(token)) if token else None
+    row = store.token_by_hash(uow.conn, digest(token)) if token else None
     if row is None or row.page_id != page_id or now >= row.expires_at or row.used_at is not None:
         raise LinkingTokenExpired()
     return row.psid
@@ -359,7 +356,7 @@ def do_change_scopes(
     check_scopes(new_scopes)
     if new_scopes == scopes_of(current.scopes) and not renew:
         return current
-    user = _user(uow.conn, user_id)
+    user = _user(uow, user_id)
     texts = catalogue(user.locale)
     store.end_consent_txn(
         uow.conn, current.consent_id, status=store.SUPERSEDED, now=now, by="change"

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.chat.actions import same_link_target
 from ledgerline.domain.messages import account_link_buttons
 from ledgerline.domain.scopes import Scope, scopes_of
 from ledgerline.linking.texts import ordered
 from ledgerline.linking.tokens import digest
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import linking as store, threads as thread_store
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 
 RECENT_MESSAGES = 50  # how far back the consent screen looks for the business's request
 _SCOPE_VALUES = frozenset(s.value for s in Scope)
@@ -51,19 +49,19 @@ def view(consent: store.ConsentRow, page_name: str, now: int) -> LinkView:
     )
 
 
-def list_links(conn: sa.Connection, user_id: str, now: int) -> list[LinkView]:
+def list_links(uow: UnitOfWork, user_id: str, now: int) -> list[LinkView]:
     """Every business the person linked, with the latest consent's scopes and times."""
-    return [view(link.consent, link.page_name, now) for link in store.list_links(conn, user_id)]
+    return [view(link.consent, link.page_name, now) for link in store.list_links(uow.conn, user_id)]
 
 
-def get_link(conn: sa.Connection, user_id: str, page_id: str, now: int) -> LinkView | None:
-    for link in store.list_links(conn, user_id):
+def get_link(uow: UnitOfWork, user_id: str, page_id: str, now: int) -> LinkView | None:
+    for link in store.list_links(uow.conn, user_id):
         if link.consent.page_id == page_id:
             return view(link.consent, link.page_name, now)
     return None
 
 
-def consent_records(conn: sa.Connection, user_id: str) -> list[dict[str, Any]]:
+def consent_records(uow: UnitOfWork, user_id: str) -> list[dict[str, Any]]:
     """The person's consent records, machine-readable (for the privacy export): who, to
     whom, which scopes, which text version, when and until when, and how each ended."""
     return [
@@ -82,26 +80,25 @@ def consent_records(conn: sa.Connection, user_id: str) -> list[dict[str, Any]]:
             "reminded_at": c.reminded_at,
             "previous_id": c.previous_id,
         }
-        for c in store.consents_of(conn, user_id)
+        for c in store.consents_of(uow.conn, user_id)
     ]
 
 
-def callback_partition(conn: sa.Connection, state: str) -> str | None:
+def callback_partition(uow: UnitOfWork, state: str) -> str | None:
     """The writer partition (``page_id:user_id``) of the link a callback ``state`` belongs
     to, so the callback is ordered with the person's other changes to that link."""
-    token = store.token_by_state(conn, digest(state))
+    token = store.token_by_state(uow.conn, digest(state))
     return None if token is None else f"{token.page_id}:{token.user_id}"
 
 
-def requested_scopes(
-    conn: sa.Connection, *, page_id: str, user_id: str, url: str
-) -> frozenset[Scope]:
+def requested_scopes(uow: UnitOfWork, *, page_id: str, user_id: str, url: str) -> frozenset[Scope]:
     """What the business asked the person to share: the ``scopes`` of its newest
     ``account_link`` button to ``url`` in their thread (among the last ``RECENT_MESSAGES``).
     Empty when it named none, or sent no such button: the consent screen then ticks nothing.
 
     Read from the thread, never from the request, so a crafted consent-screen URL cannot
     make more scopes start ticked than the business asked for."""
+    conn = uow.conn
     thread = thread_store.get_thread(conn, page_id, user_id)
     if thread is None:
         return frozenset()

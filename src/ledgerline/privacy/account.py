@@ -37,6 +37,6 @@ def do_delete_account(
     actor = Actor.person(user_id)
     if vault is not None:
         vault.erase_person(uow, actor=actor, user_id=user_id)
-    service_records.erase_person_txn(uow.conn, actor=actor, user_id=user_id, now=now)
-    webhook_records.erase_person_txn(uow.conn, actor=actor, user_id=user_id, now=now)
+    service_records.erase_person_txn(uow, actor=actor, user_id=user_id, now=now)
+    webhook_records.erase_person_txn(uow, actor=actor, user_id=user_id, now=now)
     return people.forget_person_txn(uow.conn, user_id=user_id, now=now)

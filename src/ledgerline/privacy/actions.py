@@ -59,10 +59,10 @@ def do_export_person(
             "timezone": user.timezone,
             "created_time": iso_time(user.created_at),
         },
-        "links": consent_records(conn, user_id),
+        "links": consent_records(uow, user_id),
         "threads": conversations,
         "financial_records": [record.to_dict() for record in records],
-        "customer_service": export_service_records(conn, user_id),
+        "customer_service": export_service_records(uow, user_id),
     }
 
 
@@ -82,7 +82,7 @@ def _resolvable(entry: AuditEntry, user_id: str) -> bool:
 
 
 def _in_words(
-    conn: Any,
+    uow: UnitOfWork,
     entries: list[AuditEntry],
     *,
     locale: str,
@@ -92,7 +92,7 @@ def _in_words(
     names = {
         page_id: row.name
         for page_id in {e.page_id for e in entries if e.page_id}
-        if (row := business_store.get_business(conn, page_id)) is not None
+        if (row := business_store.get_business(uow.conn, page_id)) is not None
     }
     texts = catalogue(locale)
     scope_names = {s.value: texts.scope_name(s) for s in SCOPE_ORDER}
@@ -131,13 +131,13 @@ def _in_words(
 
 
 def access_log_in_words(
-    conn: Any, *, user_id: str, limit: int, before: int | None
+    uow: UnitOfWork, *, user_id: str, limit: int, before: int | None
 ) -> list[dict[str, Any]]:
-    """``GET /api/v1/me/access-log``: the log as it is, without values."""
-    user = people.get_user(conn, user_id)
+    """``GET /api/v1/me/access-log``: the log as it is, without values (a query)."""
+    user = people.get_user(uow.conn, user_id)
     locale = user.locale if user is not None else "en"
-    entries = access_log(conn, user_id, limit=limit, before_seq=before)
-    lines = _in_words(conn, entries, locale=locale, phrases=None, resolvable=set())
+    entries = access_log(uow.conn, user_id, limit=limit, before_seq=before)
+    lines = _in_words(uow, entries, locale=locale, phrases=None, resolvable=set())
     for line in lines:
         del line["at"]
     return lines
@@ -158,8 +158,7 @@ def do_access_log_with_values(
     The values come from one batch read of the person's own records per business
     (purpose ``user_access``, audited like any read); the log itself holds no values.
     A write, because that read is audited."""
-    conn = uow.conn
-    entries = access_log(conn, user_id, limit=limit, before_seq=before)
+    entries = access_log(uow.conn, user_id, limit=limit, before_seq=before)
     wanted: dict[str, list[str]] = defaultdict(list)
     resolvable: set[int] = set()
     budget = MAX_SHOWN_RECORDS
@@ -179,4 +178,4 @@ def do_access_log_with_values(
             phrase = record_phrase(str(record.kind), record.payload, locale)
             if phrase is not None:
                 phrases[record.record_id] = phrase
-    return _in_words(conn, entries, locale=locale, phrases=phrases, resolvable=resolvable)
+    return _in_words(uow, entries, locale=locale, phrases=phrases, resolvable=resolvable)

@@ -36,8 +36,8 @@ def do_purge(uow: UnitOfWork, *, vault: VaultPort[UnitOfWork], now: int) -> Rete
     results = vault.purge_expired(uow, actor=actor)
     keys = idempotency.purge_before(uow.conn, now - IDEMPOTENCY_MS)
     cards = fraud_store.purge_idle_cards(uow.conn, now - IDLE_CARD_MS)
-    conversations = service_records.purge_expired_txn(uow.conn, actor=actor, now=now)
-    webhooks = webhook_records.purge_expired_txn(uow.conn, actor=actor, now=now)
+    conversations = service_records.purge_expired_txn(uow, actor=actor, now=now)
+    webhooks = webhook_records.purge_expired_txn(uow, actor=actor, now=now)
     return RetentionReport(
         sum(r.records_deleted for r in results), keys, cards, conversations, webhooks
     )

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ledgerline.audit import Actor, AuditEvent, append
 from ledgerline.chat.wire import iso_time
 from ledgerline.privacy.texts import SERVICE_ERASE
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, inbox as inbox_store
 from ledgerline.storage.stores.inbox import (
     AuthorRow,
@@ -75,8 +76,9 @@ def _conversation(
     }
 
 
-def export_service_records(conn: Connection, user_id: str) -> list[dict[str, Any]]:
+def export_service_records(uow: UnitOfWork, user_id: str) -> list[dict[str, Any]]:
     """``{"page_id", "page_name", "conversations": [...]}`` per business, for the export."""
+    conn = uow.conn
     conversations = inbox_store.conversations_of_person(conn, user_id)
     notes: dict[int, list[PersonNoteRow]] = {}
     for note in inbox_store.notes_about_person(conn, user_id):
@@ -124,10 +126,11 @@ def _audit(
 
 
 def erase_on_unlink_txn(
-    conn: Connection, *, actor: Actor, page_id: str, user_id: str, now: int
+    uow: UnitOfWork, *, actor: Actor, page_id: str, user_id: str, now: int
 ) -> None:
     """The link of (business, person) ended: that business's notes about the person and its
     handover metadata go (see the module docstring); audited when anything went."""
+    conn = uow.conn
     notes = inbox_store.delete_notes_about_person_txn(conn, user_id, page_id=page_id)
     metadata = inbox_store.clear_handover_metadata_txn(conn, user_id, page_id=page_id)
     if notes or metadata:
@@ -137,9 +140,10 @@ def erase_on_unlink_txn(
         )  # fmt: skip
 
 
-def erase_person_txn(conn: Connection, *, actor: Actor, user_id: str, now: int) -> None:
+def erase_person_txn(uow: UnitOfWork, *, actor: Actor, user_id: str, now: int) -> None:
     """The person deleted their account: every conversation and note about them goes; one
     audit entry per business that held any."""
+    conn = uow.conn
     conversations = inbox_store.conversations_of_person(conn, user_id)
     if not conversations:
         return
@@ -156,9 +160,10 @@ def erase_person_txn(conn: Connection, *, actor: Actor, user_id: str, now: int) 
         )  # fmt: skip
 
 
-def purge_expired_txn(conn: Connection, *, actor: Actor, now: int) -> int:
+def purge_expired_txn(uow: UnitOfWork, *, actor: Actor, now: int) -> int:
     """Delete the closed conversations (and their notes) past their business's retention;
     one audit entry per business and person. Returns the number of conversations."""
+    conn = uow.conn
     expired = inbox_store.expired_conversations(conn, now=now)
     if not expired:
         return 0

@@ -28,13 +28,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.audit import Actor, AuditEvent, append
+from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import webhooks as outbox
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 DAY_MS = 24 * 3600 * 1000
 PAYLOAD_DAYS = 7
@@ -54,8 +52,9 @@ def still_goes_out(kind: str, event: dict[str, Any]) -> bool:
     )
 
 
-def erase_person_txn(conn: Connection, *, actor: Actor, user_id: str, now: int) -> None:
+def erase_person_txn(uow: UnitOfWork, *, actor: Actor, user_id: str, now: int) -> None:
     """The person deleted their account (see the module docstring)."""
+    conn = uow.conn
     events = [
         e
         for e in outbox.events_of_person(conn, user_id)
@@ -98,9 +97,10 @@ class WebhookPurge:
     entries_deleted: int = 0
 
 
-def purge_expired_txn(conn: Connection, *, actor: Actor, now: int) -> WebhookPurge:
+def purge_expired_txn(uow: UnitOfWork, *, actor: Actor, now: int) -> WebhookPurge:
     """One retention pass over the outbox (see the module docstring); one audit entry per
     business it changed anything of."""
+    conn = uow.conn
     payload_cutoff = now - PAYLOAD_DAYS * DAY_MS
     unsent = outbox.give_up_unsent_txn(conn, created_before=payload_cutoff, now=now)
     payloads = outbox.erase_old_payloads_txn(conn, created_before=payload_cutoff, now=now)

@@ -433,6 +433,14 @@ class Database:
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(self.read_sync, fn, *args, **kwargs)
 
+    def query_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A feature's query, ``fn(uow, *args, **kwargs)``, in a read transaction: features
+        take a unit of work, stores a connection (``read``). A query emits no events."""
+        return self.read_sync(lambda conn: fn(UnitOfWork(conn), *args, **kwargs))
+
+    async def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(self.query_sync, fn, *args, **kwargs)
+
     # -- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
         """Finish every queued write, then stop the writers and the pool."""

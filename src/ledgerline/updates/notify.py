@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.audit import Actor
 from ledgerline.chat.private import post_private_messages
@@ -41,9 +41,6 @@ from ledgerline.updates.texts import (
     transaction_text,
 )
 
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
 NOTIFIER = Actor.component("notify")
 
 
@@ -59,14 +56,14 @@ class Audience:
 
 
 def audience_of(
-    conn: Connection, page_id: str, user_id: str, now: int, thread: ThreadRow | None = None
+    uow: UnitOfWork, page_id: str, user_id: str, now: int, thread: ThreadRow | None = None
 ) -> Audience:
     """``thread`` when the caller has it already (else it is looked up, or created)."""
     if thread is None:
         thread = thread_store.get_or_create_thread(
-            conn, page_id, user_id, now=now, new_psid=new_psid
+            uow.conn, page_id, user_id, now=now, new_psid=new_psid
         )
-    facts = notify_store.audience_facts(conn, page_id, user_id)
+    facts = notify_store.audience_facts(uow.conn, page_id, user_id)
     fmt = Formatter.for_person(facts.locale, facts.timezone)
     prefs = (
         prefs_mod.Preferences() if facts.preferences is None else prefs_mod.parse(facts.preferences)
@@ -101,7 +98,7 @@ def notify_records(
     if kind is RecordKind.FRAUD_ALERT:  # not an update: the fraud engine posts it next
         return mids
     records = access.reading(Purpose.NOTIFY, actor=NOTIFIER).get_many(record_ids)
-    audience = audience_of(uow.conn, page_id, user_id, now, thread)
+    audience = audience_of(uow, page_id, user_id, now, thread)
     prefs = audience.prefs
     waiting = held_back and notify_store.has_deferred(uow.conn, page_id, user_id, mode="quiet")
     # Messages are gathered and posted together (one vault write for the whole request);
@@ -219,7 +216,7 @@ def _release(
         )
     except PurposeNotAllowed:  # consent narrowed meanwhile: drop what it no longer covers
         return []
-    audience = audience_of(uow.conn, access.page_id, access.user_id, now)
+    audience = audience_of(uow, access.page_id, access.user_id, now)
     prefs = audience.prefs
     mids: list[str] = []
     digest: list[Record] = []

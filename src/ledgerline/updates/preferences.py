@@ -11,16 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledgerline.domain.errors import InvalidParameter, NotFound
 from ledgerline.domain.money import parse_amount
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import updates as notify_store
 from ledgerline.storage.stores.linking import consent_scopes
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
 
 CATEGORIES = ("balances", "transactions", "low_balance", "receipts", "shipments")
 MAX_ACCOUNTS = 50
@@ -141,13 +138,13 @@ def parse(body: dict[str, Any], base: Preferences | None = None) -> Preferences:
     return Preferences(categories, minimum, thresholds, quiet, digest)
 
 
-def load(conn: Connection, page_id: str, user_id: str) -> Preferences:
-    stored = notify_store.get_preferences(conn, page_id, user_id)
+def load(uow: UnitOfWork, page_id: str, user_id: str) -> Preferences:
+    stored = notify_store.get_preferences(uow.conn, page_id, user_id)
     return Preferences() if stored is None else parse(stored)
 
 
-def save(conn: Connection, page_id: str, user_id: str, prefs: Preferences, now: int) -> None:
-    notify_store.put_preferences(conn, page_id, user_id, prefs.to_dict(), now)
+def save(uow: UnitOfWork, page_id: str, user_id: str, prefs: Preferences, now: int) -> None:
+    notify_store.put_preferences(uow.conn, page_id, user_id, prefs.to_dict(), now)
 
 
 def below(amount: dict[str, str], threshold: dict[str, str] | None) -> bool:
@@ -157,22 +154,22 @@ def below(amount: dict[str, str], threshold: dict[str, str] | None) -> bool:
     return Decimal(amount["amount"]) < Decimal(threshold["amount"])
 
 
-def _require_link(conn: Connection, page_id: str, user_id: str, now: int) -> None:
-    if consent_scopes(conn, page_id, user_id, now) is None:
+def _require_link(uow: UnitOfWork, page_id: str, user_id: str, now: int) -> None:
+    if consent_scopes(uow.conn, page_id, user_id, now) is None:
         raise NotFound("You are not linked to this business")
 
 
-def get_for_person(conn: Connection, *, page_id: str, user_id: str, now: int) -> dict[str, Any]:
-    """The person's preferences for a business they are linked to."""
-    _require_link(conn, page_id, user_id, now)
-    return load(conn, page_id, user_id).to_dict()
+def get_for_person(uow: UnitOfWork, *, page_id: str, user_id: str, now: int) -> dict[str, Any]:
+    """The person's preferences for a business they are linked to (a query)."""
+    _require_link(uow, page_id, user_id, now)
+    return load(uow, page_id, user_id).to_dict()
 
 
 def do_update(
     uow: UnitOfWork, *, page_id: str, user_id: str, body: dict[str, Any], now: int
 ) -> dict[str, Any]:
     """Change some preferences (the keys given); returns them all."""
-    _require_link(uow.conn, page_id, user_id, now)
-    prefs = parse(body, load(uow.conn, page_id, user_id))
-    save(uow.conn, page_id, user_id, prefs, now)
+    _require_link(uow, page_id, user_id, now)
+    prefs = parse(body, load(uow, page_id, user_id))
+    save(uow, page_id, user_id, prefs, now)
     return prefs.to_dict()

@@ -128,7 +128,7 @@ async def _page(
 ) -> Response:
     config = web_config(request)
     now = to_ms(config.clock.now())
-    links = await config.db.read(list_links, person.user_id, now)
+    links = await config.db.query(list_links, person.user_id, now)
     before = _before(request)
     log = await config.db.write(
         _centre(request).access_log,
@@ -175,7 +175,9 @@ def _merge_repeats(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def _business_name(request: Request, person: Person, page_id: str) -> str:
     now = to_ms(web_config(request).clock.now())
-    link = await web_config(request).db.read(get_link, person.user_id, page_id[:PAGE_ID_LIMIT], now)
+    link = await web_config(request).db.query(
+        get_link, person.user_id, page_id[:PAGE_ID_LIMIT], now
+    )
     return link.page_name if link is not None else "…"
 
 
@@ -262,7 +264,7 @@ async def save_scopes(request: Request, page_id: str) -> Response:
         )
     config = web_config(request)
     try:
-        before = await config.db.read(get_link, person.user_id, page_id, to_ms(config.clock.now()))
+        before = await config.db.query(get_link, person.user_id, page_id, to_ms(config.clock.now()))
         await config.db.write(
             _centre(request).change_scopes,
             page_id=page_id,
@@ -307,7 +309,7 @@ async def confirm_unlink(request: Request, page_id: str) -> Response:
     if person is None:
         return to_sign_in(request, HOME)
     config = web_config(request)
-    link = await config.db.read(
+    link = await config.db.query(
         get_link, person.user_id, page_id[:PAGE_ID_LIMIT], to_ms(config.clock.now())
     )
     if link is None or link.status != "linked":

@@ -207,7 +207,7 @@ def test_link_succeeds_through_the_bank_and_sends_the_linked_webhook(world: Worl
     assert expires - granted == timedelta(days=180)
     assert world.scopes_now() == frozenset({Scope.BALANCES, Scope.TRANSACTIONS})
     assert [a.action for a in world.audits] == ["link"]
-    (record,) = world.live.platform.db.read_sync(consent_records, world.user["user_id"])
+    (record,) = world.live.platform.db.query_sync(consent_records, world.user["user_id"])
     assert record["status"] == "active"
     assert record["scopes"] == ["balances", "transactions"]
     assert record["consent_version"] == body["consent_version"]

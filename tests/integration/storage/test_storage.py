@@ -16,6 +16,7 @@ from ledgerline.storage.checkpoint import Checkpointer
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.engine import create_engine
 from ledgerline.storage.tables import metadata, users
+from tests.support.aio import run_async
 
 
 def _add_user(uow: UnitOfWork, user_id: str) -> str:
@@ -190,3 +191,37 @@ def test_under_sustained_load_the_wal_is_folded_every_few_seconds(tmp_path: Path
     finally:
         never_idle.stop()
         engine.dispose()
+
+
+def test_a_query_gets_a_unit_of_work_on_a_read_transaction(database_url: str) -> None:
+    """Features take a unit of work, for queries too (``db.query``); stores a connection."""
+    db = Database(database_url)
+    try:
+        db.write_sync(_add_user, "u_query")
+
+        def names(uow: UnitOfWork, prefix: str) -> tuple[list[str], bool]:
+            rows = uow.conn.execute(sa.select(users.c.user_id)).scalars()
+            return [r for r in rows if r.startswith(prefix)], uow.conn.in_transaction()
+
+        assert db.query_sync(names, "u_q") == (["u_query"], True)
+        assert run_async(lambda: db.query(names, prefix="u_")) == (["u_query"], True)
+    finally:
+        db.close()
+
+
+def test_a_savepoint_rolled_back_is_counted_for_what_the_action_holds(database_url: str) -> None:
+    """``UnitOfWork.rollbacks`` tells what an action keeps (a vault access) to load again."""
+    db = Database(database_url)
+    try:
+
+        def action(uow: UnitOfWork) -> tuple[int, int, list[str]]:
+            with uow.savepoint():
+                _add_user(uow, "u_kept")
+            kept = uow.rollbacks
+            with pytest.raises(ValueError, match="nope"), uow.savepoint():
+                _fail(uow)
+            return kept, uow.rollbacks, [type(e).__name__ for e in uow.events]
+
+        assert db.write_sync(action) == (0, 1, ["LiveFrame"])
+    finally:
+        db.close()

@@ -161,7 +161,7 @@ async def read_webhook_settings(
     ctx: Context, page: Page, version: str | None = None
 ) -> dict[str, Any]:
     check_version(version)
-    return _settings_out(await ctx.db.read(get_webhook_settings, page.page_id))
+    return _settings_out(await ctx.db.query(get_webhook_settings, page.page_id))
 
 
 @graph_route(

@@ -137,7 +137,7 @@ async def thread_owner(
         recipient = recipient.get("id")
     if not isinstance(recipient, str | int) or isinstance(recipient, bool) or not str(recipient):
         raise InvalidParameter("param recipient (a PSID) is required")
-    owner = await ctx.db.read(api_thread_owner, page_id=auth.page_id, psid=str(recipient))
+    owner = await ctx.db.query(api_thread_owner, page_id=auth.page_id, psid=str(recipient))
     return {"data": [{"thread_owner": {"app_id": owner}}]}
 
 

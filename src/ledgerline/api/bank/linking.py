@@ -82,7 +82,7 @@ async def _me(request: Request, ctx: Context, version: str | None) -> dict[str, 
         return {"id": auth.page_id, "name": business.name}
     if not isinstance(token, str) or not token:
         raise InvalidParameter("param account_linking_token is required")
-    psid = await ctx.db.read(
+    psid = await ctx.db.query(
         lookup_psid, token=token, page_id=auth.page_id, now=to_ms(ctx.clock.now())
     )
     return {"id": auth.page_id, "recipient": psid}

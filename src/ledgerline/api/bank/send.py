@@ -129,7 +129,7 @@ async def _sender_action(ctx: AppContext, page_id: str, psid: str, action: str) 
             partition=page_id,
         )
         return {"recipient_id": psid}
-    thread = await ctx.db.read(access_reachable_thread, page_id, psid)
+    thread = await ctx.db.query(access_reachable_thread, page_id, psid)
     event = TypingChanged(page_id, thread.user_id, action == "typing_on")
     ctx.hub.publish_many(frames_for([event]))
     return {"recipient_id": psid}

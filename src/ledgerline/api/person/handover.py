@@ -61,5 +61,5 @@ async def typing(ctx: Context, user_id: UserId, page_id: str, body: TypingIn) ->
 async def agent(ctx: Context, user_id: UserId, page_id: str) -> dict[str, Any]:
     if await ctx.db.read(business_store.get_business, page_id) is None:
         raise NotFound(f"No business with page id {page_id[:40]}")
-    result: dict[str, Any] = await ctx.db.read(answering, page_id, user_id)
+    result: dict[str, Any] = await ctx.db.query(answering, page_id, user_id)
     return result

@@ -155,7 +155,7 @@ async def _unlink(ctx: Context, user_id: str, page_id: str) -> dict[str, Any]:
     summary="Every account the person linked, with scopes, granted and expiry times",
 )
 async def links(ctx: Context, user_id: UserId) -> dict[str, Any]:
-    views = await ctx.db.read(list_links, user_id, to_ms(ctx.clock.now()))
+    views = await ctx.db.query(list_links, user_id, to_ms(ctx.clock.now()))
     return {"data": [_link_out(v) for v in views]}
 
 
@@ -182,7 +182,7 @@ async def change_link(
         hooks=ctx.linking_hooks,
         partition=page_id,
     )
-    view = await ctx.db.read(get_link, user_id, page_id, now)
+    view = await ctx.db.query(get_link, user_id, page_id, now)
     if view is None:  # pragma: no cover - just written
         raise NotFound("No link with this business")
     return _link_out(view)

@@ -164,7 +164,7 @@ async def consent_page(
     if user is None:
         return _result(locale, "signin", 401)
     locale = pick_locale(lang, user.locale)
-    requested = await ctx.db.read(requested_scopes, page_id=page_id, user_id=user_id, url=url)
+    requested = await ctx.db.query(requested_scopes, page_id=page_id, user_id=user_id, url=url)
     checked = requested
     if scopes:
         checked = frozenset(s for s in requested if s.value in scopes.split(","))
@@ -266,7 +266,7 @@ async def submit_consent(request: Request, ctx: Context) -> Response:
     )
     if not chosen:
         user = await ctx.db.read(people_store.get_user, ticket.user_id)
-        requested = await ctx.db.read(
+        requested = await ctx.db.query(
             requested_scopes, page_id=ticket.page_id, user_id=ticket.user_id, url=ticket.url
         )
         html = render_consent(
@@ -335,7 +335,7 @@ async def callback(
     locale = _browser_locale(request)
     if not state:
         return _result(locale, "invalid", 400)
-    partition = await ctx.db.read(callback_partition, state)
+    partition = await ctx.db.query(callback_partition, state)
     try:
         caller = await session_user(request) or await _api_user(ctx, request)
     except LedgerlineError:  # an invalid bearer token or a dead session: nobody

@@ -27,7 +27,7 @@ EXAMPLE = {
     summary="Which financial updates this business's thread shows",
 )
 async def get_preferences(ctx: Context, user_id: UserId, page_id: str) -> dict[str, Any]:
-    result: dict[str, Any] = await ctx.db.read(
+    result: dict[str, Any] = await ctx.db.query(
         preferences.get_for_person, page_id=page_id, user_id=user_id, now=to_ms(ctx.clock.now())
     )
     return result

@@ -44,5 +44,5 @@ async def access_log(
         int | None, Query(ge=0, le=2**62, description="An id from a previous page")
     ] = None,
 ) -> dict[str, Any]:
-    entries = await ctx.db.read(access_log_in_words, user_id=user_id, limit=limit, before=before)
+    entries = await ctx.db.query(access_log_in_words, user_id=user_id, limit=limit, before=before)
     return {"data": entries}

@@ -123,7 +123,7 @@ def open_bank_alerts(
     uow: UnitOfWork, *, access: RecordAccess, records: Sequence[Record], now: int
 ) -> None:
     """The bank's own alerts (``POST /me/fraud_alerts``), just stored: ask the person."""
-    audience = audience_of(uow.conn, access.page_id, access.user_id, now)
+    audience = audience_of(uow, access.page_id, access.user_id, now)
     for record in records:
         open_alert(
             uow,
@@ -155,7 +155,7 @@ def raise_fraud_alert(
     at the business) needs a live link with the ``fraud_alerts`` scope (otherwise
     ``ConsentRequired``).
     """
-    audience = audience_of(uow.conn, access.page_id, access.user_id, now)
+    audience = audience_of(uow, access.page_id, access.user_id, now)
     if Scope.FRAUD_ALERTS not in (access.scopes() or frozenset()):
         raise ConsentRequired("no consent to send fraud alerts to this person")
     return open_alert(
@@ -180,7 +180,7 @@ def answer_fraud_alert(uow: UnitOfWork, thread: ThreadRow, payload: str, now: in
     alert = notify_store.get_alert(uow.conn, parts[1])
     if alert is None or (alert.page_id, alert.user_id) != (thread.page_id, thread.user_id):
         return False
-    audience = audience_of(uow.conn, thread.page_id, thread.user_id, now)
+    audience = audience_of(uow, thread.page_id, thread.user_id, now)
     fmt = audience.fmt
     verdict = parts[2]
     if not notify_store.answer_alert(uow.conn, alert.alert_id, verdict, now):
