@@ -83,7 +83,6 @@ def parse_amount(value: Any, param: str, *, signed: bool = False) -> dict[str, s
         raise bad_param(f"{param}[amount]", f"has more decimals than {code} allows")
     if len(number.as_tuple().digits) > MAX_AMOUNT_DIGITS:
         raise bad_param(f"{param}[amount]", "is too large")
-    return {
-        "amount": str(number.normalize() if places else number.quantize(Decimal(1))),
-        "currency": code,
-    }
+    canonical = number.normalize() if places else number.quantize(Decimal(1))
+    # Fixed-point always: "100.00" is "100", never the exponent form "1E+2" of normalize().
+    return {"amount": format(canonical, "f"), "currency": code}
