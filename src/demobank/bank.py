@@ -130,6 +130,9 @@ class Bank:
             await self._on_account_linking(psid, event["account_linking"])
         elif isinstance(event.get("fraud_alert_response"), dict):
             await self._on_verdict(psid, event["fraud_alert_response"])
+        elif isinstance(event.get("fraud_report"), dict):  # "Not me" on a payment, unasked
+            report = event["fraud_report"]
+            await self._on_verdict(psid, {**report, "verdict": "fraud"})
         elif isinstance(event.get("message"), dict) and not event["message"].get("is_echo"):
             message = event["message"]
             payload = (message.get("quick_reply") or {}).get("payload")

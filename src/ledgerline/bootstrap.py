@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from ledgerline.chat.routing import Inbound
     from ledgerline.delivery.fanout import ClusterFanout
     from ledgerline.delivery.live import LiveHub
+    from ledgerline.delivery.webpush import PushSender
     from ledgerline.telemetry.metrics import Metrics
     from ledgerline.workers.outbox import OutboxDispatcher
     from ledgerline.workers.receipts import DeliveryReceipts
@@ -249,6 +250,7 @@ class Runtime:
     runner: WorkerRunner
     receipts: DeliveryReceipts
     metrics: Metrics
+    push: PushSender
     fanout: ClusterFanout | None = None
     _started: bool = field(default=False, init=False)
 
@@ -282,8 +284,10 @@ def build_runtime(
     from ledgerline.broker import broker_from_url
     from ledgerline.delivery.fanout import ClusterFanout
     from ledgerline.delivery.live import LiveHub, frames_for
+    from ledgerline.delivery.webpush import PushSender
     from ledgerline.domain.events import Event, WebhookQueued
     from ledgerline.telemetry.metrics import Metrics
+    from ledgerline.vault.vapid import VapidKeys
     from ledgerline.workers.consent import ConsentWorker
     from ledgerline.workers.outbox import OutboxDispatcher
     from ledgerline.workers.receipts import DeliveryReceipts
@@ -317,10 +321,20 @@ def build_runtime(
         )
     )
 
+    # Web Push to people's browsers, for the messages this process commits.
+    push = PushSender(
+        db=services.db,
+        crypto=VapidKeys(services.vault.master_key, settings.resolved_push_contact()),
+        clock=services.clock,
+        allow_insecure=settings.allow_insecure_urls,
+        transport=transport,
+    )
+
     def on_commit(events: list[Event]) -> None:
         frames = frames_for(list(events))
         if frames:
             hub.publish_threadsafe(frames)
+        push.offer_threadsafe(events)
         if any(isinstance(event, WebhookQueued) for event in events):
             dispatcher.notify_threadsafe()
             if fanout is not None:
@@ -356,12 +370,14 @@ def build_runtime(
         ]
     # Receipts stop first: what they write on the way out queues webhooks.
     background.append(("receipts", receipts))
+    background.append(("push", push))  # every process: it sends what this one commits
     return Runtime(
         hub=hub,
         dispatcher=dispatcher,
         runner=WorkerRunner(background),
         receipts=receipts,
         metrics=metrics,
+        push=push,
         fanout=fanout,
     )
 
@@ -371,21 +387,31 @@ def build_runtime(
 
 def inbound_routing(services: Services) -> Inbound:
     """Who hears a person's message besides the business's app: the assistant or the agent
-    inbox in the threads they own, and the platform's own quick replies (a fraud alert's
-    answer, the satisfaction question)."""
+    inbox in the threads they own, and the platform's own questions: a fraud alert's
+    buttons and typed answers, "Not me" on a payment, the satisfaction question (and the
+    quick replies those were before they became buttons)."""
     from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
     from ledgerline.chat.routing import Inbound
     from ledgerline.customer_service.agent_actions import SATISFACTION_PREFIX, answer_satisfaction
     from ledgerline.customer_service.assistant.actions import Assistant
     from ledgerline.customer_service.conversations import person_wrote
-    from ledgerline.fraud.online.alerts import FRAUD_PAYLOAD_PREFIX, answer_fraud_alert
+    from ledgerline.fraud.online.alerts import FRAUD_PAYLOAD_PREFIX, AlertAnswers
+    from ledgerline.fraud.online.reports import NotMeReports
+    from ledgerline.updates.texts import NOT_ME_PREFIX
 
     assistant = Assistant(services.vault)
+    alerts = AlertAnswers(services.vault)
     return Inbound(
-        quick_replies={
-            FRAUD_PAYLOAD_PREFIX: answer_fraud_alert,
+        postbacks={
+            FRAUD_PAYLOAD_PREFIX: alerts.on_payload,
+            NOT_ME_PREFIX: NotMeReports(services.vault).on_payload,
             SATISFACTION_PREFIX: answer_satisfaction,
         },
+        quick_replies={
+            FRAUD_PAYLOAD_PREFIX: alerts.on_payload,
+            SATISFACTION_PREFIX: answer_satisfaction,
+        },
+        typed=(alerts.on_typed,),
         answerers={ASSISTANT_APP_ID: assistant.on_message, PAGE_INBOX_APP_ID: person_wrote},
     )
 
@@ -466,6 +492,7 @@ def build_app(
         receipts=runtime.receipts,
         linking_hooks=services.linking_hooks,
         inbound=inbound_routing(services),
+        push=runtime.push,
         ingestor=Ingestor(db=db, vault=vault, clock=clock, fraud=fraud),
         messages=MessageResolver(db, vault),
         privacy=privacy,

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Names the Redis stream / NATS stream and subjects, so deployments can share a broker.
     broker_namespace: str = Field(default="ledgerline", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     public_url: str | None = None
+    # Web Push's VAPID contact (RFC 8292 "sub"): a mailto: or https: URL push services may
+    # use to reach the operator; default the public URL when https, else a local mailbox.
+    push_contact: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     webhook_timeout_seconds: float = Field(default=20.0, gt=0)
@@ -74,3 +77,9 @@ class Settings(BaseSettings):
 
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def resolved_push_contact(self) -> str:
+        if self.push_contact:
+            return self.push_contact
+        public = self.resolved_public_url()
+        return public if public.startswith("https://") else "mailto:webpush@localhost"

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.support.browser import screenshot
 from tests.support.fraud import START, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
+from tests.support.messages import answer_button, press
 from tests.support.server import running_platform
 
 
@@ -31,12 +32,8 @@ def test_the_console_edits_the_fraud_policy_and_charts_verdicts(
         alerted = p.send([tx(f"big-{n}", "70000000", START + dt.timedelta(days=4))])["alerts"]
         assert len(alerted) == 1
         if n < 2:  # two answer (fraud, genuine), one does not
-            reply = p.messages()[-1]["quick_replies"][1 - n]
-            p.api(
-                "POST",
-                f"/threads/{p.page_id}/messages",
-                json={"quick_reply": {"title": reply["title"], "payload": reply["payload"]}},
-            )
+            button = answer_button(p.messages()[-1], "fraud" if n == 0 else "genuine")
+            p.api("POST", f"/threads/{p.page_id}/messages", json=press(button))
     page = desktop
     live = world.live
     page.goto(live.url + "/console?lang=en")

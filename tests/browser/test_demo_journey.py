@@ -2,8 +2,8 @@
 the demo bank on loopback ports, the bank talking to the platform only over HTTP.
 
 A person signs up, finds Demo Bank, links with one scope unticked on the consent screen,
-signs in at the bank, sees a card payment arrive live, answers a fraud alert "No, it wasn't
-me" and gets the bank's reply, then in the privacy centre narrows what the bank may share
+signs in at the bank, sees a card payment arrive live, answers the fraud alert pinned above
+the thread "No, it wasn't me" and gets the bank's reply, then in the privacy centre narrows what the bank may share
 (and the bank's bot feels it), downloads the data and unlinks — each step asserted on what
 the page shows.
 """
@@ -93,6 +93,13 @@ def test_the_demo_journey_from_sign_up_to_unlink(
     assert "shipments" not in checked
     # Only what Demo Bank asked for started ticked: customer service is the person's call.
     assert set(checked) == {"balances", "transactions", "receipts", "fraud_alerts"}
+    # Each scope in one line; fraud alerts recommended, and still the person's to untick.
+    expect(page.locator("[data-recommended]")).to_have_text(["Recommended"])
+    expect(page.locator("[data-line=fraud_alerts]")).to_contain_text("protects your money")
+    fraud = page.locator("input[name=scopes][value=fraud_alerts]")
+    fraud.uncheck()
+    expect(fraud).not_to_be_checked()
+    fraud.check()
     screenshot(page, "demo-02-consent", docs="demo-consent")
     page.get_by_role("button", name="Continue to Demo Bank").click()
 
@@ -132,19 +139,25 @@ def test_the_demo_journey_from_sign_up_to_unlink(
     assert messages.count() > before  # arrived live, without a reload
     screenshot(page, "demo-04-live-payment")
 
-    # A suspicious payment: "Was it you?" with its two answers.
+    # A suspicious payment: "Was it you?" — a distinct alert card, pinned above the thread,
+    # its two answers as buttons that stay.
     demo.simulate(psid, "suspicious")
-    alert = messages.filter(has_text="Was it you?").filter(has_text="ELECTRO WORLD ONLINE")
+    alert = page.get_by_test_id("alert-card").filter(has_text="ELECTRO WORLD ONLINE")
     expect(alert).to_have_count(1)
     expect(alert).to_contain_text("Suspicious activity on your account.")
-    chips = page.get_by_test_id("quick-reply")
-    expect(chips).to_have_text(["Yes, it was me", "No, it wasn't me"])
+    expect(alert).to_contain_text("Was it you?")
+    pinned = page.get_by_test_id("pinned-alert")
+    expect(pinned).to_have_count(1)
+    expect(pinned.get_by_role("button")).to_have_text(["Yes, it was me", "No, it wasn't me"])
     screenshot(page, "demo-05-fraud-alert", docs="demo-fraud-alert")
 
-    # "No, it wasn't me": Ledgerline confirms, and the bank freezes the card.
-    chips.filter(has_text="No, it wasn't me").click()
+    # "No, it wasn't me": Ledgerline confirms, the card shows it, and the bank freezes the card.
+    pinned.get_by_role("button", name="No, it wasn't me").click()
     expect(page.locator(".msg.user").last).to_contain_text("No, it wasn't me")
     expect(messages.filter(has_text="We told Demo Bank it wasn't you.")).to_have_count(1)
+    expect(pinned).to_have_count(0)
+    expect(alert.get_by_test_id("outcome")).to_contain_text("You answered: No, it wasn't me")
+    expect(alert.get_by_test_id("outcome")).to_contain_text("will block the card")
     frozen = messages.filter(has_text="Card •••• 4321 frozen.")
     expect(frozen).to_have_count(1)
     expect(frozen).to_contain_text("will be refunded")
@@ -246,9 +259,20 @@ def test_a_demo_person_links_in_vietnamese(
         page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
         messages = page.locator(".msg.page")
         expect(messages.filter(has_text="Đã liên kết tài khoản DB-0012-3456")).to_have_count(1)
+        # The issue's walk-through: a suspicious payment, then three ordinary ones; the
+        # alert stays pinned and a typed "không phải tôi" answers it.
         demo.simulate(psid, "suspicious")
-        page.get_by_test_id("quick-reply").last.click()  # the "no, it wasn't me" answer
+        expect(page.get_by_test_id("pinned-alert")).to_have_count(1)
+        for _ in range(3):
+            demo.simulate(psid, "payment")
+        expect(page.get_by_test_id("payment-card")).to_have_count(4)
+        expect(page.get_by_test_id("pinned-alert")).to_have_count(1)
+        page.get_by_placeholder("Nhập tin nhắn…").fill("không phải tôi")
+        page.get_by_role("button", name="Gửi").click()
         expect(messages.filter(has_text="Thẻ •••• 1234 đã bị khoá.")).to_have_count(1)
+        expect(page.get_by_test_id("pinned-alert")).to_have_count(0)
+        outcome = page.get_by_test_id("alert-card").get_by_test_id("outcome")
+        expect(outcome).to_contain_text("Bạn đã trả lời: Không phải tôi")
         screenshot(page, "demo-09-vi-card-frozen")
     finally:
         context.close()

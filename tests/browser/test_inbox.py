@@ -140,10 +140,12 @@ def test_an_agent_answers_a_person_live(
     agent.get_by_test_id("close").click()
     expect(banner).to_be_hidden()
     expect(agent.get_by_test_id("queue-item")).to_have_count(0)
-    chip = person.get_by_test_id("quick-reply").filter(has_text=re.compile("^5"))
-    expect(chip).to_be_visible()
-    chip.click()
+    five = person.get_by_test_id("postback").filter(has_text=re.compile("^5"))
+    expect(five).to_be_visible()
+    five.click()
     expect(person.locator(".msg.page").last).to_contain_text("Thank you for your feedback!")
+    # The question keeps the answer where the buttons were.
+    expect(person.get_by_test_id("outcome")).to_contain_text("You answered: 5 ★ Very satisfied")
     agent.locator("#metrics-box summary").click()
     row = agent.get_by_test_id("metrics-row").first
     expect(row).to_contain_text("Lan")

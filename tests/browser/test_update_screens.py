@@ -1,5 +1,6 @@
 """Each kind of financial update as the messenger shows it — balance, transaction, low
-balance, receipt, shipment with its tracking button, fraud alert with its quick replies —
+balance, transaction card with "Not me", receipt, shipment with its tracking button, fraud
+alert card with its buttons —
 from the bank's POST to what the page renders (the screenshots in docs/updates.md)."""
 
 from __future__ import annotations
@@ -134,13 +135,16 @@ def test_each_update_as_the_messenger_shows_it(world: LinkedWorld, phone: Page) 
     )
     alert = _newest(page, "Suspicious activity on your account")
     expect(alert).to_contain_text("Reason: Unusual country. Was it you?")
-    chips = page.get_by_test_id("quick-reply")
-    expect(chips).to_have_text(["Yes, it was me", "No, it wasn't me"])
+    card = page.locator("#messages").get_by_test_id("alert-card")  # not .last: more will come
+    expect(card).to_have_attribute("aria-label", "Fraud alert: ₫125,000 · Highlands Coffee")
+    expect(card.get_by_role("button")).to_have_text(["Yes, it was me", "No, it wasn't me"])
     screenshot(page, "25-update-fraud-alert", docs="update-fraud-alert")
 
     # The answer: the bank gets fraud_alert_response; the person, what happens next.
-    chips.filter(has_text="No, it wasn't me").click()
+    card.get_by_role("button", name="No, it wasn't me").click()
     _newest(page, "They will block the card")
+    expect(card.get_by_test_id("outcome")).to_contain_text("You answered: No, it wasn't me")
+    card.scroll_into_view_if_needed()
     screenshot(page, "26-update-fraud-answered", docs="update-fraud-answered")
     deadline = time.monotonic() + 15
     answers: list[dict[str, Any]] = []
@@ -161,6 +165,7 @@ def test_a_fraud_alert_in_vietnamese(world: LinkedWorld, phone: Page) -> None:
         "fraud_alerts",
         {"psid": psid, "transaction_id": "t-1001", "reason": "Quốc gia bất thường"},
     )
-    _newest(page, "Phát hiện giao dịch đáng ngờ")
-    expect(page.get_by_test_id("quick-reply")).to_have_text(["Đúng, là tôi", "Không phải tôi"])
+    alert = _newest(page, "Phát hiện giao dịch đáng ngờ").get_by_test_id("alert-card")
+    expect(alert.get_by_role("button")).to_have_text(["Đúng, là tôi", "Không phải tôi"])
+    expect(page.get_by_test_id("pinned-alert")).to_have_count(1)
     screenshot(page, "27-update-fraud-alert-vi", docs="update-fraud-alert-vi")

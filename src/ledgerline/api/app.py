@@ -29,6 +29,7 @@ from ledgerline.api.person import (
     linking_pages,
     preferences as client_preferences,
     privacy as client_privacy,
+    push as client_push,
     stream as client_stream,
     threads as client_threads,
 )
@@ -93,6 +94,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(client_account.router)
     app.include_router(client_privacy.router)
     app.include_router(client_preferences.router)
+    app.include_router(client_push.router)
     app.include_router(client_stream.router)
     app.include_router(platform_linking.router)
     app.include_router(client_linking.router)

@@ -11,6 +11,7 @@ from ledgerline.api.tokens import TokenCache
 from ledgerline.chat.private import MessageResolver
 from ledgerline.chat.routing import Inbound
 from ledgerline.delivery.live import Frame, LiveHub
+from ledgerline.delivery.webpush import PushSender
 from ledgerline.domain.clock import Clock
 from ledgerline.ingest.actions import Ingestor
 from ledgerline.linking.hooks import LinkingHooks
@@ -74,3 +75,4 @@ class AppContext:
     access_log: AccessLog = field(default_factory=AccessLog)
     page_tokens: TokenCache = field(default_factory=TokenCache)
     user_tokens: TokenCache = field(default_factory=TokenCache)
+    push: PushSender | None = None  # Web Push to people's browsers (delivery.webpush)

@@ -231,6 +231,12 @@ class MessageOut(BaseModel):
     text: str | None = None
     quick_replies: list[dict[str, Any]] | None = None
     attachment: dict[str, Any] | None = None
+    state: dict[str, Any] | None = Field(
+        default=None,
+        description="What became of a question the platform asked in this message (a fraud "
+        'alert, "Not me" on a payment, the satisfaction question): status open | answered '
+        "| expired (open past expires_time), the answer and what follows (note).",
+    )
     created_time: str
 
 
@@ -239,6 +245,22 @@ class ThreadOut(BaseModel):
     page_name: str
     last_message: MessageOut | None
     unread: int
+    open_alerts: int = Field(
+        default=0, description="Fraud alerts of this thread waiting for the person's answer"
+    )
+
+
+class AlertOut(BaseModel):
+    alert_id: str
+    mid: str
+    expires_time: str
+    message: MessageOut
+
+
+class AlertList(BaseModel):
+    """A thread's fraud alerts waiting for an answer, newest first (the app pins them)."""
+
+    data: list[AlertOut]
 
 
 class ThreadList(BaseModel):

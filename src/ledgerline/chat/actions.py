@@ -60,9 +60,9 @@ def check_account_links(registered: str | None, message: dict[str, Any]) -> None
 
 
 def _store_page_message(
-    uow: UnitOfWork, thread: ThreadRow, message: dict[str, Any], now: int
+    uow: UnitOfWork, thread: ThreadRow, message: dict[str, Any], now: int, mid: str | None = None
 ) -> MessageRow:
-    mid = new_mid()
+    mid = mid or new_mid()
     seq = thread_store.insert_message(
         uow.conn, thread=thread, mid=mid, sender="page", body=message, created_at=now
     )
@@ -98,14 +98,21 @@ def do_send_page_message(
 
 
 def do_post_page_message(
-    uow: UnitOfWork, *, page_id: str, user_id: str, message: dict[str, Any], now: int
+    uow: UnitOfWork,
+    *,
+    page_id: str,
+    user_id: str,
+    message: dict[str, Any],
+    now: int,
+    mid: str | None = None,
 ) -> MessageRow:
     """A message the platform itself posts as the page (updates, confirmations); no window
-    check: callers use it only for what Messenger's tags allow."""
+    check: callers use it only for what Messenger's tags allow. ``mid``: when made already
+    (a button in the message names it)."""
     thread = thread_store.get_or_create_thread(
         uow.conn, page_id, user_id, now=now, new_psid=new_psid
     )
-    return _store_page_message(uow, thread, message, now)
+    return _store_page_message(uow, thread, message, now, mid)
 
 
 def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **event: Any) -> None:
@@ -156,23 +163,17 @@ def do_user_message(
         uow.conn, thread=thread, mid=mid, sender="user", body=body, created_at=now
     )
     row = MessageRow(seq=seq, mid=mid, sender="user", body=body, created_at=now)
+    uow.emit(MessageCreated(page_id, user_id, client_message(row)))
+    if inbound.take(uow, thread, row, now):  # the platform's own buttons and questions
+        return row
     if "postback" in body:
         postback = {"title": body["text"], "payload": body["postback"]["payload"], "mid": mid}
         _enqueue_webhook(uow, thread, "postback", now, postback=postback)
-    elif "quick_reply" in body and inbound.quick_replies:
-        uow.emit(MessageCreated(page_id, user_id, client_message(row)))
-        if not inbound.take_quick_reply(uow, thread, str(body["quick_reply"]["payload"]), now):
-            reply = {"payload": body["quick_reply"]["payload"]}
-            item = {"mid": mid, "text": body["text"], "quick_reply": reply}
-            _enqueue_webhook(uow, thread, "message", now, message=item)
-            _hand_to_owner(uow, inbound, thread, row, now)
-        return row
     else:
         message: dict[str, Any] = {"mid": mid, "text": body["text"]}
         if "quick_reply" in body:
             message["quick_reply"] = {"payload": body["quick_reply"]["payload"]}
         _enqueue_webhook(uow, thread, "message", now, message=message)
-    uow.emit(MessageCreated(page_id, user_id, client_message(row)))
     _hand_to_owner(uow, inbound, thread, row, now)
     return row
 

@@ -43,11 +43,14 @@ TAGS: dict[str, MessageTag] = {
 }
 
 
-def _placeholder(kind: str) -> dict[str, Any]:
-    """What ``messages`` keeps of a vault-held message: its kind and tag, never content."""
+def _placeholder(kind: str, state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ``messages`` keeps of a vault-held message: its kind and tag, never content; and
+    the state of the question it asks, if any (``chat.state``: no financial data)."""
     placeholder: dict[str, Any] = {"vault": True, "kind": kind}
     if kind in TAGS:
         placeholder["tag"] = str(TAGS[kind])
+    if state is not None:
+        placeholder["state"] = state
     return placeholder
 
 
@@ -59,17 +62,23 @@ def post_private_messages(
     messages: Sequence[tuple[str, dict[str, Any], int]],
     now: int,
     actor: Actor,
+    states: Sequence[dict[str, Any] | None] | None = None,
+    mids: Sequence[str | None] | None = None,
 ) -> list[MessageRow]:
     """Post ``(kind, message, occurred_at)`` messages as the page, in order: their bodies
     encrypted in the vault under their mids (one vault write, one audit entry for all), a
     placeholder in ``messages``, the real content on the live frame only. ``occurred_at``
     is the source record's time, so retention deletes a message with its source.
-    ``access``: the vault access of the thread's (business, person)."""
+    ``access``: the vault access of the thread's (business, person); ``states``: the
+    state of each message's question (``chat.state``), kept beside it; ``mids``: a
+    message's mid when it was made already (a button in it names it)."""
     if not messages:
         return []
     if (access.page_id, access.user_id) != (thread.page_id, thread.user_id):
         raise ValueError("the vault access is not the thread's business and person")
-    mids = [new_mid() for _ in messages]
+    states = list(states) if states is not None else [None] * len(messages)
+    given = list(mids) if mids is not None else [None] * len(messages)
+    made = [mid or new_mid() for mid in given]
     access.put_many(
         [
             NewRecord(
@@ -78,19 +87,21 @@ def post_private_messages(
                 occurred_at=occurred_at,
                 record_id=mid,
             )
-            for mid, (_, message, occurred_at) in zip(mids, messages, strict=True)
+            for mid, (_, message, occurred_at) in zip(made, messages, strict=True)
         ],
         actor=actor,
     )
     placeholders = [
-        (mid, _placeholder(kind)) for mid, (kind, _, _) in zip(mids, messages, strict=True)
+        (mid, _placeholder(kind, state))
+        for mid, (kind, _, _), state in zip(made, messages, states, strict=True)
     ]
     seqs = thread_store.insert_page_messages(
         uow.conn, thread=thread, items=placeholders, created_at=now
     )
     rows = []
-    for seq, mid, (_, message, _) in zip(seqs, mids, messages, strict=True):
-        row = MessageRow(seq=seq, mid=mid, sender="page", body=message, created_at=now)
+    for seq, mid, (_, message, _), state in zip(seqs, made, messages, states, strict=True):
+        body = message if state is None else {**message, "state": state}
+        row = MessageRow(seq=seq, mid=mid, sender="page", body=body, created_at=now)
         uow.emit(MessageCreated(thread.page_id, thread.user_id, client_message(row)))
         rows.append(row)
     return rows
@@ -106,13 +117,20 @@ def post_private_message(
     now: int,
     actor: Actor,
     occurred_at: int | None = None,
+    state: dict[str, Any] | None = None,
 ) -> MessageRow:
     """One message (see :func:`post_private_messages`). ``kind`` names what it is (an update
     kind of ``TAGS``, or e.g. the assistant's answer, which is a response in the 24-hour
     window and has no tag)."""
     at = now if occurred_at is None else occurred_at
     return post_private_messages(
-        uow, access=access, thread=thread, messages=[(kind, message, at)], now=now, actor=actor
+        uow,
+        access=access,
+        thread=thread,
+        messages=[(kind, message, at)],
+        now=now,
+        actor=actor,
+        states=[state],
     )[0]
 
 
@@ -161,6 +179,8 @@ def resolve_messages(
             out.append(row)
             continue
         body = found.get(row.mid) or {"text": erased[page_id]}
+        if row.mid in found and "state" in row.body:
+            body = {**body, "state": row.body["state"]}
         out.append(
             MessageRow(
                 seq=row.seq, mid=row.mid, sender=row.sender, body=body, created_at=row.created_at

@@ -13,10 +13,11 @@ def iso_time(ms: int) -> str:
 
 
 def client_message(row: MessageRow) -> dict[str, Any]:
-    """``{"mid","from","text"?,"quick_replies"?,"attachment"?,"agent"?,"created_time"}``
-    (``agent``: ``{"name"}`` when a human agent wrote it from the inbox)."""
+    """``{"mid","from","text"?,"quick_replies"?,"attachment"?,"agent"?,"state"?,"created_time"}``
+    (``agent``: ``{"name"}`` when a human agent wrote it from the inbox; ``state``: what
+    became of a question the platform asked, see ``chat.state``)."""
     out: dict[str, Any] = {"mid": row.mid, "from": row.sender}
-    for key in ("text", "quick_replies", "attachment", "quick_reply", "postback", "agent"):
+    for key in ("text", "quick_replies", "attachment", "quick_reply", "postback", "agent", "state"):
         if key in row.body:
             out[key] = row.body[key]
     out["created_time"] = iso_time(row.created_at)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ledgerline.chat import ownership
 from ledgerline.chat.actions import do_page_mark_seen, do_post_page_message
 from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
+from ledgerline.chat.state import answered_state, open_state, set_message_state
 from ledgerline.chat.wire import client_message
 from ledgerline.customer_service import conversations as inbox, handover
 from ledgerline.domain.clock import from_ms
@@ -23,6 +24,7 @@ from ledgerline.domain.errors import (
     OutsideWindow,
     PermissionDenied,
 )
+from ledgerline.domain.ids import new_mid
 from ledgerline.domain.window import (
     MessageTag,
     MessagingType,
@@ -44,7 +46,9 @@ ROLES = (AGENT, SUPERVISOR)
 MAX_NOTE = 2000
 MAX_REPLY = 2000
 SATISFACTION_PREFIX = "LL_CSAT:"
-SCORES = (5, 4, 3, 2, 1)
+SCORES = (5, 4, 3, 2, 1)  # what an answer may carry (quick replies of before had all five)
+ASKED = (5, 3, 1)  # the question's buttons (a button template holds three)
+SATISFACTION_TTL_MS = 7 * 24 * 3600 * 1000  # CUSTOMER_FEEDBACK: within 7 days
 
 # Texts the person sees, in their language.
 _TEXTS = {
@@ -56,10 +60,20 @@ _TEXTS = {
         "vi": "Cảm ơn bạn đã đánh giá!",
         "en": "Thank you for your feedback!",
     },
+    "csat_closed": {
+        "vi": "Câu hỏi đánh giá này đã đóng (sau 7 ngày).",
+        "en": "This feedback question has closed (after 7 days).",
+    },
 }
 _SCORE_TITLES = {
-    "vi": {5: "5 ★ Rất hài lòng", 4: "4 ★", 3: "3 ★", 2: "2 ★", 1: "1 ★ Không hài lòng"},
-    "en": {5: "5 ★ Very satisfied", 4: "4 ★", 3: "3 ★", 2: "2 ★", 1: "1 ★ Not satisfied"},
+    "vi": {
+        5: "5 ★ Rất hài lòng",
+        4: "4 ★",
+        3: "3 ★ Bình thường",
+        2: "2 ★",
+        1: "1 ★ Không hài lòng",
+    },
+    "en": {5: "5 ★ Very satisfied", 4: "4 ★", 3: "3 ★ Okay", 2: "2 ★", 1: "1 ★ Not satisfied"},
 }
 
 
@@ -261,25 +275,7 @@ def do_close(uow: UnitOfWork, *, actor: AgentActor, conversation_id: int, now: i
         last_user_message_at=last,
         now=from_ms(now),
     ):
-        locale = _locale(uow, thread.user_id)
-        titles = _SCORE_TITLES[locale]
-        do_post_page_message(
-            uow,
-            page_id=thread.page_id,
-            user_id=thread.user_id,
-            message={
-                "text": _TEXTS["csat_question"][locale],
-                "quick_replies": [
-                    {
-                        "content_type": "text",
-                        "title": titles[score],
-                        "payload": f"{SATISFACTION_PREFIX}{conversation.conversation_id}:{score}",
-                    }
-                    for score in SCORES
-                ],
-            },
-            now=now,
-        )
+        _ask_satisfaction(uow, thread, conversation.conversation_id, now)
     handover.pass_control(
         uow,
         page_id=conversation.page_id,
@@ -303,17 +299,79 @@ def do_agent_seen(uow: UnitOfWork, *, actor: AgentActor, conversation_id: int, n
     do_page_mark_seen(uow, page_id=thread.page_id, psid=thread.psid, now=now)
 
 
-def answer_satisfaction(uow: UnitOfWork, thread: ThreadRow, payload: str, now: int) -> bool:
-    """The person's answer to the satisfaction question (a quick reply): stored once."""
+def _ask_satisfaction(uow: UnitOfWork, thread: ThreadRow, conversation_id: int, now: int) -> None:
+    """The satisfaction question: a button template (its buttons stay until answered, for
+    :data:`SATISFACTION_TTL_MS`); each postback names the conversation, the score and the
+    question's own mid, so the answer can show on it (``chat.state``)."""
+    locale = _locale(uow, thread.user_id)
+    titles = _SCORE_TITLES[locale]
+    mid = new_mid()
+    do_post_page_message(
+        uow,
+        page_id=thread.page_id,
+        user_id=thread.user_id,
+        message={
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "button",
+                    "text": _TEXTS["csat_question"][locale],
+                    "buttons": [
+                        {
+                            "type": "postback",
+                            "title": titles[score],
+                            "payload": f"{SATISFACTION_PREFIX}{conversation_id}:{score}:{mid}",
+                        }
+                        for score in ASKED
+                    ],
+                },
+            },
+            "state": open_state(now + SATISFACTION_TTL_MS),
+        },
+        now=now,
+        mid=mid,
+    )
+
+
+def answer_satisfaction(
+    uow: UnitOfWork, thread: ThreadRow, row: MessageRow, payload: str, now: int
+) -> bool:
+    """The person's answer to the satisfaction question (a button, or a quick reply of the
+    question as it was before): stored once, shown on the question."""
     if not payload.startswith(SATISFACTION_PREFIX):
         return False
-    conversation_part, _, score_part = payload[len(SATISFACTION_PREFIX) :].partition(":")
+    conversation_part, _, rest = payload[len(SATISFACTION_PREFIX) :].partition(":")
+    score_part, _, mid = rest.partition(":")
     if not conversation_part.isdigit() or score_part not in {str(s) for s in SCORES}:
         return True  # ours, but malformed: ignore it rather than forward it
     conversation = inbox_store.get_conversation(uow.conn, thread.page_id, int(conversation_part))
     if conversation is None or conversation.thread_id != thread.thread_id:
         return True
+    question = thread_store.get_message(uow.conn, thread.thread_id, mid) if mid else None
+    if (
+        conversation.satisfaction is None
+        and question is not None
+        and now > question.created_at + SATISFACTION_TTL_MS
+    ):
+        do_post_page_message(
+            uow,
+            page_id=thread.page_id,
+            user_id=thread.user_id,
+            message={"text": _TEXTS["csat_closed"][_locale(uow, thread.user_id)]},
+            now=now,
+        )
+        return True
     if conversation.satisfaction is None:
+        locale = _locale(uow, thread.user_id)
+        if question is not None:
+            set_message_state(
+                uow,
+                thread,
+                question.mid,
+                answered_state(
+                    _SCORE_TITLES[locale][int(score_part)], _TEXTS["csat_thanks"][locale]
+                ),
+            )
         inbox_store.update_conversation(
             uow.conn,
             conversation.conversation_id,

@@ -12,7 +12,11 @@ from typing import Any
 
 from ledgerline.chat.wire import client_message, iso_time
 from ledgerline.customer_service import agent_actions, metrics
-from ledgerline.customer_service.agent_actions import AgentActor, access_conversation
+from ledgerline.customer_service.agent_actions import (
+    SATISFACTION_PREFIX,
+    AgentActor,
+    access_conversation,
+)
 from ledgerline.customer_service.agents import AgentAccounts
 from ledgerline.customer_service.context import view_context
 from ledgerline.delivery.live import LiveHub, Subscription, frames_for
@@ -21,9 +25,14 @@ from ledgerline.domain.errors import NotFound
 from ledgerline.domain.events import TypingChanged, inbox_of
 from ledgerline.domain.records import VaultPort
 from ledgerline.storage.database import Database, UnitOfWork
-from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
+from ledgerline.storage.stores import (
+    inbox as inbox_store,
+    threads as thread_store,
+    updates as alert_store,
+)
 from ledgerline.storage.stores.inbox import ConversationRow
 from ledgerline.storage.stores.threads import MessageRow
+from ledgerline.storage.stores.updates import AlertRow
 
 HISTORY = 100
 METRICS_DAYS = 30
@@ -48,15 +57,46 @@ def _conversation(c: ConversationRow, person_name: str, agents: dict[str, str]) 
     }
 
 
-def _message(row: MessageRow) -> dict[str, Any]:
-    if row.body.get("vault") is True:  # a financial update: its body is in the vault
+def _answer(row: MessageRow, alert: AlertRow | None) -> dict[str, Any] | None:
+    """What a person's message answered among the platform's own questions: a fraud alert
+    (and how: button, quick reply, typed), a "Not me" report, the satisfaction question.
+    The bank's own ids and the verdict only — the bank got them in its webhook anyway."""
+    if alert is not None:
         return {
+            "kind": "report" if alert.source == "person" else "fraud_alert",
+            "alert_id": alert.alert_id,
+            "transaction_id": alert.transaction_ref,
+            "verdict": alert.verdict,
+            "via": alert.answered_via,
+        }
+    payload = str(
+        (row.body.get("postback") or row.body.get("quick_reply") or {}).get("payload") or ""
+    )
+    if payload.startswith(SATISFACTION_PREFIX):
+        _conversation_id, _, rest = payload[len(SATISFACTION_PREFIX) :].partition(":")
+        score = rest.partition(":")[0]
+        if score.isdigit():
+            return {"kind": "satisfaction", "score": int(score)}
+    return None
+
+
+def _message(row: MessageRow, alert: AlertRow | None = None) -> dict[str, Any]:
+    if row.body.get("vault") is True:  # a financial update: its body is in the vault
+        out: dict[str, Any] = {
             "mid": row.mid,
             "from": row.sender,
             "vault": True,
+            "kind": row.body.get("kind"),  # e.g. fraud_alert, transaction (never content)
             "created_time": iso_time(row.created_at),
         }
-    return client_message(row)
+        if "state" in row.body:  # how the person answered it
+            out["state"] = row.body["state"]
+        return out
+    message = client_message(row)
+    answer = _answer(row, alert) if row.sender == "user" else None
+    if answer is not None:
+        message["answer"] = answer
+    return message
 
 
 class InboxService:
@@ -103,10 +143,13 @@ class InboxService:
                 raise NotFound("No such thread")
             messages = thread_store.list_messages(conn, thread.thread_id, limit=HISTORY)
             notes = inbox_store.list_notes(conn, thread.thread_id)
+            answered = alert_store.alerts_answered_by(
+                conn, c.page_id, [m.mid for m in messages if m.sender == "user"]
+            )
             return {
                 "conversation": c,
                 "person_name": inbox_store.person_name(conn, c.user_id),
-                "messages": [_message(m) for m in messages],
+                "messages": [_message(m, answered.get(m.mid)) for m in messages],
                 "notes": [
                     {"agent_name": n.agent_name, "text": n.text, "created_at": n.created_at}
                     for n in notes

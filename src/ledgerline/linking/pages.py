@@ -25,13 +25,20 @@ def _environment() -> Environment:
     )
 
 
+# Scopes the consent screen recommends (still unticked unless the business asked, and
+# always free to untick): fraud alerts protect the person's money.
+RECOMMENDED: frozenset[Scope] = frozenset({Scope.FRAUD_ALERTS})
+
+
 @dataclass(frozen=True, slots=True)
 class ScopeChoice:
     value: str
     name: str
+    line: str  # what sharing it does, in one line
     purposes: list[str]
     checked: bool
     requested: bool  # the business asked for it (its account_link button's ``scopes``)
+    recommended: bool
 
 
 def render_consent(
@@ -55,9 +62,11 @@ def render_consent(
         ScopeChoice(
             value=scope.value,
             name=texts.scope_name(scope),
+            line=texts.scope_line(scope, business=business),
             purposes=texts.scope_purposes(scope, business=business),
             checked=scope in checked,
             requested=scope in requested,
+            recommended=scope in RECOMMENDED,
         )
         for scope in SCOPE_ORDER
     ]

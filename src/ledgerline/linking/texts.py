@@ -57,6 +57,11 @@ class Catalogue:
         name: str = self.data["scopes"][scope.value]["name"]
         return name
 
+    def scope_line(self, scope: Scope, **values: object) -> str:
+        """What sharing ``scope`` does, in one line (the consent screen)."""
+        line: str = self.data["scopes"][scope.value]["line"]
+        return line.format(**values)
+
     def scope_purposes(self, scope: Scope, **values: object) -> list[str]:
         return [p.format(**values) for p in self.data["scopes"][scope.value]["purposes"]]
 

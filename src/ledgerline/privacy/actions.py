@@ -16,7 +16,12 @@ from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.service_records import export_service_records
 from ledgerline.privacy.texts import RESOLVABLE, describe, record_phrase
 from ledgerline.storage.database import UnitOfWork
-from ledgerline.storage.stores import businesses as business_store, people, threads
+from ledgerline.storage.stores import (
+    businesses as business_store,
+    people,
+    push as push_store,
+    threads,
+)
 
 
 def do_export_person(
@@ -46,7 +51,9 @@ def do_export_person(
                 "page_id": summary.page_id,
                 "page_name": summary.page_name,
                 "messages": [
-                    client_message(replace(row, body=bodies[row.mid]) if row.mid in bodies else row)
+                    client_message(replace(row, body=_opened(row.body, bodies[row.mid])))
+                    if row.mid in bodies
+                    else client_message(row)
                     for row in rows
                 ],
             }
@@ -63,7 +70,20 @@ def do_export_person(
         "threads": conversations,
         "financial_records": [record.to_dict() for record in records],
         "customer_service": export_service_records(uow, user_id),
+        "push_subscriptions": [
+            {
+                "endpoint": sub.endpoint,
+                "topics": sorted(sub.topics),
+                "created_time": iso_time(sub.created_at),
+            }
+            for sub in push_store.subscriptions_of(uow.conn, user_id)
+        ],
     }
+
+
+def _opened(placeholder: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A private message's body, with the state of its question kept beside it."""
+    return {**body, "state": placeholder["state"]} if "state" in placeholder else body
 
 
 MAX_SHOWN_RECORDS = 200  # records the privacy centre describes per page view

@@ -25,7 +25,7 @@ from ledgerline.audit import Actor
 from ledgerline.chat.private import post_private_messages
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import PurposeNotAllowed
-from ledgerline.domain.ids import new_psid
+from ledgerline.domain.ids import new_mid, new_psid
 from ledgerline.domain.records import Record, RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose
 from ledgerline.language.formatter import Formatter
@@ -38,10 +38,11 @@ from ledgerline.updates.texts import (
     digest_text,
     low_balance_text,
     shipment_message,
-    transaction_text,
+    transaction_message,
 )
 
 NOTIFIER = Actor.component("notify")
+Outgoing = tuple[str, dict[str, Any], str | None]  # (kind, message, its mid if made already)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +105,21 @@ def notify_records(
     # Messages are gathered and posted together (one vault write for the whole request);
     # what posts on its own (a fraud alert) first flushes what is gathered, keeping order.
     pending: list[tuple[str, dict[str, Any], int]] = []
+    pending_mids: list[str | None] = []
 
     def flush() -> None:
         rows = post_private_messages(
-            uow, access=access, thread=audience.thread, messages=pending, now=now, actor=NOTIFIER
+            uow,
+            access=access,
+            thread=audience.thread,
+            messages=pending,
+            now=now,
+            actor=NOTIFIER,
+            mids=pending_mids,
         )
         mids.extend(row.mid for row in rows)
         pending.clear()
+        pending_mids.clear()
 
     for record_id in record_ids:
         record = records.get(record_id)
@@ -134,7 +143,8 @@ def notify_records(
             )
             waiting = waiting or mode == "quiet"
             continue
-        pending.extend((kind, message, record.occurred_at) for kind, message in messages)
+        pending.extend((kind, message, record.occurred_at) for kind, message, _ in messages)
+        pending_mids.extend(mid for _, _, mid in messages)
     flush()
     return mids
 
@@ -143,13 +153,19 @@ def _post_all(
     uow: UnitOfWork,
     access: RecordAccess,
     audience: Audience,
-    messages: list[tuple[str, dict[str, Any]]],
+    messages: list[Outgoing],
     now: int,
     occurred_at: int,
 ) -> list[str]:
-    items = [(kind, message, occurred_at) for kind, message in messages]
+    items = [(kind, message, occurred_at) for kind, message, _ in messages]
     rows = post_private_messages(
-        uow, access=access, thread=audience.thread, messages=items, now=now, actor=NOTIFIER
+        uow,
+        access=access,
+        thread=audience.thread,
+        messages=items,
+        now=now,
+        actor=NOTIFIER,
+        mids=[mid for _, _, mid in messages],
     )
     return [row.mid for row in rows]
 
@@ -234,7 +250,7 @@ def _release(
             "text": digest_text(audience.fmt, audience.business, [r.payload for r in digest])
         }
         first = min(r.occurred_at for r in digest)
-        mids.extend(_post_all(uow, access, audience, [("digest", message)], now, first))
+        mids.extend(_post_all(uow, access, audience, [("digest", message, None)], now, first))
     return mids
 
 
@@ -243,7 +259,9 @@ def _messages_for(
     prefs: prefs_mod.Preferences,
     record: Record,
     now: int,
-) -> list[tuple[str, dict[str, Any]]]:
+) -> list[Outgoing]:
+    """The messages a record becomes: ``(kind, message, mid)``; a payment's mid is made
+    here, because its "Not me" button names it."""
     fmt, data = audience.fmt, record.payload
     match record.kind:
         case RecordKind.TRANSACTION:
@@ -251,11 +269,12 @@ def _messages_for(
                 data["amount"], prefs.min_transaction_amount
             ):
                 return []
-            return [("transaction", {"text": transaction_text(fmt, data)})]
+            mid = new_mid()
+            return [("transaction", transaction_message(fmt, data, mid), mid)]
         case RecordKind.BALANCE:
-            out: list[tuple[str, dict[str, Any]]] = []
+            out: list[Outgoing] = []
             if prefs.wants("balances"):
-                out.append(("balance", {"text": balance_text(fmt, data)}))
+                out.append(("balance", {"text": balance_text(fmt, data)}, None))
             threshold = prefs.low_balance_thresholds.get(
                 data["account_id"], prefs.low_balance_thresholds.get("*")
             )
@@ -264,14 +283,14 @@ def _messages_for(
                 and prefs.wants("low_balance")
                 and prefs_mod.below(data["available"], threshold)
             ):
-                out.append(("low_balance", {"text": low_balance_text(fmt, data, threshold)}))
+                out.append(("low_balance", {"text": low_balance_text(fmt, data, threshold)}, None))
             return out
         case RecordKind.RECEIPT:
             if not prefs.wants("receipts"):
                 return []
-            return [("receipt", {"attachment": {"type": "template", "payload": dict(data)}})]
+            return [("receipt", {"attachment": {"type": "template", "payload": dict(data)}}, None)]
         case RecordKind.SHIPMENT:
             if not prefs.wants("shipments"):
                 return []
-            return [("shipment", shipment_message(fmt, data))]
+            return [("shipment", shipment_message(fmt, data), None)]
     return []  # fraud alerts are posted by the fraud engine

@@ -10,6 +10,10 @@ from typing import Any
 
 from ledgerline.language.formatter import Formatter
 
+# The postback of "Not me" on a payment message: ``LEDGERLINE_NOT_ME:<mid>:<transaction_id>``
+# (the payment message's own mid, so its card can show the report; the bank's id).
+NOT_ME_PREFIX = "LEDGERLINE_NOT_ME:"
+
 
 def _(msgid: str) -> str:
     """Marks a source text for extraction; translated by ``Formatter._`` at send time."""
@@ -56,6 +60,53 @@ def transaction_text(fmt: Formatter, tx: dict[str, Any]) -> str:
     if tx.get("status") == "pending":
         text = f"{text} {fmt._('(pending)')}"
     return text
+
+
+def payment_summary(fmt: Formatter, tx: dict[str, Any], kind: str) -> dict[str, Any]:
+    """What a payment card shows first (a Ledgerline extension of the button template:
+    ``payload.summary``): ``kind`` (``payment`` or ``fraud_alert``), the amount and the
+    merchant, then the card and the time, formatted for the person. Clients that do not
+    know it show the template's text and buttons as usual."""
+    summary: dict[str, Any] = {
+        "kind": kind,
+        "amount": fmt.money(tx["amount"]),
+        "time": fmt.when(int(tx["booked_at"])),
+    }
+    merchant = (tx.get("merchant") or {}).get("name")
+    if merchant:
+        summary["merchant"] = str(merchant)
+    card = fmt.card(tx.get("card_last4"))
+    if card:
+        summary["card"] = card
+    if tx.get("status") == "pending":
+        summary["pending"] = True
+    return summary
+
+
+def transaction_message(fmt: Formatter, tx: dict[str, Any], mid: str) -> dict[str, Any]:
+    """A transaction in chat (``mid``: the message's own). A payment (a debit) carries
+    "Not me": one tap tells the bank it was not the person (``fraud.online.reports``);
+    money received is just a text."""
+    text = transaction_text(fmt, tx)
+    if tx.get("credit_debit") == "credit":
+        return {"text": text}
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "template_type": "button",
+                "text": text,
+                "buttons": [
+                    {
+                        "type": "postback",
+                        "title": fmt._("Not me"),
+                        "payload": f"{NOT_ME_PREFIX}{mid}:{tx['transaction_id']}",
+                    }
+                ],
+                "summary": payment_summary(fmt, tx, "payment"),
+            },
+        }
+    }
 
 
 def balance_text(fmt: Formatter, bal: dict[str, Any]) -> str:

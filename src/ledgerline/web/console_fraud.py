@@ -26,7 +26,7 @@ CHART_DAYS = 30
 DAY_MS = 86_400_000
 # Chart geometry (SVG user units).
 WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 640, 200, 32, 20, 22, 8
-SERIES = ("fraud", "genuine", "unanswered")
+SERIES = ("fraud", "reported", "genuine", "unanswered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +64,18 @@ class Chart:
     bottom: int = HEIGHT - BOTTOM
 
 
-def alert_chart(outcomes: list[tuple[int, str | None]], today: dt.date) -> Chart:
-    """Stacked bars of the last ``CHART_DAYS`` UTC days: fraud, genuine, unanswered."""
+def alert_chart(outcomes: list[tuple[int, str, int]], today: dt.date) -> Chart:
+    """Stacked bars of the last ``CHART_DAYS`` UTC days of ``(time, series, count)``: alerts
+    answered "not me" (fraud), "Not me" reports on payments (reported), alerts answered
+    "it was me" (genuine), and unanswered alerts."""
     first = today - dt.timedelta(days=CHART_DAYS - 1)
     per_day: dict[dt.date, dict[str, int]] = {
         first + dt.timedelta(days=i): dict.fromkeys(SERIES, 0) for i in range(CHART_DAYS)
     }
-    for created_at, verdict in outcomes:
-        day = dt.datetime.fromtimestamp(created_at / 1000, tz=dt.UTC).date()
-        if day in per_day:
-            per_day[day][verdict if verdict in ("fraud", "genuine") else "unanswered"] += 1
+    for at, series, count in outcomes:
+        day = dt.datetime.fromtimestamp(at / 1000, tz=dt.UTC).date()
+        if day in per_day and series in SERIES:
+            per_day[day][series] += count
     peak = max([sum(c.values()) for c in per_day.values()] + [1])
     plot_height = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT - RIGHT) / CHART_DAYS

@@ -20,6 +20,7 @@ from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.storage.engine import normalize_url
 from tests.support.linking import linked_world
+from tests.support.messages import answer_button, is_alert, press
 from tests.support.server import RunningPlatform, running_platform
 
 
@@ -86,16 +87,9 @@ def test_metrics_count_what_the_platform_does(database_url: str, tmp_path: Path)
         assert alert.status_code == 200, alert.text
         with live.client() as http:
             messages = http.get(f"/api/v1/threads/{page_id}/messages", headers=auth).json()["data"]
-            payload = next(
-                reply["payload"]
-                for message in messages
-                for reply in message.get("quick_replies") or []
-                if reply["payload"].endswith(":genuine")
-            )
+            yes = answer_button(next(m for m in messages if is_alert(m)), "genuine")
             answered = http.post(
-                f"/api/v1/threads/{page_id}/messages",
-                headers=auth,
-                json={"quick_reply": {"title": "Yes", "payload": payload}},
+                f"/api/v1/threads/{page_id}/messages", headers=auth, json=press(yes)
             )
             assert answered.status_code == 201, answered.text
         world.bank.bank.receiver.wait_for_events(3, timeout=30)
@@ -250,7 +244,8 @@ def test_ready_without_workers_and_not_before_start(tmp_path: Path) -> None:
 
         answer = asyncio.run(started())
         assert answer.status_code == 200, answer.text
-        assert app.state.ctx.lifecycle.runner.names == ["receipts"]
+        # Only what belongs to this process: its streams' receipts, its commits' pushes.
+        assert app.state.ctx.lifecycle.runner.names == ["receipts", "push"]
     finally:
         services.close()
 

@@ -19,6 +19,7 @@ from ledgerline.domain.clock import FrozenClock
 from ledgerline.storage.stores import audit as audit_store
 from tests.support.inbox import AgentClient, create_agent, graph, pass_to_inbox, psid_of
 from tests.support.linking import LinkedWorld, linked_world
+from tests.support.messages import buttons_of, press
 from tests.support.server import RunningPlatform, running_platform
 
 START = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
@@ -133,19 +134,25 @@ def test_an_agent_answers_closes_and_the_satisfaction_lands_in_the_metrics(
             assert person.get(f"/api/v1/threads/{page_id}/agent").json()["human"] is False
 
             question = person.get(f"/api/v1/threads/{page_id}/messages").json()["data"][-1]
-            assert question["quick_replies"][0]["title"].startswith("5")
-            five = question["quick_replies"][0]
-            answered = person.post(
-                f"/api/v1/threads/{page_id}/messages",
-                json={"quick_reply": {"title": five["title"], "payload": five["payload"]}},
-            )
+            # Persistent buttons (a button template), answerable for 7 days.
+            assert question["state"]["status"] == "open"
+            titles = [b["title"] for b in buttons_of(question)]
+            assert titles == ["5 ★ Rất hài lòng", "3 ★ Bình thường", "1 ★ Không hài lòng"]
+            five, _three, one = buttons_of(question)
+            # Other messages come after it: its buttons still answer it.
+            for text in ("cảm ơn", "ok"):
+                person.post(f"/api/v1/threads/{page_id}/messages", json={"text": text})
+            answered = person.post(f"/api/v1/threads/{page_id}/messages", json=press(five))
             assert answered.status_code == 201
             # Only once: a second answer does not change the score.
-            one = question["quick_replies"][-1]
-            person.post(
-                f"/api/v1/threads/{page_id}/messages",
-                json={"quick_reply": {"title": one["title"], "payload": one["payload"]}},
+            person.post(f"/api/v1/threads/{page_id}/messages", json=press(one))
+            shown = next(
+                m
+                for m in person.get(f"/api/v1/threads/{page_id}/messages").json()["data"]
+                if m["mid"] == question["mid"]
             )
+            assert shown["state"]["status"] == "answered"
+            assert shown["state"]["answer"] == "5 ★ Rất hài lòng"
 
             assert agent.get("/metrics").status_code == 403  # supervisors only
             metrics = supervisor.get("/metrics").json()
@@ -163,6 +170,12 @@ def test_an_agent_answers_closes_and_the_satisfaction_lands_in_the_metrics(
                 if "message" in e
             ]
             assert five["title"] not in texts
+            postbacks = [
+                e["postback"]["payload"]
+                for e in world.bank.bank.receiver.events()
+                if "postback" in e
+            ]
+            assert not any(p.startswith("LL_CSAT:") for p in postbacks)
             assert lan.agent_id != boss.agent_id
         finally:
             agent.close()

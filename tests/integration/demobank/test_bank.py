@@ -23,6 +23,14 @@ from tests.support.demo import (
     start_link as _start_link,
 )
 from tests.support.linking import in_app_browser
+from tests.support.messages import (
+    answer_button,
+    buttons_of,
+    is_alert,
+    press,
+    summary_of,
+    text_of,
+)
 from tests.support.server import RunningPlatform, running_platform
 
 ALL_SCOPES = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
@@ -62,12 +70,14 @@ def _wait_for(
         for message in _messages(demo, user):
             if message["from"] == "page" and found(message):
                 return message
-        assert time.monotonic() < deadline, json.dumps(_messages(demo, user), ensure_ascii=False)
+        assert time.monotonic() < deadline, json.dumps(
+            _messages(demo, user)[-5:], ensure_ascii=False
+        )
         time.sleep(0.1)
 
 
 def _text_has(part: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda message: part in (message.get("text") or "")
+    return lambda message: part in text_of(message)
 
 
 def _say(demo: RunningDemo, user: dict[str, str], body: dict[str, Any]) -> None:
@@ -197,15 +207,10 @@ def test_a_suspicious_payment_asks_was_it_you_and_the_bank_freezes_the_card(
     _say(demo, user, {"text": "Hello"})
     psid = _link(demo, user, ALL_SCOPES)
     demo.simulate(psid, "payment")
-    _wait_for(demo, user, lambda m: "VND" in (m.get("text") or "") or "₫" in (m.get("text") or ""))
+    _wait_for(demo, user, lambda m: "VND" in text_of(m) or "₫" in text_of(m))
     demo.simulate(psid, "suspicious")
-    alert = _wait_for(
-        demo,
-        user,
-        lambda m: bool(m.get("quick_replies")) and "Was it you?" in (m.get("text") or ""),
-    )
-    no = next(q for q in alert["quick_replies"] if q["payload"].endswith(":fraud"))
-    _say(demo, user, {"quick_reply": {"title": no["title"], "payload": no["payload"]}})
+    alert = _wait_for(demo, user, lambda m: is_alert(m) and "Was it you?" in text_of(m))
+    _say(demo, user, press(answer_button(alert, "fraud")))
     frozen = _wait_for(demo, user, _text_has("Card •••• 4321 frozen."))
     assert "will be refunded" in frozen["text"]
     assert demo.bank.state.is_frozen("4321")
@@ -225,9 +230,8 @@ def test_a_genuine_verdict_gets_thanks_in_vietnamese(
     psid = _link(demo, user, ALL_SCOPES, username="an.nguyen", password="demo-1234")
     _wait_for(demo, user, _text_has("Đã liên kết tài khoản DB-0012-3456"))
     demo.simulate(psid, "suspicious")
-    alert = _wait_for(demo, user, lambda m: bool(m.get("quick_replies")))
-    yes = next(q for q in alert["quick_replies"] if q["payload"].endswith(":genuine"))
-    _say(demo, user, {"quick_reply": {"title": yes["title"], "payload": yes["payload"]}})
+    alert = _wait_for(demo, user, is_alert)
+    _say(demo, user, press(answer_button(alert, "genuine")))
     _wait_for(demo, user, _text_has("Cảm ơn bạn, không cần làm gì thêm."))
     assert not demo.bank.state.is_frozen("1234")
 
@@ -246,9 +250,9 @@ def test_without_the_balances_scope_the_bot_explains_and_nothing_is_shared(
     _wait_for(
         demo,
         user,
-        lambda m: "Demo Bank" not in (m.get("text") or "") and "4321" in (m.get("text") or ""),
+        lambda m: "Demo Bank" not in text_of(m) and "4321" in text_of(m),
     )
-    texts = [m.get("text") or "" for m in _messages(demo, user)]
+    texts = [text_of(m) for m in _messages(demo, user)]
     assert not any("DB-0055-1200" in t and "balance" in t.lower() for t in texts[2:])
     templates = [
         m["attachment"]["payload"]["template_type"]
@@ -258,6 +262,21 @@ def test_without_the_balances_scope_the_bot_explains_and_nothing_is_shared(
     assert "receipt" not in templates
 
 
+def test_not_me_on_an_ordinary_payment_freezes_the_card(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    user = live.create_user("Claire", locale="en")
+    _say(demo, user, {"text": "Hello"})
+    psid = _link(demo, user, ALL_SCOPES)
+    demo.simulate(psid, "payment")
+    payment = _wait_for(demo, user, lambda m: summary_of(m).get("kind") == "payment")
+    (not_me,) = buttons_of(payment)
+    _say(demo, user, press(not_me))
+    frozen = _wait_for(demo, user, _text_has("Card •••• 4321 frozen."))
+    assert summary_of(payment)["merchant"] in text_of(frozen)  # the bank knew which payment
+    assert demo.bank.state.is_frozen("4321")
+
+
 def test_the_stream_shares_payments_balances_receipts_and_shipments(
     live: RunningPlatform, tmp_path: Path
 ) -> None:
@@ -265,11 +284,7 @@ def test_the_stream_shares_payments_balances_receipts_and_shipments(
         user = live.create_user("Claire", locale="en")
         _say(demo, user, {"text": "Hello"})
         _link(demo, user, ALL_SCOPES)
-        _wait_for(
-            demo,
-            user,
-            lambda m: bool(m.get("quick_replies")) and "Was it you?" in (m.get("text") or ""),
-        )
+        _wait_for(demo, user, lambda m: is_alert(m) and "Was it you?" in text_of(m))
         receipt = _wait_for(
             demo,
             user,
@@ -282,9 +297,7 @@ def test_the_stream_shares_payments_balances_receipts_and_shipments(
         shared = list(demo.bank.state.transactions.values())
         assert len(shared) >= 3
         assert sum(t.suspicious for t in shared) >= 1
-        balances = [
-            m for m in _messages(demo, user) if (m.get("text") or "").startswith("Balance of")
-        ]
+        balances = [m for m in _messages(demo, user) if text_of(m).startswith("Balance of")]
         assert len(balances) >= 2  # one at linking, then every third round
 
 

@@ -35,6 +35,7 @@ from ledgerline.vault import PurposeNotAllowed
 from tests.support.forms import console_sign_in
 from tests.support.fraud import START, Person, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
+from tests.support.messages import answer_button, buttons_of, is_alert, press, text_of
 from tests.support.server import RunningPlatform, running_platform
 
 
@@ -72,9 +73,9 @@ def test_a_fraudulent_looking_transaction_gets_an_alert_and_a_message(
     assert alert["alert_id"].startswith("fa_")
     assert 0.5 < alert["score"] <= 1.0
     last = p.messages()[-1]
-    assert last["text"].startswith("Suspicious activity on your account.")
-    assert "₫60,000,000" in last["text"]
-    payloads = [q["payload"] for q in last["quick_replies"]]
+    assert text_of(last).startswith("Suspicious activity on your account.")
+    assert "₫60,000,000" in text_of(last)
+    payloads = [b["payload"] for b in buttons_of(last)]
     assert payloads == [
         f"LEDGERLINE_FRAUD_ALERT:{alert['alert_id']}:genuine",
         f"LEDGERLINE_FRAUD_ALERT:{alert['alert_id']}:fraud",
@@ -105,9 +106,7 @@ def test_a_person_without_fraud_alerts_is_not_scored(world: LinkedWorld) -> None
 
     with pytest.raises(PurposeNotAllowed):
         platform.db.write_sync(fraud_read)
-    assert not any(
-        "60,000,000" in (m.get("text") or "") and m.get("quick_replies") for m in p.messages()
-    )
+    assert not any("60,000,000" in text_of(m) and is_alert(m) for m in p.messages())
 
 
 def test_the_threshold_follows_the_business_settings(world: LinkedWorld) -> None:
@@ -151,13 +150,8 @@ def test_state_survives_a_platform_restart(database_url: str, tmp_path: Path) ->
 
 
 def answer_last_alert(p: Person, verdict: str) -> None:
-    reply = p.messages()[-1]["quick_replies"][0 if verdict == "genuine" else 1]
-    assert reply["payload"].endswith(":" + verdict)
-    answer = p.api(
-        "POST",
-        f"/threads/{p.page_id}/messages",
-        json={"quick_reply": {"title": reply["title"], "payload": reply["payload"]}},
-    )
+    button = answer_button(p.messages()[-1], verdict)
+    answer = p.api("POST", f"/threads/{p.page_id}/messages", json=press(button))
     assert answer.status_code == 201, answer.text
 
 
@@ -322,12 +316,8 @@ def test_the_console_sets_the_policy_and_charts_alerts_and_verdicts(world: Linke
                 tx("c3", "95000000", START + dt.timedelta(hours=2)),
             ]
         )["alerts"]
-        yes = p.messages()[-1]["quick_replies"][0]  # c3's alert: "Yes, it was me"
-        p.api(
-            "POST",
-            f"/threads/{p.page_id}/messages",
-            json={"quick_reply": {"title": yes["title"], "payload": yes["payload"]}},
-        )
+        yes = answer_button(p.messages()[-1], "genuine")  # c3's alert: "Yes, it was me"
+        p.api("POST", f"/threads/{p.page_id}/messages", json=press(yes))
         chart = http.get("/console?lang=en").text
     assert second["transaction_id"] == "c3"
     assert first["transaction_id"] == "c2"
@@ -346,7 +336,7 @@ def test_the_console_sets_the_policy_and_charts_alerts_and_verdicts(world: Linke
     assert '"per_thousand"' in changes[0][2]
     assert '"threshold"' in changes[1][2]
     assert 'data-series="unanswered" data-count="1"' in chart
-    assert "1 genuine, 1 unanswered" in chart
+    assert "0 payments reported “Not me”, 1 alerts genuine, 1 unanswered" in chart
 
 
 def test_unlinking_forgets_the_persons_fraud_state(world: LinkedWorld) -> None:
@@ -391,7 +381,7 @@ def test_a_scoring_failure_never_costs_the_bank_its_data(world: LinkedWorld) -> 
     world.live.platform.db.write_sync(damage)
     answer = p.send([tx("after-damage", "200000", START + dt.timedelta(days=3))])
     assert answer == {"accepted": 1, "duplicates": 0, "alerts": []}
-    texts = [m.get("text") or "" for m in p.messages()]
+    texts = [text_of(m) for m in p.messages()]
     assert "Card •••• 1234: payment of ₫200,000" in texts[-1]  # stored and notified
     assert not any("Suspicious" in t for t in texts[-1:])
     assert count(world.live, fraud_scores) == 2  # nothing of the failed scoring was kept

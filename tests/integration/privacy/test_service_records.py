@@ -19,6 +19,7 @@ from ledgerline.privacy.texts import SERVICE_ERASE
 from ledgerline.storage.stores import audit as audit_store, inbox as inbox_store
 from tests.support.inbox import AgentClient, create_agent, pass_to_inbox
 from tests.support.linking import LinkedWorld, linked_world
+from tests.support.messages import buttons_of, press
 from tests.support.server import RunningPlatform, running_platform
 
 START = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -106,11 +107,8 @@ def test_the_export_carries_conversations_and_notes_and_deletion_erases_them_all
         finally:
             agent.close()
         question = person.get(f"/api/v1/threads/{page_id}/messages").json()["data"][-1]
-        five = question["quick_replies"][0]
-        person.post(
-            f"/api/v1/threads/{page_id}/messages",
-            json={"quick_reply": {"title": five["title"], "payload": five["payload"]}},
-        )
+        five = buttons_of(question)[0]
+        person.post(f"/api/v1/threads/{page_id}/messages", json=press(five))
 
         export = person.get("/api/v1/me/export")
         assert export.status_code == 200

@@ -225,3 +225,35 @@ def test_a_savepoint_rolled_back_is_counted_for_what_the_action_holds(database_u
         assert db.write_sync(action) == (0, 1, ["LiveFrame"])
     finally:
         db.close()
+
+
+def test_alerts_asked_before_the_upgrade_stay_answerable_for_seven_days(
+    database_url: str,
+) -> None:
+    """Revision 0013: an open alert from before gets its 7 days from when it was asked."""
+    from alembic import command
+
+    from ledgerline.storage.engine import normalize_url
+    from ledgerline.storage.migrate import alembic_config
+
+    engine = sa.create_engine(normalize_url(database_url))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0012")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO fraud_alerts (alert_id, page_id, user_id, transaction_ref, source,"
+                " status, created_at) VALUES ('fa_old', 'p', 'u', 't', 'bank', 'open', 1000)"
+            )
+        )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        expires = connection.execute(
+            sa.text("SELECT expires_at FROM fraud_alerts WHERE alert_id = 'fa_old'")
+        ).scalar()
+    engine.dispose()
+    assert expires == 1000 + 7 * 24 * 3600 * 1000

@@ -13,6 +13,7 @@ from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.updates.notify import release_due
 from tests.integration.updates.test_updates import ALL, Person, next_message, no_more_messages, tx
 from tests.support.linking import LinkedWorld, linked_world
+from tests.support.messages import buttons_of, text_of
 from tests.support.server import running_platform
 
 # 16:00 UTC is 23:00 in Asia/Ho_Chi_Minh (UTC+7).
@@ -62,14 +63,14 @@ def test_quiet_hours_hold_updates_but_never_fraud_alerts(
         no_more_messages(ws)  # 23:00 local: held back
         p.bank("fraud_alerts", {"transaction_id": "night-1", "reason": "New device"})
         alert = next_message(ws)
-        assert "Was it you?" in alert["text"]
-        assert len(alert["quick_replies"]) == 2
+        assert "Was it you?" in text_of(alert)
+        assert len(buttons_of(alert)) == 2
         assert release(world, clock) == []  # not due yet
         clock.advance(timedelta(hours=8))  # 07:00 local
         p.bank("transactions", {"transactions": [tx("morning-1", "60000")]})
         held, fresh = next_message(ws), next_message(ws)
-        assert "₫125,000" in held["text"]  # the night's update first, then the new one
-        assert "₫60,000" in fresh["text"]
+        assert "₫125,000" in text_of(held)  # the night's update first, then the new one
+        assert "₫60,000" in text_of(fresh)
         no_more_messages(ws)
 
 

@@ -18,6 +18,7 @@ from websockets.sync.client import connect
 
 from ledgerline.storage.tables import messages
 from tests.support.linking import LinkedWorld, linked_world
+from tests.support.messages import answer_button, buttons_of, press, summary_of, text_of
 from tests.support.server import running_platform
 
 MERCHANT = "Highlands Coffee Tràng Tiền"
@@ -119,19 +120,26 @@ def test_a_transaction_arrives_live_once_in_the_persons_language(
         assert p.bank("transactions", {"transactions": [tx("t1")]}).json()["accepted"] == 1
         first = next_message(ws)
         assert first["from"] == "page"
-        assert text in first["text"]
-        assert amount in first["text"]
-        assert MERCHANT in first["text"]
-        assert ("08:15" if locale == "vi" else "8:15") in first["text"]  # the person's timezone
+        first_text = text_of(first)
+        assert text in first_text
+        assert amount in first_text
+        assert MERCHANT in first_text
+        assert ("08:15" if locale == "vi" else "8:15") in first_text  # the person's timezone
+        # A payment card: amount and merchant first, and "Not me" on it.
+        assert summary_of(first)["amount"] == amount
+        assert summary_of(first)["merchant"] == MERCHANT
+        (not_me,) = buttons_of(first)
+        assert not_me["title"] == ("Không phải tôi" if locale == "vi" else "Not me")
+        assert not_me["payload"] == f"LEDGERLINE_NOT_ME:{first['mid']}:t1"
         repeated = p.bank("transactions", {"transactions": [tx("t1")]}).json()
         assert repeated == {"accepted": 0, "duplicates": 1, "alerts": []}
         no_more_messages(ws)
         p.bank("transactions", {"transactions": [tx("t2", "50000"), tx("t3", "70000")]})
-        second, third = next_message(ws)["text"], next_message(ws)["text"]
+        second, third = text_of(next_message(ws)), text_of(next_message(ws))
         assert "50" in second
         assert "70" in third
-    page_texts = [m.get("text") for m in p.messages() if m["from"] == "page"]
-    assert page_texts[-3:] == [first["text"], second, third]  # in order, decrypted
+    page_texts = [text_of(m) for m in p.messages() if m["from"] == "page"]
+    assert page_texts[-3:] == [first_text, second, third]  # in order, decrypted
     assert sum(1 for t in page_texts if t and "125" in t) == 1
 
 
@@ -196,7 +204,7 @@ def test_low_balance_and_preferences(world: LinkedWorld) -> None:
     assert p.api("GET", f"/links/{p.page_id}/preferences").json()["categories"]["balances"] is False
     with p.ws() as ws:
         p.bank("transactions", {"transactions": [tx("small", "20000"), tx("big", "250000")]})
-        assert "₫250,000" in next_message(ws)["text"]
+        assert "₫250,000" in text_of(next_message(ws))
         low = {
             "account_id": "acc-1",
             "available": {"amount": "300000", "currency": "VND"},
@@ -225,20 +233,24 @@ def test_fraud_alert_answer_reaches_the_bank_and_is_confirmed(world: LinkedWorld
             == 200
         )
         alert = next_message(ws)
-        assert "125.000\xa0₫" in alert["text"]
-        assert "Unusual country" in alert["text"]
-        titles = [q["title"] for q in alert["quick_replies"]]
+        assert "125.000\xa0₫" in text_of(alert)
+        assert "Unusual country" in text_of(alert)
+        assert summary_of(alert)["kind"] == "fraud_alert"
+        assert alert["state"]["status"] == "open"
+        titles = [b["title"] for b in buttons_of(alert)]
         assert titles == ["Đúng, là tôi", "Không phải tôi"]
-        no = alert["quick_replies"][1]
-        answer = p.api(
-            "POST",
-            f"/threads/{p.page_id}/messages",
-            json={"quick_reply": {"title": no["title"], "payload": no["payload"]}},
-        )
+        no = answer_button(alert, "fraud")
+        answer = p.api("POST", f"/threads/{p.page_id}/messages", json=press(no))
         assert answer.status_code == 201, answer.text
         assert next_message(ws)["from"] == "user"
         confirmation = next_message(ws)
         assert "khoá thẻ" in confirmation["text"]
+    # The alert now shows the answer and what follows from it.
+    shown = next(m for m in p.messages() if m["mid"] == alert["mid"])
+    assert shown["state"]["status"] == "answered"
+    assert shown["state"]["answer"] == "Không phải tôi"
+    assert shown["state"]["verdict"] == "fraud"
+    assert "khoá thẻ" in shown["state"]["note"]
     answers: list[dict[str, Any]] = []
     deadline = time.monotonic() + 15
     while not answers and time.monotonic() < deadline:
@@ -251,18 +263,18 @@ def test_fraud_alert_answer_reaches_the_bank_and_is_confirmed(world: LinkedWorld
     assert response["alert_id"].startswith("fa_")
     assert answers[0]["sender"]["id"] == p.psid
     assert not any(
-        e.get("message", {}).get("quick_reply") for e in receiver.events()
-    )  # the answer is not also sent as a plain message
+        e.get("postback") for e in receiver.events()
+    )  # the answer is not also sent as a plain postback
 
 
 def test_bodies_are_encrypted_at_rest_and_erased_on_unlink(world: LinkedWorld) -> None:
     p = person(world, "en")
     p.bank("transactions", {"transactions": [tx("t1", "987654")]})
-    assert "₫987,654" in p.messages()[-1]["text"]
+    assert "₫987,654" in text_of(p.messages()[-1])
     threads = p.api("GET", "/threads").json()["data"]
-    assert "₫987,654" in threads[0]["last_message"]["text"]  # the thread list decrypts too
+    assert "₫987,654" in text_of(threads[0]["last_message"])  # the thread list decrypts too
     exported = p.api("GET", "/me/export").json()
-    assert "₫987,654" in exported["threads"][0]["messages"][-1]["text"]
+    assert "₫987,654" in text_of(exported["threads"][0]["messages"][-1])
     assert {r["kind"] for r in exported["financial_records"]} == {"transaction"}
 
     def all_bodies(conn: sa.Connection) -> list[str]:
@@ -279,7 +291,7 @@ def test_bodies_are_encrypted_at_rest_and_erased_on_unlink(world: LinkedWorld) -
             headers={"Authorization": f"Bearer {world.business['page_access_token']}"},
         )
     assert unlinked.status_code == 200, unlinked.text
-    texts = [m.get("text") for m in p.messages()]
+    texts = [text_of(m) for m in p.messages()]
     assert "This update was erased when you unlinked Ngân hàng Demo." in texts
     assert not any("987" in (t or "") for t in texts)
 
@@ -313,17 +325,13 @@ def test_a_scored_alert_from_the_fraud_engine_is_asked_once_and_answered_once(
         assert alerts[0].source == "score"
         assert alerts[0].score == pytest.approx(0.97)
         alert = next_message(ws)
-        assert "₫125,000" in alert["text"]
+        assert "₫125,000" in text_of(alert)
         no_more_messages(ws)
-        yes = alert["quick_replies"][0]
+        yes = answer_button(alert, "genuine")
         assert yes["title"] == "Yes, it was me"
         for _ in range(2):
-            p.api(
-                "POST",
-                f"/threads/{p.page_id}/messages",
-                json={"quick_reply": {"title": yes["title"], "payload": yes["payload"]}},
-            )
-        texts = [next_message(ws)["text"] for _ in range(4)]
+            p.api("POST", f"/threads/{p.page_id}/messages", json=press(yes))
+        texts = [text_of(next_message(ws)) for _ in range(4)]
         assert (
             texts[1]
             == "Thank you. We told Ngân hàng Demo the payment was yours; nothing else is needed."

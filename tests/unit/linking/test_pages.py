@@ -65,3 +65,31 @@ def test_result_pages_lead_back_to_the_chat() -> None:
     unknown = render_result(locale="en", outcome="invalid", business=None)
     assert 'href="/"' in unknown
     assert "Back to Ledgerline" in unknown
+
+
+def test_each_scope_is_explained_in_one_line_and_fraud_alerts_are_recommended() -> None:
+    for locale in ("en", "vi"):
+        texts = catalogue(locale)
+        for scope in Scope:
+            line = texts.scope_line(scope, business="Demo Bank")
+            assert line
+            assert "\n" not in line
+    html = _screen(frozenset(), frozenset())
+    assert html.count('class="line"') == len(Scope)
+    assert "A warning when a payment looks suspicious" in html
+    assert html.count("data-recommended=") == 1
+    assert 'data-recommended="fraud_alerts"' in html
+    # Recommended is not ticked: the person still chooses (unticked unless the bank asked).
+    assert 'value="fraud_alerts">' in html
+    asked = _screen(frozenset({Scope.FRAUD_ALERTS}), frozenset({Scope.FRAUD_ALERTS}))
+    assert 'value="fraud_alerts" checked>' in asked
+    vi = render_consent(
+        locale="vi",
+        business="Demo Bank",
+        person=None,
+        ticket="t.x",
+        action="/a",
+        until=1_796_083_200_000,
+        timezone="UTC",
+    )
+    assert ">Nên bật<" in vi

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from ledgerline.chat import private
-from ledgerline.fraud.online import alerts
+from ledgerline.fraud.online import alerts, reports
 from ledgerline.language.formatter import LOCALES_DIR, Formatter, language_of
 from ledgerline.updates import texts as update_texts
 
@@ -18,10 +18,10 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _source_texts() -> set[str]:
-    """Every text of the ``updates`` catalogue: the updates, fraud alerts and the line an
-    erased private message leaves."""
+    """Every text of the ``updates`` catalogue: the updates, fraud alerts, "Not me" reports
+    and the line an erased private message leaves."""
     texts: set[str] = set()
-    for module in (update_texts, alerts, private):
+    for module in (update_texts, alerts, reports, private):
         found = extract_from_file("python", Path(str(module.__file__)), keywords={"_": None})
         texts |= {str(message) for _line, message, _comments, _context in found}
     return texts

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from ledgerline.api.deps import Context, UserId
 from ledgerline.api.schemas import (
     ERRORS,
+    AlertList,
     BusinessList,
     MessageList,
     MidOut,
@@ -17,10 +18,14 @@ from ledgerline.api.schemas import (
     UserMessageIn,
 )
 from ledgerline.chat.actions import do_user_message, do_user_read
-from ledgerline.chat.wire import client_message
+from ledgerline.chat.wire import client_message, iso_time
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter, NotFound
-from ledgerline.storage.stores import businesses as business_store, threads as thread_store
+from ledgerline.storage.stores import (
+    businesses as business_store,
+    threads as thread_store,
+    updates as alert_store,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["People: messaging"])
 
@@ -50,6 +55,7 @@ async def list_businesses(
 )
 async def list_threads(ctx: Context, user_id: UserId) -> dict[str, Any]:
     summaries = await ctx.db.read(thread_store.list_user_threads, user_id)
+    waiting = await ctx.db.read(alert_store.open_alert_counts, user_id, to_ms(ctx.clock.now()))
     pairs = _pairs(summaries)
     lasts = await _resolve(ctx, user_id, pairs)
     by_page = {page_id: row for (page_id, _old), row in zip(pairs, lasts, strict=True)}
@@ -62,6 +68,7 @@ async def list_threads(ctx: Context, user_id: UserId) -> dict[str, Any]:
                 if s.page_id not in by_page
                 else client_message(by_page[s.page_id]),
                 "unread": s.unread,
+                "open_alerts": waiting.get(s.page_id, 0),
             }
             for s in summaries
         ]
@@ -126,6 +133,45 @@ async def list_messages(
 
     rows = await _resolve(ctx, user_id, [(page_id, row) for row in await ctx.db.read(load)])
     return {"data": [client_message(row) for row in rows]}
+
+
+@router.get(
+    "/threads/{page_id}/alerts",
+    response_model=AlertList,
+    responses=ERRORS,
+    response_model_exclude_none=True,
+    summary="Fraud alerts of a thread waiting for the person's answer, newest first",
+)
+async def list_open_alerts(ctx: Context, user_id: UserId, page_id: str) -> dict[str, Any]:
+    """What the app pins above the thread until it is answered or expires (7 days): each
+    alert with its message (decrypted for the person, like the thread's)."""
+    await _require_business(ctx, page_id)
+    now = to_ms(ctx.clock.now())
+
+    def load(conn: Any) -> tuple[list[Any], list[thread_store.MessageRow]]:
+        thread = thread_store.get_thread(conn, page_id, user_id)
+        if thread is None:
+            return [], []
+        alerts = alert_store.open_alerts(conn, page_id, user_id, now)
+        mids = [a.mid for a in alerts if a.mid is not None]
+        return alerts, thread_store.messages_by_mid(conn, thread.thread_id, mids)
+
+    alerts, rows = await ctx.db.read(load)
+    resolved = {
+        row.mid: row for row in await _resolve(ctx, user_id, [(page_id, row) for row in rows])
+    }
+    return {
+        "data": [
+            {
+                "alert_id": alert.alert_id,
+                "mid": alert.mid,
+                "expires_time": iso_time(alert.expires_at),
+                "message": client_message(resolved[alert.mid]),
+            }
+            for alert in alerts
+            if alert.mid in resolved and alert.expires_at is not None
+        ]
+    }
 
 
 @router.post(

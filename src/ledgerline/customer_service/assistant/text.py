@@ -1,20 +1,8 @@
-"""Folding what people type into one comparable form.
-
-Vietnamese is often typed without diacritics ("so du" for "số dư"), so both the classifier
-and the slot patterns work on a *folded* text: lower case, diacritics removed, ``đ`` → ``d``,
-whitespace collapsed. Folding keeps every other character (``₫``, ``$``, digits, ``/``).
-"""
+"""Folding what people type into one comparable form: ``language.folding`` (shared with
+the typed answers to fraud alerts), here where the assistant's modules look for it."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from ledgerline.language.folding import fold
 
-_SPACES = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """``"Khoản 125.000 ₫ hôm qua"`` → ``"khoan 125.000 ₫ hom qua"``."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", bare).lower()).strip()
+__all__ = ["fold"]

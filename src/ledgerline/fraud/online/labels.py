@@ -25,17 +25,26 @@ IntArray = npt.NDArray[np.int64]
 
 def record_verdict(uow: UnitOfWork, alert: AlertRow, verdict: str, now: int) -> None:
     """The person answered an alert: keep the verdict as a label with the alert's features
-    and let it count in the terminal's risk (called by ``alerts.answer_fraud_alert``).
-    Alerts the engine did not score (a bank's own) have no features: nothing to do."""
-    row = fraud_store.get_score(uow.conn, alert.page_id, alert.user_id, alert.transaction_ref)
+    and let it count in the terminal's risk (called by ``alerts.settle_alert``). Alerts
+    the engine did not score (a bank's own) have no features: nothing to do."""
+    record_label(uow, alert.page_id, alert.user_id, alert.transaction_ref, verdict, now)
+
+
+def record_label(
+    uow: UnitOfWork, page_id: str, user_id: str, transaction_ref: str, verdict: str, now: int
+) -> None:
+    """A person's word on one of their transactions — an alert's answer, or "Not me" on a
+    payment (``reports``) — as a label: kept with the features the transaction was scored
+    on, and counted in the terminal's risk. Until the chat-speed labels (issue 20) land,
+    only transactions the engine alerted on keep features; other reports are kept as the
+    alert rows they are (``fraud_alerts``, source ``person``) and can be used from there."""
+    row = fraud_store.get_score(uow.conn, page_id, user_id, transaction_ref)
     if row is None:
         return
-    fraud_store.set_verdict(
-        uow.conn, alert.page_id, alert.user_id, alert.transaction_ref, verdict, now
-    )
+    fraud_store.set_verdict(uow.conn, page_id, user_id, transaction_ref, verdict, now)
     if row.terminal_key is None:
         return
-    store = fraud_store.SqlFraudStateStore(uow.conn, alert.page_id, alert.user_id, _NO_CIPHER)
+    store = fraud_store.SqlFraudStateStore(uow.conn, page_id, user_id, _NO_CIPHER)
     if label_terminal(store, row.terminal_key, row.terminal_seq, verdict == "fraud"):
         store.flush(now)
 

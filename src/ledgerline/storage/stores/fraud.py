@@ -17,9 +17,11 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ledgerline.storage.stores.updates import DAY_MS, series_of
 from ledgerline.storage.tables import (
     fraud_alerts,
     fraud_card_state,
+    fraud_outcome_counts,
     fraud_scores,
     fraud_settings,
     fraud_terminal_state,
@@ -285,13 +287,24 @@ def put_policy(conn: sa.Connection, page_id: str, policy: str, value: float, now
 
 
 # -- the console's chart ----------------------------------------------------------------------
-def alert_outcomes(
-    conn: sa.Connection, page_id: str, since: int
-) -> Sequence[tuple[int, str | None]]:
-    """``(created_at, verdict)`` of the business's fraud alerts since ``since`` (epoch ms)."""
+def alert_outcomes(conn: sa.Connection, page_id: str, since: int) -> Sequence[tuple[int, str, int]]:
+    """``(time, series, count)`` of the business's fraud alerts and people's reports since
+    ``since`` (epoch ms): series ``fraud``, ``genuine``, ``unanswered`` (the answers to
+    alerts) or ``reported`` ("Not me" on a payment). Counts those of people who unlinked
+    since, kept per day without their data (``fraud_outcome_counts``)."""
     rows = conn.execute(
-        sa.select(fraud_alerts.c.created_at, fraud_alerts.c.verdict)
+        sa.select(fraud_alerts.c.created_at, fraud_alerts.c.source, fraud_alerts.c.verdict)
         .where(fraud_alerts.c.page_id == page_id, fraud_alerts.c.created_at >= since)
         .order_by(fraud_alerts.c.created_at)
     ).all()
-    return [(int(r.created_at), None if r.verdict is None else str(r.verdict)) for r in rows]
+    out = [(int(r.created_at), series_of(str(r.source), r.verdict), 1) for r in rows]
+    kept = conn.execute(
+        sa.select(
+            fraud_outcome_counts.c.day, fraud_outcome_counts.c.series, fraud_outcome_counts.c.count
+        ).where(
+            fraud_outcome_counts.c.page_id == page_id,
+            fraud_outcome_counts.c.day >= since // DAY_MS * DAY_MS,
+        )
+    ).all()
+    out.extend((int(r[0]), str(r[1]), int(r[2])) for r in kept)
+    return out

@@ -222,6 +222,32 @@ def list_messages(
     return [_message(row) for row in reversed(rows)]
 
 
+def get_message(conn: sa.Connection, thread_id: int, mid: str) -> MessageRow | None:
+    row = conn.execute(
+        sa.select(*_MESSAGE_COLUMNS).where(messages.c.thread_id == thread_id, messages.c.mid == mid)
+    ).first()
+    return None if row is None else _message(row)
+
+
+def messages_by_mid(conn: sa.Connection, thread_id: int, mids: list[str]) -> list[MessageRow]:
+    if not mids:
+        return []
+    rows = conn.execute(
+        sa.select(*_MESSAGE_COLUMNS).where(
+            messages.c.thread_id == thread_id, messages.c.mid.in_(mids)
+        )
+    ).all()
+    return [_message(row) for row in rows]
+
+
+def set_message_body(conn: sa.Connection, thread_id: int, mid: str, body: dict[str, Any]) -> None:
+    conn.execute(
+        messages.update()
+        .where(messages.c.thread_id == thread_id, messages.c.mid == mid)
+        .values(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+    )
+
+
 def message_seq(conn: sa.Connection, thread_id: int, mid: str) -> int | None:
     return conn.execute(
         sa.select(messages.c.seq).where(messages.c.thread_id == thread_id, messages.c.mid == mid)

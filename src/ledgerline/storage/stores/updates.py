@@ -7,15 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import (
     businesses,
     fraud_alerts,
+    fraud_outcome_counts,
     notify_deferred,
     notify_preferences,
     users,
 )
+
+DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,11 @@ class AlertRow:
     mid: str | None
     created_at: int
     answered_at: int | None
+    expires_at: int | None = None
+    answered_via: str | None = None
+    answer_mid: str | None = None
+    pending_verdict: str | None = None
+    confirm_mid: str | None = None
 
 
 _ALERT_COLUMNS = [
@@ -45,6 +54,11 @@ _ALERT_COLUMNS = [
     fraud_alerts.c.mid,
     fraud_alerts.c.created_at,
     fraud_alerts.c.answered_at,
+    fraud_alerts.c.expires_at,
+    fraud_alerts.c.answered_via,
+    fraud_alerts.c.answer_mid,
+    fraud_alerts.c.pending_verdict,
+    fraud_alerts.c.confirm_mid,
 ]
 
 
@@ -74,33 +88,128 @@ def alert_for_transaction(
 
 def insert_alert(conn: sa.Connection, row: AlertRow) -> None:
     conn.execute(
-        fraud_alerts.insert().values(
-            alert_id=row.alert_id,
-            page_id=row.page_id,
-            user_id=row.user_id,
-            transaction_ref=row.transaction_ref,
-            source=row.source,
-            score=row.score,
-            status=row.status,
-            verdict=row.verdict,
-            mid=row.mid,
-            created_at=row.created_at,
-            answered_at=row.answered_at,
-        )
+        fraud_alerts.insert().values(**{c.name: getattr(row, c.name) for c in _ALERT_COLUMNS})
     )
 
 
-def answer_alert(conn: sa.Connection, alert_id: str, verdict: str, now: int) -> bool:
-    """Record the person's verdict; False when the alert was already answered."""
+def open_alerts(conn: sa.Connection, page_id: str, user_id: str, now: int) -> list[AlertRow]:
+    """The thread's alerts still waiting for an answer (not expired), newest first."""
+    rows = conn.execute(
+        sa.select(*_ALERT_COLUMNS)
+        .where(
+            fraud_alerts.c.page_id == page_id,
+            fraud_alerts.c.user_id == user_id,
+            fraud_alerts.c.status == "open",
+            fraud_alerts.c.expires_at > now,
+        )
+        .order_by(fraud_alerts.c.created_at.desc(), fraud_alerts.c.alert_id)
+    ).all()
+    return [AlertRow(**row._asdict()) for row in rows]
+
+
+def open_alert_counts(conn: sa.Connection, user_id: str, now: int) -> dict[str, int]:
+    """How many alerts wait for the person's answer, per business (page id)."""
+    rows = conn.execute(
+        sa.select(fraud_alerts.c.page_id, sa.func.count())
+        .where(
+            fraud_alerts.c.user_id == user_id,
+            fraud_alerts.c.status == "open",
+            fraud_alerts.c.expires_at > now,
+        )
+        .group_by(fraud_alerts.c.page_id)
+    ).all()
+    return {str(page_id): int(n) for page_id, n in rows}
+
+
+def answer_alert(
+    conn: sa.Connection,
+    alert_id: str,
+    verdict: str,
+    now: int,
+    *,
+    via: str | None = None,
+    answer_mid: str | None = None,
+    even_expired: bool = False,
+) -> bool:
+    """Record the person's verdict; False when the alert was already answered (or has
+    expired, unless ``even_expired``)."""
+    conditions = [fraud_alerts.c.alert_id == alert_id, fraud_alerts.c.status == "open"]
+    if not even_expired:
+        conditions.append(fraud_alerts.c.expires_at > now)
     result = conn.execute(
         fraud_alerts.update()
-        .where(fraud_alerts.c.alert_id == alert_id, fraud_alerts.c.status == "open")
-        .values(status="answered", verdict=verdict, answered_at=now)
+        .where(*conditions)
+        .values(
+            status="answered",
+            verdict=verdict,
+            answered_at=now,
+            answered_via=via,
+            answer_mid=answer_mid,
+            pending_verdict=None,
+        )
     )
     return bool(result.rowcount)
 
 
+def set_pending_verdict(
+    conn: sa.Connection, alert_id: str, verdict: str | None, confirm_mid: str | None
+) -> None:
+    """A typed answer the platform asked the person to confirm (None: no longer pending)."""
+    values: dict[str, Any] = {"pending_verdict": verdict}
+    if confirm_mid is not None:
+        values["confirm_mid"] = confirm_mid
+    conn.execute(
+        fraud_alerts.update()
+        .where(fraud_alerts.c.alert_id == alert_id, fraud_alerts.c.status == "open")
+        .values(**values)
+    )
+
+
+def alerts_answered_by(conn: sa.Connection, page_id: str, mids: list[str]) -> dict[str, AlertRow]:
+    """The alerts (and reports) of a business answered by these person messages, by mid."""
+    if not mids:
+        return {}
+    rows = conn.execute(
+        sa.select(*_ALERT_COLUMNS).where(
+            fraud_alerts.c.page_id == page_id, fraud_alerts.c.answer_mid.in_(mids)
+        )
+    ).all()
+    return {str(row.answer_mid): AlertRow(**row._asdict()) for row in rows}
+
+
+def series_of(source: str, verdict: str | None) -> str:
+    """The console chart's series of an alert: a person's own report, or the answer."""
+    if source == "person":
+        return "reported"
+    return verdict if verdict in ("fraud", "genuine") else "unanswered"
+
+
 def delete_alerts(conn: sa.Connection, page_id: str, user_id: str) -> int:
+    """Erase the (business, person) alerts and reports (on unlink), keeping only how many
+    there were per day and outcome, for the business's chart."""
+    rows = conn.execute(
+        sa.select(fraud_alerts.c.created_at, fraud_alerts.c.source, fraud_alerts.c.verdict).where(
+            fraud_alerts.c.page_id == page_id, fraud_alerts.c.user_id == user_id
+        )
+    ).all()
+    counts: dict[tuple[int, str], int] = {}
+    for row in rows:
+        key = (int(row.created_at) // DAY_MS * DAY_MS, series_of(row.source, row.verdict))
+        counts[key] = counts.get(key, 0) + 1
+    if counts:
+        values = [
+            {"page_id": page_id, "day": day, "series": series, "count": n}
+            for (day, series), n in sorted(counts.items())
+        ]
+        dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(fraud_outcome_counts)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["page_id", "day", "series"],
+                set_={"count": fraud_outcome_counts.c.count + statement.excluded.count},
+            ),
+            values,
+        )
     result = conn.execute(
         fraud_alerts.delete().where(
             fraud_alerts.c.page_id == page_id, fraud_alerts.c.user_id == user_id

@@ -30,7 +30,13 @@ from ledgerline.storage.tables.handover import (
 from ledgerline.storage.tables.identity import login_throttle, user_credentials, web_sessions
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
-from ledgerline.storage.tables.updates import fraud_alerts, notify_deferred, notify_preferences
+from ledgerline.storage.tables.push import push_subscriptions
+from ledgerline.storage.tables.updates import (
+    fraud_alerts,
+    fraud_outcome_counts,
+    notify_deferred,
+    notify_preferences,
+)
 from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_settings
 
 __all__ = [
@@ -43,6 +49,7 @@ __all__ = [
     "canned_replies",
     "fraud_alerts",
     "fraud_card_state",
+    "fraud_outcome_counts",
     "fraud_scores",
     "fraud_settings",
     "fraud_terminal_state",
@@ -57,6 +64,7 @@ __all__ = [
     "notify_deferred",
     "notify_preferences",
     "page_tokens",
+    "push_subscriptions",
     "thread_control",
     "threads",
     "user_credentials",

@@ -30,6 +30,8 @@
     connected: false,
     typingTimer: null,
     myTypingAt: 0, // when we last told the business we are typing
+    pinned: [], // open fraud alerts of the open thread (GET .../alerts), newest first
+    title: document.title,
   };
 
   // ---- HTTP ---------------------------------------------------------------------------
@@ -92,16 +94,34 @@
     if (m.text) return (m.from === "user" ? t("you") + ": " : "") + m.text;
     if (m.attachment && m.attachment.payload) {
       const p = m.attachment.payload;
+      const s = p.summary;
+      if (s && s.kind === "fraud_alert") return "⚠ " + t("alert_title") + (s.amount ? " · " + s.amount : "");
       return p.text || (p.elements && p.elements[0] && p.elements[0].title) || t("receipt");
     }
     return "";
   }
 
+  // The page title counts what waits: "⚠ 1 · (3) Ledgerline" (alerts first).
+  function renderTitle() {
+    let unread = 0;
+    let alerts = 0;
+    for (const th of state.threads) {
+      if (th.page_id !== state.current || document.visibilityState === "hidden") unread += th.unread || 0;
+      alerts += th.open_alerts || 0;
+    }
+    const parts = [];
+    if (alerts) parts.push("⚠ " + alerts);
+    if (unread) parts.push(`(${unread})`);
+    document.title = parts.length ? `${parts.join(" · ")} ${state.title}` : state.title;
+  }
+
   function renderThreads() {
     const list = $("#threads");
     list.replaceChildren();
+    renderTitle();
     for (const th of state.threads) {
       const unread = th.page_id === state.current ? 0 : th.unread;
+      const alerts = th.open_alerts || 0;
       list.append(
         el(
           "li",
@@ -122,6 +142,15 @@
               el("span", { class: "item-title", text: th.page_name }),
               el("span", { class: "item-sub", text: preview(th.last_message) }),
             ),
+            alerts > 0
+              ? el("span", {
+                  class: "badge alert-badge",
+                  text: "⚠ " + alerts,
+                  title: t("alerts_waiting", { n: alerts }),
+                  "aria-label": t("alerts_waiting", { n: alerts }),
+                  "data-testid": "alert-badge",
+                })
+              : null,
             unread > 0
               ? el("span", {
                   class: "badge",
@@ -216,6 +245,9 @@
     $("#thread-title").textContent = name;
     $("#messages").replaceChildren();
     $("#chips").replaceChildren();
+    state.pinned = [];
+    renderPinned();
+    loadPinned();
     showTyping(false);
     showAgent(null);
     $("#app").dataset.view = "thread";
@@ -381,7 +413,11 @@
     if (m.text && !(m.attachment && m.attachment.type === "template")) {
       bubble.append(el("p", { class: "text", text: m.text }));
     }
-    if (m.attachment) bubble.append(renderAttachment(m.attachment));
+    const summary = summaryOf(m);
+    if (summary) {
+      bubble.classList.add("bubble-card");
+      bubble.append(renderCard(m, summary, false));
+    } else if (m.attachment) bubble.append(renderAttachment(m.attachment, m.state));
     return el(
       "div",
       { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-mid": m.mid, "data-testid": "message" },
@@ -391,7 +427,7 @@
     );
   }
 
-  function renderAttachment(att) {
+  function renderAttachment(att, st) {
     const p = att.payload || {};
     if (att.type === "image" && safeUrl(p.url)) {
       return el("img", { class: "media", src: safeUrl(p.url), alt: "" });
@@ -402,7 +438,7 @@
         "div",
         { class: "tpl tpl-button", "data-testid": "template-button" },
         el("p", { class: "text", text: p.text || "" }),
-        renderButtons(p.buttons),
+        answerArea(st, p.buttons),
       );
     }
     if (p.template_type === "generic") {
@@ -432,6 +468,127 @@
     }
     if (p.template_type === "receipt") return renderReceipt(p);
     return el("p", { class: "muted", text: t("unsupported") });
+  }
+
+  // ---- payment and alert cards ----------------------------------------------------------
+  // A button template with a ``summary`` (Ledgerline's extension) is a card: amount and
+  // merchant first. A fraud alert's card is distinct (warning colour and icon) and stays
+  // answerable until its state says answered or expired.
+  function summaryOf(m) {
+    const p = m && m.attachment && m.attachment.type === "template" && m.attachment.payload;
+    return p && p.template_type === "button" && p.summary && typeof p.summary === "object" ? p.summary : null;
+  }
+
+  function effectiveState(st) {
+    if (!st) return null;
+    if (st.status === "open" && st.expires_time && Date.now() > Date.parse(st.expires_time)) {
+      return { ...st, status: "expired" };
+    }
+    return st;
+  }
+
+  function dateTime(iso) {
+    return new Date(Date.parse(iso)).toLocaleString(LOCALE === "vi" ? "vi-VN" : "en-GB", {
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
+  // Buttons while the question is open; its answer and what follows once answered.
+  function answerArea(st, buttons) {
+    const now = effectiveState(st);
+    if (!now || now.status === "open") return renderButtons(buttons);
+    if (now.status === "answered") {
+      return el(
+        "div",
+        { class: "outcome", role: "status", "data-testid": "outcome" },
+        el("strong", { class: "outcome-answer", text: t("you_answered", { answer: now.answer || "" }) }),
+        now.note ? el("p", { class: "outcome-note", text: now.note }) : null,
+      );
+    }
+    if (now.status === "expired") {
+      return el("p", {
+        class: "outcome expired",
+        "data-testid": "outcome",
+        text: t("question_expired", { time: now.expires_time ? dateTime(now.expires_time) : "" }),
+      });
+    }
+    return el("p", { class: "outcome superseded", "data-testid": "outcome", text: t("question_superseded") });
+  }
+
+  function renderCard(m, s, pinned) {
+    const p = m.attachment.payload;
+    const alert = s.kind === "fraud_alert";
+    const now = effectiveState(m.state);
+    const status = now ? now.status : "open";
+    const what = [s.amount, s.merchant].filter(Boolean).join(" · ");
+    const label = alert ? t("alert_label", { what }) : t("payment_label", { what });
+    const meta = [s.card, s.time, s.pending ? t("pending") : null].filter(Boolean).join(" · ");
+    return el(
+      "article",
+      {
+        class: `pay-card ${alert ? "alert-card" : "payment-card"} state-${status}` + (pinned ? " pinned-card" : ""),
+        role: alert && status === "open" ? "alert" : "group",
+        "aria-label": label,
+        "data-testid": alert ? (pinned ? "pinned-alert" : "alert-card") : "payment-card",
+        "data-state": status,
+      },
+      el(
+        "header",
+        { class: "pay-head" },
+        alert ? el("span", { class: "pay-icon", "aria-hidden": "true", text: "⚠" }) : null,
+        el("span", { class: "pay-kind", text: alert ? t(s.confirmation ? "confirm_title" : "alert_title") : t("payment_title") }),
+      ),
+      s.amount ? el("p", { class: "pay-amount", text: s.amount }) : null,
+      s.merchant ? el("p", { class: "pay-merchant", text: s.merchant }) : null,
+      meta ? el("p", { class: "pay-meta", text: meta }) : null,
+      alert ? el("p", { class: "text", text: p.text || "" }) : el("p", { class: "visually-hidden", text: p.text || "" }),
+      answerArea(m.state, p.buttons),
+    );
+  }
+
+  // Open alerts stay pinned above the thread until answered or expired.
+  async function loadPinned() {
+    const pageId = state.current;
+    if (!pageId) return;
+    try {
+      const data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/alerts`)).data;
+      if (state.current !== pageId) return;
+      state.pinned = data;
+    } catch (e) {
+      return;
+    }
+    renderPinned();
+  }
+
+  function renderPinned() {
+    const box = $("#pinned");
+    box.replaceChildren();
+    const open = state.pinned.filter((a) => {
+      const m = state.byMid.get(a.mid) || a.message;
+      const now = effectiveState(m.state);
+      return !now || now.status === "open";
+    });
+    box.hidden = open.length === 0;
+    for (const a of open) {
+      const m = state.byMid.get(a.mid) || a.message;
+      const s = summaryOf(m);
+      if (s) box.append(renderCard(m, s, true));
+    }
+  }
+
+  // A question's state changed (answered, superseded): redraw it where it is shown.
+  function onState(frame) {
+    const m = state.byMid.get(frame.mid);
+    if (m) {
+      m.state = frame.state;
+      const old = $("#messages").querySelector(`[data-mid="${CSS.escape(frame.mid)}"]`);
+      if (old) old.replaceWith(renderMessage(m));
+    }
+    for (const a of state.pinned) if (a.mid === frame.mid) a.message.state = frame.state;
+    renderPinned();
   }
 
   // An amount in the page's language ("₫58,000" / "58.000 ₫"); as sent when it is not a number.
@@ -630,6 +787,105 @@
     }
   }
 
+  // ---- notifications ---------------------------------------------------------------------
+  // While the tab is hidden, a message from a business shows a system notification through
+  // the service worker (a fraud alert stays until dismissed). Which kinds notify is the
+  // person's choice (kept on this device; the same topics go with a Web Push subscription).
+  const TOPICS = ["alerts", "payments", "updates", "messages"];
+  const DEFAULT_TOPICS = ["alerts", "payments", "messages"];
+
+  function chosenTopics() {
+    try {
+      const saved = JSON.parse(window.localStorage.getItem("ll.notify.topics") || "null");
+      if (Array.isArray(saved)) return saved.filter((x) => TOPICS.includes(x));
+    } catch (e) {
+      /* unreadable: the defaults */
+    }
+    return DEFAULT_TOPICS.slice();
+  }
+
+  function topicOf(m) {
+    const s = summaryOf(m);
+    if (s) return s.kind === "fraud_alert" ? "alerts" : "payments";
+    return m.attachment ? "updates" : "messages";
+  }
+
+  let workerReady = null;
+  function serviceWorker() {
+    if (!workerReady && "serviceWorker" in navigator) {
+      workerReady = navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(() => navigator.serviceWorker.ready);
+      workerReady.catch(() => {});
+    }
+    return workerReady;
+  }
+
+  function notificationText(frame) {
+    const m = frame.message;
+    const s = summaryOf(m);
+    const name = (state.threads.find((th) => th.page_id === frame.page_id) || {}).page_name || "Ledgerline";
+    if (s && s.kind === "fraud_alert") {
+      return { title: `⚠ ${t("alert_title")} — ${name}`, body: [s.amount, s.merchant].filter(Boolean).join(" · ") + "\n" + t("alert_question") };
+    }
+    return { title: name, body: preview(m) };
+  }
+
+  async function notify(frame) {
+    if (document.visibilityState !== "hidden") return;
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const topic = topicOf(frame.message);
+    if (!chosenTopics().includes(topic)) return;
+    const ready = serviceWorker();
+    if (!ready) return;
+    const reg = await ready;
+    const { title, body } = notificationText(frame);
+    await reg.showNotification(title, {
+      body,
+      tag: frame.message.mid,
+      icon: "/static/icon-192.png",
+      badge: "/static/icon-192.png",
+      requireInteraction: topic === "alerts",
+      data: { page_id: frame.page_id, mid: frame.message.mid, topic },
+    });
+  }
+
+  function renderNotifySettings() {
+    const box = $("#notify-settings");
+    if (!box) return;
+    const chosen = chosenTopics();
+    for (const input of box.querySelectorAll("input[name=topic]")) input.checked = chosen.includes(input.value);
+    const state_ = !("Notification" in window) ? "unsupported" : Notification.permission;
+    $("#notify-status").textContent = t("notify_" + state_);
+  }
+
+  async function saveNotifySettings(ev) {
+    ev.preventDefault();
+    const topics = [...$("#notify-settings").querySelectorAll("input[name=topic]:checked")].map((i) => i.value);
+    window.localStorage.setItem("ll.notify.topics", JSON.stringify(topics));
+    if ("Notification" in window && Notification.permission === "default") await Notification.requestPermission();
+    if ("Notification" in window && Notification.permission === "granted") {
+      serviceWorker();
+      await subscribePush(topics).catch(() => {});
+    }
+    renderNotifySettings();
+    $("#notify-saved").hidden = false;
+  }
+
+  // Web Push (for when no tab is open): the deployment's VAPID key, the browser's
+  // subscription, sent to Ledgerline with the chosen topics.
+  async function subscribePush(topics) {
+    const ready = serviceWorker();
+    if (!ready || !("PushManager" in window)) return;
+    const reg = await ready;
+    const key = await api("GET", "/api/v1/push/key").catch(() => null);
+    if (!key || !key.public_key) return;
+    const raw = atob(key.public_key.replace(/-/g, "+").replace(/_/g, "/"));
+    const appKey = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+    let sub = await reg.pushManager.getSubscription();
+    if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: appKey });
+    const json = sub.toJSON();
+    await api("POST", "/api/v1/push/subscriptions", { endpoint: json.endpoint, keys: json.keys, topics });
+  }
+
   // ---- live stream ---------------------------------------------------------------------
   function setStatus(text) {
     const s = $("#status");
@@ -706,7 +962,13 @@
           showTyping(false);
           markRead();
         }
+        const s = summaryOf(frame.message);
+        if (s && s.kind === "fraud_alert") loadPinned();
       }
+      if (frame.message.from === "page") notify(frame);
+      refreshThreads(150);
+    } else if (frame.type === "message_state") {
+      if (frame.page_id === state.current) onState(frame);
       refreshThreads(150);
     } else if (frame.type === "typing" && frame.page_id === state.current) {
       showTyping(Boolean(frame.typing));
@@ -728,6 +990,13 @@
       if (state.ws) state.ws.close(4000, "dropped");
     },
     isLive: () => state.connected,
+    // The notifications this page's service worker shows now ({title, body, tag}).
+    notifications: async () => {
+      const ready = serviceWorker();
+      if (!ready) return [];
+      const reg = await ready;
+      return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag }));
+    },
   };
 
   // ---- start ---------------------------------------------------------------------------
@@ -755,10 +1024,23 @@
     });
     $("#text").addEventListener("input", typingChanged);
     document.addEventListener("visibilitychange", () => {
+      renderTitle();
       if (document.visibilityState !== "visible") return;
       markRead();
       onOnline();
+      renderPinned(); // an alert may have expired meanwhile
     });
+    const settings = $("#notify-settings");
+    if (settings) {
+      settings.addEventListener("submit", saveNotifySettings);
+      $("#notify-toggle").addEventListener("click", () => {
+        const panel = $("#notify-panel");
+        panel.hidden = !panel.hidden;
+        $("#notify-saved").hidden = true;
+        renderNotifySettings();
+      });
+    }
+    if ("Notification" in window && Notification.permission === "granted") serviceWorker();
     window.addEventListener("offline", onOffline);
     window.addEventListener("online", onOnline);
     loadThreads().then(openRequestedThread);

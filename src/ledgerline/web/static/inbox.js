@@ -160,9 +160,11 @@
     state.mids.add(m.mid);
     const bubble = el("div", { class: "bubble" });
     let text = m.text;
-    if (m.vault) text = t("inbox_vault_message");
-    else if (!text && m.attachment) text = "[" + (m.attachment.payload && m.attachment.payload.template_type || m.attachment.type) + "]";
+    if (m.vault) text = t(m.kind === "fraud_alert" ? "inbox_vault_alert" : "inbox_vault_message");
+    else if (!text && m.attachment) text = templateText(m.attachment);
     bubble.append(el("p", { class: "text", text: text || "" }));
+    const answered = answerText(m);
+    if (answered) bubble.append(el("p", { class: "answer", "data-testid": "answer", text: answered }));
     const node = el(
       "div",
       { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-testid": "message", "data-mid": m.mid },
@@ -174,6 +176,33 @@
     box.append(node);
     box.scrollTop = box.scrollHeight;
     renderSeen();
+  }
+
+  // A template the platform or the bank sent: its text and its buttons' titles.
+  function templateText(att) {
+    const p = att.payload || {};
+    const titles = (p.buttons || []).map((b) => b.title).filter(Boolean);
+    if (p.text) return titles.length ? `${p.text} [${titles.join(" | ")}]` : p.text;
+    return "[" + (p.template_type || att.type) + "]";
+  }
+
+  // What a person's message answered (a fraud alert, "Not me", the satisfaction question),
+  // and what became of a question of the platform's.
+  function answerText(m) {
+    const a = m.answer;
+    if (a && (a.kind === "fraud_alert" || a.kind === "report")) {
+      const vals = {
+        transaction: a.transaction_id,
+        verdict: t("inbox_verdict_" + a.verdict),
+        via: t("inbox_via_" + (a.via || "button")),
+      };
+      return t(a.kind === "report" ? "inbox_answer_report" : "inbox_answer_alert", vals);
+    }
+    if (a && a.kind === "satisfaction") return t("inbox_answer_satisfaction", { score: a.score });
+    if (m.from === "page" && m.state && m.state.status === "answered") {
+      return t("inbox_state_answered", { answer: m.state.answer || "" });
+    }
+    return "";
   }
 
   function renderSeen() {
