@@ -14,6 +14,7 @@ from ledgerline.api.bank import (
     handover as platform_handover,
     hot_path,
     linking as platform_linking,
+    messenger_profile as platform_profile,
     send as platform_send,
 )
 from ledgerline.api.bank.hot_path import HotPath
@@ -27,6 +28,7 @@ from ledgerline.api.person import (
     handover as client_handover,
     linking as client_linking,
     linking_pages,
+    page_profile as client_page_profile,
     preferences as client_preferences,
     privacy as client_privacy,
     push as client_push,
@@ -88,7 +90,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_deliveries.router)
     app.include_router(platform_financial.router)
     app.include_router(platform_handover.router)
+    app.include_router(platform_profile.router)
     app.include_router(client_threads.router)
+    app.include_router(client_page_profile.router)
     app.include_router(client_handover.router)
     app.include_router(client_blocks.router)
     app.include_router(client_account.router)

@@ -168,6 +168,8 @@ def do_user_message(
         return row
     if "postback" in body:
         postback = {"title": body["text"], "payload": body["postback"]["payload"], "mid": mid}
+        if "referral" in body["postback"]:  # the Get Started button, opened from a link
+            postback["referral"] = body["postback"]["referral"]
         _enqueue_webhook(uow, thread, "postback", now, postback=postback)
     else:
         message: dict[str, Any] = {"mid": mid, "text": body["text"]}

@@ -38,6 +38,13 @@ def _decode_structured(key: str, value: str) -> Any:
             raise InvalidParameter(f"param {key} must be a JSON object") from None
 
 
+def decode_json_fields(params: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Decode the JSON text of ``keys`` in place (form bodies carry objects as JSON text)."""
+    for key in keys:
+        if isinstance(params.get(key), str):
+            params[key] = _decode_structured(key, params[key])
+
+
 async def read_params(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
@@ -58,7 +65,5 @@ async def read_params(request: Request) -> dict[str, Any]:
         params = decoded
     for key, value in request.query_params.items():  # NUL-free (api.gate)
         params.setdefault(key, value)
-    for key in STRUCTURED:
-        if isinstance(params.get(key), str):
-            params[key] = _decode_structured(key, params[key])
+    decode_json_fields(params, STRUCTURED)
     return params

@@ -1,0 +1,130 @@
+"""The Messenger Profile API: ``GET|POST|DELETE /me/messenger_profile`` (any version prefix).
+
+What a bot sets at start-up: the Get Started button, the greeting, the persistent menu, ice
+breakers, whitelisted domains and the account-linking URL. The person's app shows them
+(``api.person.page_profile``); validation and limits are Messenger's (``domain.page_profile``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ledgerline.api.bank.body import decode_json_fields, read_params
+from ledgerline.api.bank.routing import check_version, graph_route
+from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.openapi import documented_body
+from ledgerline.api.profile_schemas import (
+    DELETE_EXAMPLES,
+    GET_EXAMPLE,
+    PROFILE_EXAMPLES,
+    MessengerProfileDeleteIn,
+    MessengerProfileIn,
+    MessengerProfileOut,
+    ResultOut,
+)
+from ledgerline.api.schemas import ERRORS
+from ledgerline.chat.page_profile import do_delete_page_profile, do_set_page_profile, page_profile
+from ledgerline.delivery.urls import UrlNotAllowed, check_url
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.page_profile import FIELDS, field_names, normalize_profile
+
+router = APIRouter(tags=["Messenger Profile"])
+PATH = "/me/messenger_profile"
+SUCCESS = {"result": "success"}
+
+
+def _answer(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {**ERRORS, 200: {"content": {"application/json": {"example": example}}}}
+
+
+@graph_route(
+    router,
+    PATH,
+    ["GET"],
+    response_model=MessengerProfileOut,
+    responses=_answer(GET_EXAMPLE),
+    summary="Read the page's Messenger Profile properties",
+    description="`?fields=get_started,greeting,...` (required): the properties asked for "
+    "that are set, as one object in `data` (`data` is empty when none is). An unknown "
+    f"property is `(#100)`. Properties: {', '.join(f'`{f}`' for f in FIELDS)}.",
+)
+async def get_profile(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    names = field_names(params.get("fields"))
+    found = await ctx.db.query(page_profile, page_id=auth.page_id, names=names)
+    return {"data": [found] if found else []}
+
+
+@graph_route(
+    router,
+    PATH,
+    ["POST"],
+    response_model=ResultOut,
+    responses=_answer(SUCCESS),
+    summary="Set Messenger Profile properties (Get Started, greeting, menu, ...)",
+    description="Each property given replaces the page's; the others stay. Limits as "
+    "Messenger's: greeting ≤ 160 characters per locale; a persistent menu of ≤ 20 items "
+    "(nested submenus ≤ 5 items, 3 levels), titles ≤ 30, payloads ≤ 1000, and only once a "
+    "Get Started button is set (`(#100)` subcode 2018145); ≤ 4 ice breakers per locale, "
+    "questions ≤ 80; ≤ 50 whitelisted https domains. Per-locale lists need a `default` "
+    "entry; the person sees their language's entry (`vi_VN` for vi), else `default`. "
+    "`account_linking_url` is the page's account-link URL (https in production), the one "
+    "`account_link` buttons must point at.",
+    openapi_extra=documented_body(MessengerProfileIn, PROFILE_EXAMPLES),
+)
+async def set_profile(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    decode_json_fields(params, FIELDS)
+    values = normalize_profile(params)
+    if "account_linking_url" in values:
+        try:
+            check_url(
+                values["account_linking_url"], allow_insecure=ctx.allow_insecure_urls, resolve=False
+            )
+        except UrlNotAllowed as exc:
+            raise InvalidParameter(f"param account_linking_url is not allowed: {exc}") from None
+    await ctx.db.write(
+        do_set_page_profile,
+        page_id=auth.page_id,
+        values=values,
+        now=to_ms(ctx.clock.now()),
+        partition=auth.page_id,
+    )
+    return SUCCESS
+
+
+@graph_route(
+    router,
+    PATH,
+    ["DELETE"],
+    response_model=ResultOut,
+    responses=_answer(SUCCESS),
+    summary="Delete Messenger Profile properties",
+    description='`{"fields": ["persistent_menu", ...]}` (or `?fields=a,b`). Deleting a '
+    "property that is not set succeeds; the Get Started button cannot go while a "
+    "persistent menu needs it (delete both together).",
+    openapi_extra=documented_body(MessengerProfileDeleteIn, DELETE_EXAMPLES),
+)
+async def delete_profile(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    decode_json_fields(params, ("fields",))
+    names = field_names(params.get("fields"))
+    await ctx.db.write(
+        do_delete_page_profile,
+        page_id=auth.page_id,
+        names=names,
+        now=to_ms(ctx.clock.now()),
+        partition=auth.page_id,
+    )
+    return SUCCESS

@@ -1,0 +1,51 @@
+"""A page's Messenger Profile properties (``tables.page_profile``), as JSON values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import page_profile
+
+
+def get_fields(conn: sa.Connection, page_id: str, names: Iterable[str]) -> dict[str, Any]:
+    """The properties among ``names`` that the page has set."""
+    wanted = list(names)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(page_profile.c.field, page_profile.c.value).where(
+            page_profile.c.page_id == page_id, page_profile.c.field.in_(wanted)
+        )
+    ).all()
+    return {str(row.field): json.loads(row.value) for row in rows}
+
+
+def put_fields(conn: sa.Connection, page_id: str, values: Mapping[str, Any], *, now: int) -> None:
+    """Set each property of ``values``, replacing what was there."""
+    if not values:
+        return
+    delete_fields(conn, page_id, values.keys())
+    conn.execute(
+        page_profile.insert(),
+        [
+            {
+                "page_id": page_id,
+                "field": name,
+                "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+                "updated_at": now,
+            }
+            for name, value in values.items()
+        ],
+    )
+
+
+def delete_fields(conn: sa.Connection, page_id: str, names: Iterable[str]) -> None:
+    conn.execute(
+        page_profile.delete().where(
+            page_profile.c.page_id == page_id, page_profile.c.field.in_(list(names))
+        )
+    )
