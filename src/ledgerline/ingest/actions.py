@@ -29,7 +29,7 @@ from ledgerline.domain.records import (
 from ledgerline.fraud.online.scoring import FraudEngine, screen_ingested
 from ledgerline.ingest import validation
 from ledgerline.ingest.validation import Item
-from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.database import Database, UnitOfWork, person_partition
 from ledgerline.storage.stores import idempotency, threads as thread_store
 from ledgerline.updates.notify import notify_records
 
@@ -177,5 +177,5 @@ class Ingestor:
             else (token_hash(idempotency_key), _request_hash(kind, body)),
             now=now,
             fraud=self.fraud,
-            partition=page_id,
+            partition=person_partition(page_id, psid),
         )

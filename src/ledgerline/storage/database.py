@@ -8,12 +8,16 @@ Events an action emits are published only after that commit.
 
 SQLite has one writer thread (it serialises writers anyway); PostgreSQL has several, and an
 action with a ``partition`` key always goes to the same writer, keeping per-thread order.
+A writer runs its batch's actions sorted by partition key (rows are locked in one order by
+every writer of every process), and runs the whole batch again when the database aborts it
+for a conflict with another writer (a deadlock or serialization failure).
 """
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import secrets
 import threading
 import time
 import zlib
@@ -30,7 +34,7 @@ from sqlalchemy.engine import Engine
 from ledgerline.domain.events import Event
 from ledgerline.storage.checkpoint import Checkpointer
 from ledgerline.storage.engine import BUSY_TIMEOUT_MS, Capabilities, create_engine
-from ledgerline.storage.errors import busy_error
+from ledgerline.storage.errors import busy_error, is_conflict
 from ledgerline.storage.migrate import upgrade
 from ledgerline.telemetry import tracing
 
@@ -149,6 +153,7 @@ class _Job:
     kwargs: dict[str, Any]
     future: Future[Any] | asyncio.Future[Any]
     trace: tracing.Context | None = None  # whoever queued it, when tracing is on
+    partition: str | None = None  # the key that chose the writer; also the batch's lock order
 
     def run(self, uow: UnitOfWork, batch_size: int) -> Any:
         if self.trace is None:
@@ -204,6 +209,12 @@ def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
 _STOP = object()
 
 
+def person_partition(page_id: str, psid: str) -> str:
+    """The partition key of what a business does for one of its people (the Send API,
+    ingestion): one bank's people spread over every writer, each person's writes in order."""
+    return f"{page_id}:{psid}"
+
+
 class _Writer(threading.Thread):
     def __init__(self, db: Database, index: int) -> None:
         super().__init__(name=f"ledgerline-writer-{index}", daemon=True)
@@ -244,7 +255,44 @@ class _Writer(threading.Thread):
             conn.close()
 
     def _run_batch(self, conn: sa.Connection, batch: list[_Job]) -> None:
+        """Run a batch in one transaction; when the database aborts it for a conflict with
+        another writer (deadlock, serialization failure: ``storage.errors.is_conflict``) the
+        whole batch is rolled back and run again, up to ``CONFLICT_RETRIES`` times, so a
+        conflict never reaches a caller as an error while a retry can still succeed."""
         started = time.perf_counter()
+        # The batch takes the rows its actions lock in one order for every writer of every
+        # process: actions sorted by partition key (stable, so each key's order holds).
+        batch = sorted(batch, key=_lock_order)
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                done = self._attempt_batch(conn, batch)
+            except _Conflict as conflict:
+                if attempt < CONFLICT_RETRIES:
+                    log.info("writer_batch_conflict_retried", attempt=attempt + 1, size=len(batch))
+                    time.sleep(_backoff(attempt))
+                    continue
+                self.db.observe_batch(len(batch), len(batch), time.perf_counter() - started)
+                _settle([(job, False, conflict.error) for job in batch])
+                return
+            except BaseException as exc:
+                self.db.observe_batch(len(batch), len(batch), time.perf_counter() - started)
+                _settle([(job, False, exc) for job in batch])
+                return
+            break
+        failed = sum(1 for _, ok, _, _ in done if not ok)
+        self.db.observe_batch(len(batch), failed, time.perf_counter() - started)
+        events = [event for _, ok, _, job_events in done if ok for event in job_events]
+        if events:
+            try:
+                self.db.publish(events)
+            except Exception:  # publishing never undoes a commit
+                log.exception("event_publish_failed", events=len(events))
+        _settle([(job, ok, value) for job, ok, value, _ in done])
+
+    def _attempt_batch(
+        self, conn: sa.Connection, batch: list[_Job]
+    ) -> list[tuple[_Job, bool, Any, list[Event]]]:
+        """One try at the batch, committed; raises ``_Conflict`` when it must be tried again."""
         outcomes: list[tuple[_Job, bool, Any, list[Event]]] = []
         deferred: dict[str, list[Any]] = {}
         isolate = len(batch) > 1
@@ -262,6 +310,8 @@ class _Writer(threading.Thread):
                     try:
                         result = job.run(uow, len(batch))
                     except BaseException as exc:
+                        if is_conflict(exc):  # the whole transaction goes, and comes again
+                            raise _Conflict(exc) from exc
                         if driver is not None:
                             driver.execute("ROLLBACK TO SAVEPOINT ledgerline_action")
                             driver.execute("RELEASE SAVEPOINT ledgerline_action")
@@ -276,21 +326,34 @@ class _Writer(threading.Thread):
                 conn.info.pop(_SCRATCH, None)
                 for name, items in deferred.items():  # e.g. the batch's audit entries
                     self.db.before_commit[name](conn, items)
+        except _Conflict:
+            raise
         except BaseException as exc:
-            self.db.observe_batch(len(batch), len(batch), time.perf_counter() - started)
-            _settle([(job, False, exc) for job in batch])
-            return
+            if is_conflict(exc):  # e.g. in a before-commit step, or at COMMIT
+                raise _Conflict(exc) from exc
+            raise
         finally:
             conn.info.pop(_SCRATCH, None)
-        failed = sum(1 for _, ok, _, _ in outcomes if not ok)
-        self.db.observe_batch(len(batch), failed, time.perf_counter() - started)
-        events = [event for _, ok, _, job_events in outcomes if ok for event in job_events]
-        if events:
-            try:
-                self.db.publish(events)
-            except Exception:  # publishing never undoes a commit
-                log.exception("event_publish_failed", events=len(events))
-        _settle([(job, ok, value) for job, ok, value, _ in outcomes])
+        return outcomes
+
+
+# How many times a writer runs a batch again after a conflict with another writer, and the
+# pause before each try (a few milliseconds, growing, jittered so two writers don't meet again).
+CONFLICT_RETRIES = 8
+
+
+class _Conflict(Exception):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _backoff(attempt: int) -> float:
+    return (1 + secrets.randbelow(5 * 2 ** min(attempt, 5))) / 1000
+
+
+def _lock_order(job: _Job) -> str:
+    return job.partition or ""
 
 
 class Database:
@@ -394,7 +457,9 @@ class Database:
     ) -> Future[T]:
         """Queue ``fn(uow, *args, **kwargs)``; the future resolves after its commit."""
         future: Future[T] = Future()
-        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future, tracing.capture()))
+        self._writer_for(partition).jobs.put(
+            _Job(fn, args, kwargs, future, tracing.capture(), partition)
+        )
         return future
 
     def write_sync(
@@ -411,7 +476,9 @@ class Database:
         The awaiting side is a plain loop future (no thread-side Future and its Condition),
         resolved by the writer with one ``call_soon_threadsafe`` per batch."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._writer_for(partition).jobs.put(_Job(fn, args, kwargs, future, tracing.capture()))
+        self._writer_for(partition).jobs.put(
+            _Job(fn, args, kwargs, future, tracing.capture(), partition)
+        )
         return await future
 
     # -- reads ----------------------------------------------------------------------------

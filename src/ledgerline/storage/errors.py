@@ -19,12 +19,40 @@ class DatabaseBusy(ServiceUnavailable):
     default_message = "The database is busy. Please retry your request shortly."
 
 
+# A conflict between two transactions that the database resolved by aborting one of them:
+# serialization failure, deadlock detected. Running the aborted transaction again succeeds.
+_CONFLICT_STATES = frozenset({"40001", "40P01"})
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it was raised from) is a conflict with another transaction
+    that running the whole transaction again resolves."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the error itself, or a few links down its chain
+        if seen is None:
+            return False
+        if isinstance(seen, ConcurrentUpdate):
+            return True
+        if (
+            isinstance(seen, DBAPIError)
+            and getattr(seen.orig, "sqlstate", None) in _CONFLICT_STATES
+        ):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+class ConcurrentUpdate(Exception):
+    """Raised by a store when another transaction changed what this one read and must now
+    write (e.g. both created the same row): the writer runs the whole batch again."""
+
+
 def busy_error(exc: BaseException) -> DatabaseBusy | None:
     """A ``DatabaseBusy`` when ``exc`` means the database is busy or out of reach for now
     (locked, timed out, out of connections, restarting); None for anything else."""
     if isinstance(exc, DatabaseBusy):
         return exc
-    busy = isinstance(exc, PoolTimeout)
+    busy = isinstance(exc, PoolTimeout | ConcurrentUpdate)
     if isinstance(exc, DBAPIError):
         state = getattr(exc.orig, "sqlstate", None)
         text = str(exc.orig).lower()

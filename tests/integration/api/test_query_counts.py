@@ -25,6 +25,7 @@ from ledgerline.domain.scopes import Scope
 from ledgerline.fraud.online.scoring import FraudEngine
 from ledgerline.ingest.actions import Ingestor, RecordKind
 from ledgerline.linking.actions import do_complete_link, do_start_link
+from ledgerline.storage.database import person_partition
 from ledgerline.storage.stores import threads
 from tests.support.aio import run_async
 from tests.support.queries import assert_statement_count
@@ -126,9 +127,11 @@ def test_one_transaction_ingested(services: Services) -> None:
     # the thread; consent; the data key (new: read, then created); the record; anything held
     # back?; the person's language and preferences; the update's body (vault) and message;
     # the thread's last message; the audit head, 3 entries (store, read, store), the head
-    with assert_statement_count(services.db, 15, partition=bank.page_id):
+    with assert_statement_count(services.db, 15, partition=person_partition(bank.page_id, psid)):
         assert _ingest(ingestor, bank.page_id, psid, 1)["accepted"] == 1
-    with assert_statement_count(services.db, 14, partition=bank.page_id):  # the key exists
+    with assert_statement_count(
+        services.db, 14, partition=person_partition(bank.page_id, psid)
+    ):  # the key exists
         assert _ingest(ingestor, bank.page_id, psid, 2)["accepted"] == 1
 
 
@@ -142,7 +145,7 @@ def test_one_transaction_ingested_and_scored(services: Services) -> None:
     _ingest(ingestor, bank.page_id, psid, 1)
     # as above, plus the card's and the terminal's states (read, written), the business's
     # alert policy, and a 4th audit entry (the fraud engine's read)
-    with assert_statement_count(services.db, 20, partition=bank.page_id):
+    with assert_statement_count(services.db, 20, partition=person_partition(bank.page_id, psid)):
         assert _ingest(ingestor, bank.page_id, psid, 2)["accepted"] == 1
 
 
@@ -161,7 +164,9 @@ def test_one_message_through_the_send_api(services: Services) -> None:
         ):
             first = await http.post("/v19.0/me/messages", json=body, headers=headers)
             # the thread; blocked or deleted?; who controls the thread; the message; the thread
-            with assert_statement_count(services.db, 5, partition=bank.page_id):
+            with assert_statement_count(
+                services.db, 5, partition=person_partition(bank.page_id, psid)
+            ):
                 second = await http.post("/v19.0/me/messages", json=body, headers=headers)
             return [first, second]
 

@@ -21,6 +21,7 @@ from ledgerline.domain.errors import InvalidParameter, PermissionDenied
 from ledgerline.domain.events import TypingChanged
 from ledgerline.domain.messages import normalize_page_message
 from ledgerline.domain.window import LEGACY_TAGS, MessageTag, MessagingType
+from ledgerline.storage.database import person_partition
 
 router = APIRouter(tags=["Send API"])
 
@@ -111,7 +112,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         messaging_type=messaging_type,
         tag=tag,
         now=ctx.clock.now(),
-        partition=auth.page_id,
+        partition=person_partition(auth.page_id, psid),
     )
     ctx.metrics.send_message.inc()
     return {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
@@ -126,7 +127,7 @@ async def _sender_action(ctx: AppContext, page_id: str, psid: str, action: str) 
             page_id=page_id,
             psid=psid,
             now=to_ms(ctx.clock.now()),
-            partition=page_id,
+            partition=person_partition(page_id, psid),
         )
         return {"recipient_id": psid}
     thread = await ctx.db.query(access_reachable_thread, page_id, psid)
