@@ -31,6 +31,7 @@
     typingTimer: null,
     myTypingAt: 0, // when we last told the business we are typing
     pinned: [], // open fraud alerts of the open thread (GET .../alerts), newest first
+    ref: null, // the ref of the link that opened the chat (?thread=PAGE_ID&ref=…)
     title: document.title,
   };
 
@@ -183,8 +184,10 @@
 
   // "/?thread=PAGE_ID" (e.g. the "Account linked" page's link back) opens that thread.
   function openRequestedThread() {
-    const wanted = new URLSearchParams(window.location.search).get("thread");
+    const query = new URLSearchParams(window.location.search);
+    const wanted = query.get("thread");
     if (!wanted) return;
+    state.ref = query.get("ref"); // a link's ref, for the Get Started postback's referral
     window.history.replaceState(null, "", "/");
     const thread = state.threads.find((th) => th.page_id === wanted);
     if (thread) openThread(thread.page_id, thread.page_name);
@@ -245,6 +248,7 @@
     $("#thread-title").textContent = name;
     $("#messages").replaceChildren();
     $("#chips").replaceChildren();
+    renderMenu(null);
     state.pinned = [];
     renderPinned();
     loadPinned();
@@ -257,19 +261,157 @@
         if (state.current === pageId) showAgent(who);
       })
       .catch(() => {});
-    const data = (
-      await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages?limit=${PAGE}`)
-    ).data;
+    const base = `/api/v1/threads/${encodeURIComponent(pageId)}`;
+    const [page, profile] = await Promise.all([
+      api("GET", `${base}/messages?limit=${PAGE}`),
+      api("GET", `${base}/profile`).catch(() => null),
+    ]);
+    const data = page.data;
     if (state.current !== pageId) return;
-    if (!data.length) {
-      $("#messages").append(
-        el("p", { class: "empty hello", text: t("start_conversation", { name }) }),
-      );
-    }
+    renderMenu(profile && profile.persistent_menu);
+    if (!data.length) $("#messages").append(helloCard(name, profile));
     for (const m of data) addMessage(m);
     showEarlier(data.length >= PAGE);
     markRead();
     $("#text").focus();
+  }
+
+  // ---- the business's Messenger Profile -------------------------------------------------
+  // Before the first message: the greeting, Get Started and the ice breakers. The menu sits
+  // beside the text box (which goes when the business disables it). Each sends a postback.
+  function helloCard(name, profile) {
+    const card = el("div", { class: "hello hello-card", "data-testid": "hello" });
+    const greeting = profile && profile.greeting;
+    card.append(
+      el("p", {
+        class: greeting ? "greeting" : "empty",
+        "data-testid": greeting ? "greeting" : null,
+        text: greeting || t("start_conversation", { name }),
+      }),
+    );
+    if (profile && profile.get_started) {
+      card.append(
+        el("button", {
+          type: "button",
+          class: "primary",
+          "data-testid": "get-started",
+          text: profile.get_started_title,
+          onclick: () => getStarted(card),
+        }),
+      );
+    }
+    const breakers = (profile && profile.ice_breakers) || [];
+    if (breakers.length) {
+      const box = el("div", { class: "ice-breakers" });
+      for (const q of breakers) {
+        box.append(
+          el("button", {
+            type: "button",
+            class: "btn",
+            "data-testid": "ice-breaker",
+            text: q.question,
+            onclick: () => {
+              card.remove();
+              send({ postback: { title: q.question, payload: q.payload } }, q.question);
+            },
+          }),
+        );
+      }
+      card.append(box);
+    }
+    return card;
+  }
+
+  async function getStarted(card) {
+    const pageId = state.current;
+    const body = state.ref ? { ref: state.ref } : {};
+    state.ref = null; // a link's ref goes with the first Get Started only
+    card.hidden = true;
+    try {
+      await api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/get_started`, body);
+      refreshThreads(200);
+    } catch (e) {
+      card.hidden = false;
+      card.title = e.message;
+    }
+  }
+
+  function renderMenu(menu) {
+    const panel = $("#menu-panel");
+    const toggle = $("#menu-toggle");
+    const items = (menu && menu.call_to_actions) || [];
+    const composerOff = Boolean(menu && menu.composer_input_disabled);
+    panel.hidden = true;
+    panel.replaceChildren();
+    toggle.hidden = items.length === 0;
+    toggle.setAttribute("aria-expanded", "false");
+    $("#text").hidden = composerOff;
+    $("#send").hidden = composerOff;
+    $("#composer").classList.toggle("menu-only", composerOff);
+    toggle.onclick = () => {
+      const open = panel.hidden;
+      if (open) showMenuLevel(items, []);
+      panel.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+  }
+
+  function showMenuLevel(items, trail) {
+    const panel = $("#menu-panel");
+    panel.replaceChildren();
+    const close = () => {
+      panel.hidden = true;
+      $("#menu-toggle").setAttribute("aria-expanded", "false");
+    };
+    if (trail.length) {
+      const up = trail[trail.length - 1];
+      panel.append(
+        el("button", {
+          type: "button",
+          class: "btn",
+          text: "‹ " + t("menu_back"),
+          onclick: () => showMenuLevel(up, trail.slice(0, -1)),
+        }),
+      );
+    }
+    for (const item of items) {
+      if (item.type === "postback") {
+        panel.append(
+          el("button", {
+            type: "button",
+            class: "btn",
+            "data-testid": "menu-item",
+            text: item.title,
+            onclick: () => {
+              close();
+              send({ postback: { title: item.title, payload: item.payload } }, item.title);
+            },
+          }),
+        );
+      } else if (item.type === "nested") {
+        panel.append(
+          el("button", {
+            type: "button",
+            class: "btn",
+            "data-testid": "menu-item",
+            text: item.title + " ›",
+            onclick: () => showMenuLevel(item.call_to_actions || [], [...trail, items]),
+          }),
+        );
+      } else if (item.type === "web_url" && safeUrl(item.url)) {
+        panel.append(
+          el("a", {
+            class: "btn",
+            href: safeUrl(item.url),
+            target: "_blank",
+            rel: "noopener noreferrer",
+            "data-testid": "menu-item",
+            text: item.title,
+            onclick: close,
+          }),
+        );
+      }
+    }
   }
 
   function oldestMid() {
