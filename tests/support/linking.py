@@ -6,9 +6,14 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from ledgerline.bootstrap import Services
+from ledgerline.domain.clock import to_ms
+from ledgerline.domain.scopes import Scope
+from ledgerline.linking.actions import do_complete_link, do_start_link
 from ledgerline.storage.stores import identity as web_store, threads as thread_store
 from tests.support.bank import BankStub, RunningBank
 from tests.support.server import RunningPlatform
@@ -80,3 +85,32 @@ def linked_world(live: RunningPlatform, name: str = "Ngân hàng Demo") -> Itera
         stub.page_access_token = business["page_access_token"]
         stub.receiver.app_secret = business["app_secret"]
         yield LinkedWorld(live, bank, business)
+
+
+def link_with_actions(
+    platform: Services, *, user_id: str, page_id: str, url: str, scopes: frozenset[Scope]
+) -> None:
+    """Link a person through the linking actions themselves (start, then the bank's
+    callback with a code), for in-process tests that need a link but not its web pages."""
+    now = to_ms(platform.clock.now())
+    started = platform.db.write_sync(
+        do_start_link,
+        user_id=user_id,
+        page_id=page_id,
+        url=url,
+        scopes=scopes,
+        text_version=None,
+        public_url="http://127.0.0.1:8000",
+        now=now,
+    )
+    redirect_uri = parse_qs(urlsplit(started.redirect_url).query)["redirect_uri"][0]
+    state = parse_qs(urlsplit(redirect_uri).query)["state"][0]
+    platform.db.write_sync(
+        do_complete_link,
+        state=state,
+        code="code-" + user_id,
+        caller=user_id,
+        binding=None,
+        now=now,
+        hooks=platform.linking_hooks,
+    )
