@@ -100,6 +100,14 @@ class WebhookReceiver:
             time.sleep(0.02)
         return self.events()
 
+    def wait_for_standby(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.standby_events()) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} standby events")
+            time.sleep(0.02)
+        return self.standby_events()
+
 
 class RunningReceiver:
     def __init__(self, receiver: WebhookReceiver) -> None:

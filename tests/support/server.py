@@ -70,6 +70,19 @@ class RunningPlatform:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
 
+    def subscribe(self, business: dict[str, str], *extra_fields: str) -> None:
+        """Subscribe the business's app, as a bank does, to the default webhook fields and
+        ``extra_fields`` (``messaging_handovers``, ``standby``, …)."""
+        from ledgerline.domain.webhook_fields import DEFAULT_FIELDS
+
+        with self.client() as http:
+            answer = http.post(
+                "/v19.0/me/subscribed_apps",
+                params={"access_token": business["page_access_token"]},
+                json={"subscribed_fields": [*DEFAULT_FIELDS, *extra_fields]},
+            )
+        assert answer.json() == {"success": True}, answer.text
+
     def create_business(self, name: str = "Demo Bank", **kwargs: Any) -> dict[str, str]:
         from ledgerline.chat.accounts import do_create_business
         from ledgerline.domain.clock import to_ms

@@ -12,6 +12,7 @@ from ledgerline.domain.ids import (
     new_user_id,
     token_hash,
 )
+from ledgerline.domain.webhook_fields import DEFAULT_FIELDS
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, people as people_store
 
@@ -55,6 +56,7 @@ def do_create_business(
         verify_token=verify_token,
         account_link_url=account_link_url,
         app_secret_hash=token_hash(app_secret),
+        subscribed_fields=DEFAULT_FIELDS,
         created_at=now,
     )
     business_store.insert_page_token(

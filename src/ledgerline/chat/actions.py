@@ -15,6 +15,7 @@ from ledgerline.chat import ownership
 from ledgerline.chat.blocking import check_not_blocked_by, check_reachable
 from ledgerline.chat.routing import Inbound
 from ledgerline.chat.wire import client_message, webhook_item
+from ledgerline.delivery.subscriptions import business_receives
 from ledgerline.domain.clock import from_ms
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
 from ledgerline.domain.events import LiveFrame, MessageCreated, PageRead, WebhookQueued, inbox_of
@@ -119,8 +120,10 @@ def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **
     business = business_store.get_business(uow.conn, thread.page_id)
     if business is None or business.webhook_url is None:
         return
-    item = webhook_item(psid=thread.psid, page_id=thread.page_id, timestamp=now, **event)
     kind = ownership.webhook_kind(uow, thread, kind, business.app_id)  # standby for non-owners
+    if not business_receives(business, kind):  # not a field the page is subscribed to
+        return
+    item = webhook_item(psid=thread.psid, page_id=thread.page_id, timestamp=now, **event)
     outbox.enqueue(
         uow.conn, page_id=thread.page_id, psid=thread.psid, kind=kind, event=item, now=now
     )
@@ -129,7 +132,8 @@ def _enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **
 
 def enqueue_webhook(uow: UnitOfWork, thread: ThreadRow, kind: str, now: int, **event: Any) -> None:
     """Queue a webhook event of ``thread`` for its business, in the caller's transaction
-    (nothing is queued when the business has no webhook URL)."""
+    (nothing is queued when the business has no webhook URL or is not subscribed to the
+    event's field)."""
     _enqueue_webhook(uow, thread, kind, now, **event)
 
 

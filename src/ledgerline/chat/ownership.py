@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledgerline.delivery.signing import STANDBY_PREFIX
 from ledgerline.domain.errors import NoMatchingUser, NotThreadOwner
+from ledgerline.domain.webhook_fields import STANDBY_PREFIX
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,

@@ -23,7 +23,6 @@ from ledgerline.chat.accounts import (
 from ledgerline.cli.errors import NOT_FOUND
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
 from ledgerline.delivery.handshake import handshake
-from ledgerline.delivery.settings import subscribed_fields
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
 from ledgerline.domain.clock import to_ms
 from ledgerline.identity.sessions import BUSINESS
@@ -111,7 +110,7 @@ def _listing(business: BusinessRow) -> dict[str, Any]:
         "page_id": business.page_id,
         "name": business.name,
         "webhook_url": business.webhook_url,
-        "subscribed_fields": subscribed_fields(business),
+        "subscribed_fields": list(business.subscribed_fields or ()),
     }
 
 

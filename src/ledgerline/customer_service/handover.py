@@ -3,7 +3,8 @@
 Who owns a thread is ``chat.ownership``; this module moves it: ``pass_control``,
 ``take_control``, ``request_control`` (for the business's app through the Graph API, for the
 inbox and the assistant directly) and the page's assistant switch. Each transition queues
-the ``messaging_handovers`` item Messenger would send to the business's app —
+the ``messaging_handovers`` item Messenger would send to the business's app (when it is
+subscribed to that field) —
 ``pass_thread_control`` when it receives control, ``take_thread_control`` when control is
 taken from it, ``request_thread_control`` when another app asks it for control — and keeps
 the agent inbox in step (``customer_service.conversations``).
@@ -22,6 +23,7 @@ from ledgerline.chat.ownership import (
 )
 from ledgerline.chat.wire import webhook_item
 from ledgerline.customer_service import conversations
+from ledgerline.delivery.subscriptions import business_receives
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, NotThreadOwner
 from ledgerline.domain.events import LiveFrame, WebhookQueued, inbox_of
 from ledgerline.storage.database import UnitOfWork
@@ -34,6 +36,7 @@ from ledgerline.storage.stores import (
 from ledgerline.storage.stores.threads import ThreadRow
 
 MAX_METADATA = 1000
+HANDOVERS = "messaging_handovers"  # the outbox kind (and webhook field) of these events
 
 
 # -- transitions -------------------------------------------------------------------------
@@ -58,14 +61,14 @@ def check_metadata(metadata: Any) -> str | None:
 
 def _queue_handover(uow: UnitOfWork, thread: ThreadRow, now: int, **event: Any) -> None:
     business = business_store.get_business(uow.conn, thread.page_id)
-    if business is None or business.webhook_url is None:
+    if business is None or not business_receives(business, HANDOVERS):
         return
     item = webhook_item(psid=thread.psid, page_id=thread.page_id, timestamp=now, **event)
     outbox.enqueue(
         uow.conn,
         page_id=thread.page_id,
         psid=thread.psid,
-        kind="messaging_handovers",
+        kind=HANDOVERS,
         event=item,
         now=now,
     )

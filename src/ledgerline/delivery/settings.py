@@ -16,18 +16,6 @@ from ledgerline.storage.stores import businesses as business_store
 from ledgerline.storage.stores.businesses import BusinessRow
 
 MAX_EVENTS_LIMIT = 100
-# The Messenger webhook fields a business with a webhook URL receives (all of them, until a
-# business can choose: Messenger's ``subscribed_fields``).
-DELIVERED_FIELDS = (
-    "messages",
-    "messaging_postbacks",
-    "messaging_account_linking",
-    "message_deliveries",
-    "message_reads",
-    "messaging_handovers",
-    "standby",
-    "fraud_alert_response",
-)
 TRUE_WORDS = ("true", "1", "yes", "on")
 FALSE_WORDS = ("false", "0", "no", "off")
 
@@ -98,8 +86,3 @@ def get_webhook_settings(uow: UnitOfWork, page_id: str) -> WebhookSettings:
     if business is None:
         raise NotFound("No such page")
     return WebhookSettings.of(business)
-
-
-def subscribed_fields(business: BusinessRow) -> list[str]:
-    """The webhook fields the business receives: none without a webhook URL."""
-    return list(DELIVERED_FIELDS) if business.webhook_url else []

@@ -7,8 +7,6 @@ import hmac
 import json
 from typing import Any
 
-STANDBY_PREFIX = "standby:"  # outbox kinds of events for a business app that is not the owner
-
 
 def envelope(
     page_id: str,

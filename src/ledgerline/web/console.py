@@ -18,9 +18,11 @@ from starlette.responses import Response
 from ledgerline.chat.accounts import do_rotate_app_secret
 from ledgerline.delivery.handshake import handshake
 from ledgerline.delivery.replay import NOISE_KINDS, ReplaySelection, do_replay_webhooks
+from ledgerline.delivery.subscriptions import do_choose_delivered_fields
 from ledgerline.delivery.urls import UrlNotAllowed
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.webhook_fields import DELIVERED_FIELDS
 from ledgerline.identity.console import do_queue_test_event, do_set_webhook
 from ledgerline.identity.errors import CsrfRejected, WrongCredentials
 from ledgerline.identity.service import do_console_rotate_page_token
@@ -41,7 +43,13 @@ from ledgerline.web.texts import pick_locale, translate
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-NOTICES = ("webhook_saved", "test_event_queued", "fraud_saved", "replay_queued")
+NOTICES = (
+    "webhook_saved",
+    "test_event_queued",
+    "fraud_saved",
+    "replay_queued",
+    "subscriptions_saved",
+)
 LOG_LIMIT = 50
 STATUSES = ("pending", "delivered", "failed")
 
@@ -102,6 +110,7 @@ async def _dashboard(
         older=older,
         csrf=csrf_token(config.secret_key, BUSINESS, session_id),
         fraud=fraud,
+        webhook_fields=DELIVERED_FIELDS,
         **values,
     )
 
@@ -248,6 +257,29 @@ async def set_webhook(request: Request) -> Response:
         )
     await config.db.write(do_set_webhook, page_id=page_id, url=url, verify_token=verify_token)
     return redirect("/console?done=webhook_saved#webhook")
+
+
+@router.post("/subscriptions")
+async def set_subscriptions(request: Request) -> Response:
+    """The webhook fields the page receives (Messenger's subscribed_fields)."""
+    checked = await _authorised(request)
+    if isinstance(checked, Response):
+        return checked
+    session_id, page_id, form = checked
+    chosen = [value for value in form.getlist("field") if isinstance(value, str)]
+    try:
+        await web_config(request).db.write(
+            do_choose_delivered_fields, page_id=page_id, chosen=chosen
+        )
+    except InvalidParameter:
+        return await _dashboard(
+            request,
+            session_id,
+            page_id,
+            status=400,
+            error=translate(pick_locale(request), "subscriptions_refused"),
+        )
+    return redirect("/console?done=subscriptions_saved#subscriptions")
 
 
 @router.post("/test-event")

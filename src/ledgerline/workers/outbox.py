@@ -23,15 +23,11 @@ from opentelemetry.trace import SpanKind, StatusCode
 from ledgerline.delivery.backoff import retry_delay, should_give_up
 from ledgerline.delivery.egress import DEFAULT_LIMITS, guarded_async_transport
 from ledgerline.delivery.settings import WebhookSettings
-from ledgerline.delivery.signing import (
-    STANDBY_PREFIX,
-    encode_body,
-    envelope,
-    signature_headers,
-)
+from ledgerline.delivery.signing import encode_body, envelope, signature_headers
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.ids import derive_app_secret
+from ledgerline.domain.webhook_fields import STANDBY_PREFIX
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.storage.stores.businesses import BusinessRow

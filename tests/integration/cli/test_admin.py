@@ -81,10 +81,29 @@ def test_business_list_show_rotate_and_set_webhook(cli: Cli) -> None:
                 "page_id": page_id,
                 "name": "Ngân hàng A",
                 "webhook_url": None,
-                "subscribed_fields": [],
+                "subscribed_fields": [
+                    "messages",
+                    "messaging_postbacks",
+                    "message_deliveries",
+                    "message_reads",
+                    "messaging_account_linking",
+                    "fraud_alert_responses",
+                    "fraud_reports",
+                ],
             }
         ]
     }
+    # The real subscription (``/me/subscribed_apps`` and the console change it).
+    _sql(
+        cli.database_url,
+        "UPDATE businesses SET subscribed_fields = 'messages,standby' WHERE page_id = :p",
+        p=page_id,
+    )
+    assert cli.json("business", "show", page_id)["subscribed_fields"] == ["messages", "standby"]
+    assert "fields: messages,standby" in cli.run("business", "list")[1]
+    _sql(cli.database_url, "UPDATE businesses SET subscribed_fields = NULL")  # unsubscribed
+    assert cli.json("business", "list")["data"][0]["subscribed_fields"] == []
+    assert "fields: -" in cli.run("business", "list")[1]
     shown = cli.json("business", "show", page_id)
     assert shown["app_id"] == created["app_id"]
     assert shown["pending_webhooks"] == 0
@@ -110,7 +129,6 @@ def test_business_list_show_rotate_and_set_webhook(cli: Cli) -> None:
         assert "handshake" in json.loads(refused[2])["error"]["message"].lower()
     (entry,) = cli.json("business", "list")["data"]
     assert entry["webhook_url"] == receiver.url
-    assert "messages" in entry["subscribed_fields"]
     assert cli.json("business", "set-webhook", page_id, "--remove")["webhook_url"] is None
 
     rotated = cli.json("business", "rotate-token", page_id)

@@ -120,6 +120,7 @@ def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
                 json={"enabled": True},
             )
         assert enabled.json() == {"success": True}
+        live.subscribe(linked.business, "messaging_handovers")  # the assistant hands over
         yield linked
 
 

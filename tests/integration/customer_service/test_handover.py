@@ -40,6 +40,7 @@ class World:
         self.live = live
         self.receiver = receiver.receiver
         self.business = live.create_business(webhook_url=receiver.url)
+        live.subscribe(self.business, "messaging_handovers", "standby")
         self.receiver.app_secret = self.business["app_secret"]
         self.user = live.create_user()
         self.http = live.client()

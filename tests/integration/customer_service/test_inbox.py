@@ -39,6 +39,7 @@ def live(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[Runn
 @pytest.fixture
 def world(live: RunningPlatform) -> Iterator[LinkedWorld]:
     with linked_world(live) as w:
+        live.subscribe(w.business, "messaging_handovers")  # agents hand threads back
         yield w
 
 

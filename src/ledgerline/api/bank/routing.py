@@ -18,6 +18,15 @@ def check_version(version: str | None) -> None:
         raise NotFound(f"Unknown path component: {version[:40]}")
 
 
+def version_number(version: str | None) -> tuple[int, int] | None:
+    """``v3.2`` → ``(3, 2)``; ``None`` for an unversioned call."""
+    if version is None:
+        return None
+    check_version(version)
+    major, _, minor = version[1:].partition(".")
+    return int(major), int(minor or 0)
+
+
 def graph_route(
     router: APIRouter, path: str, methods: list[str], **kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

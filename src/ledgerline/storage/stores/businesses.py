@@ -24,6 +24,8 @@ class BusinessRow:
     webhook_batching: bool
     webhook_batch_max: int
     created_at: int
+    # Messenger's subscribed_fields; None once the app is unsubscribed.
+    subscribed_fields: tuple[str, ...] | None
 
 
 _COLUMNS = [
@@ -37,13 +39,25 @@ _COLUMNS = [
     businesses.c.webhook_batching,
     businesses.c.webhook_batch_max,
     businesses.c.created_at,
+    businesses.c.subscribed_fields,
 ]
 
 
 def _row(row: sa.Row[Any]) -> BusinessRow:
     values = row._asdict()
     values["webhook_batching"] = bool(values["webhook_batching"])
+    values["subscribed_fields"] = decode_fields(values["subscribed_fields"])
     return BusinessRow(**values)
+
+
+def encode_fields(fields: tuple[str, ...] | None) -> str | None:
+    return None if fields is None else ",".join(fields)
+
+
+def decode_fields(stored: str | None) -> tuple[str, ...] | None:
+    if stored is None:
+        return None
+    return tuple(name for name in stored.split(",") if name)
 
 
 def insert_business(
@@ -56,6 +70,7 @@ def insert_business(
     verify_token: str | None,
     account_link_url: str | None,
     app_secret_hash: str,
+    subscribed_fields: tuple[str, ...],
     created_at: int,
 ) -> None:
     forget_memo(conn, _BUSINESS_MEMO)
@@ -70,6 +85,7 @@ def insert_business(
             account_link_url=account_link_url,
             secret_version=1,
             app_secret_hash=app_secret_hash,
+            subscribed_fields=encode_fields(subscribed_fields),
             created_at=created_at,
         )
     )
@@ -142,6 +158,12 @@ def businesses_with_webhooks(conn: sa.Connection) -> list[BusinessRow]:
         _row(row)
         for row in conn.execute(sa.select(*_COLUMNS).where(businesses.c.webhook_url.is_not(None)))
     ]
+
+
+def set_subscribed_fields(
+    conn: sa.Connection, page_id: str, fields: tuple[str, ...] | None
+) -> None:
+    update_business(conn, page_id, subscribed_fields=encode_fields(fields))
 
 
 def update_business(conn: sa.Connection, page_id: str, **values: object) -> None:

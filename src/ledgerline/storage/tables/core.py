@@ -27,6 +27,9 @@ businesses = sa.Table(
     sa.Column("webhook_batching", sa.Boolean, nullable=False, server_default=sa.false()),
     # With batching on, at most this many events of one person go in one POST.
     sa.Column("webhook_batch_max", sa.Integer, nullable=False, server_default="20"),
+    # Messenger's ``subscribed_fields``, comma-separated; NULL once the app is unsubscribed
+    # (``DELETE /me/subscribed_apps``): no event is delivered then.
+    sa.Column("subscribed_fields", sa.String(2000)),
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
