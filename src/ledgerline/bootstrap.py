@@ -461,14 +461,17 @@ def build_app(
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext, MetricsAccess
     from ledgerline.api.limits import RateLimits
+    from ledgerline.chat.attachments import Attachments
     from ledgerline.chat.private import MessageResolver
     from ledgerline.customer_service.agents import AgentAccounts
     from ledgerline.customer_service.inbox import InboxService
+    from ledgerline.delivery.egress import guarded_async_transport
     from ledgerline.domain.ratelimit import Limit, RateLimiter
     from ledgerline.fraud.online.scoring import FraudEngine
     from ledgerline.identity.service import Identity
     from ledgerline.ingest.actions import Ingestor
     from ledgerline.privacy.centre import PrivacyCentre
+    from ledgerline.storage.blobs import FileBlobStore
     from ledgerline.web import WebConfig, install_web
 
     settings, db, clock, vault = services.settings, services.db, services.clock, services.vault
@@ -502,6 +505,13 @@ def build_app(
             person=limiter(settings.rate_limit_person_per_second, settings.rate_limit_person_burst),
         ),
         readiness=readiness(services, runtime),
+        attachments=Attachments(
+            db=db,
+            blobs=FileBlobStore(settings.data_dir / "attachments"),
+            secret_key=services.secret_key,
+            transport=guarded_async_transport(allow_internal=settings.allow_insecure_urls),
+            allow_insecure_urls=settings.allow_insecure_urls,
+        ),
         metrics=runtime.metrics,
         metrics_access=MetricsAccess(
             open=settings.env == "development",

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from ledgerline.api import operations
+from ledgerline.api import attachment_files, operations
 from ledgerline.api.bank import (
+    attachments as platform_attachments,
     deliveries as platform_deliveries,
     financial as platform_financial,
     handover as platform_handover,
@@ -26,6 +27,7 @@ from ledgerline.api.gate import InputGate
 from ledgerline.api.openapi import install_openapi
 from ledgerline.api.person import (
     account as client_account,
+    attachments as client_attachments,
     blocks as client_blocks,
     handover as client_handover,
     linking as client_linking,
@@ -93,6 +95,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_financial.router)
     app.include_router(platform_handover.router)
     app.include_router(platform_profile.router)
+    app.include_router(platform_attachments.router)
+    app.include_router(attachment_files.router)
+    app.include_router(client_attachments.router)
     app.include_router(platform_user_profile.router)  # digits only: shadows nothing
     app.include_router(platform_subscriptions.router)
     app.include_router(client_threads.router)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from ledgerline.api.limits import RateLimits
 from ledgerline.api.tokens import TokenCache
+from ledgerline.chat.attachments import Attachments
 from ledgerline.chat.private import MessageResolver
 from ledgerline.chat.routing import Inbound
 from ledgerline.delivery.live import Frame, LiveHub
@@ -69,6 +70,7 @@ class AppContext:
     messages: MessageResolver  # private messages' bodies, for the person
     privacy: PrivacyCentre
     readiness: Readiness
+    attachments: Attachments  # re-hosted files (chat.attachments)
     limits: RateLimits = field(default_factory=RateLimits)
     metrics: Metrics = field(default_factory=lambda: Metrics(process=False))
     metrics_access: MetricsAccess = field(default_factory=MetricsAccess)

@@ -4,7 +4,10 @@
 path, the router and authentication:
 
 * **Body size**, per surface (:func:`body_limit`): 2 MiB on the bank API (a 1,000-transaction
-  batch is ~0.5 MB), 64 KiB everywhere else (the person API, the web app's forms). A
+  batch is ~0.5 MB), 64 KiB everywhere else (the person API, the web app's forms), and
+  25 MiB plus 64 KiB for a multipart upload of a file (Messenger's 25 MB a file, plus the
+  form's other fields): ``/me/message_attachments``, the Send API's ``filedata`` and a
+  person's ``/api/v1/threads/{page_id}/attachments``. A
   ``Content-Length`` over the limit is answered ``413`` at once, without reading a byte of
   the body; a body streamed without one (chunked) is counted as it arrives and cut off with
   ``413`` as soon as it passes the limit. Nothing beyond the limit is ever buffered.
@@ -33,14 +36,23 @@ from ledgerline.domain.inputs import decode_json
 
 BANK_BODY_BYTES = 2 * 1024 * 1024
 OTHER_BODY_BYTES = 64 * 1024
+UPLOAD_BODY_BYTES = 25 * 1024 * 1024 + 64 * 1024
 # The Graph API's paths: /me/..., /{PAGE_ID}/..., with or without /vN.M.
 _BANK_PATH = re.compile(r"/(?:v\d{1,3}(?:\.\d{1,3})?/)?(?:me|[0-9]{1,32})(?:/|$)")
+# Where a multipart body may carry a file: the attachment upload, the Send API (filedata),
+# a person's upload to a thread.
+_UPLOAD_PATH = re.compile(
+    r"/(?:v\d{1,3}(?:\.\d{1,3})?/)?(?:me/message_attachments|(?:me|[0-9]{1,32})/messages)"
+    r"|/api/v1/threads/[^/]{1,64}/attachments"
+)
 _BAD_PATH = re.compile("[\x00\ud800-\udfff]")
 _JSON = re.compile(r"application/(?:[\w.+-]+\+)?json")
 
 
-def body_limit(path: str) -> int:
+def body_limit(path: str, content_type: str = "") -> int:
     """The largest body a request to ``path`` may carry, in bytes."""
+    if content_type == "multipart/form-data" and _UPLOAD_PATH.fullmatch(path):
+        return UPLOAD_BODY_BYTES
     return BANK_BODY_BYTES if _BANK_PATH.match(path) else OTHER_BODY_BYTES
 
 
@@ -78,8 +90,9 @@ class InputGate:
                 scope, receive, send
             )
             return
-        limit = body_limit(scope["path"])
         headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = body_limit(scope["path"], content_type)
         length = _content_length(headers)
         if length is not None and length > limit:
             await _error(413, f"The request body is larger than {limit:,} bytes")(
@@ -97,7 +110,6 @@ class InputGate:
                     raise BodyTooLarge(limit)
             return message
 
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         form = content_type == "application/x-www-form-urlencoded"
         if not (form or _JSON.fullmatch(content_type)) or self.takes_body(scope):
             await self.app(scope, limited, send)

@@ -85,6 +85,11 @@ class SendResponse(BaseModel):
     )
     recipient_id: str
     message_id: str | None = Field(default=None, description="Absent for sender actions")
+    attachment_id: str | None = Field(
+        default=None,
+        description="The re-hosted attachment's id, when the message's media had "
+        "`is_reusable: true` (send it again with `attachment_id`)",
+    )
 
 
 SEND_EXAMPLES: dict[str, Any] = {
@@ -123,6 +128,41 @@ SEND_EXAMPLES: dict[str, Any] = {
         "message": {"text": "Your new card has been shipped."},
     },
     "sender_action": {"recipient": {"id": "12345678901234567890"}, "sender_action": "typing_on"},
+    "image_by_url": {
+        "recipient": {"id": "12345678901234567890"},
+        "message": {
+            "attachment": {
+                "type": "image",
+                "payload": {"url": "https://bank.example/card.png", "is_reusable": True},
+            }
+        },
+    },
+    "image_by_attachment_id": {
+        "recipient": {"id": "12345678901234567890"},
+        "message": {
+            "attachment": {"type": "image", "payload": {"attachment_id": "1857777774821032"}}
+        },
+    },
+    "media_template": {
+        "recipient": {"id": "12345678901234567890"},
+        "message": {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "media",
+                    "elements": [
+                        {
+                            "media_type": "image",
+                            "attachment_id": "1857777774821032",
+                            "buttons": [
+                                {"type": "postback", "title": "Freeze card", "payload": "FREEZE"}
+                            ],
+                        }
+                    ],
+                },
+            }
+        },
+    },
 }
 
 
@@ -231,6 +271,9 @@ class MessageOut(BaseModel):
     text: str | None = None
     quick_replies: list[dict[str, Any]] | None = None
     attachment: dict[str, Any] | None = None
+    attachments: list[dict[str, Any]] | None = Field(
+        default=None, description="Photos and files the person sent: `[{type, payload: {url}}]`"
+    )
     state: dict[str, Any] | None = Field(
         default=None,
         description="What became of a question the platform asked in this message (a fraud "

@@ -147,7 +147,8 @@ def do_user_message(
     inbound: Inbound,
 ) -> MessageRow:
     """A person writes to a page: ``body`` is ``{"text"}`` optionally with ``quick_reply``
-    ``{"payload"}``, or a ``postback`` ``{"title","payload"}`` (shown as its title).
+    ``{"payload"}``, a ``postback`` ``{"title","payload"}`` (shown as its title), or
+    ``{"attachments": [{"type","payload":{"url"}}]}`` (re-hosted by ``chat.attachments``).
     ``inbound``: who else hears it (``chat.routing``).
 
     A card number the person types is masked (all but its last four digits) before the
@@ -176,7 +177,11 @@ def do_user_message(
             postback["referral"] = body["postback"]["referral"]
         _enqueue_webhook(uow, thread, "postback", now, postback=postback)
     else:
-        message: dict[str, Any] = {"mid": mid, "text": body["text"]}
+        message: dict[str, Any] = {"mid": mid}
+        if "text" in body:
+            message["text"] = body["text"]
+        if "attachments" in body:  # a photo or file the person sent (chat.attachments)
+            message["attachments"] = body["attachments"]
         if "quick_reply" in body:
             message["quick_reply"] = {"payload": body["quick_reply"]["payload"]}
         _enqueue_webhook(uow, thread, "message", now, message=message)

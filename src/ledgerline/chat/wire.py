@@ -17,7 +17,8 @@ def client_message(row: MessageRow) -> dict[str, Any]:
     (``agent``: ``{"name"}`` when a human agent wrote it from the inbox; ``state``: what
     became of a question the platform asked, see ``chat.state``)."""
     out: dict[str, Any] = {"mid": row.mid, "from": row.sender}
-    for key in ("text", "quick_replies", "attachment", "quick_reply", "postback", "agent", "state"):
+    keys = ("text", "quick_replies", "attachment", "attachments", "quick_reply", "postback")
+    for key in (*keys, "agent", "state"):
         if key in row.body:
             out[key] = row.body[key]
     out["created_time"] = iso_time(row.created_at)

@@ -301,6 +301,7 @@ _TEMPLATES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "button": _button_template,
     "generic": _generic_template,
     "receipt": _receipt_template,
+    "media": lambda payload, param: _media_template(payload, param),
 }
 
 
@@ -318,14 +319,55 @@ def _attachment(raw: Any) -> dict[str, Any]:
             )
         return {"type": "template", "payload": build(payload, "message[attachment][payload]")}
     if kind in MEDIA_TYPES:
-        url = _url(payload.get("url"), "message[attachment][payload][url]")
-        out: dict[str, Any] = {"type": kind, "payload": {"url": url}}
-        if "is_reusable" in payload:
-            out["payload"]["is_reusable"] = parse_bool(
-                payload["is_reusable"], "message[attachment][payload][is_reusable]"
-            )
-        return out
+        return {"type": kind, "payload": _media_source(payload, "message[attachment][payload]")}
     raise _bad("message[attachment][type]", "must be one of template, " + ", ".join(MEDIA_TYPES))
+
+
+def _media_source(payload: dict[str, Any], param: str) -> dict[str, Any]:
+    """Where a media attachment comes from: exactly one of ``url`` (fetched and re-hosted),
+    ``attachment_id`` (an upload of the page's) or, in a multipart send, the ``filedata``
+    file (then neither; marked ``"filedata": true``). ``is_reusable`` as sent."""
+    out: dict[str, Any] = {}
+    url = _url(payload.get("url"), f"{param}[url]", required=False)
+    attachment_id = _text(
+        payload.get("attachment_id"), f"{param}[attachment_id]", limit=32, required=False
+    )
+    if url is not None and attachment_id is not None:
+        raise _bad(param, "must contain only one of url or attachment_id")
+    if url is not None:
+        out["url"] = url
+    elif attachment_id is not None:
+        if not attachment_id.isdigit():
+            raise _bad(f"{param}[attachment_id]", "must be an attachment id")
+        out["attachment_id"] = attachment_id
+    else:
+        out["filedata"] = True
+    if "is_reusable" in payload:
+        out["is_reusable"] = parse_bool(payload["is_reusable"], f"{param}[is_reusable]")
+    return out
+
+
+MEDIA_TEMPLATE_TYPES = ("image", "video")
+
+
+def _media_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
+    """Messenger's media template: one image or video (by ``attachment_id`` or ``url``)
+    with up to 3 buttons."""
+    elements = _as_list(payload.get("elements"), f"{param}[elements]")
+    if len(elements) != 1:
+        raise _bad(f"{param}[elements]", "must have exactly 1 element")
+    p = f"{param}[elements][0]"
+    element = _as_dict(elements[0], p)
+    media_type = element.get("media_type")
+    if media_type not in MEDIA_TEMPLATE_TYPES:
+        raise _bad(f"{p}[media_type]", "must be one of image, video")
+    source = _media_source(element, p)
+    if source.get("filedata"):
+        raise _bad(p, "must contain one of url or attachment_id")
+    item: dict[str, Any] = {"media_type": media_type, **source}
+    if element.get("buttons"):
+        item["buttons"] = _buttons(element["buttons"], f"{p}[buttons]", minimum=0)
+    return {"template_type": "media", "elements": [item]}
 
 
 def _quick_replies(raw: Any) -> list[dict[str, Any]]:

@@ -123,6 +123,44 @@ def test_media_attachments_keep_their_url(kind: str) -> None:
     assert _payload(message) == {"url": "https://x.test/a", "is_reusable": True}
 
 
+def test_media_comes_from_a_url_an_attachment_id_or_the_uploaded_file() -> None:
+    assert _payload({"attachment": {"type": "image", "payload": {"attachment_id": 12}}}) == {
+        "attachment_id": "12"
+    }
+    # Neither: the multipart body's ``filedata`` (the Send API refuses it without one).
+    assert _payload({"attachment": {"type": "file", "payload": {}}}) == {"filedata": True}
+
+
+def test_the_media_template_holds_one_image_or_video() -> None:
+    element = {
+        "media_type": "video",
+        "url": "https://bank.test/v.mp4",
+        "buttons": [{"type": "postback", "title": "Xem", "payload": "WATCH"}],
+    }
+    message = {
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "media", "elements": [element]},
+        }
+    }
+    assert _payload(message) == {"template_type": "media", "elements": [element]}
+    for elements, problem in (
+        ([element, element], "[elements] must have exactly 1 element"),
+        (
+            [{**element, "media_type": "file"}],
+            "[elements][0][media_type] must be one of image, video",
+        ),
+        ([{"media_type": "image"}], "[elements][0] must contain one of url or attachment_id"),
+    ):
+        bad = {
+            "attachment": {
+                "type": "template",
+                "payload": {"template_type": "media", "elements": elements},
+            }
+        }
+        assert _refused(bad) == f"param message[attachment][payload]{problem}"
+
+
 def test_bad_attachments_name_the_field() -> None:
     assert _refused({"attachment": "x"}) == "param message[attachment] must be an object"
     assert _refused({"attachment": {"type": "location"}}) == (
@@ -131,8 +169,11 @@ def test_bad_attachments_name_the_field() -> None:
     assert _refused({"attachment": {"type": "image", "payload": []}}) == (
         "param message[attachment][payload] must be an object"
     )
-    assert _refused({"attachment": {"type": "image", "payload": {}}}) == (
-        "param message[attachment][payload][url] is required"
+    assert _refused(
+        {"attachment": {"type": "image", "payload": {"url": "https://x", "attachment_id": "1"}}}
+    ) == ("param message[attachment][payload] must contain only one of url or attachment_id")
+    assert _refused({"attachment": {"type": "image", "payload": {"attachment_id": "x1"}}}) == (
+        "param message[attachment][payload][attachment_id] must be an attachment id"
     )
     assert _refused({"attachment": {"type": "image", "payload": {"url": "javascript:x"}}}) == (
         "param message[attachment][payload][url] must be an http or https URL"
@@ -144,7 +185,7 @@ def test_bad_attachments_name_the_field() -> None:
         == "param message[attachment][payload][is_reusable] must be a boolean"
     )
     assert _refused(_template({"template_type": "list"})) == (
-        "param message[attachment][payload][template_type] must be one of button, generic, receipt"
+        "param message[attachment][payload][template_type] must be one of button, generic, receipt, media"
     )
 
 

@@ -11,11 +11,13 @@ text, an integer of more than 64 digits). The body's size is capped before it is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from starlette.datastructures import UploadFile
 
-from ledgerline.api.gate import BANK_BODY_BYTES
+from ledgerline.api.gate import BANK_BODY_BYTES, UPLOAD_BODY_BYTES
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.inputs import check_document, decode_json
 
@@ -43,6 +45,43 @@ def decode_json_fields(params: dict[str, Any], keys: tuple[str, ...]) -> None:
     for key in keys:
         if isinstance(params.get(key), str):
             params[key] = _decode_structured(key, params[key])
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    data: bytes
+    content_type: str | None
+    filename: str | None
+
+
+def is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+
+
+async def read_upload(request: Request) -> tuple[dict[str, Any], UploadedFile | None]:
+    """A multipart body's fields (decoded as ``read_params`` does) and its ``filedata``
+    file, if any. The body's size was capped while it streamed in (``api.gate``, 25 MiB
+    plus the form); the form's other fields are capped at 1 MiB each by the parser."""
+    try:
+        form = await request.form(max_files=1, max_fields=50)
+    except Exception as exc:  # malformed multipart, too many parts
+        raise InvalidParameter(f"Unreadable form body: {type(exc).__name__}") from None
+    params: dict[str, Any] = {}
+    upload: UploadedFile | None = None
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                params.setdefault(key, value)
+            elif key == "filedata" and isinstance(value, UploadFile):
+                data = await value.read(UPLOAD_BODY_BYTES + 1)
+                upload = UploadedFile(data, value.content_type, value.filename)
+    finally:
+        await form.close()  # the spooled temporary files
+    check_document(params)
+    for key, value in request.query_params.items():
+        params.setdefault(key, value)
+    decode_json_fields(params, STRUCTURED)
+    return params, upload
 
 
 async def read_params(request: Request) -> dict[str, Any]:

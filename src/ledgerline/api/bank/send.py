@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from ledgerline.api.bank.body import read_params
+from ledgerline.api.bank.body import UploadedFile, is_multipart, read_params, read_upload
+from ledgerline.api.bank.media import rehost_media
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.context import AppContext
 from ledgerline.api.deps import Context, authenticate_page
@@ -86,7 +87,11 @@ async def send_message(
 async def send(ctx: AppContext, request: Request, node: str, version: str | None) -> dict[str, Any]:
     """The Send API itself (also served by ``lane``, ahead of FastAPI's router)."""
     check_version(version)
-    params = await read_params(request)
+    upload: UploadedFile | None = None
+    if is_multipart(request):  # pymessenger2's send_attachment: the file in ``filedata``
+        params, upload = await read_upload(request)
+    else:
+        params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
     enforce(ctx.limits.send, auth.page_id)
     if node not in ("me", auth.page_id):
@@ -104,6 +109,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         raise InvalidParameter("param message must be non-empty")
     messaging_type, tag = parse_policy(params)
     normalized = normalize_page_message(message)
+    attachment_id = await rehost_media(ctx, page_id=auth.page_id, message=normalized, upload=upload)
     sent = await ctx.db.write(
         do_send_page_message,
         page_id=auth.page_id,
@@ -115,7 +121,10 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         partition=person_partition(auth.page_id, psid),
     )
     ctx.metrics.send_message.inc()
-    return {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
+    answer = {"recipient_id": sent.recipient_id, "message_id": sent.message_id}
+    if attachment_id is not None:
+        answer["attachment_id"] = attachment_id
+    return answer
 
 
 async def _sender_action(ctx: AppContext, page_id: str, psid: str, action: str) -> dict[str, Any]:

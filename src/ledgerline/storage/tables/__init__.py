@@ -1,6 +1,7 @@
 """All tables, on one MetaData; one module per area."""
 
 from ledgerline.storage.tables._metadata import metadata
+from ledgerline.storage.tables.attachments import attachments
 from ledgerline.storage.tables.audit import audit_head, audit_log
 from ledgerline.storage.tables.core import (
     business_blocks,
@@ -43,6 +44,7 @@ from ledgerline.storage.tables.vault import vault_keys, vault_records, vault_set
 __all__ = [
     "agents",
     "assistant_settings",
+    "attachments",
     "audit_head",
     "audit_log",
     "business_blocks",

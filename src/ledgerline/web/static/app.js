@@ -93,6 +93,7 @@
   function preview(m) {
     if (!m) return "";
     if (m.text) return (m.from === "user" ? t("you") + ": " : "") + m.text;
+    if (m.attachments && m.attachments.length) return (m.from === "user" ? t("you") + ": " : "") + "📎";
     if (m.attachment && m.attachment.payload) {
       const p = m.attachment.payload;
       const s = p.summary;
@@ -347,6 +348,7 @@
     toggle.setAttribute("aria-expanded", "false");
     $("#text").hidden = composerOff;
     $("#send").hidden = composerOff;
+    $("#attach-label").hidden = composerOff;
     $("#composer").classList.toggle("menu-only", composerOff);
     toggle.onclick = () => {
       const open = panel.hidden;
@@ -560,6 +562,7 @@
       bubble.classList.add("bubble-card");
       bubble.append(renderCard(m, summary, false));
     } else if (m.attachment) bubble.append(renderAttachment(m.attachment, m.state));
+    for (const att of m.attachments || []) bubble.append(renderAttachment(att, null));
     return el(
       "div",
       { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-mid": m.mid, "data-testid": "message" },
@@ -569,12 +572,32 @@
     );
   }
 
+  // Attachments are Ledgerline's own copies (/attachments/…): loaded from this origin only,
+  // never from a bank's server.
+  const mediaUrl = (url) => {
+    const u = safeUrl(url);
+    if (!u) return null;
+    const path = new URL(u).pathname;
+    return /^\/attachments\/[0-9]+\/[0-9a-f]+$/.test(path) ? path : null;
+  };
+
+  function renderMedia(kind, url) {
+    const src = mediaUrl(url);
+    if (!src) return el("p", { class: "muted", text: t("unsupported") });
+    if (kind === "image") return el("img", { class: "media", src, alt: "", "data-testid": "media-image" });
+    if (kind === "video") return el("video", { class: "media", src, controls: true, preload: "metadata" });
+    if (kind === "audio") return el("audio", { src, controls: true, preload: "metadata" });
+    return el("a", { class: "btn file-link", href: src, download: "", "data-testid": "media-file", text: "📄 " + t("attachment_file") });
+  }
+
   function renderAttachment(att, st) {
     const p = att.payload || {};
-    if (att.type === "image" && safeUrl(p.url)) {
-      return el("img", { class: "media", src: safeUrl(p.url), alt: "" });
-    }
+    if (["image", "video", "audio", "file"].includes(att.type)) return renderMedia(att.type, p.url);
     if (att.type !== "template") return el("p", { class: "muted", text: t("unsupported") });
+    if (p.template_type === "media") {
+      const e = (p.elements || [])[0] || {};
+      return el("div", { class: "tpl tpl-media", "data-testid": "template-media" }, renderMedia(e.media_type, e.url), answerArea(st, e.buttons));
+    }
     if (p.template_type === "button") {
       return el(
         "div",
@@ -889,6 +912,30 @@
     if (on) state.typingTimer = setTimeout(() => showTyping(false), 20000);
   }
 
+  // A photo or file the person picks: uploaded as multipart (the bank gets a message with
+  // attachments); the thread shows it when the stream echoes it back.
+  async function sendFile() {
+    const input = $("#attach");
+    const file = input.files && input.files[0];
+    input.value = "";
+    const pageId = state.current;
+    if (!file || !pageId) return;
+    const form = new FormData();
+    form.append("filedata", file, file.name);
+    const res = await fetch(`/api/v1/threads/${encodeURIComponent(pageId)}/attachments`, {
+      method: "POST",
+      headers: { Accept: "application/json", "X-CSRF-Token": CSRF },
+      credentials: "same-origin",
+      body: form,
+    });
+    if (!res.ok) {
+      const data = await res.json().catch(() => ({}));
+      setStatus((data.error && data.error.message) || t("send_failed"));
+      return;
+    }
+    refreshThreads(200);
+  }
+
   async function send(body, label) {
     const pageId = state.current;
     if (!pageId) return;
@@ -1155,6 +1202,7 @@
       $("#app").dataset.view = "list";
       renderThreads();
     });
+    $("#attach").addEventListener("change", sendFile);
     $("#composer").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const input = $("#text");

@@ -1,0 +1,116 @@
+"""Attachments the platform re-hosts: a page's uploads and fetched URLs, a person's photos
+and files. The person's browser only ever loads them from Ledgerline (a signed path,
+``/attachments/{id}/{signature}``), never from a bank's server.
+
+Bytes go to the blob store (``storage.blobs``) first, then the record is written; a crash
+in between leaves an unreferenced file, never a record without its bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import httpx
+
+from ledgerline.delivery.media_fetch import fetch_media
+from ledgerline.domain.attachments import MAX_ATTACHMENT_BYTES, check_file
+from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.ids import new_psid
+from ledgerline.storage.blobs import BlobStore
+from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.stores import attachments as attachment_store
+from ledgerline.storage.stores.attachments import AttachmentRow
+
+PATH_PREFIX = "/attachments/"
+
+
+def do_record_attachment(uow: UnitOfWork, *, row: AttachmentRow) -> None:
+    attachment_store.insert_attachment(uow.conn, row)
+
+
+def access_page_attachment(uow: UnitOfWork, *, page_id: str, attachment_id: str) -> AttachmentRow:
+    """A reusable attachment of this page (Messenger's ``attachment_id`` in a send)."""
+    row = attachment_store.get_attachment(uow.conn, attachment_id)
+    if row is None or row.page_id != page_id or row.user_id is not None or not row.reusable:
+        raise InvalidParameter("param attachment_id is not a reusable attachment of this page")
+    return row
+
+
+@dataclass
+class Attachments:
+    """Stores, fetches and names attachments (built by ``bootstrap``)."""
+
+    db: Database
+    blobs: BlobStore
+    secret_key: bytes
+    transport: httpx.AsyncBaseTransport
+    allow_insecure_urls: bool
+
+    def signature(self, attachment_id: str) -> str:
+        key = hashlib.sha256(b"ledgerline-attachment:" + self.secret_key).digest()
+        return hmac.new(key, attachment_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def path(self, attachment_id: str) -> str:
+        """Where the person's app (and, absolute, the bank) loads it from."""
+        return f"{PATH_PREFIX}{attachment_id}/{self.signature(attachment_id)}"
+
+    def verify(self, attachment_id: str, signature: str) -> bool:
+        return hmac.compare_digest(self.signature(attachment_id), signature)
+
+    async def store(
+        self,
+        *,
+        page_id: str,
+        user_id: str | None,
+        kind: str,
+        data: bytes,
+        content_type: str | None,
+        filename: str | None,
+        reusable: bool,
+        now: int,
+        param: str = "filedata",
+    ) -> AttachmentRow:
+        checked = check_file(kind, data, content_type=content_type, filename=filename, param=param)
+        blob_key = await asyncio.to_thread(self.blobs.put, data)
+        row = AttachmentRow(
+            attachment_id=new_psid(),
+            page_id=page_id,
+            user_id=user_id,
+            kind=checked.kind,
+            content_type=checked.content_type,
+            filename=checked.filename,
+            size=len(data),
+            blob_key=blob_key,
+            reusable=reusable,
+            created_at=now,
+        )
+        await self.db.write(do_record_attachment, row=row, partition=page_id)
+        return row
+
+    async def from_url(
+        self, *, page_id: str, kind: str, url: str, reusable: bool, now: int, param: str
+    ) -> AttachmentRow:
+        fetched = await fetch_media(
+            url,
+            transport=self.transport,
+            allow_insecure=self.allow_insecure_urls,
+            max_bytes=MAX_ATTACHMENT_BYTES,
+            param=param,
+        )
+        return await self.store(
+            page_id=page_id,
+            user_id=None,
+            kind=kind,
+            data=fetched.data,
+            content_type=fetched.content_type,
+            filename=fetched.filename,
+            reusable=reusable,
+            now=now,
+            param=param,
+        )
+
+    async def read(self, row: AttachmentRow) -> bytes | None:
+        return await asyncio.to_thread(self.blobs.get, row.blob_key)

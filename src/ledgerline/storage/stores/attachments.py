@@ -1,0 +1,51 @@
+"""Attachment records (``tables.attachments``); the bytes are in the blob store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ledgerline.storage.tables import attachments
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRow:
+    attachment_id: str
+    page_id: str
+    user_id: str | None
+    kind: str
+    content_type: str
+    filename: str
+    size: int
+    blob_key: str
+    reusable: bool
+    created_at: int
+
+
+def insert_attachment(conn: sa.Connection, row: AttachmentRow) -> None:
+    conn.execute(
+        attachments.insert().values(
+            attachment_id=row.attachment_id,
+            page_id=row.page_id,
+            user_id=row.user_id,
+            kind=row.kind,
+            content_type=row.content_type,
+            filename=row.filename,
+            size=row.size,
+            blob_key=row.blob_key,
+            reusable=row.reusable,
+            created_at=row.created_at,
+        )
+    )
+
+
+def get_attachment(conn: sa.Connection, attachment_id: str) -> AttachmentRow | None:
+    row = conn.execute(
+        sa.select(attachments).where(attachments.c.attachment_id == attachment_id)
+    ).first()
+    if row is None:
+        return None
+    values = row._asdict()
+    values["reusable"] = bool(values["reusable"])
+    return AttachmentRow(**values)
