@@ -25,8 +25,8 @@ INLINE = ("image", "audio", "video")
     "/attachments/{attachment_id}/{signature}",
     summary="A re-hosted attachment (the URL in messages and webhooks)",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
-    openapi_extra={"security": []},  # the signed path is the capability
+    # Not an API call: the URL handed out in messages and webhooks (docs/bank-api.md).
+    include_in_schema=False,
 )
 async def get_attachment_file(
     ctx: Context,
