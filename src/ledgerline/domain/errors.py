@@ -18,6 +18,7 @@ shape (bank-facing) or a plain ``{"error": {...}}`` (person-facing).
      ├── RateLimited               (#613)      HTTP 400 on the bank API, as Graph; 429 on /api/v1
      ├── LinkingTokenExpired       (#10301)
      ├── NotFound                  (#803)      HTTP 404
+     ├── UnknownPathComponents     (#2500)     an undocumented Graph version, e.g. /v99.0/
      ├── Conflict                  (#100)      HTTP 409
      └── ServiceUnavailable        (#2)        HTTP 503 with Retry-After (e.g. a busy database)
 """
@@ -124,6 +125,13 @@ class NotFound(LedgerlineError):
     code = 803
     http_status = 404
     default_message = "Some of the aliases you requested do not exist"
+
+
+class UnknownPathComponents(LedgerlineError):
+    """Graph's answer to a path it cannot route, e.g. a version that does not exist."""
+
+    code = 2500
+    default_message = "Unknown path components"
 
 
 class Conflict(LedgerlineError):

@@ -141,6 +141,8 @@ def test_the_lane_answers_as_fastapi_does(servers: tuple[LinkedWorld, str, str])
         ),
         ("/me/messages?version=v3.0", {"json": text, "headers": auth}),
         ("/me/messages?version=nope", {"json": text, "headers": auth}),
+        ("/v99.0/me/messages", {"json": text, "headers": auth}),  # no such Graph version
+        ("/v99.0/me/transactions", {"json": {"psid": psid}, "headers": auth}),
         ("/123/messages", {"json": text, "headers": auth}),
         (
             "/v1/me/transactions",

@@ -22,6 +22,7 @@ from ledgerline.domain import errors
         (errors.RateLimited, 613, None, 429),
         (errors.LinkingTokenExpired, 10301, None, 400),
         (errors.NotFound, 803, None, 404),
+        (errors.UnknownPathComponents, 2500, None, 400),
         (errors.Conflict, 100, None, 409),
     ],
 )

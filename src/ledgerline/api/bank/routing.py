@@ -8,14 +8,30 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ledgerline.domain.errors import NotFound
+from ledgerline.domain.errors import NotFound, UnknownPathComponents
 
 _VERSION = re.compile(r"v\d{1,3}(\.\d{1,3})?")
 
+# Every Graph API version Meta has released (v2.0 in 2014 to v25.0): old ones still answer,
+# as Meta serves an expired version's calls with its oldest available one, and clients pin
+# them (pymessenger v2.6, fbmessenger v2.12, ampalibe v15.0).
+GRAPH_VERSIONS = frozenset(
+    [f"v2.{minor}" for minor in range(13)]
+    + [f"v3.{minor}" for minor in range(4)]
+    + [f"v{major}.0" for major in range(4, 26)]
+)
+
 
 def check_version(version: str | None) -> None:
-    if version is not None and not _VERSION.fullmatch(version):
-        raise NotFound(f"Unknown path component: {version[:40]}")
+    """A ``/vN.M`` prefix must be a released Graph version: anything else that looks like
+    one gets Graph's ``(#2500) Unknown path components``, anything else ``(#803)``."""
+    if version is None or version in GRAPH_VERSIONS:
+        return
+    if _VERSION.fullmatch(version):
+        raise UnknownPathComponents(
+            f"Unknown path components: /{version} is not a Graph API version"
+        )
+    raise NotFound(f"Unknown path component: {version[:40]}")
 
 
 def version_number(version: str | None) -> tuple[int, int] | None:
