@@ -120,7 +120,8 @@ def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
                 json={"enabled": True},
             )
         assert enabled.json() == {"success": True}
-        live.subscribe(linked.business, "messaging_handovers")  # the assistant hands over
+        # The assistant hands over; the bank also hears the person on standby meanwhile.
+        live.subscribe(linked.business, "messaging_handovers", "standby")
         yield linked
 
 
@@ -290,6 +291,14 @@ def test_a_card_freeze_reaches_the_bank_as_a_postback_and_the_bank_answers(
     assert request["postback"]["title"] == "Freeze card"
     assert request["postback"]["details"] == {"card_last4": "1234"}
     assert request["postback"]["mid"].startswith("m_")
+    # An event of its own, with its own mid: not the mid of the "Có" the person tapped
+    # (which the bank heard on standby), so a bank deduplicating on mids keeps it.
+    wait_for(
+        lambda: any(e.get("message", {}).get("text") == "Có" for e in receiver.standby_events())
+    )
+    heard = [e["message"]["mid"] for e in receiver.standby_events() if "message" in e]
+    assert len(set(heard)) == len(heard)
+    assert request["postback"]["mid"] not in heard
     # The bank now owns the thread and answers with the Send API, as on Messenger.
     with world.live.client() as http:
         sent = http.post(

@@ -35,8 +35,10 @@ from ledgerline.customer_service.assistant import replies
 from ledgerline.customer_service.assistant.nlu import Intent, Understanding, understand
 from ledgerline.customer_service.assistant.replies import BankAction, Confirmation
 from ledgerline.customer_service.assistant.slots import DayRange
+from ledgerline.delivery.subscriptions import business_receives
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import NotFound, PurposeNotAllowed
+from ledgerline.domain.ids import new_mid
 from ledgerline.domain.records import Record, RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.language.formatter import Formatter
@@ -74,9 +76,8 @@ class _Turn:
     fmt: Formatter
     bank: str
     business_app_id: str
-    webhook: bool  # the bank receives webhooks
+    webhook: bool  # the bank receives postbacks (a webhook URL, subscribed to them)
     account_link_url: str | None
-    mid: str
     now: int
 
     @property
@@ -115,7 +116,7 @@ class Assistant:
             log.exception("assistant_failed", page_id=thread.page_id)
             try:
                 with uow.savepoint():
-                    turn = self._turn(uow, thread, row.mid, now)
+                    turn = self._turn(uow, thread, now)
                     self._say(turn, replies.to_person(turn.fmt, turn.bank, after_failure=True))
                     self._to_inbox(turn, "could not answer")
             except Exception:
@@ -125,7 +126,7 @@ class Assistant:
         self, uow: UnitOfWork, thread: ThreadRow, row: MessageRow, now: int
     ) -> None:
         body = row.body
-        turn = self._turn(uow, thread, row.mid, now)
+        turn = self._turn(uow, thread, now)
         payload = (body.get("quick_reply") or {}).get("payload")
         if isinstance(payload, str) and self._confirmed(turn, payload):
             return
@@ -229,10 +230,10 @@ class Assistant:
             self._say(turn, replies.bank_unreachable(turn.fmt, turn.bank))
             self._to_inbox(turn, f"bank unreachable for {action.value}")
             return
-        postback = {
+        postback = {  # an event of its own: its own mid (banks deduplicate on mids)
             "title": replies.ACTION_TITLES[action],
             "payload": action.value,
-            "mid": turn.mid,
+            "mid": new_mid(),
             "details": details,
         }
         self._say(turn, replies.done(turn.fmt, turn.bank, action))
@@ -311,7 +312,7 @@ class Assistant:
         return None if value is None else str(value)
 
     # -- saying things ----------------------------------------------------------------------
-    def _turn(self, uow: UnitOfWork, thread: ThreadRow, mid: str, now: int) -> _Turn:
+    def _turn(self, uow: UnitOfWork, thread: ThreadRow, now: int) -> _Turn:
         person = people_store.get_user(uow.conn, thread.user_id)
         business = business_store.get_business(uow.conn, thread.page_id)
         fmt = replies.assistant_formatter(
@@ -324,9 +325,8 @@ class Assistant:
             fmt=fmt,
             bank="" if business is None else business.name,
             business_app_id="" if business is None else business.app_id,
-            webhook=business is not None and business.webhook_url is not None,
+            webhook=business is not None and business_receives(business, "postback"),
             account_link_url=None if business is None else business.account_link_url,
-            mid=mid,
             now=now,
         )
 
