@@ -26,7 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledgerline.audit import Actor, ActorKind, AuditEvent, AuditLog, before_commit_steps
+from pydantic import SecretStr
+
+from ledgerline.audit import (
+    Actor,
+    ActorKind,
+    AnchorFile,
+    AuditEvent,
+    AuditLog,
+    before_commit_steps,
+)
 from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock, SystemClock
 from ledgerline.linking.actions import consent_lookup
@@ -82,18 +91,46 @@ def _read_or_create_key_file(path: Path) -> bytes:
     return key
 
 
+def _load_key(value: SecretStr | None, variable: str, path: Path, *, create: bool = True) -> bytes:
+    """A key from the environment (base64 of >= 32 bytes) or ``path``, created with mode
+    0600 on first use when ``create``."""
+    if value is not None:
+        try:
+            key = base64.urlsafe_b64decode(value.get_secret_value())
+        except ValueError as exc:
+            raise KeyFileError(f"{variable} is not base64") from exc
+        if len(key) < 32:
+            raise KeyFileError(f"{variable} must decode to at least 32 bytes")
+        return key
+    if not create and not path.exists():
+        raise KeyFileError(f"no key: neither {variable} nor {path} exists")
+    return _read_or_create_key_file(path)
+
+
 def load_secret_key(settings: Settings) -> bytes:
     """The key app secrets are derived from: ``LEDGERLINE_SECRET_KEY`` (base64 of ≥32 bytes)
     or ``DATA_DIR/secret.key``, created with mode 0600 on first use."""
-    if settings.secret_key is not None:
-        try:
-            key = base64.urlsafe_b64decode(settings.secret_key.get_secret_value())
-        except ValueError as exc:
-            raise KeyFileError("LEDGERLINE_SECRET_KEY is not base64") from exc
-        if len(key) < 32:
-            raise KeyFileError("LEDGERLINE_SECRET_KEY must decode to at least 32 bytes")
-        return key
-    return _read_or_create_key_file(settings.data_dir / "secret.key")
+    return _load_key(settings.secret_key, "LEDGERLINE_SECRET_KEY", settings.data_dir / "secret.key")
+
+
+def load_audit_key(settings: Settings, *, create: bool = True) -> bytes:
+    """The audit chain's HMAC key: ``LEDGERLINE_AUDIT_KEY`` or the key file
+    (``LEDGERLINE_AUDIT_KEY_FILE``, default ``DATA_DIR/audit.key``, created on first use).
+
+    A key of its own, not derived from the master key: it never rotates with the master
+    key (old entries must verify for ever), and an auditor can verify the log with it
+    without being able to decrypt anyone's data."""
+    return _load_key(
+        settings.audit_key,
+        "LEDGERLINE_AUDIT_KEY",
+        settings.resolved_audit_key_file(),
+        create=create,
+    )
+
+
+def audit_anchors(settings: Settings, key: bytes) -> AnchorFile:
+    """The file the chain's head is anchored in, outside the database."""
+    return AnchorFile(settings.resolved_audit_anchor_file(), key)
 
 
 # -- services ---------------------------------------------------------------------------------
@@ -110,6 +147,7 @@ class Services:
     secret_key: bytes
     vault: Vault
     audit: AuditLog
+    audit_anchors: AnchorFile
     linking_hooks: LinkingHooks
     tracer_provider: Any = None  # the OpenTelemetry SDK's, when traces are exported
 
@@ -201,9 +239,10 @@ def master_keys(settings: Settings, loaded: MasterKey) -> MasterKeys:
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Storage, keys and the vault: enough for the CLI's one-shot commands."""
     clock = clock or SystemClock()
+    audit_key = load_audit_key(settings)
     db = Database(
         settings.resolved_database_url(),
-        before_commit=before_commit_steps(),
+        before_commit=before_commit_steps(audit_key),
         busy_timeout_ms=int(settings.database_busy_timeout_seconds * 1000),
     )
     master = None if settings.master_key is None else settings.master_key.get_secret_value()
@@ -224,6 +263,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         secret_key=load_secret_key(settings),
         vault=vault,
         audit=audit_log,
+        audit_anchors=audit_anchors(settings, audit_key),
         linking_hooks=linking_hooks(vault, audit_log),
         tracer_provider=start_tracing(settings),
     )
@@ -239,6 +279,7 @@ class WorkerIntervals:
     consent: float = 60.0
     retention: float = 3600.0
     updates: float = 30.0
+    audit_anchor: float = 60.0
 
 
 @dataclass
@@ -288,6 +329,7 @@ def build_runtime(
     from ledgerline.domain.events import Event, WebhookQueued
     from ledgerline.telemetry.metrics import Metrics
     from ledgerline.vault.vapid import VapidKeys
+    from ledgerline.workers.audit_anchor import AuditAnchorWorker
     from ledgerline.workers.consent import ConsentWorker
     from ledgerline.workers.outbox import OutboxDispatcher
     from ledgerline.workers.receipts import DeliveryReceipts
@@ -355,6 +397,16 @@ def build_runtime(
     background: list[tuple[str, Worker]] = []
     if workers:
         background = [
+            # First, so it stops last: the final head is anchored on the way out.
+            (
+                "audit_anchor",
+                AuditAnchorWorker(
+                    db=db,
+                    anchors=services.audit_anchors,
+                    clock=clock,
+                    interval=every.audit_anchor,
+                ),
+            ),
             ("outbox", dispatcher),
             (
                 "consent",
@@ -533,7 +585,11 @@ def build_app(
             allow_insecure_urls=settings.allow_insecure_urls,
             privacy=privacy,
             inbox=InboxService(
-                db=db, vault=vault, clock=clock, hub=runtime.hub, accounts=AgentAccounts(db, clock)
+                db=db,
+                vault=vault,
+                clock=clock,
+                hub=runtime.hub,
+                accounts=AgentAccounts(db, clock),
             ),
             fraud=fraud,
             page_tokens_revoked=ctx.page_tokens.clear,

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     # by this one, and both unwrap (docs/operations.md).
     new_master_key: SecretStr | None = None
     secret_key: SecretStr | None = None
+    # The audit chain's HMAC key (base64 of >= 32 bytes), or the file holding it (default
+    # DATA_DIR/audit.key, created on first run); and the file the chain's head is anchored
+    # in outside the database (default DATA_DIR/audit.anchor). docs/architecture/audit.md.
+    audit_key: SecretStr | None = None
+    audit_key_file: Path | None = None
+    audit_anchor_file: Path | None = None
     broker_url: str | None = None
     # Names the Redis stream / NATS stream and subjects, so deployments can share a broker.
     broker_namespace: str = Field(default="ledgerline", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
@@ -74,6 +80,12 @@ class Settings(BaseSettings):
     def allow_insecure_urls(self) -> bool:
         """Development allows http and loopback URLs for webhooks and account linking."""
         return self.env == "development"
+
+    def resolved_audit_key_file(self) -> Path:
+        return self.audit_key_file or self.data_dir / "audit.key"
+
+    def resolved_audit_anchor_file(self) -> Path:
+        return self.audit_anchor_file or self.data_dir / "audit.anchor"
 
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -2,9 +2,12 @@
 
 Use :class:`AuditLog` (bound to a clock) or the module functions :func:`append`,
 :func:`verify` and :func:`access_log`; all take the caller's SQLAlchemy connection so an
-entry is written in the same transaction as the change it records.
+entry is written in the same transaction as the change it records. The chain is keyed with
+the audit key (given to the database by :func:`before_commit_steps`) and its head is kept
+outside the database too (:class:`AnchorFile`).
 """
 
+from ledgerline.audit.anchors import Anchor, AnchorFile, AnchorRead
 from ledgerline.audit.entries import (
     GENESIS_HASH,
     Action,
@@ -16,11 +19,13 @@ from ledgerline.audit.entries import (
 )
 from ledgerline.audit.log import (
     AuditLog,
+    AuditNotConfigured,
     BadEntry,
     VerifyReport,
     access_log,
     append,
     before_commit_steps,
+    head,
     verify,
 )
 
@@ -29,14 +34,19 @@ __all__ = [
     "Action",
     "Actor",
     "ActorKind",
+    "Anchor",
+    "AnchorFile",
+    "AnchorRead",
     "AuditEntry",
     "AuditEvent",
     "AuditLog",
+    "AuditNotConfigured",
     "BadEntry",
     "Outcome",
     "VerifyReport",
     "access_log",
     "append",
     "before_commit_steps",
+    "head",
     "verify",
 ]

@@ -4,14 +4,19 @@ An entry records who did what to which records for which purpose, and how it end
 a financial value. To keep free text out, ``record_ids`` and the values of ``detail`` must
 look like identifiers, codes or numbers (see ``_TOKEN``); anything else is refused.
 
-The chain: ``entry_hash = SHA-256("ledgerline.audit.v1\\n" || prev_hash || "\\n" ||
-canonical_json(body))`` where ``body`` holds every stored field of the entry (its ``seq``
-too), so an entry modified, deleted, inserted or moved breaks the chain at that point.
+The chain: ``entry_hash = HMAC-SHA256(audit key, "ledgerline.audit.v2\\n" || prev_hash ||
+"\\n" || canonical_json(body))`` where ``body`` holds every stored field of the entry (its
+``seq`` too), so an entry modified, deleted, inserted or moved breaks the chain at that
+point, and without the key (kept outside the database) nobody can compute a consistent
+replacement. Entries written before the chain was keyed (``seq`` below the head's
+``keyed_from``) keep the unkeyed ``SHA-256("ledgerline.audit.v1\\n" || ...)`` of
+:func:`legacy_hash`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -22,7 +27,9 @@ from typing import Any
 from ledgerline.domain.actors import Actor, ActorKind
 
 GENESIS_HASH = "0" * 64
-_DOMAIN = b"ledgerline.audit.v1\n"
+_LEGACY_DOMAIN = b"ledgerline.audit.v1\n"
+_KEYED_DOMAIN = b"ledgerline.audit.v2\n"
+KEY_BYTES = 32
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{0,80}$")
 
 DetailValue = str | int | bool | None
@@ -158,9 +165,27 @@ def entry_body(
     }
 
 
-def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
-    digest = hashlib.sha256(_DOMAIN)
+def legacy_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
+    """The unkeyed hash of entries written before the chain was keyed (anyone can
+    recompute it: only :func:`keyed_hash` resists a rewrite)."""
+    digest = hashlib.sha256(_LEGACY_DOMAIN)
     digest.update(prev_hash.encode("ascii", "replace"))
     digest.update(b"\n")
     digest.update(canonical_json(body).encode("utf-8"))
     return digest.hexdigest()
+
+
+def keyed_hash(key: bytes, prev_hash: str, body: Mapping[str, Any]) -> str:
+    """The entry's HMAC-SHA256 under the audit key, chained to ``prev_hash``."""
+    mac = hmac.new(key, _KEYED_DOMAIN, hashlib.sha256)
+    mac.update(prev_hash.encode("ascii", "replace"))
+    mac.update(b"\n")
+    mac.update(canonical_json(body).encode("utf-8"))
+    return mac.hexdigest()
+
+
+def check_key(key: bytes) -> bytes:
+    """The audit key must be at least 32 bytes (HMAC-SHA256's block of strength)."""
+    if len(key) < KEY_BYTES:
+        raise ValueError(f"the audit key must be at least {KEY_BYTES} bytes")
+    return key

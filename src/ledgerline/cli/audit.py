@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ledgerline.audit import verify
+from ledgerline.bootstrap import KeyFileError, audit_anchors, load_audit_key
 from ledgerline.cli.errors import FAILED, report as report_error
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
 from ledgerline.storage.database import Database
@@ -41,12 +42,19 @@ def verify_command(
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check the whole audit chain: exit 0 when intact, 1 naming the first bad entry."""
+    """Check the whole audit chain with the audit key and against the anchor file
+    (LEDGERLINE_AUDIT_KEY[_FILE], LEDGERLINE_AUDIT_ANCHOR_FILE): exit 0 when intact, 1
+    naming the first bad entry."""
     expected = _parse_anchor(anchor)
     settings = settings_from(database_url, data_dir)
+    try:
+        key = load_audit_key(settings, create=False)
+    except KeyFileError as exc:
+        fail(f"{exc} (the audit key: LEDGERLINE_AUDIT_KEY or LEDGERLINE_AUDIT_KEY_FILE)")
+    anchors = audit_anchors(settings, key)
     db = Database(settings.resolved_database_url())
     try:
-        report = db.read_sync(verify, anchor=expected)
+        report = db.read_sync(verify, key=key, anchors=anchors, anchor=expected)
     finally:
         db.close()
     result = report.to_dict()
@@ -55,7 +63,8 @@ def verify_command(
             result,
             as_json=as_json,
             human=f"audit log intact: {report.entries} entries "
-            f"(head {report.head_seq}:{report.head_hash})",
+            f"(head {report.head_seq}:{report.head_hash}; keyed from entry "
+            f"{report.keyed_from}; {report.anchors} anchored entries checked)",
         )
         return
     bad = report.first_bad

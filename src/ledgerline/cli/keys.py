@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from ledgerline.audit import before_commit_steps
+from ledgerline.bootstrap import load_audit_key
 from ledgerline.cli.options import DatabaseUrl, DataDir, JsonFlag, emit, fail, settings_from
 from ledgerline.domain.clock import SystemClock
 from ledgerline.storage.database import Database
@@ -53,7 +55,10 @@ def rotate(
         elif os.environ.get("LEDGERLINE_NEW_MASTER_KEY", "").strip():
             new_key = MasterKey.from_text(os.environ["LEDGERLINE_NEW_MASTER_KEY"])
         current = settings.master_key.get_secret_value() if settings.master_key else None
-        db = Database(settings.resolved_database_url())
+        db = Database(
+            settings.resolved_database_url(),
+            before_commit=before_commit_steps(load_audit_key(settings)),
+        )
         try:
             report = rotate_master_key(
                 db.write_sync,

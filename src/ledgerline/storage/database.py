@@ -107,6 +107,13 @@ def defer_to_commit(conn: sa.Connection, name: str, item: Any) -> bool:
     return True
 
 
+def commit_step(conn: sa.Connection, name: str) -> BeforeCommit | None:
+    """The :class:`Database`'s ``name`` step, for work that cannot wait for a writer's
+    batch (outside an action, e.g. in a read transaction): the caller runs it at once."""
+    steps: Mapping[str, BeforeCommit] = conn.info.get(_STEPS, {})
+    return steps.get(name)
+
+
 @dataclass
 class UnitOfWork:
     """One transaction's connection plus the events to publish once it commits.
@@ -226,7 +233,7 @@ class _Writer(threading.Thread):
     def run(self) -> None:
         conn = self.db.engine.connect()
         conn.info["writer"] = True
-        conn.info[_STEPS] = frozenset(self.db.before_commit)
+        conn.info[_STEPS] = self.db.before_commit
         try:
             while True:
                 first = self.jobs.get()
@@ -485,6 +492,7 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn, conn.begin():
+            conn.info[_STEPS] = self.before_commit
             yield conn
 
     def read_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

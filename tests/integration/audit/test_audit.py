@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -14,12 +15,13 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from ledgerline.audit import Action, Actor, AuditEvent, AuditLog, Outcome, verify
-from ledgerline.audit.entries import chain_hash, entry_body
+from ledgerline.audit import Action, Actor, AuditEvent, AuditLog, Outcome
+from ledgerline.audit.entries import entry_body, keyed_hash
 from ledgerline.cli.audit import app as audit_cli
 from ledgerline.domain.clock import FrozenClock
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.tables import audit_head, audit_log
+from tests.support.audit import TEST_AUDIT_KEY, audited_database, verify_chain
 
 LEDGERLINE = str(Path(sys.executable).with_name("ledgerline"))
 CLOCK = FrozenClock(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
@@ -43,9 +45,16 @@ def _append(uow: UnitOfWork, n: int, user_id: str = "u_1") -> None:
     AuditLog(CLOCK).append(uow.conn, _event(n, user_id))
 
 
+@pytest.fixture(autouse=True)
+def _audit_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The CLI (in-process and as a subprocess) finds the tests' key and its own anchors."""
+    monkeypatch.setenv("LEDGERLINE_AUDIT_KEY", base64.b64encode(TEST_AUDIT_KEY).decode())
+    monkeypatch.setenv("LEDGERLINE_AUDIT_ANCHOR_FILE", str(tmp_path / "audit.anchor"))
+
+
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+    database = audited_database(database_url)
     yield database
     database.close()
 
@@ -62,7 +71,7 @@ def _exec(db: Database, *statements: sa.Executable) -> None:
 
 
 def _verify(db: Database) -> dict[str, object]:
-    return db.read_sync(verify).to_dict()
+    return db.read_sync(verify_chain).to_dict()
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +86,7 @@ def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_an_intact_chain_verifies(db: Database, database_url: str) -> None:
     _fill(db, 5)
-    report = db.read_sync(verify)
+    report = db.read_sync(verify_chain)
     assert report.ok
     assert report.entries == 5
     assert report.head_seq == 5
@@ -139,6 +148,7 @@ def test_a_truncated_tail_is_named(db: Database) -> None:
 
 
 def _forged_row(seq: int, prev_hash: str) -> dict[str, object]:
+    """An entry forged by someone who holds the audit key."""
     body = entry_body(
         seq=seq,
         at=1,
@@ -167,13 +177,13 @@ def _forged_row(seq: int, prev_hash: str) -> dict[str, object]:
         "record_ids": "[]",
         "detail": "{}",
         "prev_hash": prev_hash,
-        "entry_hash": chain_hash(prev_hash, body),
+        "entry_hash": keyed_hash(TEST_AUDIT_KEY, prev_hash, body),
     }
 
 
 def test_an_entry_appended_behind_the_heads_back_is_named(db: Database) -> None:
     _fill(db, 3)
-    head = db.read_sync(verify).head_hash
+    head = db.read_sync(verify_chain).head_hash
     _exec(db, audit_log.insert().values(**_forged_row(4, head)))
     result = _verify(db)
     assert result["first_bad"]["seq"] == 4  # type: ignore[index]
@@ -217,7 +227,7 @@ def test_a_replaced_head_is_named(db: Database) -> None:
 
 def test_an_anchor_catches_a_rewritten_chain(db: Database, database_url: str) -> None:
     _fill(db, 3)
-    report = db.read_sync(verify)
+    report = db.read_sync(verify_chain)
     anchor = (
         2,
         db.read_sync(
@@ -226,13 +236,14 @@ def test_an_anchor_catches_a_rewritten_chain(db: Database, database_url: str) ->
             ).scalar_one()
         ),
     )
-    assert db.read_sync(verify, anchor=anchor).ok
+    assert db.read_sync(verify_chain, anchor=anchor).ok
     done = CliRunner().invoke(
         audit_cli,
         ["verify", "--database-url", database_url, "--json", "--anchor", f"2:{anchor[1]}"],
     )
     assert done.exit_code == 0, done.stderr
-    # Rewrite the whole chain consistently from entry 1: only the anchor notices.
+    # Someone holding the audit key rewrites the whole chain consistently from entry 1:
+    # only the anchor notices.
     with db.engine.begin() as conn:
         conn.execute(audit_log.delete())
         prev = "0" * 64
@@ -241,15 +252,15 @@ def test_an_anchor_catches_a_rewritten_chain(db: Database, database_url: str) ->
             conn.execute(audit_log.insert().values(**row))
             prev = str(row["entry_hash"])
         conn.execute(audit_head.update().values(seq=3, entry_hash=prev))
-    assert db.read_sync(verify).ok
-    bad = db.read_sync(verify, anchor=anchor)
+    assert db.read_sync(verify_chain).ok
+    bad = db.read_sync(verify_chain, anchor=anchor)
     assert not bad.ok
     assert bad.first_bad is not None
     assert bad.first_bad.problem == "anchor_mismatch"
     assert report.head_seq == 3
-    missing = db.read_sync(verify, anchor=(9, "a" * 64))
+    missing = db.read_sync(verify_chain, anchor=(9, "a" * 64))
     assert missing.first_bad is not None
-    assert missing.first_bad.seq == 9
+    assert (missing.first_bad.seq, missing.first_bad.problem) == (4, "truncated")
     bad_cli = CliRunner().invoke(
         audit_cli, ["verify", "--database-url", database_url, "--anchor", "nonsense"]
     )
@@ -274,7 +285,7 @@ def test_concurrent_appenders_keep_one_linear_chain(db: Database) -> None:
     logged = _logged(db)
     assert [seq for seq, _ in logged] == list(range(1, 121))
     assert sorted(record for _, record in logged) == sorted(f"rec_{i}" for i in range(120))
-    report = db.read_sync(verify)
+    report = db.read_sync(verify_chain)
     assert report.ok, report.to_dict()
     assert report.entries == 120
 
@@ -302,7 +313,7 @@ def test_a_batch_chains_the_entries_of_its_successful_actions_only(db: Database)
     with pytest.raises(RuntimeError, match="boom"):
         failing.result()
     assert _logged(db) == [(i + 1, f"rec_{i}") for i in range(7)]
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_a_rolled_back_append_leaves_no_trace(db: Database) -> None:
@@ -315,7 +326,7 @@ def test_a_rolled_back_append_leaves_no_trace(db: Database) -> None:
     with pytest.raises(RuntimeError):
         db.write_sync(append_then_fail)
     _fill(db, 1)
-    report = db.read_sync(verify)
+    report = db.read_sync(verify_chain)
     assert report.ok
     assert report.entries == 3
 
@@ -335,7 +346,7 @@ def test_the_access_log_is_newest_first_and_only_about_that_person(db: Database)
     assert first["purpose"] == "notify"
     assert first["record_kind"] == "transaction"
     with db.reading() as conn:
-        assert log.verify(conn).ok
+        assert verify_chain(conn).ok
 
 
 def test_a_missing_head_row_is_recreated(db: Database) -> None:

@@ -20,13 +20,14 @@ from ledgerline.storage.stores import threads as thread_store
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
 from ledgerline.storage.tables import messages, vault_records
 from ledgerline.vault import MasterKey, Vault
+from tests.support.audit import audited_database
 
 NOTIFIER = Actor.component("notify")
 
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+    database = audited_database(database_url)
     yield database
     database.close()
 

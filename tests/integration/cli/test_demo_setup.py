@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledgerline.audit import verify
-from ledgerline.bootstrap import Services, build_services
+from ledgerline.bootstrap import Services, build_services, load_audit_key
 from ledgerline.chat.accounts import do_rotate_page_token
 from ledgerline.cli.demo_setup import (
     DEMO_PASSWORD,
@@ -123,7 +123,7 @@ def test_a_lost_credentials_file_reuses_the_demo_bank_with_a_new_audited_token(
     )
     assert json.loads(entry.detail) == {"reason": "credentials_missing"}
     assert again.page_access_token not in entry.detail
-    assert db.read_sync(lambda c: verify(c)).ok
+    assert db.read_sync(lambda c: verify(c, key=load_audit_key(platform.settings))).ok
     # A third run finds the file again: nothing more is issued.
     assert ensure_demo_bank(platform, **urls) == again
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from ledgerline.audit import Actor, AuditLog, verify
+from ledgerline.audit import Actor, AuditLog
 from ledgerline.domain.clock import FrozenClock
 from ledgerline.domain.errors import ConsentRequired, PurposeNotAllowed
 from ledgerline.domain.records import NewRecord, RecordAccess, RecordKind, VaultPort
@@ -17,6 +17,7 @@ from ledgerline.domain.scopes import ALL_SCOPES, Purpose, Scope
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.tables import vault_keys, vault_records
 from ledgerline.vault import MasterKey, Vault, database_refusal_recorder
+from tests.support.audit import audited_database, verify_chain
 from tests.support.queries import counting_statements
 
 BANK = "100000000000001"
@@ -48,7 +49,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+    database = audited_database(database_url)
     yield database
     database.close()
 
@@ -123,7 +124,7 @@ def test_an_ingestion_loads_consent_and_key_once_and_reads_its_records_without_a
     entries = db.read_sync(lambda c: AuditLog(vault.clock).access_log(c, ANN))
     reads = [e for e in entries if e.action == "read"]
     assert [e.purpose for e in reversed(reads)] == ["notify", "fraud_detection", "notify"]
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_records_another_person_stored_are_not_theirs_to_read(

@@ -27,6 +27,7 @@ from ledgerline.vault import (
 )
 from ledgerline.vault.keyring import FixedKeys, KeyFileKeys
 from ledgerline.vault.keys import write_key_file
+from tests.support.audit import audited_database
 
 BANK = "100000000000001"
 
@@ -43,7 +44,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+    database = audited_database(database_url)
     yield database
     database.close()
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import structlog.testing
 from typer.testing import CliRunner
 
-from ledgerline.audit import Actor, AuditEvent, AuditLog, verify
+from ledgerline.audit import Actor, AuditEvent, AuditLog
 from ledgerline.cli.keys import app as keys_cli
 from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.domain.errors import ConsentRequired, NotFound
@@ -39,6 +39,7 @@ from ledgerline.vault import (
     rotate_master_key,
 )
 from ledgerline.vault.keys import write_key_file
+from tests.support.audit import audited_database, verify_chain
 
 LEDGERLINE = str(Path(sys.executable).with_name("ledgerline"))
 BANK = "100000000000001"
@@ -77,7 +78,7 @@ def consent() -> Consent:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+    database = audited_database(database_url)
     yield database
     database.close()
 
@@ -233,7 +234,7 @@ def test_a_purpose_without_consent_is_refused_and_the_refusal_is_audited(
     assert rows[-1]["purpose"] == "fraud_detection"
     assert rows[-1]["user_id"] == BO
     assert json.loads(str(rows[-1]["detail"])) == {"reason": "scope_missing"}
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_refusals_without_a_recorder_go_into_the_callers_transaction(
@@ -369,7 +370,7 @@ def test_concurrent_duplicates_are_stored_once(
         lambda c: c.execute(sa.select(sa.func.count()).select_from(vault_keys)).scalar()
     )
     assert (count, keys) == (1, 1)
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_a_ciphertext_moved_to_another_record_does_not_decrypt(
@@ -515,7 +516,7 @@ def test_erasure_leaves_nothing_to_read_or_export_and_the_chain_intact(
     assert db.write_sync(everything) == 0
     again = db.write_sync(lambda uow: vault.access(uow, page_id=BANK, user_id=ANN).erase(actor=ann))
     assert (again.records_deleted, again.key_destroyed) == (0, False)
-    report = db.read_sync(verify)
+    report = db.read_sync(verify_chain)
     assert report.ok
     rows = _audit_rows(db)
     erase = next(r for r in rows if r["action"] == "erase")
@@ -575,7 +576,7 @@ def test_rotation_rewraps_every_key(
         db.write_sync(read, vault)
     assert new.key_id in str(old_fails.value)
     assert db.write_sync(read, Vault(new, consent, clock)) == 1
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_keys_rotate_cli_replaces_the_key_file(
@@ -583,7 +584,7 @@ def test_keys_rotate_cli_replaces_the_key_file(
 ) -> None:
     data_dir = tmp_path / "data"
     old = load_or_create_master_key(data_dir, None)
-    db = Database(database_url)
+    db = audited_database(database_url)
     try:
         _put(db, Vault(old, consent, clock), _tx(clock))
     finally:
@@ -616,7 +617,7 @@ def test_keys_rotate_cli_replaces_the_key_file(
     assert stat.S_IMODE((data_dir / "master.key").stat().st_mode) == 0o600
     assert not (data_dir / "master.key.next").exists()
     assert new.to_text() not in done.stdout + done.stderr
-    db = Database(database_url)
+    db = audited_database(database_url)
     try:
 
         def read(uow: UnitOfWork, v: Vault) -> int:
@@ -676,7 +677,7 @@ def test_retention_purges_old_records_and_audits_it(
         (BANK, ANN, "retention"),
         (OTHER_BANK, ANN, "retention"),
     ]
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_bad_inputs_are_refused(db: Database, vault: Vault, clock: FrozenClock) -> None:
@@ -943,7 +944,7 @@ def test_several_records_are_read_at_once_and_a_person_is_erased_everywhere(
     erased = db.write_sync(lambda uow: vault.erase_person(uow, actor=ann, user_id=ANN))
     assert sorted((e.page_id, e.records_deleted) for e in erased) == [(BANK, 2), (OTHER_BANK, 1)]
     assert db.write_sync(lambda uow: vault.export(uow, actor=ann, user_id=ANN)) == []
-    assert db.read_sync(verify).ok
+    assert db.read_sync(verify_chain).ok
 
 
 def test_probing_for_records_without_a_link_is_refused(db: Database, vault: Vault) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pytest
 
 from ledgerline.audit.entries import (
@@ -8,8 +11,10 @@ from ledgerline.audit.entries import (
     ActorKind,
     AuditEvent,
     canonical_json,
-    chain_hash,
+    check_key,
     entry_body,
+    keyed_hash,
+    legacy_hash,
 )
 
 
@@ -46,24 +51,48 @@ def test_canonical_json_is_stable() -> None:
     assert canonical_json({"b": 1, "a": ["é"]}) == '{"a":["é"],"b":1}'
 
 
-def test_the_chain_hash_commits_to_every_field_and_the_previous_hash() -> None:
-    fields = {
-        "seq": 1,
-        "at": 5,
-        "actor_kind": "person",
-        "actor_id": "u_1",
-        "action": "export",
-        "outcome": "allowed",
-        "page_id": "100",
-        "user_id": "u_1",
-        "purpose": "user_access",
-        "record_kind": None,
-        "record_ids": "[]",
-        "detail": "{}",
-    }
-    base = chain_hash(GENESIS_HASH, entry_body(**fields))  # type: ignore[arg-type]
+_FIELDS: dict[str, object] = {
+    "seq": 1,
+    "at": 5,
+    "actor_kind": "person",
+    "actor_id": "u_1",
+    "action": "export",
+    "outcome": "allowed",
+    "page_id": "100",
+    "user_id": "u_1",
+    "purpose": "user_access",
+    "record_kind": None,
+    "record_ids": "[]",
+    "detail": "{}",
+}
+KEY = b"k" * 32
+
+
+@pytest.mark.parametrize(
+    "digest",
+    [legacy_hash, lambda prev, body: keyed_hash(KEY, prev, body)],
+    ids=["legacy", "keyed"],
+)
+def test_the_chain_hash_commits_to_every_field_and_the_previous_hash(
+    digest: Callable[[str, Mapping[str, Any]], str],
+) -> None:
+    base = digest(GENESIS_HASH, entry_body(**_FIELDS))  # type: ignore[arg-type]
     assert len(base) == 64
-    assert chain_hash("1" * 64, entry_body(**fields)) != base  # type: ignore[arg-type]
+    assert digest("1" * 64, entry_body(**_FIELDS)) != base  # type: ignore[arg-type]
     for name, value in [("seq", 2), ("at", 6), ("purpose", "notify"), ("record_ids", '["r"]')]:
-        changed = {**fields, name: value}
-        assert chain_hash(GENESIS_HASH, entry_body(**changed)) != base  # type: ignore[arg-type]
+        changed = {**_FIELDS, name: value}
+        assert digest(GENESIS_HASH, entry_body(**changed)) != base  # type: ignore[arg-type]
+
+
+def test_the_keyed_hash_cannot_be_computed_without_the_key() -> None:
+    body = entry_body(**_FIELDS)  # type: ignore[arg-type]
+    keyed = keyed_hash(KEY, GENESIS_HASH, body)
+    assert keyed != legacy_hash(GENESIS_HASH, body)
+    assert keyed != keyed_hash(b"j" * 32, GENESIS_HASH, body)
+    assert keyed == keyed_hash(KEY, GENESIS_HASH, body)
+
+
+def test_an_audit_key_is_at_least_32_bytes() -> None:
+    assert check_key(KEY) == KEY
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        check_key(b"short")

@@ -59,12 +59,26 @@ def _row(row: sa.Row[Any]) -> AuditRow:
     return AuditRow(**row._asdict())
 
 
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The chain's last entry (``seq`` 0 and the genesis hash when empty), and the first
+    entry chained with the audit key."""
+
+    seq: int
+    entry_hash: str
+    keyed_from: int
+
+
+_HEAD_COLUMNS = (audit_head.c.seq, audit_head.c.entry_hash, audit_head.c.keyed_from)
+
+
+def _head(row: Any) -> AuditHead:
+    keyed_from = 1 if row.keyed_from is None else int(row.keyed_from)
+    return AuditHead(int(row.seq), str(row.entry_hash), keyed_from)
+
+
 # Appends are on every vault access: their statements are built once.
-_LOCK_HEAD = (
-    sa.select(audit_head.c.seq, audit_head.c.entry_hash)
-    .where(audit_head.c.id == HEAD_ID)
-    .with_for_update()
-)
+_LOCK_HEAD = sa.select(*_HEAD_COLUMNS).where(audit_head.c.id == HEAD_ID).with_for_update()
 _INSERT_ENTRY = audit_log.insert()
 _MOVE_HEAD = (
     audit_head.update()
@@ -73,14 +87,16 @@ _MOVE_HEAD = (
 )
 
 
-def lock_head_txn(conn: sa.Connection) -> tuple[int, str]:
-    """Lock the chain head for the rest of the transaction; returns (seq, entry_hash)."""
+def lock_head_txn(conn: sa.Connection) -> AuditHead:
+    """Lock the chain head for the rest of the transaction."""
     row = conn.execute(_LOCK_HEAD).first()
     if row is None:
         # Normally created by the migration; recreate it if a fresh schema lacks it.
-        conn.execute(audit_head.insert().values(id=HEAD_ID, seq=0, entry_hash=GENESIS_HASH))
+        conn.execute(
+            audit_head.insert().values(id=HEAD_ID, seq=0, entry_hash=GENESIS_HASH, keyed_from=1)
+        )
         row = conn.execute(_LOCK_HEAD).one()
-    return int(row.seq), str(row.entry_hash)
+    return _head(row)
 
 
 def append_many_txn(conn: sa.Connection, rows: list[AuditRow]) -> None:
@@ -93,14 +109,12 @@ def append_many_txn(conn: sa.Connection, rows: list[AuditRow]) -> None:
     conn.execute(_MOVE_HEAD, {"b_seq": rows[-1].seq, "b_hash": rows[-1].entry_hash})
 
 
-def read_head(conn: sa.Connection) -> tuple[int, str]:
-    """The head without locking it: (seq, entry_hash); (0, genesis) when absent."""
-    row = conn.execute(
-        sa.select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == HEAD_ID)
-    ).first()
+def read_head(conn: sa.Connection) -> AuditHead:
+    """The head without locking it; (0, genesis, 1) when absent."""
+    row = conn.execute(sa.select(*_HEAD_COLUMNS).where(audit_head.c.id == HEAD_ID)).first()
     if row is None:
-        return 0, GENESIS_HASH
-    return int(row.seq), str(row.entry_hash)
+        return AuditHead(0, GENESIS_HASH, 1)
+    return _head(row)
 
 
 def iter_entries(conn: sa.Connection, *, batch: int = 1000) -> Iterator[AuditRow]:

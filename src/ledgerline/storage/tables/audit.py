@@ -2,7 +2,8 @@
 
 Entries hold ids, kinds, purposes and outcomes, never financial values, so erasing a
 person's data leaves the chain intact. ``audit_head`` has one row (id 1) that appenders lock
-(``SELECT ... FOR UPDATE``) so the chain stays linear with concurrent writers.
+(``SELECT ... FOR UPDATE``) so the chain stays linear with concurrent writers; it also
+marks where the keyed chain begins (``keyed_from``).
 """
 
 from __future__ import annotations
@@ -37,4 +38,7 @@ audit_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("entry_hash", sa.String(64), nullable=False),
+    # The first entry chained with the audit key (HMAC); those before are legacy (unkeyed
+    # SHA-256). NULL counts as 1: every entry keyed.
+    sa.Column("keyed_from", sa.BigInteger),
 )
