@@ -283,7 +283,7 @@ def test_the_migration_keeps_existing_entries_as_legacy(tmp_path: Path) -> None:
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0016")
+        command.upgrade(config, "0017")
     prev = GENESIS_HASH
     with engine.begin() as conn:
         for seq in (1, 2):
