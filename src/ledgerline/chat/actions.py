@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ledgerline.chat import ownership
 from ledgerline.chat.blocking import check_not_blocked_by, check_reachable
 from ledgerline.chat.routing import Inbound
-from ledgerline.chat.wire import client_message, webhook_item
+from ledgerline.chat.wire import client_message, echo_message, webhook_item
 from ledgerline.delivery.subscriptions import business_receives
 from ledgerline.domain.clock import from_ms
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
@@ -22,6 +22,7 @@ from ledgerline.domain.events import LiveFrame, MessageCreated, PageRead, Webhoo
 from ledgerline.domain.ids import new_mid, new_psid
 from ledgerline.domain.luhn import mask_card_numbers
 from ledgerline.domain.messages import account_link_urls
+from ledgerline.domain.webhook_fields import ECHO, delivers
 from ledgerline.domain.window import MessageTag, MessagingType, may_send
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
@@ -87,7 +88,7 @@ def do_send_page_message(
     if thread is None:
         raise NoMatchingUser()
     check_reachable(uow, page_id=page_id, user_id=thread.user_id)
-    ownership.check_business_owns(uow, thread)
+    fields = ownership.check_business_owns(uow, thread)
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
         raise OutsideWindow()
@@ -95,7 +96,27 @@ def do_send_page_message(
         business = business_store.get_business(uow.conn, page_id)
         check_account_links(None if business is None else business.account_link_url, message)
     row = _store_page_message(uow, thread, message, int(now.timestamp() * 1000))
+    if delivers(fields, ECHO):  # only then is the business read
+        _enqueue_echo(uow, thread, row)
     return SentMessage(recipient_id=psid, message_id=row.mid)
+
+
+def _enqueue_echo(uow: UnitOfWork, thread: ThreadRow, row: MessageRow) -> None:
+    """``message_echoes``: what the page's app sent, back to it, as Messenger echoes it."""
+    business = business_store.get_business(uow.conn, thread.page_id)
+    if business is None or not business_receives(business, ECHO):
+        return
+    item = {
+        "sender": {"id": thread.page_id},
+        "recipient": {"id": thread.psid},
+        "timestamp": row.created_at,
+        "message": echo_message(row, app_id=business.app_id),
+    }
+    outbox.enqueue(
+        uow.conn, page_id=thread.page_id, psid=thread.psid, kind=ECHO, event=item,
+        now=row.created_at,
+    )  # fmt: skip
+    uow.emit(WebhookQueued(thread.page_id))
 
 
 def do_post_page_message(

@@ -28,3 +28,18 @@ def client_message(row: MessageRow) -> dict[str, Any]:
 def webhook_item(*, psid: str, page_id: str, timestamp: int, **event: Any) -> dict[str, Any]:
     """One item of ``entry[].messaging[]``."""
     return {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": timestamp, **event}
+
+
+def echo_message(row: MessageRow, *, app_id: str) -> dict[str, Any]:
+    """The ``message`` of a ``message_echoes`` event, as Messenger sends it: ``is_echo``, the
+    sending app's id (a number), the developer's ``metadata``, the ``mid`` and the content
+    (``text``, or the attachment as ``attachments``)."""
+    echo: dict[str, Any] = {"is_echo": True, "app_id": int(app_id) if app_id.isdigit() else app_id}
+    if "metadata" in row.body:
+        echo["metadata"] = row.body["metadata"]
+    echo["mid"] = row.mid
+    if "text" in row.body:
+        echo["text"] = row.body["text"]
+    if "attachment" in row.body:
+        echo["attachments"] = [row.body["attachment"]]
+    return echo

@@ -18,6 +18,7 @@ from ledgerline.domain.errors import InvalidParameter
 STANDBY_PREFIX = "standby:"  # outbox kinds of events for a business app that is not the owner
 STANDBY = "standby"
 MESSAGE_ECHOES = "message_echoes"
+ECHO = "echo"  # the outbox kind of a message_echoes event
 
 # Ledgerline's own events, each with its own field (docs/bank-api.md).
 FRAUD_ALERT_RESPONSES = "fraud_alert_responses"  # ``fraud_alert_response`` events
@@ -34,7 +35,7 @@ FIELD_OF_KIND = {
     "account_linking": "messaging_account_linking",
     "messaging_handovers": "messaging_handovers",
     "referral": "messaging_referrals",
-    "echo": MESSAGE_ECHOES,
+    ECHO: MESSAGE_ECHOES,
     "fraud_alert_response": FRAUD_ALERT_RESPONSES,
     "fraud_report": FRAUD_REPORTS,
 }

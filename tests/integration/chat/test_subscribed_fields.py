@@ -116,3 +116,47 @@ def test_an_unsubscribed_page_hears_nothing_until_it_subscribes_again(bank: Bank
     bank.says({"text": "giờ thì có"})
     (heard,) = bank.receiver.wait_for_events(1)
     assert heard["message"]["text"] == "giờ thì có"
+
+
+def test_a_page_subscribed_to_message_echoes_hears_its_own_sends(bank: Bank) -> None:
+    bank.says({"text": "xin chào"})
+    bank.receiver.wait_for_events(1)
+    psid = bank.psid()
+    text = {"text": "Chào bạn!", "metadata": "case-7781"}
+    first = bank.graph("POST", "messages", {"recipient": {"id": psid}, "message": text})
+    assert first.status_code == 200, first.text
+    assert bank.queued_kinds() == ["message"]  # no echo by default
+
+    bank.live.subscribe(bank.business, "message_echoes")
+    sent = bank.graph("POST", "messages", {"recipient": {"id": psid}, "message": text}).json()
+    button = {
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "template_type": "button",
+                "text": "Khóa thẻ?",
+                "buttons": [{"type": "postback", "title": "Khóa", "payload": "FREEZE"}],
+            },
+        }
+    }
+    card = bank.graph("POST", "messages", {"recipient": {"id": psid}, "message": button}).json()
+    echoes = bank.receiver.wait_for_events(3)[1:]
+    assert echoes[0] == {
+        "sender": {"id": bank.page_id},
+        "recipient": {"id": psid},
+        "timestamp": echoes[0]["timestamp"],
+        "message": {
+            "is_echo": True,
+            "app_id": int(bank.business["app_id"]),
+            "metadata": "case-7781",
+            "mid": sent["message_id"],
+            "text": "Chào bạn!",
+        },
+    }
+    assert echoes[1]["message"]["mid"] == card["message_id"]
+    assert echoes[1]["message"]["attachments"] == [button["attachment"]]
+    assert "text" not in echoes[1]["message"]
+    assert bank.queued_kinds() == ["message", "echo", "echo"]
+    # The person never sees the bank's metadata.
+    history = bank.person.get(f"/api/v1/threads/{bank.page_id}/messages").json()["data"]
+    assert all("metadata" not in message for message in history)

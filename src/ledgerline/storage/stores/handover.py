@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ledgerline.storage.prepared import Prepared
-from ledgerline.storage.tables import assistant_settings, thread_control
+from ledgerline.storage.stores.businesses import decode_fields
+from ledgerline.storage.tables import assistant_settings, businesses, thread_control
 
 
 def assistant_enabled(conn: sa.Connection, page_id: str) -> bool:
@@ -27,21 +28,43 @@ def set_assistant_enabled(conn: sa.Connection, page_id: str, *, enabled: bool, n
         )
 
 
-_CONTROL = Prepared(  # on every Send API call: built once, run on the driver
+_OWNER = (
+    sa.select(thread_control.c.owner_app_id)
+    .where(thread_control.c.thread_id == sa.bindparam("thread_id"))
+    .scalar_subquery()
+    .label("owner")
+)
+# as an integer: a boolean column would need converting on SQLite
+_ASSISTANT_ON = sa.cast(
+    sa.select(assistant_settings.c.enabled)
+    .where(assistant_settings.c.page_id == sa.bindparam("page_id"))
+    .scalar_subquery(),
+    sa.Integer,
+).label("enabled")
+_CONTROL = Prepared(sa.select(_OWNER, _ASSISTANT_ON))  # on every webhook queued: built once
+
+_SEND_CONTROL = Prepared(  # on every Send API call: _CONTROL and the page's subscription
     sa.select(
-        sa.select(thread_control.c.owner_app_id)
-        .where(thread_control.c.thread_id == sa.bindparam("thread_id"))
+        _OWNER,
+        _ASSISTANT_ON,
+        sa.select(businesses.c.subscribed_fields)
+        .where(businesses.c.page_id == sa.bindparam("page_id"))
         .scalar_subquery()
-        .label("owner"),
-        # as an integer: a boolean column would need converting on SQLite
-        sa.cast(
-            sa.select(assistant_settings.c.enabled)
-            .where(assistant_settings.c.page_id == sa.bindparam("page_id"))
-            .scalar_subquery(),
-            sa.Integer,
-        ).label("enabled"),
+        .label("fields"),
     )
 )
+
+
+def send_control(
+    conn: sa.Connection, page_id: str, thread_id: int
+) -> tuple[str | None, bool, tuple[str, ...] | None]:
+    """``control_of`` and the page's subscribed webhook fields, in the same one round trip
+    (the Send API echoes a message only to a page subscribed to ``message_echoes``)."""
+    row = _SEND_CONTROL.first(conn, {"thread_id": thread_id, "page_id": page_id})
+    if row is None:  # pragma: no cover - a SELECT of subqueries always answers a row
+        return None, False, None
+    owner, enabled, fields = row
+    return (None if owner is None else str(owner)), bool(enabled), decode_fields(fields)
 
 
 def control_of(conn: sa.Connection, page_id: str, thread_id: int | None) -> tuple[str | None, bool]:
