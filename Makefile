@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LOCKS := requirements/main.txt requirements/dev.txt pyproject.toml
+LOCKS := requirements/main.txt requirements/dev.txt requirements/dev-nodeps.txt pyproject.toml
 
 .PHONY: run serve test check lint format bench clean browser
 
@@ -11,6 +11,7 @@ $(STAMP): $(LOCKS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	SSL_CERT_FILE=$${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt} $(BIN)/uv pip sync -q --python $(BIN)/python requirements/main.txt requirements/dev.txt
+	SSL_CERT_FILE=$${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt} $(BIN)/uv pip install -q --python $(BIN)/python --no-deps -r requirements/dev-nodeps.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 

@@ -105,10 +105,14 @@ def check_file(
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise _bad(param, f"is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB")
     declared = (content_type or "").split(";")[0].strip().lower()
-    if declared in ("", "application/octet-stream") and filename:
-        suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-        declared = _EXTENSIONS.get(suffix, declared)
     allowed = CONTENT_TYPES[kind]
+    if declared not in allowed and filename:
+        # Clients send "application/octet-stream", nothing, or made-up types ("file/pdf",
+        # ampalibe): the file name's extension decides then, if it names an allowed type.
+        suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        guessed = _EXTENSIONS.get(suffix)
+        if guessed in allowed or declared in ("", "application/octet-stream"):
+            declared = guessed or declared
     if declared not in allowed:
         raise _bad(
             param,
