@@ -521,6 +521,7 @@ def build_app(
     from ledgerline.domain.ratelimit import Limit, RateLimiter
     from ledgerline.fraud.online.scoring import FraudEngine
     from ledgerline.identity.service import Identity
+    from ledgerline.identity.throttle import SignInThrottle
     from ledgerline.ingest.actions import Ingestor
     from ledgerline.privacy.centre import PrivacyCentre
     from ledgerline.storage.blobs import FileBlobStore
@@ -574,13 +575,15 @@ def build_app(
         access_log=AccessLog(enabled=settings.access_log),
     )
     app = create_app(ctx)
+    # People's and agents' sign-ins share the per-source and platform-wide counters.
+    sign_ins = SignInThrottle(db, clock)
     install_web(
         app,
         WebConfig(
             db=db,
             clock=clock,
             secret_key=services.secret_key,
-            identity=Identity(db, clock),
+            identity=Identity(db, clock, sign_ins),
             public_url=ctx.public_url,
             allow_insecure_urls=settings.allow_insecure_urls,
             privacy=privacy,
@@ -589,7 +592,7 @@ def build_app(
                 vault=vault,
                 clock=clock,
                 hub=runtime.hub,
-                accounts=AgentAccounts(db, clock),
+                accounts=AgentAccounts(db, clock, sign_ins),
             ),
             fraud=fraud,
             page_tokens_revoked=ctx.page_tokens.clear,

@@ -2,13 +2,13 @@
 
 Passwords are argon2id hashes (``identity.passwords``); sessions are the web app's
 (``web_sessions``, kind ``agent``, 8 hours), ids stored only hashed; failed sign-ins are
-throttled per (business, login) like people's.
+throttled per (business, login), per source and for the platform, with people's
+(``identity.throttle``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,15 +16,11 @@ from dataclasses import dataclass
 from ledgerline.customer_service.agent_actions import ROLES, AgentActor
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.errors import InvalidParameter, NotFound
-from ledgerline.identity.errors import LoginTaken, TooManyAttempts, WrongCredentials
+from ledgerline.identity.errors import LoginTaken, WrongCredentials
 from ledgerline.identity.passwords import MAX_PASSWORD, MIN_PASSWORD, hash_password, verify_password
-from ledgerline.identity.service import (
-    do_clear_failures,
-    do_end_session,
-    do_record_failure,
-    do_start_session,
-)
+from ledgerline.identity.service import do_end_session, do_start_session
 from ledgerline.identity.sessions import new_session_id, session_hash
+from ledgerline.identity.throttle import SignInThrottle
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
@@ -95,10 +91,6 @@ class AgentSession:
     max_age: int
 
 
-def _throttle_key(page_id: str, login: str) -> str:
-    return hashlib.sha256(f"agent:{page_id}:{login}".encode()).hexdigest()
-
-
 def actor_of(row: inbox_store.AgentRow) -> AgentActor:
     return AgentActor(agent_id=row.agent_id, page_id=row.page_id, name=row.name, role=row.role)
 
@@ -106,9 +98,10 @@ def actor_of(row: inbox_store.AgentRow) -> AgentActor:
 class AgentAccounts:
     """Agents' accounts and sessions, built once by the composition root."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, throttle: SignInThrottle | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.throttle = throttle or SignInThrottle(db, clock)
 
     def _now(self) -> int:
         return to_ms(self.clock.now())
@@ -128,23 +121,24 @@ class AgentAccounts:
             now=self._now(),
         )
 
-    async def sign_in(self, *, page_id: str, login: str, password: str) -> AgentSession:
+    async def sign_in(
+        self, *, page_id: str, login: str, password: str, source: str | None = None
+    ) -> AgentSession:
+        """Throttled per (business, login), per source and for the platform, with people's
+        sign-ins (``identity.throttle``)."""
         folded = login.strip().casefold()[:200]
         page_id = page_id.strip()[:32]
-        key = _throttle_key(page_id, folded)
-        now = self._now()
-        throttle = await self.db.read(web_store.get_throttle, key)
-        if throttle is not None and throttle.blocked_until > now:
-            raise TooManyAttempts(max(1, -(-(throttle.blocked_until - now) // 1000)))
+        counters = self.throttle.counters(f"agent:{page_id}:{folded}", source)
+        had_failures = await self.throttle.check(counters)
         agent = await self.db.read(inbox_store.agent_by_login, page_id, folded)
         matches, _ = await asyncio.to_thread(
             verify_password, None if agent is None else agent.password_hash, password
         )
         if not matches or agent is None:
-            await self.db.write(do_record_failure, key=key, now=self._now())
+            await self.throttle.failed(counters)
             raise WrongCredentials()
-        if throttle is not None:
-            await self.db.write(do_clear_failures, key=key)
+        if had_failures:
+            await self.throttle.succeeded(counters)
         session_id = new_session_id()
         now = self._now()
         await self.db.write(

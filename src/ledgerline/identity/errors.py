@@ -21,7 +21,8 @@ class SignUpInvalid(InvalidParameter):
 
 
 class LoginTaken(Conflict):
-    default_message = "That sign-in name is already taken"
+    # Says no more than a wrong password would: the name may or may not exist.
+    default_message = "No account could be created with this sign-in name and password"
 
 
 class WrongCredentials(InvalidToken):

@@ -1,4 +1,5 @@
-"""``Identity``: sign up, sign in (throttled), resolve and end web sessions.
+"""``Identity``: sign up, sign in (throttled: ``identity.throttle``), resolve and end web
+sessions.
 
 Writes go through ``db.write`` actions (``do_*`` below, one transaction each); password
 hashing and verification run in a worker thread, never on the event loop or a DB writer.
@@ -7,7 +8,6 @@ hashing and verification run in a worker thread, never on the event loop or a DB
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
@@ -18,7 +18,6 @@ from ledgerline.domain.ids import token_hash
 from ledgerline.identity.errors import (
     LoginTaken,
     SignUpInvalid,
-    TooManyAttempts,
     WrongCredentials,
 )
 from ledgerline.identity.passwords import (
@@ -35,13 +34,10 @@ from ledgerline.identity.sessions import (
     new_session_id,
     session_hash,
 )
+from ledgerline.identity.throttle import Counter, SignInThrottle
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, identity as web_store
-from ledgerline.storage.stores.identity import SessionRow, Throttle
-
-FREE_FAILURES = 3  # wrong passwords allowed before sign-in slows down
-MAX_DELAY_SECONDS = 300
-FAILURE_WINDOW_MS = 15 * 60 * 1000
+from ledgerline.storage.stores.identity import Credential, SessionRow
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -96,10 +92,6 @@ def check_sign_up(*, name: str, login: str, password: str, locale: str, timezone
     return SignUp(name, folded, password, locale, timezone)
 
 
-def _throttle_key(login: str) -> str:
-    return hashlib.sha256(f"login:{login}".encode()).hexdigest()
-
-
 def do_sign_up(uow: UnitOfWork, *, sign_up: SignUp, password_hash: str, now: int) -> str:
     """Create the person and their credential in one transaction; returns the user id."""
     if web_store.login_taken(uow.conn, sign_up.login):
@@ -132,26 +124,6 @@ def do_end_session(uow: UnitOfWork, *, session_hash: str, now: int) -> None:
     web_store.revoke_session(uow.conn, session_hash, now=now)
 
 
-def do_record_failure(uow: UnitOfWork, *, key: str, now: int) -> Throttle:
-    """One more wrong password for this sign-in name: past ``FREE_FAILURES`` each further
-    try must wait twice as long as the last (1 s, 2 s, 4 s … up to 5 minutes)."""
-    current = web_store.get_throttle(uow.conn, key)
-    failures = 1
-    if current is not None and now - current.last_failure_at < FAILURE_WINDOW_MS:
-        failures = current.failures + 1
-    blocked_until = now
-    if failures >= FREE_FAILURES:
-        delay = min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
-        blocked_until = now + delay * 1000
-    throttle = Throttle(failures, now, blocked_until)
-    web_store.put_throttle(uow.conn, key, throttle)
-    return throttle
-
-
-def do_clear_failures(uow: UnitOfWork, *, key: str) -> None:
-    web_store.clear_throttle(uow.conn, key)
-
-
 def do_set_password_hash(uow: UnitOfWork, *, user_id: str, password_hash: str, now: int) -> None:
     web_store.update_password_hash(uow.conn, user_id=user_id, password_hash=password_hash, now=now)
 
@@ -178,9 +150,10 @@ class NewSession:
 class Identity:
     """The identity service, built once by the composition root."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, throttle: SignInThrottle | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.throttle = throttle or SignInThrottle(db, clock)
 
     def _now(self) -> int:
         return to_ms(self.clock.now())
@@ -199,40 +172,78 @@ class Identity:
         return NewSession(session_id, subject_id, seconds)
 
     async def sign_up(
-        self, *, name: str, login: str, password: str, locale: str, timezone: str
+        self,
+        *,
+        name: str,
+        login: str,
+        password: str,
+        locale: str,
+        timezone: str,
+        source: str | None = None,
     ) -> NewSession:
+        """Create a person and sign them in.
+
+        A sign-in name already taken is not told apart by time: it costs the same argon2
+        operation as a new account (the existing password is checked instead of a new one
+        hashed). Its password signs in to that account (the answer a new account gets);
+        any other is refused as :class:`LoginTaken` and counts as a failed sign-in for
+        the name, the source and the platform, so probing names through sign-up is
+        throttled exactly like guessing passwords.
+        """
         form = check_sign_up(
             name=name, login=login, password=password, locale=locale, timezone=timezone
         )
-        if await self.db.read(web_store.login_taken, form.login):
-            raise LoginTaken()
+        counters = self.throttle.counters(f"login:{form.login}", source)
+        had_failures = await self.throttle.check(counters)
+        credential = await self.db.read(web_store.credential_for_login, form.login)
+        if credential is not None:
+            return await self._sign_in_checked(
+                credential, form.password, counters, clear=had_failures, refusal=LoginTaken
+            )
         password_hash = await asyncio.to_thread(hash_password, form.password)
-        user_id = await self.db.write(
-            do_sign_up, sign_up=form, password_hash=password_hash, now=self._now()
-        )
+        try:
+            user_id = await self.db.write(
+                do_sign_up, sign_up=form, password_hash=password_hash, now=self._now()
+            )
+        except LoginTaken:  # taken meanwhile
+            await self.throttle.failed(counters)
+            raise
         return await self._start(PERSON, user_id, PERSON_SESSION_SECONDS)
 
-    async def sign_in(self, *, login: str, password: str) -> NewSession:
-        """Check a password; slows down after a few failures for the same sign-in name.
+    async def sign_in(self, *, login: str, password: str, source: str | None = None) -> NewSession:
+        """Check a password; slows down after a few failures for the same sign-in name, from
+        the same source, or on the whole platform (``identity.throttle``).
 
         An unknown name costs the same argon2 verification as a known one and is throttled
         the same way, so neither timing nor throttling tells whether it exists.
         """
         folded = normalize_login(login) or login.strip().casefold()[:200]
-        key = _throttle_key(folded)
-        now = self._now()
-        throttle = await self.db.read(web_store.get_throttle, key)
-        if throttle is not None and throttle.blocked_until > now:
-            raise TooManyAttempts(max(1, -(-(throttle.blocked_until - now) // 1000)))
+        counters = self.throttle.counters(f"login:{folded}", source)
+        had_failures = await self.throttle.check(counters)
         credential = await self.db.read(web_store.credential_for_login, folded)
+        return await self._sign_in_checked(
+            credential, password, counters, clear=had_failures, refusal=WrongCredentials
+        )
+
+    async def _sign_in_checked(
+        self,
+        credential: Credential | None,
+        password: str,
+        counters: list[Counter],
+        *,
+        clear: bool,
+        refusal: type[LoginTaken | WrongCredentials],
+    ) -> NewSession:
+        """Verify ``password`` (argon2 even for no credential), count a failure or start the
+        person's session."""
         matches, needs_rehash = await asyncio.to_thread(
             verify_password, None if credential is None else credential.password_hash, password
         )
         if not matches or credential is None:
-            await self.db.write(do_record_failure, key=key, now=self._now())
-            raise WrongCredentials()
-        if throttle is not None:
-            await self.db.write(do_clear_failures, key=key)
+            await self.throttle.failed(counters)
+            raise refusal()
+        if clear:
+            await self.throttle.succeeded(counters)
         if needs_rehash:
             new_hash = await asyncio.to_thread(hash_password, password)
             await self.db.write(

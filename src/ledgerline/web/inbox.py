@@ -31,6 +31,7 @@ from ledgerline.web.security import (
     check_pre_session_form,
     check_session_form,
     clear_cookie,
+    client_address,
     same_origin,
     secure_headers,
     set_cookie,
@@ -101,6 +102,7 @@ async def inbox_signin(request: Request) -> Response:
             page_id=field(form, "page_id", 32),
             login=field(form, "login", 200),
             password=field(form, "password", 1024),
+            source=client_address(request),
         )
     except CsrfRejected:
         return _signin_page(request, status=403, error=translate(locale, "error_csrf"))

@@ -28,6 +28,7 @@ from ledgerline.web.security import (
     check_pre_session_form,
     check_session_form,
     clear_cookie,
+    client_address,
     pre_session,
     set_cookie,
 )
@@ -162,7 +163,7 @@ async def signin(request: Request) -> Response:
     try:
         check_pre_session_form(request, field(form, "csrf"))
         session = await web_config(request).identity.sign_in(
-            login=login, password=field(form, "password", 1024)
+            login=login, password=field(form, "password", 1024), source=client_address(request)
         )
     except CsrfRejected:
         return public_page(
@@ -237,9 +238,22 @@ async def signup(request: Request) -> Response:
             password=field(form, "password", 1025),
             locale=values["locale"],
             timezone=values["timezone"],
+            source=client_address(request),
         )
     except CsrfRejected:
         error, status = translate(locale, "error_csrf"), 403
+    except TooManyAttempts as exc:
+        response = public_page(
+            request,
+            "signup.html",
+            locale,
+            status=429,
+            error=translate(locale, "error_throttled", seconds=exc.retry_after),
+            form=values,
+            timezones=zones,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except SignUpInvalid as exc:
         error, status = translate(locale, exc.key), 400
     except LoginTaken:
