@@ -15,8 +15,14 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 from ledgerline.storage.engine import normalize_url
+
+# Properties are about what the code answers, not how fast: on a loaded machine hypothesis's
+# 200 ms deadline turned slow examples into flaky failures.
+settings.register_profile("ledgerline", deadline=None)
+settings.load_profile("ledgerline")
 
 PG_URL = os.environ.get("LEDGERLINE_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI") == "true"

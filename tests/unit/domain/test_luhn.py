@@ -104,3 +104,27 @@ def test_masking_changes_nothing_but_pans(text: str) -> None:
         assert masked == text
     assert len(masked) == len(text)
     assert not contains_card_number(masked)
+
+
+any_documents = st.recursive(
+    st.one_of(st.text(), st.integers(), st.floats(), st.booleans(), st.none()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(any_documents)
+def test_any_document_is_searched_without_error(document: Any) -> None:
+    assert find_card_number(document) in (True, False)
+
+
+@given(st.text(), st.sampled_from(PANS), st.text(alphabet="0123456789 -./", max_size=8))
+def test_a_masked_text_holds_no_card_number_any_more(before: str, pan: str, after: str) -> None:
+    text = f"{before} {pan} {after}"
+    masked, count = mask_card_numbers(text)
+    assert count >= 1
+    assert not contains_card_number(masked)
+    assert len(masked) == len(text)  # masked in place
+    assert mask_card_numbers(masked) == (masked, 0)
