@@ -67,9 +67,15 @@ def parse_amount(value: Any, param: str, *, signed: bool = False) -> dict[str, s
     body = require_object(value, param)
     code = parse_currency(body.get("currency"), f"{param}[currency]")
     raw = body.get("amount")
-    if isinstance(raw, float | bool):
-        raise bad_param(f"{param}[amount]", "must be a decimal string, not a JSON number")
-    if isinstance(raw, int):
+    if isinstance(raw, bool):
+        raise bad_param(f"{param}[amount]", 'must be a decimal string such as "125000"')
+    if isinstance(raw, float):  # binary floating point: 0.1 is not exact, money must be
+        raise bad_param(
+            f"{param}[amount]",
+            "must be a decimal string: a JSON number is accepted only as a whole number "
+            "(a fraction or an exponent would not be exact)",
+        )
+    if isinstance(raw, int):  # a whole JSON number is exact: 125000 is "125000"
         raw = str(raw)
     try:
         number = parse_decimal(raw)

@@ -68,8 +68,12 @@ def check_ingest(body: dict[str, Any], kind: RecordKind, now: int) -> tuple[str,
     return validation.psid_of(body), _validator(kind)(body, now)
 
 
-def _request_hash(kind: RecordKind, body: dict[str, Any]) -> str:
-    canonical = json.dumps([str(kind), body], sort_keys=True, separators=(",", ":"), default=str)
+def _request_hash(kind: RecordKind, psid: str, items: list[Item]) -> str:
+    """What an Idempotency-Key stands for: the validated request, so the same data sent
+    differently (a whole JSON number or its string, JSON or a form) is the same request."""
+    # (not ``occurred_at``: for some kinds it is the time of arrival, not the bank's data)
+    request = [str(kind), psid, [[item.ref, item.payload] for item in items]]
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -164,6 +168,8 @@ class Ingestor:
         now = to_ms(self.clock.now())
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        # An invalid body is refused here, before its key is looked at: it neither uses the
+        # key up nor disturbs the answer already stored under it.
         psid, items = check_ingest(body, kind, now)
         return await self.db.write(
             do_ingest,
@@ -174,7 +180,7 @@ class Ingestor:
             items=items,
             idempotency_key=None
             if idempotency_key is None
-            else (token_hash(idempotency_key), _request_hash(kind, body)),
+            else (token_hash(idempotency_key), _request_hash(kind, psid, items)),
             now=now,
             fraud=self.fraud,
             partition=person_partition(page_id, psid),

@@ -384,3 +384,77 @@ def test_retention_purges_records_older_than_the_business_keeps_them(
             "/api/v1/me/export", headers={"Authorization": f"Bearer {who['user']['access_token']}"}
         ).json()["financial_records"]
     assert [r["data"]["transaction_id"] for r in records] == ["new-1"]
+
+
+def test_a_whole_json_number_is_an_exact_amount(world: tuple[LinkedWorld, dict[str, Any]]) -> None:
+    w, who = world
+    whole = tx("int-1", amount={"amount": 125000, "currency": "VND"})
+    accepted = post(w, "transactions", {"psid": who["psid"], "transactions": [whole]})
+    assert accepted.json() == {"accepted": 1, "duplicates": 0, "alerts": []}
+    as_string = tx("int-1", amount={"amount": "125000", "currency": "VND"})
+    again = post(w, "transactions", {"psid": who["psid"], "transactions": [as_string]})
+    assert again.json() == {"accepted": 0, "duplicates": 1, "alerts": []}
+    for inexact in (125000.0, 1.25e5, 0.1):
+        refused = post(
+            w,
+            "transactions",
+            {
+                "psid": who["psid"],
+                "transactions": [tx("f", amount={"amount": inexact, "currency": "EUR"})],
+            },
+        )
+        assert refused.status_code == 400, refused.text
+        assert "accepted only as a whole number" in refused.json()["error"]["message"]
+
+
+def test_an_invalid_body_neither_uses_up_nor_disturbs_its_idempotency_key(
+    world: tuple[LinkedWorld, dict[str, Any]],
+) -> None:
+    w, who = world
+    key = {"Idempotency-Key": "batch-2026-11-29"}
+    invalid = {"psid": who["psid"], "transactions": [tx("k-1", card_last4="12345")]}
+    valid = {"psid": who["psid"], "transactions": [tx("k-1")]}
+
+    # An invalid body first: 400, and the key is still free for the corrected request.
+    first = post(w, "transactions", invalid, **key)
+    assert first.status_code == 400
+    assert first.json()["error"]["code"] == 100
+    stored = post(w, "transactions", valid, **key)
+    assert stored.json() == {"accepted": 1, "duplicates": 0, "alerts": []}
+
+    # An invalid body under a used key: the same 400, and the key keeps its answer.
+    again = post(w, "transactions", invalid, **key)
+    assert again.status_code == 400
+    assert "card_last4" in again.json()["error"]["message"]
+    assert post(w, "transactions", valid, **key).json() == stored.json()
+
+    # The same data sent differently is the same request (a whole number for the string).
+    same = tx("k-1", amount={"amount": 125000, "currency": "VND"})
+    replayed = post(w, "transactions", {"psid": who["psid"], "transactions": [same]}, **key)
+    assert replayed.json() == stored.json()
+
+    # Another valid request under the used key: 409, and nothing of it is stored.
+    other = {"psid": who["psid"], "transactions": [tx("k-2")]}
+    conflict = post(w, "transactions", other, **key)
+    assert conflict.status_code == 409
+    error = conflict.json()["error"]
+    assert error["code"] == 100
+    assert error["message"] == ("(#100) Idempotency-Key was already used with a different request")
+    assert post(w, "transactions", other).json()["accepted"] == 1
+
+    # A body valid in shape but refused by the platform (no such person) does not use the
+    # key up either.
+    nobody = post(
+        w,
+        "transactions",
+        {"psid": "1" * 20, "transactions": [tx("k-3")]},
+        **{"Idempotency-Key": "k-x"},
+    )
+    assert (nobody.status_code, nobody.json()["error"].get("error_subcode")) == (400, 2018001)
+    later = post(
+        w,
+        "transactions",
+        {"psid": who["psid"], "transactions": [tx("k-3")]},
+        **{"Idempotency-Key": "k-x"},
+    )
+    assert later.json() == {"accepted": 1, "duplicates": 0, "alerts": []}

@@ -21,7 +21,11 @@ router = APIRouter(tags=["Financial data"])
 
 
 class Amount(BaseModel):
-    amount: str = Field(description="Decimal string, never a float", examples=["125000"])
+    amount: str | int = Field(
+        description="A decimal string in the currency's major unit, or a whole JSON number "
+        "(exact); a JSON number with a fraction or an exponent is refused (not exact)",
+        examples=["125000", "1250.50", 125000],
+    )
     currency: str = Field(description="ISO 4217", examples=["VND"])
 
 
