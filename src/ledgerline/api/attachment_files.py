@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from ledgerline.api.deps import Context
@@ -19,6 +19,29 @@ from ledgerline.storage.stores import attachments as attachment_store
 
 router = APIRouter(tags=["Attachments"])
 INLINE = ("image", "audio", "video")
+SAFE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+@router.get("/attachments/remote", include_in_schema=False)
+async def get_remote_image(
+    ctx: Context,
+    url: Annotated[str, Query(max_length=2000)],
+    sig: Annotated[str, Query(pattern=r"^[0-9a-f]{32}$")],
+) -> Response:
+    """A template's picture, fetched for the person (``Attachments.remote_path``): only
+    URLs the platform signed when the bank sent them."""
+    if not ctx.attachments.verify_remote(url, sig):
+        raise NotFound("No such picture")
+    data, content_type = await ctx.attachments.fetch_remote_image(url)
+    return Response(
+        content=data,
+        media_type=content_type,
+        headers={**SAFE_HEADERS, "Cache-Control": "private, max-age=3600"},
+    )
 
 
 @router.get(
@@ -44,10 +67,8 @@ async def get_attachment_file(
         content=data,
         media_type=row.content_type,
         headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
+            **SAFE_HEADERS,
             "Content-Disposition": f'{disposition}; filename="{row.filename}"',
             "Cache-Control": "private, max-age=86400, immutable",
-            "Cross-Origin-Resource-Policy": "same-origin",
         },
     )

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import httpx
 
@@ -25,6 +26,8 @@ from ledgerline.storage.stores import attachments as attachment_store
 from ledgerline.storage.stores.attachments import AttachmentRow
 
 PATH_PREFIX = "/attachments/"
+REMOTE_PATH = "/attachments/remote"
+MAX_REMOTE_IMAGE_BYTES = 8 * 1024 * 1024  # a template's or quick reply's picture
 
 
 def do_record_attachment(uow: UnitOfWork, *, row: AttachmentRow) -> None:
@@ -59,6 +62,29 @@ class Attachments:
 
     def verify(self, attachment_id: str, signature: str) -> bool:
         return hmac.compare_digest(self.signature(attachment_id), signature)
+
+    def remote_path(self, url: str) -> str:
+        """Where the person's app loads a template's picture from (``image_url`` of a generic
+        or receipt element, of a quick reply): Ledgerline fetches it on request, so the
+        person's browser never contacts the bank's server."""
+        return f"{REMOTE_PATH}?{urlencode({'url': url, 'sig': self.signature('remote:' + url)})}"
+
+    def verify_remote(self, url: str, signature: str) -> bool:
+        return hmac.compare_digest(self.signature("remote:" + url), signature)
+
+    async def fetch_remote_image(self, url: str) -> tuple[bytes, str]:
+        """The picture at ``url`` (SSRF-guarded, at most 8 MB, an allowed image type)."""
+        fetched = await fetch_media(
+            url,
+            transport=self.transport,
+            allow_insecure=self.allow_insecure_urls,
+            max_bytes=MAX_REMOTE_IMAGE_BYTES,
+            param="url",
+        )
+        checked = check_file(
+            "image", fetched.data, content_type=fetched.content_type, filename=fetched.filename
+        )
+        return fetched.data, checked.content_type
 
     async def store(
         self,

@@ -378,3 +378,69 @@ def test_a_person_sends_a_photo_and_the_bank_gets_message_attachments(
         return (await http.get(httpx.URL(url).path)).content
 
     assert live.run(fetch) == PNG
+
+
+def test_template_pictures_are_fetched_for_the_person_never_by_their_browser(
+    live: InProcessPlatform, files: FileServer
+) -> None:
+    bank = live.create_business("Picture Bank")
+    an = live.create_user()
+
+    async def scenario(http: httpx.AsyncClient) -> None:
+        person = {"Authorization": f"Bearer {an['access_token']}"}
+        await http.post(
+            f"/api/v1/threads/{bank['page_id']}/messages", json={"text": "hi"}, headers=person
+        )
+        psid = _thread(live, bank, an)
+        before = files.hits
+        card = {
+            "title": "Visa",
+            "image_url": files.url("card.png"),
+            "buttons": [{"type": "postback", "title": "Apply", "payload": "APPLY"}],
+        }
+        message = {
+            "attachment": {
+                "type": "template",
+                "payload": {"template_type": "generic", "elements": [card]},
+            },
+            "quick_replies": [
+                {
+                    "content_type": "text",
+                    "title": "Ok",
+                    "payload": "OK",
+                    "image_url": files.url("page.html"),
+                }
+            ],
+        }
+        sent = await http.post(
+            "/me/messages",
+            json={"recipient": {"id": psid}, "message": message},
+            headers=_auth(bank),
+        )
+        assert sent.status_code == 200, sent.text
+        assert files.hits == before  # nothing fetched at send time
+        (shown,) = [
+            m
+            for m in (
+                await http.get(f"/api/v1/threads/{bank['page_id']}/messages", headers=person)
+            ).json()["data"]
+            if "attachment" in m
+        ]
+        picture = shown["attachment"]["payload"]["elements"][0]["image_url"]
+        assert picture.startswith("http://127.0.0.1:8000/attachments/remote?url=")
+        assert files.server.url not in picture.split("?")[0]
+        url = httpx.URL(picture)
+        image = await http.get(url.path, params=url.params)
+        assert image.status_code == 200
+        assert image.content == PNG
+        assert image.headers["x-content-type-options"] == "nosniff"
+        assert files.hits == before + 1
+        # Not a picture: refused, never served.
+        chip = httpx.URL(shown["quick_replies"][0]["image_url"])
+        assert "text/html is not allowed" in _error(await http.get(chip.path, params=chip.params))
+        # Only URLs the platform signed: no open proxy.
+        forged = dict(url.params)
+        forged["url"] = files.url("page.html")
+        assert (await http.get(url.path, params=forged)).status_code == 404
+
+    live.run(scenario)

@@ -1,8 +1,9 @@
 """Media in a Send API message, re-hosted before it is stored: a ``url`` is fetched (through
 the SSRF-guarded transport), an ``attachment_id`` looked up among the page's uploads, a
 multipart ``filedata`` file stored; each then points at Ledgerline's own copy
-(``{"url": "<public URL>/attachments/{id}/{signature}", "attachment_id"}``), so the
-person's app never loads a bank's server."""
+(``{"url": "<public URL>/attachments/{id}/{signature}", "attachment_id"}``). Pictures of
+templates and quick replies (``image_url``) point at a signed path that fetches them when
+the person's app asks. Either way the person's app never loads a bank's server."""
 
 from __future__ import annotations
 
@@ -30,11 +31,25 @@ def _sources(message: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     return []
 
 
+def proxy_pictures(ctx: AppContext, message: dict[str, Any]) -> None:
+    """Point the pictures of templates and quick replies (``image_url``) at Ledgerline's
+    fetch-on-request path, in place: the person's browser never loads the bank's URL."""
+    base = ctx.public_url.rstrip("/")
+    holders: list[dict[str, Any]] = list(message.get("quick_replies") or [])
+    attachment = message.get("attachment")
+    if isinstance(attachment, dict) and attachment["type"] == "template":
+        holders += attachment["payload"].get("elements") or []
+    for holder in holders:
+        if isinstance(holder.get("image_url"), str):
+            holder["image_url"] = base + ctx.attachments.remote_path(holder["image_url"])
+
+
 async def rehost_media(
     ctx: AppContext, *, page_id: str, message: dict[str, Any], upload: UploadedFile | None
 ) -> str | None:
     """Re-host the message's media in place; the ``attachment_id`` to answer with when the
     bank asked for a reusable one (``is_reusable``), else None."""
+    proxy_pictures(ctx, message)
     now = to_ms(ctx.clock.now())
     answer: str | None = None
     used_upload = False

@@ -577,8 +577,10 @@
   const mediaUrl = (url) => {
     const u = safeUrl(url);
     if (!u) return null;
-    const path = new URL(u).pathname;
-    return /^\/attachments\/[0-9]+\/[0-9a-f]+$/.test(path) ? path : null;
+    const parsed = new URL(u);
+    if (/^\/attachments\/[0-9]+\/[0-9a-f]+$/.test(parsed.pathname)) return parsed.pathname;
+    if (parsed.pathname === "/attachments/remote") return parsed.pathname + parsed.search;
+    return null;
   };
 
   function renderMedia(kind, url) {
@@ -609,7 +611,7 @@
     if (p.template_type === "generic") {
       const cards = el("div", { class: "tpl tpl-generic", "data-testid": "template-generic" });
       for (const e of p.elements || []) {
-        const img = safeUrl(e.image_url);
+        const img = mediaUrl(e.image_url);
         const link = e.default_action && safeUrl(e.default_action.url);
         const title = el("strong", { text: e.title || "" });
         cards.append(
@@ -782,7 +784,7 @@
         : el("div", { class: "r-row " + (cls || "") }, el("span", { text: label }), el("span", { text: value }));
     const items = el("div", { class: "r-items" });
     for (const e of p.elements || []) {
-      const img = safeUrl(e.image_url);
+      const img = mediaUrl(e.image_url);
       items.append(
         el(
           "div",
@@ -871,7 +873,7 @@
     if (!m || m.from !== "page" || !m.quick_replies) return;
     for (const q of m.quick_replies) {
       if (q.content_type && q.content_type !== "text") continue;
-      const img = safeUrl(q.image_url);
+      const img = mediaUrl(q.image_url);
       box.append(
         el(
           "button",
