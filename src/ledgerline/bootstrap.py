@@ -544,6 +544,7 @@ def build_app(
         hub=runtime.hub,
         allow_insecure_urls=settings.allow_insecure_urls,
         public_url=settings.resolved_public_url(),
+        production=settings.env == "production",
         lifecycle=runtime,
         receipts=runtime.receipts,
         linking_hooks=services.linking_hooks,

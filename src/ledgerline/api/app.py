@@ -24,6 +24,7 @@ from ledgerline.api.bank.hot_path import HotPath
 from ledgerline.api.context import AppContext
 from ledgerline.api.errors import install_error_handlers, unexpected_error
 from ledgerline.api.gate import InputGate
+from ledgerline.api.headers import SecurityHeaders
 from ledgerline.api.openapi import install_openapi
 from ledgerline.api.person import (
     account as client_account,
@@ -72,15 +73,15 @@ def create_app(ctx: AppContext) -> FastAPI:
         # FastAPI's built-in OpenTelemetry hooks: Ledgerline exports nothing through
         # OpenTelemetry, and checking for providers on every request costs CPU.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url=None if ctx.production else "/docs",
+        redoc_url=None if ctx.production else "/redoc",
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     app.add_middleware(HotPath, ctx=ctx)  # the hot bank endpoints, ahead of the router
     # Body limits and input checks before anything reads the request (api.gate).
     app.add_middleware(InputGate, takes_body=hot_path.serves)
-    # Outermost: measures and logs every request, the hot path's included.
+    # Measures and logs every request, the hot path's included.
     app.add_middleware(
         RequestTelemetry,
         metrics=ctx.metrics,
@@ -89,6 +90,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         unexpected=unexpected_error,
         new_trace_id=new_trace_id,
     )
+    # Outermost: nosniff (and HSTS in production) on every answer, a 500 of the above too.
+    app.add_middleware(SecurityHeaders, hsts=ctx.production)
     app.include_router(operations.router)
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)

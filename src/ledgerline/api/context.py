@@ -78,3 +78,6 @@ class AppContext:
     page_tokens: TokenCache = field(default_factory=TokenCache)
     user_tokens: TokenCache = field(default_factory=TokenCache)
     push: PushSender | None = None  # Web Push to people's browsers (delivery.webpush)
+    # Production: HSTS on every answer, no /docs or /redoc (their pages load third-party
+    # scripts); development serves them (api.headers, api.app).
+    production: bool = False
