@@ -3,7 +3,6 @@ error carries the body's fbtrace_id, lifecycle lines, and a 500's stack."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
@@ -22,6 +21,7 @@ import pytest
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.logging import AccessLog, configure_logging
+from tests.support.aio import run_async
 from tests.support.server import free_port
 
 
@@ -145,7 +145,7 @@ def test_an_unexpected_error_answers_500_and_logs_its_stack(tmp_path: Path) -> N
             ctx.access_log.flush()
             return answer
 
-        answer = asyncio.run(call())
+        answer = run_async(call)
         assert answer.status_code == 500
         error = answer.json()["error"]
         assert error["code"] == 2

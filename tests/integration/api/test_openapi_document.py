@@ -4,7 +4,6 @@ and errors on every bank endpoint, ReDoc."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
+from tests.support.aio import run_async
 
 OPERATIONS = ("/healthz", "/readyz", "/metrics")
 
@@ -110,8 +110,8 @@ def test_redoc_and_swagger_pages(app: Any) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://ll") as http:
             return await http.get(path)
 
-    redoc = asyncio.run(get("/redoc"))
+    redoc = run_async(lambda: get("/redoc"))
     assert redoc.status_code == 200
     assert "/openapi.json" in redoc.text
     assert "redoc" in redoc.text.lower()
-    assert asyncio.run(get("/docs")).status_code == 200
+    assert run_async(lambda: get("/docs")).status_code == 200

@@ -3,7 +3,6 @@ and a schema behind), /metrics access in production."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.storage.engine import normalize_url
+from tests.support.aio import run_async
 from tests.support.linking import linked_world
 from tests.support.messages import answer_button, is_alert, press
 from tests.support.server import RunningPlatform, running_platform
@@ -184,7 +184,7 @@ def _get(app: Any, path: str, client: str, **headers: str) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://ll") as http:
             return await http.get(path, headers=headers)
 
-    return asyncio.run(call())
+    return run_async(call)
 
 
 def test_metrics_in_production_need_the_token_or_loopback(tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ def test_ready_without_workers_and_not_before_start(tmp_path: Path) -> None:
             finally:
                 await runtime.stop()
 
-        answer = asyncio.run(started())
+        answer = run_async(started)
         assert answer.status_code == 200, answer.text
         # Only what belongs to this process: its streams' receipts, its commits' pushes.
         assert app.state.ctx.lifecycle.runner.names == ["receipts", "push"]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,23 +11,14 @@ import sqlalchemy as sa
 
 from ledgerline.domain.ids import token_hash
 from ledgerline.storage.engine import normalize_url
+from tests.support.cli import InProcessCli
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 
 
-def run(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINE_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "ledgerline", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+@pytest.fixture
+def run(ledgerline_cli: InProcessCli) -> InProcessCli:
+    """The command, in this process (tests/support/cli.py)."""
+    return ledgerline_cli
 
 
 @pytest.fixture
@@ -40,7 +28,7 @@ def receiver() -> Iterator[RunningReceiver]:
 
 
 def test_business_and_user_create_print_json_and_store_only_hashes(
-    database_url: str, tmp_path: Path, receiver: RunningReceiver
+    run: InProcessCli, database_url: str, tmp_path: Path, receiver: RunningReceiver
 ) -> None:
     env = {"LEDGERLINE_ENV": "development"}
     business = run(
@@ -98,7 +86,7 @@ def test_business_and_user_create_print_json_and_store_only_hashes(
 
 
 def test_a_webhook_that_fails_the_handshake_is_refused(
-    database_url: str, tmp_path: Path, receiver: RunningReceiver
+    run: InProcessCli, database_url: str, tmp_path: Path, receiver: RunningReceiver
 ) -> None:
     result = run(
         "business",
@@ -131,7 +119,7 @@ def test_a_webhook_that_fails_the_handshake_is_refused(
     ],
 )
 def test_production_refuses_insecure_or_internal_urls(
-    tmp_path: Path, url: str, reason: str
+    run: InProcessCli, tmp_path: Path, url: str, reason: str
 ) -> None:
     result = run(
         "business",
@@ -149,7 +137,7 @@ def test_production_refuses_insecure_or_internal_urls(
     assert not (tmp_path / "ledgerline.db").exists()
 
 
-def test_defaults_and_human_output(tmp_path: Path) -> None:
+def test_defaults_and_human_output(run: InProcessCli, tmp_path: Path) -> None:
     result = run("user", "create", "--name", "Bình", "--locale", "en", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "access_token" in result.stdout
@@ -170,7 +158,9 @@ def test_defaults_and_human_output(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_cli_input_gets_a_readable_error(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_cli_input_gets_a_readable_error(
+    run: InProcessCli, tmp_path: Path, args: list[str], message: str
+) -> None:
     result = run(*args, "--data-dir", str(tmp_path))
     assert result.returncode != 0
     assert message in result.stderr

@@ -1,32 +1,20 @@
-"""``ledgerline agent create``: a business's agents for the inbox (CONTRACTS §1 style)."""
+"""``ledgerline agent create``: a business's agents for the inbox (CONTRACTS §1 style), in-process."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from ledgerline.storage.engine import normalize_url
+from tests.support.cli import InProcessCli
 
 
-def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "ledgerline", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_agent_create_prints_json_and_stores_only_a_hash(database_url: str, tmp_path: Path) -> None:
+def test_agent_create_prints_json_and_stores_only_a_hash(
+    database_url: str, tmp_path: Path, ledgerline_cli: InProcessCli
+) -> None:
+    _run = ledgerline_cli
     common = ["--database-url", database_url, "--data-dir", str(tmp_path), "--json"]
     business = _run("business", "create", "--name", "Ngân hàng Demo", *common)
     assert business.returncode == 0, business.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from ledgerline.storage.tables import (
     fraud_terminal_state,
 )
 from ledgerline.vault import PurposeNotAllowed
+from tests.support.cli import InProcessCli
 from tests.support.forms import console_sign_in
 from tests.support.fraud import START, Person, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
@@ -161,7 +160,7 @@ def fraud_reads(p: Person) -> int:
 
 
 def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
-    world: LinkedWorld, database_url: str, tmp_path: Path
+    world: LinkedWorld, database_url: str, tmp_path: Path, ledgerline_cli: InProcessCli
 ) -> None:
     p, q = person(world), person(world)
     for who, verdict in ((p, "fraud"), (q, "genuine")):
@@ -200,6 +199,12 @@ def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
     assert narrowed.status_code == 200, narrowed.text
     before = fraud_reads(p), fraud_reads(q)
     sim = tmp_path / "sim"
+
+    def run_cli(*args: str) -> str:
+        done = ledgerline_cli(*args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     run_cli(
         "fraud",
         "simulate",
@@ -236,18 +241,6 @@ def test_a_verdict_is_stored_as_a_label_and_used_by_fraud_train(
     assert saved["training"]["verdict_labels"] == {"rows": 1, "fraud": 1}
     # the use for training is in p's access log, as a fraud check; not in q's
     assert (fraud_reads(p), fraud_reads(q)) == (before[0] + 1, before[1])
-
-
-def run_cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "ledgerline", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def test_card_and_terminal_state_stay_under_a_kilobyte(world: LinkedWorld) -> None:

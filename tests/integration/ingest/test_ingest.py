@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledgerline.storage.engine import normalize_url
+from tests.support.cli import InProcessCli
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
 
@@ -296,11 +297,12 @@ def test_concurrent_duplicates_are_stored_once(world: tuple[LinkedWorld, dict[st
 
 
 def test_export_access_log_then_unlink_erases_and_the_chain_still_verifies(
-    world: tuple[LinkedWorld, dict[str, Any]], database_url: str, tmp_path: Path
+    world: tuple[LinkedWorld, dict[str, Any]],
+    database_url: str,
+    tmp_path: Path,
+    ledgerline_cli: InProcessCli,
 ) -> None:
     import json
-    import subprocess
-    import sys
 
     w, who = world
     assert (
@@ -330,23 +332,8 @@ def test_export_access_log_then_unlink_erases_and_the_chain_still_verifies(
         post(w, "transactions", {"psid": who["psid"], "transactions": [tx("e2")]}).status_code
         == 403
     )
-    verified = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledgerline",
-            "audit",
-            "verify",
-            "--json",
-            "--database-url",
-            database_url,
-            "--data-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    verified = ledgerline_cli(
+        "audit", "verify", "--json", "--database-url", database_url, "--data-dir", str(tmp_path)
     )
     assert verified.returncode == 0, verified.stderr
     assert json.loads(verified.stdout)["ok"] is True

@@ -34,8 +34,8 @@ def _fail(uow: UnitOfWork) -> None:
     raise ValueError("nope")
 
 
-def test_migrations_match_the_tables(database_url: str) -> None:
-    db = Database(database_url)
+def test_migrations_match_the_tables(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     db.close()
@@ -228,7 +228,7 @@ def test_a_savepoint_rolled_back_is_counted_for_what_the_action_holds(database_u
 
 
 def test_alerts_asked_before_the_upgrade_stay_answerable_for_seven_days(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
     """Revision 0013: an open alert from before gets its 7 days from when it was asked."""
     from alembic import command
@@ -236,7 +236,7 @@ def test_alerts_asked_before_the_upgrade_stay_answerable_for_seven_days(
     from ledgerline.storage.engine import normalize_url
     from ledgerline.storage.migrate import alembic_config
 
-    engine = sa.create_engine(normalize_url(database_url))
+    engine = sa.create_engine(normalize_url(empty_database_url))
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

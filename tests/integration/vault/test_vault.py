@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from ledgerline.vault import (
 )
 from ledgerline.vault.keys import write_key_file
 from tests.support.audit import audited_database, verify_chain
+from tests.support.cli import InProcessCli
 
 LEDGERLINE = str(Path(sys.executable).with_name("ledgerline"))
 BANK = "100000000000001"
@@ -580,7 +580,11 @@ def test_rotation_rewraps_every_key(
 
 
 def test_keys_rotate_cli_replaces_the_key_file(
-    database_url: str, tmp_path: Path, consent: Consent, clock: FrozenClock
+    database_url: str,
+    tmp_path: Path,
+    consent: Consent,
+    clock: FrozenClock,
+    ledgerline_cli: InProcessCli,
 ) -> None:
     data_dir = tmp_path / "data"
     old = load_or_create_master_key(data_dir, None)
@@ -589,23 +593,8 @@ def test_keys_rotate_cli_replaces_the_key_file(
         _put(db, Vault(old, consent, clock), _tx(clock))
     finally:
         db.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINE_")}
-    done = subprocess.run(
-        [
-            LEDGERLINE,
-            "keys",
-            "rotate",
-            "--json",
-            "--database-url",
-            database_url,
-            "--data-dir",
-            str(data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env=env,
+    done = ledgerline_cli(
+        "keys", "rotate", "--json", "--database-url", database_url, "--data-dir", str(data_dir)
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
