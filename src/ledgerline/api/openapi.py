@@ -1,8 +1,10 @@
 """The OpenAPI document, as the API really behaves.
 
 ``documented_body(Model, examples)`` gives a route's ``openapi_extra`` describing a body the
-route reads by hand (Messenger's loose encodings) with a pydantic model; ``install_openapi``
-merges those models into the components and then, over the generated document:
+route reads by hand (Messenger's loose encodings) with a pydantic model, and
+``documented_schemas`` with the JSON schemas of the field specs that validate it
+(``domain/fields.py``); ``install_openapi`` merges them into the components and then, over
+the generated document:
 
 * declares the security schemes — a page access token (``?access_token=`` or
   ``Authorization: Bearer``) for the bank API, a person's token (Bearer) for ``/api/v1`` —
@@ -123,11 +125,24 @@ FORM_NOTE = (
 def documented_body(
     model: type[BaseModel], examples: dict[str, Any] | None = None, *, required: bool = True
 ) -> dict[str, Any]:
-    media: dict[str, Any] = {"schema": {"$ref": _REF.format(model=model.__name__)}}
-    if examples:
-        media["examples"] = {name: {"value": value} for name, value in examples.items()}
+    """A body described by a pydantic model."""
     model_schema = model.model_json_schema(ref_template=_REF)
     schemas = {model.__name__: model_schema, **model_schema.pop("$defs", {})}
+    return documented_schemas(schemas, examples, required=required)
+
+
+def documented_schemas(
+    schemas: dict[str, dict[str, Any]],
+    examples: dict[str, Any] | None = None,
+    *,
+    required: bool = True,
+) -> dict[str, Any]:
+    """A body described by JSON schemas: the body's first, then those it refers to (e.g.
+    ``domain.fields.json_schemas`` of the spec that also validates it)."""
+    body = next(iter(schemas))
+    media: dict[str, Any] = {"schema": {"$ref": _REF.format(model=body)}}
+    if examples:
+        media["examples"] = {name: {"value": value} for name, value in examples.items()}
     return {
         "requestBody": {"required": required, "content": {"application/json": media}},
         _BODY_SCHEMAS: json.dumps(schemas),

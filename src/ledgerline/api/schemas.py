@@ -7,6 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledgerline.domain.messages import (
+    MAX_METADATA,
+    MAX_PAYLOAD,
+    MAX_QR_TITLE,
+    MAX_QUICK_REPLIES,
+    MAX_TEXT,
+)
+
 
 class GraphErrorDetail(BaseModel):
     message: str = Field(examples=["(#100) No matching user found"])
@@ -36,21 +44,21 @@ class Recipient(BaseModel):
 class QuickReply(BaseModel):
     model_config = ConfigDict(extra="allow")
     content_type: Literal["text", "user_phone_number", "user_email"] = "text"
-    title: str | None = Field(default=None, max_length=20)
-    payload: str | None = Field(default=None, max_length=1000)
+    title: str | None = Field(default=None, max_length=MAX_QR_TITLE)
+    payload: str | None = Field(default=None, max_length=MAX_PAYLOAD)
     image_url: str | None = None
 
 
 class OutgoingMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    text: str | None = Field(default=None, max_length=2000)
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
     attachment: dict[str, Any] | None = Field(
         default=None,
         description="`{type: template, payload: {template_type: button|generic|receipt, …}}` "
         "or a media attachment `{type: image|audio|video|file, payload: {url}}`",
     )
-    quick_replies: list[QuickReply] | None = Field(default=None, max_length=13)
-    metadata: str | None = Field(default=None, max_length=1000)
+    quick_replies: list[QuickReply] | None = Field(default=None, max_length=MAX_QUICK_REPLIES)
+    metadata: str | None = Field(default=None, max_length=MAX_METADATA)
 
 
 class SendRequest(BaseModel):

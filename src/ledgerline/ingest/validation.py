@@ -1,29 +1,152 @@
-"""Validate bank data (CONTRACTS §2, financial data) into canonical payloads.
+"""Bank data (CONTRACTS §2, financial data): the bodies, declared once, and their records.
 
-Amounts are decimal strings with an ISO 4217 currency whose minor units come from Babel's
-CLDR data; times must carry a timezone; strings are bounded. Error messages name the field,
-never its value, so no financial value reaches a log or an error body.
+Each body is an ``Obj`` of field specs (``domain/fields.py``): the same declaration validates
+a request and gives the JSON schema the OpenAPI document shows (``BODIES``), so the two
+cannot drift. Amounts are decimal strings with an ISO 4217 currency whose minor units come
+from Babel's CLDR data; times carry a timezone and lie in the documented range; strings are
+bounded. Error messages name the field, never its value, so no financial value reaches a
+log or an error body.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from ledgerline.domain.clock import TIME_RANGE_TEXT, in_time_range, to_ms
-from ledgerline.domain.errors import bad_param, require_object
-from ledgerline.domain.messages import normalize_page_message
-from ledgerline.domain.money import parse_amount, parse_currency
+from ledgerline.domain.clock import TIME_RANGE_TEXT, in_time_range
+from ledgerline.domain.errors import bad_param
+from ledgerline.domain.fields import (
+    Amount,
+    AnyObject,
+    Array,
+    Checked,
+    Choice,
+    Moment,
+    Obj,
+    Spec,
+    Text,
+)
+from ledgerline.domain.messages import MAX_PAYLOAD, MAX_RECEIPT_ELEMENTS, normalize_page_message
+from ledgerline.domain.money import parse_currency
+from ledgerline.domain.records import RecordKind
 
 MAX_TRANSACTIONS = 1000
 MAX_TEXT = 200
 MAX_REASON = 500
 SHIPMENT_STATUSES = ("label_created", "in_transit", "out_for_delivery", "delivered", "exception")
-_CARD_LAST4 = re.compile(r"\d{4}")
-_MCC = re.compile(r"\d{4}")
-_COUNTRY = re.compile(r"[A-Z]{2}")
+
+PSID = Text(max_length=32, description="The person's page-scoped id (PSID)")
+
+
+def _body(name: str, description: str, **fields: Spec) -> Obj:
+    return Obj(name, {"psid": PSID, **fields}, description=description)
+
+
+MERCHANT = Obj(
+    "Merchant",
+    {
+        "name": Text(required=False, example="Highlands Coffee"),
+        "category_code": Text(
+            max_length=4,
+            required=False,
+            pattern=r"\d{4}",
+            problem="must be a 4-digit MCC",
+            description="Merchant category code (ISO 18245)",
+            example="5814",
+        ),
+        "city": Text(required=False, example="Hà Nội"),
+        "country": Text(
+            max_length=2,
+            required=False,
+            pattern=r"[A-Z]{2}",
+            problem="must be an ISO 3166 alpha-2 code",
+            numbers=False,
+            upper=True,
+            example="VN",
+        ),
+    },
+    required=False,
+)
+
+TRANSACTION = Obj(
+    "TransactionIn",
+    {
+        "transaction_id": Text(max_length=128, description="The bank's id; deduplicates"),
+        "account_id": Text(max_length=64, required=False),
+        "card_last4": Text(
+            max_length=4,
+            required=False,
+            pattern=r"\d{4}",
+            problem="must be exactly four digits",
+            numbers=False,
+            description="Only the last four digits: a full card number is refused",
+        ),
+        "amount": Amount(),
+        "credit_debit": Choice(("debit", "credit"), default="debit"),
+        "status": Choice(("pending", "booked"), default="booked"),
+        "booked_at": Moment(example="2026-11-29T08:15:00+07:00"),
+        "merchant": MERCHANT,
+        "terminal_id": Text(
+            max_length=64,
+            required=False,
+            description="The payment terminal (fraud features are per terminal)",
+        ),
+    },
+)
+
+
+def _currency(value: str, param: str) -> str:
+    return parse_currency(value, param)
+
+
+BODIES: dict[RecordKind, Obj] = {
+    RecordKind.BALANCE: _body(
+        "BalanceIn",
+        "An account's balance at a moment",
+        account_id=Text(max_length=64),
+        account_name=Text(required=False),
+        available=Amount(signed=True),
+        current=Amount(signed=True),
+        as_of=Moment(example="2026-11-29T09:30:00+07:00"),
+    ),
+    RecordKind.TRANSACTION: _body(
+        "TransactionsIn",
+        "Card or account transactions; the same transaction_id twice is one transaction",
+        transactions=Array(TRANSACTION, max_length=MAX_TRANSACTIONS, noun="transactions"),
+    ),
+    RecordKind.RECEIPT: _body(
+        "ReceiptIn",
+        "A receipt: the fields of Messenger's receipt template (its rules apply)",
+        recipient_name=Text(max_length=MAX_PAYLOAD),
+        order_number=Text(max_length=MAX_PAYLOAD),
+        currency=Checked(Text(max_length=3, numbers=False), _currency),
+        payment_method=Text(max_length=MAX_PAYLOAD),
+        summary=AnyObject(description="`total_cost` required, as in the receipt template"),
+        elements=Array(
+            AnyObject(),
+            max_length=MAX_RECEIPT_ELEMENTS,
+            min_length=0,
+            noun="elements",
+            required=False,
+        ),
+    ),
+    RecordKind.SHIPMENT: _body(
+        "ShipmentIn",
+        "A delivery update",
+        order_id=Text(max_length=128),
+        carrier=Text(max_length=100),
+        tracking_number=Text(max_length=128),
+        status=Choice(SHIPMENT_STATUSES),
+        eta=Moment(required=False),
+        url=Text(max_length=2000, required=False, url=True),
+    ),
+    RecordKind.FRAUD_ALERT: _body(
+        "FraudAlertIn",
+        "The bank's own fraud alert about a transaction",
+        transaction_id=Text(max_length=128),
+        reason=Text(max_length=MAX_REASON),
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,137 +158,55 @@ class Item:
     payload: dict[str, Any]
 
 
-def _str(value: Any, param: str, *, limit: int = MAX_TEXT, required: bool = True) -> str | None:
-    if value is None or value == "":
-        if required:
-            raise bad_param(param, "is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise bad_param(param, "must be a string")
-    text = str(value).strip()
-    if not text and required:
-        raise bad_param(param, "is required")
-    if len(text) > limit:
-        raise bad_param(param, f"must be at most {limit} characters")
-    return text or None
-
-
-def _req(value: Any, param: str, *, limit: int = MAX_TEXT) -> str:
-    text = _str(value, param, limit=limit)
-    if text is None:  # pragma: no cover - _str raises first
-        raise bad_param(param, "is required")
-    return text
-
-
-def moment(value: Any, param: str, *, required: bool = True) -> int | None:
-    text = _str(value, param, limit=40, required=required)
-    if text is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_param(param, "must be an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise bad_param(param, "must include a timezone (e.g. +07:00 or Z)")
-    try:
-        ms = to_ms(parsed)
-    except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59:59-12:00 is in year 10000
-        ms = -1
-    if not in_time_range(ms):
-        raise bad_param(param, f"must be {TIME_RANGE_TEXT}")
-    return ms
-
-
 def psid_of(body: dict[str, Any]) -> str:
-    return _req(body.get("psid"), "psid", limit=32)
+    psid = PSID.parse(body.get("psid"), "psid")
+    assert psid is not None  # noqa: S101 - required
+    return psid
+
+
+# What each body says about its records: the body without its ``psid`` (``psid_of`` reads
+# that, before anything else, to find the person).
+_RECORDS: dict[RecordKind, Obj] = {
+    kind: Obj(body.name, {k: v for k, v in body.fields.items() if k != "psid"})
+    for kind, body in BODIES.items()
+}
+
+
+def _fields(kind: RecordKind, body: dict[str, Any]) -> dict[str, Any]:
+    parsed = _RECORDS[kind].parse(body)
+    assert parsed is not None  # noqa: S101 - the body is an object
+    return parsed
 
 
 def balance(body: dict[str, Any]) -> list[Item]:
-    account_id = _req(body.get("account_id"), "account_id", limit=64)
-    as_of = moment(body.get("as_of"), "as_of")
-    assert as_of is not None  # noqa: S101 - required above
-    payload = {
-        "account_id": account_id,
-        "account_name": _str(body.get("account_name"), "account_name", required=False),
-        "available": parse_amount(body.get("available"), "available", signed=True),
-        "current": parse_amount(body.get("current"), "current", signed=True),
-        "as_of": as_of,
-    }
-    return [Item(ref=f"{account_id}@{as_of}", occurred_at=as_of, payload=payload)]
-
-
-def _transaction(raw: Any, param: str) -> Item:
-    tx = require_object(raw, param)
-    transaction_id = _req(tx.get("transaction_id"), f"{param}[transaction_id]", limit=128)
-    card = tx.get("card_last4")
-    if card is not None and (not isinstance(card, str) or not _CARD_LAST4.fullmatch(card)):
-        raise bad_param(f"{param}[card_last4]", "must be exactly four digits")
-    direction = tx.get("credit_debit", "debit")
-    if direction not in ("debit", "credit"):
-        raise bad_param(f"{param}[credit_debit]", "must be debit or credit")
-    status = tx.get("status", "booked")
-    if status not in ("pending", "booked"):
-        raise bad_param(f"{param}[status]", "must be pending or booked")
-    booked_at = moment(tx.get("booked_at"), f"{param}[booked_at]")
-    assert booked_at is not None  # noqa: S101 - required above
-    merchant: dict[str, Any] | None = None
-    if tx.get("merchant") is not None:
-        raw_merchant = require_object(tx["merchant"], f"{param}[merchant]")
-        merchant = {
-            "name": _str(raw_merchant.get("name"), f"{param}[merchant][name]", required=False)
-        }
-        mcc = raw_merchant.get("category_code")
-        if mcc is not None:
-            if not isinstance(mcc, str | int) or not _MCC.fullmatch(str(mcc)):
-                raise bad_param(f"{param}[merchant][category_code]", "must be a 4-digit MCC")
-            merchant["category_code"] = str(mcc)
-        merchant["city"] = _str(
-            raw_merchant.get("city"), f"{param}[merchant][city]", required=False
+    payload = _fields(RecordKind.BALANCE, body)
+    return [
+        Item(
+            ref=f"{payload['account_id']}@{payload['as_of']}",
+            occurred_at=payload["as_of"],
+            payload=payload,
         )
-        country = raw_merchant.get("country")
-        if country is not None:
-            if not isinstance(country, str) or not _COUNTRY.fullmatch(country.upper()):
-                raise bad_param(f"{param}[merchant][country]", "must be an ISO 3166 alpha-2 code")
-            merchant["country"] = country.upper()
-    payload = {
-        "transaction_id": transaction_id,
-        "account_id": _str(tx.get("account_id"), f"{param}[account_id]", limit=64, required=False),
-        "card_last4": card,
-        "amount": parse_amount(tx.get("amount"), f"{param}[amount]"),
-        "credit_debit": direction,
-        "status": status,
-        "booked_at": booked_at,
-        "merchant": merchant,
-        "terminal_id": _str(
-            tx.get("terminal_id"), f"{param}[terminal_id]", limit=64, required=False
-        ),
-    }
-    return Item(ref=transaction_id, occurred_at=booked_at, payload=payload)
+    ]
 
 
 def transactions(body: dict[str, Any]) -> list[Item]:
-    raw = body.get("transactions")
-    if not isinstance(raw, list) or not raw:
-        raise bad_param("transactions", "must be a non-empty array")
-    if len(raw) > MAX_TRANSACTIONS:
-        raise bad_param("transactions", f"must hold at most {MAX_TRANSACTIONS} transactions")
-    items = [_transaction(tx, f"transactions[{i}]") for i, tx in enumerate(raw)]
-    seen: set[str] = set()
-    unique = []
-    for item in items:  # the same id twice in one request is one transaction
-        if item.ref not in seen:
-            seen.add(item.ref or "")
-            unique.append(item)
-    return unique
+    unique: dict[str, Item] = {}
+    for tx in _fields(RecordKind.TRANSACTION, body)["transactions"]:
+        # the same id twice in one request is one transaction
+        unique.setdefault(
+            tx["transaction_id"],
+            Item(ref=tx["transaction_id"], occurred_at=tx["booked_at"], payload=tx),
+        )
+    return list(unique.values())
 
 
 def receipt(body: dict[str, Any], now: int) -> list[Item]:
+    _fields(RecordKind.RECEIPT, body)  # the body's shape; the template's own rules next
     fields = {k: v for k, v in body.items() if k not in ("psid", "access_token")}
     message = normalize_page_message(
         {"attachment": {"type": "template", "payload": {**fields, "template_type": "receipt"}}}
     )
     payload = message["attachment"]["payload"]
-    parse_currency(payload["currency"], "currency")
     occurred = now
     if payload.get("timestamp"):
         try:
@@ -178,29 +219,11 @@ def receipt(body: dict[str, Any], now: int) -> list[Item]:
 
 
 def shipment(body: dict[str, Any], now: int) -> list[Item]:
-    order_id = _req(body.get("order_id"), "order_id", limit=128)
-    tracking = _req(body.get("tracking_number"), "tracking_number", limit=128)
-    status = body.get("status")
-    if status not in SHIPMENT_STATUSES:
-        raise bad_param("status", f"must be one of {', '.join(SHIPMENT_STATUSES)}")
-    url = _str(body.get("url"), "url", limit=2000, required=False)
-    if url is not None and not url.lower().startswith(("https://", "http://")):
-        raise bad_param("url", "must be an http(s) URL")
-    payload = {
-        "order_id": order_id,
-        "carrier": _req(body.get("carrier"), "carrier", limit=100),
-        "tracking_number": tracking,
-        "status": status,
-        "eta": moment(body.get("eta"), "eta", required=False),
-        "url": url,
-    }
-    return [Item(ref=f"{order_id}:{tracking}:{status}", occurred_at=now, payload=payload)]
+    payload = _fields(RecordKind.SHIPMENT, body)
+    ref = f"{payload['order_id']}:{payload['tracking_number']}:{payload['status']}"
+    return [Item(ref=ref, occurred_at=now, payload=payload)]
 
 
 def fraud_alert(body: dict[str, Any], now: int) -> list[Item]:
-    transaction_id = _req(body.get("transaction_id"), "transaction_id", limit=128)
-    payload = {
-        "transaction_id": transaction_id,
-        "reason": _req(body.get("reason"), "reason", limit=MAX_REASON),
-    }
-    return [Item(ref=transaction_id, occurred_at=now, payload=payload)]
+    payload = _fields(RecordKind.FRAUD_ALERT, body)
+    return [Item(ref=payload["transaction_id"], occurred_at=now, payload=payload)]

@@ -6,92 +6,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from ledgerline.api.bank.body import read_params
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.context import AppContext
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.limits import enforce
-from ledgerline.api.openapi import documented_body
+from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.schemas import ERRORS
+from ledgerline.domain.fields import json_schemas
 from ledgerline.ingest.actions import RecordKind
+from ledgerline.ingest.validation import BODIES
 
 router = APIRouter(tags=["Financial data"])
-
-
-class Amount(BaseModel):
-    amount: str | int = Field(
-        description="A decimal string in the currency's major unit, or a whole JSON number "
-        "(exact); a JSON number with a fraction or an exponent is refused (not exact)",
-        examples=["125000", "1250.50", 125000],
-    )
-    currency: str = Field(description="ISO 4217", examples=["VND"])
-
-
-class BalanceIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str
-    account_id: str
-    account_name: str | None = None
-    available: Amount
-    current: Amount
-    as_of: str = Field(examples=["2026-11-29T09:30:00+07:00"])
-
-
-class Merchant(BaseModel):
-    name: str | None = None
-    category_code: str | None = Field(default=None, examples=["5814"])
-    city: str | None = None
-    country: str | None = Field(default=None, examples=["VN"])
-
-
-class TransactionIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    transaction_id: str
-    account_id: str | None = None
-    card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
-    amount: Amount
-    credit_debit: str = Field(default="debit", examples=["debit"])
-    status: str = Field(default="booked", examples=["booked"])
-    booked_at: str
-    merchant: Merchant | None = None
-    terminal_id: str | None = None
-
-
-class TransactionsIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str
-    transactions: list[TransactionIn] = Field(min_length=1, max_length=1000)
-
-
-class ReceiptIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str
-    recipient_name: str
-    order_number: str
-    currency: str
-    payment_method: str
-    summary: dict[str, Any]
-    elements: list[dict[str, Any]] | None = None
-
-
-class ShipmentIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str
-    order_id: str
-    carrier: str
-    tracking_number: str
-    status: str = Field(examples=["in_transit"])
-    eta: str | None = None
-    url: str | None = None
-
-
-class FraudAlertIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str
-    transaction_id: str
-    reason: str
 
 
 class AlertOut(BaseModel):
@@ -160,13 +88,6 @@ EXAMPLES: dict[RecordKind, dict[str, Any]] = {
         "reason": "Unusual location",
     },
 }
-MODELS: dict[RecordKind, type[BaseModel]] = {
-    RecordKind.BALANCE: BalanceIn,
-    RecordKind.TRANSACTION: TransactionsIn,
-    RecordKind.RECEIPT: ReceiptIn,
-    RecordKind.SHIPMENT: ShipmentIn,
-    RecordKind.FRAUD_ALERT: FraudAlertIn,
-}
 PATHS: dict[RecordKind, str] = {
     RecordKind.BALANCE: "/me/balances",
     RecordKind.TRANSACTION: "/me/transactions",
@@ -232,5 +153,5 @@ for _kind, _path in PATHS.items():
         response_model=IngestOut,
         responses=INGEST_ERRORS,
         summary=f"Share {_kind.replace('_', ' ')} data for a linked person",
-        openapi_extra=documented_body(MODELS[_kind], {"example": EXAMPLES[_kind]}),
+        openapi_extra=documented_schemas(json_schemas(BODIES[_kind]), {"example": EXAMPLES[_kind]}),
     )(_endpoint(_kind))

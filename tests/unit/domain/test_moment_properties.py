@@ -11,7 +11,9 @@ from hypothesis import given, strategies as st
 
 from ledgerline.domain.clock import EARLIEST_MS, LATEST_MS, to_ms
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.ingest.validation import moment
+from ledgerline.domain.fields import Moment
+
+moment = Moment().parse
 
 offsets = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
 any_time = st.datetimes(

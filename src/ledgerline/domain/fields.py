@@ -1,0 +1,303 @@
+"""Request bodies declared once: each field spec both *parses* a value and *describes* itself.
+
+A body read by hand (bank code sends loosely typed JSON, form fields and JSON-encoded
+strings) is declared as an :class:`Obj` of field specs. ``spec.parse(value, param)`` returns
+the canonical value or raises ``InvalidParameter`` with a Messenger-style message naming
+the field (``param transactions[0][booked_at] must include a timezone``), never its value;
+``json_schemas(spec)`` gives the JSON schemas OpenAPI documents for the same body. There
+is no second, hand-written description that could drift from what the API accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ledgerline.domain.clock import TIME_RANGE_TEXT, in_time_range, to_ms
+from ledgerline.domain.errors import bad_param, require_object
+from ledgerline.domain.money import parse_amount
+
+REF = "#/components/schemas/{name}"
+
+
+class Spec(Protocol):
+    @property
+    def required(self) -> bool: ...
+
+    def parse(self, value: Any, param: str) -> Any: ...
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """This field's JSON schema; named objects it holds are added to ``named``."""
+        ...
+
+
+def _described(schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
+    if description:
+        schema["description"] = description
+    if example is not None:
+        schema["examples"] = [example]
+    return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string (a JSON integer counts as its digits, as ids often arrive), stripped."""
+
+    max_length: int = 200
+    required: bool = True
+    pattern: str | None = None
+    problem: str = ""  # the message when ``pattern`` does not match
+    numbers: bool = True
+    upper: bool = False
+    url: bool = False
+    description: str = ""
+    example: Any = None
+
+    def parse(self, value: Any, param: str) -> str | None:
+        if value is None or value == "":
+            if self.required:
+                raise bad_param(param, "is required")
+            return None
+        kinds = (str, int) if self.numbers else (str,)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise bad_param(param, self.problem or "must be a string")
+        text = str(value).strip()
+        if not text:
+            if self.required:
+                raise bad_param(param, "is required")
+            return None
+        if self.upper:
+            text = text.upper()
+        if self.pattern is not None and not re.fullmatch(self.pattern, text):
+            raise bad_param(param, self.problem or f"must match {self.pattern}")
+        if len(text) > self.max_length:
+            raise bad_param(param, f"must be at most {self.max_length} characters")
+        if self.url and not text.lower().startswith(("https://", "http://")):
+            raise bad_param(param, "must be an http(s) URL")
+        return text
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        if self.pattern is not None:
+            schema["pattern"] = f"^{self.pattern}$"
+        if self.url:
+            schema["format"] = "uri"
+        return _described(schema, self.description, self.example)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of a few words; ``default`` when absent."""
+
+    choices: tuple[str, ...]
+    default: str | None = None
+    required: bool = True
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> str:
+        if value is None and self.default is not None:
+            return self.default
+        if value not in self.choices:
+            *first, last = self.choices
+            words = f"{', '.join(first)} or {last}" if len(self.choices) < 4 and first else None
+            raise bad_param(param, f"must be {words}" if words else self._one_of())
+        return str(value)
+
+    def _one_of(self) -> str:
+        return f"must be one of {', '.join(self.choices)}"
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "enum": list(self.choices)}
+        if self.default is not None:
+            schema["default"] = self.default
+        return _described(schema, self.description, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """An ISO 8601 time with its timezone, within the documented range → epoch ms."""
+
+    required: bool = True
+    description: str = ""
+    example: Any = None
+
+    def parse(self, value: Any, param: str) -> int | None:
+        text = Text(max_length=40, required=self.required).parse(value, param)
+        if text is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad_param(param, "must be an ISO 8601 time") from None
+        if parsed.tzinfo is None:
+            raise bad_param(param, "must include a timezone (e.g. +07:00 or Z)")
+        try:
+            ms = to_ms(parsed)
+        except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59:59-12:00 is in year 10000
+            ms = -1
+        if not in_time_range(ms):
+            raise bad_param(param, f"must be {TIME_RANGE_TEXT}")
+        return ms
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema = {"type": "string", "format": "date-time", "maxLength": 40}
+        description = self.description or f"ISO 8601 with a timezone, {TIME_RANGE_TEXT}"
+        return _described(schema, description, self.example)
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """``{"amount": "125000", "currency": "VND"}``: exact decimal text, ISO 4217 currency."""
+
+    signed: bool = False
+    required: bool = True
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> dict[str, str]:
+        return parse_amount(value, param, signed=self.signed)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        named.setdefault(
+            "Amount",
+            {
+                "title": "Amount",
+                "type": "object",
+                "required": ["amount", "currency"],
+                "properties": {
+                    "amount": {
+                        "anyOf": [
+                            {"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"},
+                            {"type": "integer"},
+                        ],
+                        "description": "A decimal string in the currency's major unit, or a "
+                        "whole JSON number (exact); a JSON number with a fraction or an "
+                        "exponent is refused (not exact). No more decimals than the "
+                        "currency's minor units; at most 18 digits",
+                        "examples": ["125000", "1250.50", 125000],
+                    },
+                    "currency": {
+                        "type": "string",
+                        "description": "ISO 4217",
+                        "examples": ["VND"],
+                    },
+                },
+            },
+        )
+        schema: dict[str, Any] = {"$ref": REF.format(name="Amount")}
+        if self.signed or self.description:
+            note = "May be negative." if self.signed else ""
+            schema = {"allOf": [schema], "description": f"{self.description} {note}".strip()}
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
+class AnyObject:
+    """A JSON object checked further by the body's own rules (e.g. a receipt's summary)."""
+
+    required: bool = True
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> dict[str, Any] | None:
+        if value is None and not self.required:
+            return None
+        return dict(require_object(value, param))
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return _described({"type": "object"}, self.description, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """A named object of fields; unknown keys are tolerated (Messenger's rule) and dropped."""
+
+    name: str
+    fields: Mapping[str, Spec]
+    required: bool = True
+    description: str = ""
+
+    def parse(self, value: Any, param: str | None = None) -> dict[str, Any] | None:
+        if value is None and not self.required:
+            return None
+        body = require_object(value, param or "body") if param else value
+        prefix = f"{param}[" if param else ""
+        suffix = "]" if param else ""
+        return {
+            key: spec.parse(body.get(key), f"{prefix}{key}{suffix}")
+            for key, spec in self.fields.items()
+        }
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        if self.name not in named:
+            named[self.name] = {}  # reserved first: recursion and order of the components
+            properties = {key: spec.schema(named) for key, spec in self.fields.items()}
+            body: dict[str, Any] = {"title": self.name, "type": "object"}
+            required = [key for key, spec in self.fields.items() if _needed(spec)]
+            if required:
+                body["required"] = required
+            body["properties"] = properties
+            body["additionalProperties"] = True
+            named[self.name] = _described(body, self.description, None)
+        return {"$ref": REF.format(name=self.name)}
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    """A JSON array of ``items``, between ``min_length`` and ``max_length`` long."""
+
+    items: Spec
+    max_length: int
+    min_length: int = 1
+    noun: str = "items"
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> list[Any] | None:
+        if value is None and not self.required:
+            return None
+        if not isinstance(value, list) or len(value) < self.min_length:
+            raise bad_param(
+                param, "must be a non-empty array" if self.min_length else "must be an array"
+            )
+        if len(value) > self.max_length:
+            raise bad_param(param, f"must hold at most {self.max_length} {self.noun}")
+        return [self.items.parse(item, f"{param}[{i}]") for i, item in enumerate(value)]
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": self.items.schema(named),
+            "minItems": self.min_length,
+            "maxItems": self.max_length,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A spec with one more rule applied to what it parsed (e.g. a currency code)."""
+
+    inner: Spec
+    check: Callable[[Any, str], Any] = field(repr=False)
+
+    @property
+    def required(self) -> bool:
+        return self.inner.required
+
+    def parse(self, value: Any, param: str) -> Any:
+        parsed = self.inner.parse(value, param)
+        return parsed if parsed is None else self.check(parsed, param)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return self.inner.schema(named)
+
+
+def _needed(spec: Spec) -> bool:
+    return spec.required and getattr(spec, "default", None) is None
+
+
+def json_schemas(body: Obj) -> dict[str, dict[str, Any]]:
+    """The body's JSON schema first, then the named objects it refers to."""
+    named: dict[str, dict[str, Any]] = {}
+    body.schema(named)
+    return named
