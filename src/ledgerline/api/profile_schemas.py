@@ -70,6 +70,28 @@ class MessengerProfileIn(BaseModel):
     )
 
 
+class PersonMenuIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    psid: str = Field(description="The person's PSID")
+    persistent_menu: list[PersistentMenu]
+
+
+PERSON_MENU_EXAMPLES: dict[str, Any] = {
+    "a menu for one person": {
+        "psid": "12345678901234567890",
+        "persistent_menu": [
+            {
+                "locale": "default",
+                "composer_input_disabled": False,
+                "call_to_actions": [
+                    {"type": "postback", "title": "Talk to an agent", "payload": "AGENT"}
+                ],
+            }
+        ],
+    }
+}
+
+
 class MessengerProfileDeleteIn(BaseModel):
     fields: list[str] = Field(description="The properties to delete")
 

@@ -11,11 +11,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledgerline.chat.actions import do_user_message
+from ledgerline.chat.blocking import access_reachable_thread
 from ledgerline.chat.routing import Inbound
 from ledgerline.domain.errors import InvalidParameter, NotFound
 from ledgerline.domain.page_profile import FIELDS, GetStartedRequired
 from ledgerline.storage.database import UnitOfWork
-from ledgerline.storage.stores import businesses as business_store, page_profile as profile_store
+from ledgerline.storage.stores import (
+    businesses as business_store,
+    page_profile as profile_store,
+    threads as thread_store,
+)
 from ledgerline.storage.stores.threads import MessageRow
 
 LINK_FIELD = "account_linking_url"
@@ -80,3 +85,40 @@ def do_press_get_started(
     return do_user_message(
         uow, user_id=user_id, page_id=page_id, body=body, now=now, inbound=inbound
     )
+
+
+def do_set_person_menu(
+    uow: UnitOfWork, *, page_id: str, psid: str, menu: list[dict[str, Any]], now: int
+) -> None:
+    """A persistent menu for one person of the page, in place of the page's."""
+    access_reachable_thread(uow, page_id, psid)  # #100/2018001 for another page's PSID
+    profile_store.put_person_menu(uow.conn, page_id, psid, menu, now=now)
+
+
+def do_delete_person_menu(uow: UnitOfWork, *, page_id: str, psid: str, now: int) -> None:
+    access_reachable_thread(uow, page_id, psid)
+    profile_store.delete_person_menu(uow.conn, page_id, psid)
+
+
+def person_menus(uow: UnitOfWork, *, page_id: str, psid: str) -> dict[str, Any]:
+    """The person's own menu and the page's, as ``/me/custom_user_settings`` shows them."""
+    access_reachable_thread(uow, page_id, psid)
+    out: dict[str, Any] = {}
+    own = profile_store.get_person_menu(uow.conn, page_id, psid)
+    if own is not None:
+        out["user_level_persistent_menu"] = own
+    page = profile_store.get_fields(uow.conn, page_id, ["persistent_menu"])
+    if page:
+        out["page_level_persistent_menu"] = page["persistent_menu"]
+    return out
+
+
+def profile_for_person(uow: UnitOfWork, *, page_id: str, user_id: str) -> dict[str, Any]:
+    """The page's profile as one person gets it: their own menu, when the page set one."""
+    profile = page_profile(uow, page_id=page_id)
+    thread = thread_store.get_thread(uow.conn, page_id, user_id)
+    if thread is not None:
+        own = profile_store.get_person_menu(uow.conn, page_id, thread.psid)
+        if own is not None:
+            profile["persistent_menu"] = own
+    return profile

@@ -248,13 +248,20 @@ def normalize_profile(params: Mapping[str, Any]) -> dict[str, Any]:
         "get_started": _get_started,
         "greeting": lambda raw: _per_locale(raw, "greeting", _greeting_entry),
         "ice_breakers": _ice_breakers,
-        "persistent_menu": lambda raw: _per_locale(raw, "persistent_menu", _menu_entry),
+        "persistent_menu": normalize_menu,
         "whitelisted_domains": _domains,
     }
     given = {name: params[name] for name in FIELDS if params.get(name) is not None}
     if not given:
         raise InvalidParameter(f"Requires one of the params: {','.join(FIELDS)}")
     return {name: readers[name](value) for name, value in given.items()}
+
+
+def normalize_menu(raw: Any) -> list[dict[str, Any]]:
+    """A ``persistent_menu`` on its own (a person's menu, ``/me/custom_user_settings``)."""
+    if raw is None:
+        raise _bad("persistent_menu", "is required")
+    return _per_locale(raw, "persistent_menu", _menu_entry)
 
 
 def field_names(raw: Any, *, required: bool = True) -> list[str]:

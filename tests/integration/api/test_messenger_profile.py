@@ -370,3 +370,100 @@ def test_the_person_sees_it_in_their_language_and_presses_get_started(
         },
         {"title": "Get Started", "payload": "GET_STARTED", "mid": jane_mid},
     ]
+
+
+def test_a_menu_for_one_person(live: InProcessPlatform) -> None:
+    bank = live.create_business("Menu Bank")
+    other = live.create_business("Other Bank")
+    an = live.create_user(name="An", locale="vi")
+    binh = live.create_user(name="Bình", locale="vi")
+    own = [
+        {
+            "locale": "default",
+            "call_to_actions": [{"type": "postback", "title": "Agent", "payload": "AGENT"}],
+        }
+    ]
+
+    async def scenario(http: httpx.AsyncClient) -> None:
+        for user in (an, binh):
+            written = await http.post(
+                f"/api/v1/threads/{bank['page_id']}/messages",
+                json={"text": "hi"},
+                headers={"Authorization": f"Bearer {user['access_token']}"},
+            )
+            assert written.status_code == 201
+        psid = _psid_of(live, bank, an)
+        page_menu = {"get_started": {"payload": "GO"}, "persistent_menu": MENU}
+        assert (
+            await http.post("/me/messenger_profile", json=page_menu, headers=_auth(bank))
+        ).is_success
+        path = "/v15.0/me/custom_user_settings"
+        assert (await http.get(path, params={"psid": psid}, headers=_auth(bank))).json() == {
+            "data": [{"page_level_persistent_menu": _normalized(MENU)}]
+        }
+        body = {"psid": psid, "persistent_menu": own}
+        assert (await http.post(path, json=body, headers=_auth(bank))).json() == {
+            "result": "success"
+        }
+        got = (await http.get(path, params={"psid": psid}, headers=_auth(bank))).json()["data"][0]
+        assert got["user_level_persistent_menu"][0]["call_to_actions"][0]["payload"] == "AGENT"
+
+        def seen_by(user: dict[str, str]) -> Any:
+            return http.get(
+                f"/api/v1/threads/{bank['page_id']}/profile",
+                headers={"Authorization": f"Bearer {user['access_token']}"},
+            )
+
+        assert (await seen_by(an)).json()["persistent_menu"]["call_to_actions"][0][
+            "title"
+        ] == "Agent"
+        assert (await seen_by(binh)).json()["persistent_menu"]["call_to_actions"][0][
+            "title"
+        ] == "Số dư"
+
+        # Another page's PSID; a bad menu; a bad delete.
+        assert (
+            _error(await http.post(path, json=body, headers=_auth(other)))["error_subcode"]
+            == 2018001
+        )
+        bad = {"psid": psid, "persistent_menu": [{"locale": "vi_VN"}]}
+        assert (
+            '"default"' in _error(await http.post(path, json=bad, headers=_auth(bank)))["message"]
+        )
+        assert (
+            "param psid is required"
+            in _error(await http.post(path, json={"persistent_menu": own}, headers=_auth(bank)))[
+                "message"
+            ]
+        )
+        wrong = await http.delete(
+            path, params={"psid": psid, "params": '["greeting"]'}, headers=_auth(bank)
+        )
+        assert "persistent_menu" in _error(wrong)["message"]
+
+        # ampalibe's spelling of the DELETE: params=(persistent_menu)
+        gone = await http.delete(
+            path, params={"psid": psid, "params": "(persistent_menu)"}, headers=_auth(bank)
+        )
+        assert gone.json() == {"result": "success"}
+        assert (await seen_by(an)).json()["persistent_menu"]["call_to_actions"][0][
+            "title"
+        ] == "Số dư"
+
+    live.run(scenario)
+
+
+def _psid_of(live: InProcessPlatform, business: dict[str, str], user: dict[str, str]) -> str:
+    from ledgerline.storage.stores import threads as thread_store
+
+    thread = live.platform.db.read_sync(
+        thread_store.get_thread, business["page_id"], user["user_id"]
+    )
+    assert thread is not None
+    return thread.psid
+
+
+def _normalized(menu: Any) -> list[dict[str, Any]]:
+    from ledgerline.domain.page_profile import normalize_menu
+
+    return normalize_menu(menu)

@@ -77,14 +77,19 @@ def test_the_client(bank: Bank, png_file: Path) -> None:
     )
 
 
-def test_per_person_menus_are_not_there_yet(bank: Bank) -> None:
-    """``persistent_menu`` uses ``/me/custom_user_settings`` (a menu for one person), which
-    Ledgerline does not have yet: a Messenger-shaped 404, never a crash."""
+def test_a_menu_for_one_person(bank: Bank) -> None:
+    """``persistent_menu`` sets and deletes a person's own menu (``/me/custom_user_settings``);
+    the person's app shows it."""
     chat = _client(bank)
-    menu = [Button(type="postback", title="Số dư", payload="BALANCE")]
-    response = chat.persistent_menu(bank.psid, menu)
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == 803
+    menu = [Button(type="postback", title="Gặp nhân viên", payload="AGENT")]
+    assert _ok(chat.persistent_menu(bank.psid, menu)) == {"result": "success"}
+    with bank.live.client() as http:
+        seen = http.get(
+            f"/api/v1/threads/{bank.business['page_id']}/profile",
+            headers={"Authorization": f"Bearer {bank.user['access_token']}"},
+        ).json()
+    assert seen["persistent_menu"]["call_to_actions"][0]["title"] == "Gặp nhân viên"
+    assert _ok(chat.persistent_menu(bank.psid, menu, action="DELETE")) == {"result": "success"}
 
 
 def test_the_webhook_parser_reads_what_ledgerline_sends(bank: Bank, png_file: Path) -> None:

@@ -1,4 +1,5 @@
-"""The Messenger Profile API: ``GET|POST|DELETE /me/messenger_profile`` (any version prefix).
+"""The Messenger Profile API: ``GET|POST|DELETE /me/messenger_profile`` and a person's own
+menu, ``GET|POST|DELETE /me/custom_user_settings`` (any version prefix).
 
 What a bot sets at start-up: the Get Started button, the greeting, the persistent menu, ice
 breakers, whitelisted domains and the account-linking URL. The person's app shows them
@@ -18,18 +19,27 @@ from ledgerline.api.openapi import documented_body
 from ledgerline.api.profile_schemas import (
     DELETE_EXAMPLES,
     GET_EXAMPLE,
+    PERSON_MENU_EXAMPLES,
     PROFILE_EXAMPLES,
     MessengerProfileDeleteIn,
     MessengerProfileIn,
     MessengerProfileOut,
+    PersonMenuIn,
     ResultOut,
 )
 from ledgerline.api.schemas import ERRORS
-from ledgerline.chat.page_profile import do_delete_page_profile, do_set_page_profile, page_profile
+from ledgerline.chat.page_profile import (
+    do_delete_page_profile,
+    do_delete_person_menu,
+    do_set_page_profile,
+    do_set_person_menu,
+    page_profile,
+    person_menus,
+)
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.domain.page_profile import FIELDS, field_names, normalize_profile
+from ledgerline.domain.page_profile import FIELDS, field_names, normalize_menu, normalize_profile
 
 router = APIRouter(tags=["Messenger Profile"])
 PATH = "/me/messenger_profile"
@@ -124,6 +134,106 @@ async def delete_profile(
         do_delete_page_profile,
         page_id=auth.page_id,
         names=names,
+        now=to_ms(ctx.clock.now()),
+        partition=auth.page_id,
+    )
+    return SUCCESS
+
+
+USER_PATH = "/me/custom_user_settings"
+
+
+def _psid(params: dict[str, Any]) -> str:
+    psid = params.get("psid")
+    if isinstance(psid, bool) or not isinstance(psid, str | int) or not str(psid).strip():
+        raise InvalidParameter("param psid is required")
+    return str(psid).strip()
+
+
+def _user_params(raw: Any) -> list[str]:
+    """``params`` of a DELETE: ``["persistent_menu"]``, ``(persistent_menu)`` (ampalibe) or
+    ``persistent_menu``; the persistent menu is the one a person can have."""
+    names = raw if isinstance(raw, list) else str(raw or "").strip("[]()").split(",")
+    cleaned = [str(name).strip().strip("'\"") for name in names if str(name).strip()]
+    if cleaned != ["persistent_menu"]:
+        raise InvalidParameter('param params must be ["persistent_menu"]')
+    return cleaned
+
+
+@graph_route(
+    router,
+    USER_PATH,
+    ["GET"],
+    responses=_answer(
+        {"data": [{"user_level_persistent_menu": [], "page_level_persistent_menu": []}]}
+    ),
+    summary="A person's own persistent menu, and the page's",
+    description='`?psid=` (required): `{"data": [{"user_level_persistent_menu", '
+    '"page_level_persistent_menu"}]}`, each when set.',
+)
+async def get_person_menu(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    found = await ctx.db.query(person_menus, page_id=auth.page_id, psid=_psid(params))
+    return {"data": [found] if found else []}
+
+
+@graph_route(
+    router,
+    USER_PATH,
+    ["POST"],
+    response_model=ResultOut,
+    responses=_answer(SUCCESS),
+    summary="Set a persistent menu for one person (instead of the page's)",
+    description='`{"psid", "persistent_menu": [...]}` — the same rules as the page\'s '
+    "menu; the person sees it in place of the page's. Another page's PSID: `(#100)` "
+    "subcode 2018001.",
+    openapi_extra=documented_body(PersonMenuIn, PERSON_MENU_EXAMPLES),
+)
+async def set_person_menu(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    decode_json_fields(params, ("persistent_menu",))
+    psid = _psid(params)
+    menu = normalize_menu(params.get("persistent_menu"))
+    await ctx.db.write(
+        do_set_person_menu,
+        page_id=auth.page_id,
+        psid=psid,
+        menu=menu,
+        now=to_ms(ctx.clock.now()),
+        partition=auth.page_id,
+    )
+    return SUCCESS
+
+
+@graph_route(
+    router,
+    USER_PATH,
+    ["DELETE"],
+    response_model=ResultOut,
+    responses=_answer(SUCCESS),
+    summary="Delete a person's own persistent menu (the page's applies again)",
+    description='`?psid=…&params=["persistent_menu"]`.',
+)
+async def delete_person_menu(
+    request: Request, ctx: Context, version: str | None = None
+) -> dict[str, Any]:
+    check_version(version)
+    params = await read_params(request)
+    auth = await authenticate_page(ctx, request, params)
+    decode_json_fields(params, ("params",))
+    _user_params(params.get("params"))
+    await ctx.db.write(
+        do_delete_person_menu,
+        page_id=auth.page_id,
+        psid=_psid(params),
         now=to_ms(ctx.clock.now()),
         partition=auth.page_id,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from ledgerline.api.deps import Context, UserId
 from ledgerline.api.profile_schemas import GetStartedIn, PersonProfileOut
 from ledgerline.api.schemas import ERRORS, MidOut
-from ledgerline.chat.page_profile import do_press_get_started, page_profile
+from ledgerline.chat.page_profile import do_press_get_started, profile_for_person
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import NotFound
 from ledgerline.domain.page_profile import for_person
@@ -39,7 +39,7 @@ async def _person(ctx: Context, user_id: str, page_id: str) -> people_store.User
 )
 async def get_page_profile(ctx: Context, user_id: UserId, page_id: str) -> dict[str, Any]:
     person = await _person(ctx, user_id, page_id)
-    profile = await ctx.db.query(page_profile, page_id=page_id)
+    profile = await ctx.db.query(profile_for_person, page_id=page_id, user_id=user_id)
     fmt = Formatter.for_person(person.locale, person.timezone)
     shown = for_person(profile, lang=fmt.lang, names=split_name(person.name, person.locale))
     shown["get_started_title"] = fmt._("Get Started")

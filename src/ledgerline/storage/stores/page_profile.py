@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledgerline.storage.tables import page_profile
+from ledgerline.storage.tables import page_profile, person_menus
 
 
 def get_fields(conn: sa.Connection, page_id: str, names: Iterable[str]) -> dict[str, Any]:
@@ -48,4 +48,31 @@ def delete_fields(conn: sa.Connection, page_id: str, names: Iterable[str]) -> No
         page_profile.delete().where(
             page_profile.c.page_id == page_id, page_profile.c.field.in_(list(names))
         )
+    )
+
+
+def get_person_menu(conn: sa.Connection, page_id: str, psid: str) -> Any | None:
+    value = conn.execute(
+        sa.select(person_menus.c.value).where(
+            person_menus.c.page_id == page_id, person_menus.c.psid == psid
+        )
+    ).scalar()
+    return None if value is None else json.loads(value)
+
+
+def put_person_menu(conn: sa.Connection, page_id: str, psid: str, menu: Any, *, now: int) -> None:
+    delete_person_menu(conn, page_id, psid)
+    conn.execute(
+        person_menus.insert().values(
+            page_id=page_id,
+            psid=psid,
+            value=json.dumps(menu, ensure_ascii=False, separators=(",", ":")),
+            updated_at=now,
+        )
+    )
+
+
+def delete_person_menu(conn: sa.Connection, page_id: str, psid: str) -> None:
+    conn.execute(
+        person_menus.delete().where(person_menus.c.page_id == page_id, person_menus.c.psid == psid)
     )

@@ -31,7 +31,7 @@ from ledgerline.storage.tables.handover import (
 from ledgerline.storage.tables.identity import login_throttle, user_credentials, web_sessions
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
-from ledgerline.storage.tables.page_profile import page_profile
+from ledgerline.storage.tables.page_profile import page_profile, person_menus
 from ledgerline.storage.tables.push import push_subscriptions
 from ledgerline.storage.tables.updates import (
     fraud_alerts,
@@ -68,6 +68,7 @@ __all__ = [
     "notify_preferences",
     "page_profile",
     "page_tokens",
+    "person_menus",
     "push_subscriptions",
     "thread_control",
     "threads",

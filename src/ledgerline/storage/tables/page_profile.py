@@ -18,3 +18,13 @@ page_profile = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
+
+# A persistent menu for one person (``/me/custom_user_settings``), by the page's PSID.
+person_menus = sa.Table(
+    "person_menus",
+    metadata,
+    sa.Column("page_id", sa.String(32), sa.ForeignKey("businesses.page_id"), primary_key=True),
+    sa.Column("psid", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
