@@ -6,7 +6,9 @@ holds for them is erased, every customer-service record about them (the agent in
 conversations and agents' notes, ``privacy.service_records``) is erased, so are the
 payloads of the webhook events about them (those not sent yet are withdrawn, except the
 banks' ``unlinked`` events: ``privacy.webhook_records``), their tokens and sessions are
-revoked, their browsers' push subscriptions are deleted, their sign-in and name are removed, and the account is marked deleted — from then on every business's Send API call to them answers ``(#551)`` and
+revoked, their browsers' push subscriptions are deleted, the photos and files they sent are
+no longer served (their records deleted; the bytes stay on disk until a sweep of unused
+blobs, which does not exist yet), their sign-in and name are removed, and the account is marked deleted — from then on every business's Send API call to them answers ``(#551)`` and
 stores nothing. Their threads stay with the businesses, as on Messenger, without their name.
 """
 
@@ -18,7 +20,12 @@ from ledgerline.linking.actions import do_unlink
 from ledgerline.linking.hooks import LinkingHooks
 from ledgerline.privacy import service_records, webhook_records
 from ledgerline.storage.database import UnitOfWork
-from ledgerline.storage.stores import linking as linking_store, people, push as push_store
+from ledgerline.storage.stores import (
+    attachments as attachment_store,
+    linking as linking_store,
+    people,
+    push as push_store,
+)
 
 
 def do_delete_account(
@@ -40,4 +47,5 @@ def do_delete_account(
     service_records.erase_person_txn(uow, actor=actor, user_id=user_id, now=now)
     webhook_records.erase_person_txn(uow, actor=actor, user_id=user_id, now=now)
     push_store.delete_person(uow.conn, user_id)  # no more notifications to their browsers
+    attachment_store.delete_person_txn(uow.conn, user_id)  # their photos' URLs stop working
     return people.forget_person_txn(uow.conn, user_id=user_id, now=now)

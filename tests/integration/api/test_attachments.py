@@ -379,6 +379,15 @@ def test_a_person_sends_a_photo_and_the_bank_gets_message_attachments(
 
     assert live.run(fetch) == PNG
 
+    # The person deletes their account: what they sent is no longer served.
+    async def leave(http: httpx.AsyncClient) -> int:
+        person = {"Authorization": f"Bearer {an['access_token']}"}
+        gone = await http.delete("/api/v1/me", params={"confirm": "true"}, headers=person)
+        assert gone.status_code == 200, gone.text
+        return (await http.get(httpx.URL(url).path)).status_code
+
+    assert live.run(leave) == 404
+
 
 def test_template_pictures_are_fetched_for_the_person_never_by_their_browser(
     live: InProcessPlatform, files: FileServer

@@ -49,3 +49,22 @@ def get_attachment(conn: sa.Connection, attachment_id: str) -> AttachmentRow | N
     values = row._asdict()
     values["reusable"] = bool(values["reusable"])
     return AttachmentRow(**values)
+
+
+def delete_person_txn(conn: sa.Connection, user_id: str) -> list[str]:
+    """Delete the records of what the person sent; the blob keys no record uses any more
+    (their bytes may go: ``storage.blobs``)."""
+    keys = set(
+        conn.execute(
+            sa.select(attachments.c.blob_key).where(attachments.c.user_id == user_id)
+        ).scalars()
+    )
+    if not keys:
+        return []
+    conn.execute(attachments.delete().where(attachments.c.user_id == user_id))
+    still_used = set(
+        conn.execute(
+            sa.select(attachments.c.blob_key).where(attachments.c.blob_key.in_(sorted(keys)))
+        ).scalars()
+    )
+    return sorted(keys - still_used)
