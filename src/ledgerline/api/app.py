@@ -16,6 +16,7 @@ from ledgerline.api.bank import (
     hot_path,
     linking as platform_linking,
     messenger_profile as platform_profile,
+    personas as platform_personas,
     send as platform_send,
     subscriptions as platform_subscriptions,
     user_profile as platform_user_profile,
@@ -103,6 +104,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(client_attachments.router)
     app.include_router(platform_user_profile.router)  # digits only: shadows nothing
     app.include_router(platform_subscriptions.router)
+    app.include_router(platform_personas.router)  # DELETE /{digits}: shadows nothing
     app.include_router(client_threads.router)
     app.include_router(client_page_profile.router)
     app.include_router(client_handover.router)

@@ -81,6 +81,11 @@ class SendRequest(BaseModel):
     message: OutgoingMessage | None = None
     sender_action: Literal["typing_on", "typing_off", "mark_seen"] | None = None
     notification_type: Literal["REGULAR", "SILENT_PUSH", "NO_PUSH"] | None = None
+    persona_id: str | None = Field(
+        default=None,
+        description="Send under one of the page's personas (`POST /me/personas`): the person "
+        "sees its name above the message, e.g. “Minh · Demo Bank”",
+    )
 
 
 class SendResponse(BaseModel):

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ledgerline.chat import ownership
 from ledgerline.chat.blocking import check_not_blocked_by, check_reachable
+from ledgerline.chat.personas import persona_of_send
 from ledgerline.chat.routing import Inbound
 from ledgerline.chat.wire import client_message, echo_message, webhook_item
 from ledgerline.delivery.subscriptions import business_receives
@@ -82,8 +83,10 @@ def do_send_page_message(
     messaging_type: MessagingType,
     tag: MessageTag | None,
     now: datetime,
+    persona_id: str | None = None,
 ) -> SentMessage:
-    """The Send API: a page messages a person it has a thread with, within policy."""
+    """The Send API: a page messages a person it has a thread with, within policy;
+    ``persona_id``: under one of the page's personas (the message keeps its name)."""
     thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
     if thread is None:
         raise NoMatchingUser()
@@ -95,6 +98,8 @@ def do_send_page_message(
     if account_link_urls(message):  # only then is the page's registered URL needed
         business = business_store.get_business(uow.conn, page_id)
         check_account_links(None if business is None else business.account_link_url, message)
+    if persona_id is not None:
+        message = {**message, "persona": persona_of_send(uow, page_id, persona_id)}
     row = _store_page_message(uow, thread, message, int(now.timestamp() * 1000))
     if delivers(fields, ECHO):  # only then is the business read
         _enqueue_echo(uow, thread, row)

@@ -28,6 +28,10 @@ def new_app_id() -> str:
     return _numeric_id(15)
 
 
+def new_persona_id() -> str:
+    return _numeric_id(16)
+
+
 def new_psid() -> str:
     return _numeric_id(_PSID_DIGITS)
 

@@ -10,7 +10,12 @@ from ledgerline.domain import ids
 
 
 def test_numeric_ids_keep_their_length_and_never_repeat() -> None:
-    for make, digits in ((ids.new_page_id, 15), (ids.new_app_id, 15), (ids.new_psid, 20)):
+    for make, digits in (
+        (ids.new_page_id, 15),
+        (ids.new_app_id, 15),
+        (ids.new_persona_id, 16),
+        (ids.new_psid, 20),
+    ):
         made = {make() for _ in range(200)}
         assert len(made) == 200
         assert all(len(i) == digits and i.isdigit() and i[0] != "0" for i in made)

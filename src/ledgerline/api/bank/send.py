@@ -108,6 +108,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
     if message is None:
         raise InvalidParameter("param message must be non-empty")
     messaging_type, tag = parse_policy(params)
+    persona_id = _persona_id(params.get("persona_id"))
     normalized = normalize_page_message(message)
     attachment_id = await rehost_media(ctx, page_id=auth.page_id, message=normalized, upload=upload)
     sent = await ctx.db.write(
@@ -118,6 +119,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
         messaging_type=messaging_type,
         tag=tag,
         now=ctx.clock.now(),
+        persona_id=persona_id,
         partition=person_partition(auth.page_id, psid),
     )
     ctx.metrics.send_message.inc()
@@ -125,6 +127,17 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
     if attachment_id is not None:
         answer["attachment_id"] = attachment_id
     return answer
+
+
+def _persona_id(value: Any) -> str | None:
+    """``persona_id`` (Messenger's Personas): a string or number of digits, or absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip().isdigit() or len(value.strip()) > 32:
+        raise InvalidParameter("param persona_id is not a persona of this page")
+    return value.strip()
 
 
 async def _sender_action(ctx: AppContext, page_id: str, psid: str, action: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from ledgerline.storage.tables.identity import login_throttle, user_credentials,
 from ledgerline.storage.tables.ingest import idempotency_keys
 from ledgerline.storage.tables.linking import link_consents, link_tokens
 from ledgerline.storage.tables.page_profile import page_profile, person_menus
+from ledgerline.storage.tables.personas import personas
 from ledgerline.storage.tables.push import push_subscriptions
 from ledgerline.storage.tables.updates import (
     fraud_alerts,
@@ -69,6 +70,7 @@ __all__ = [
     "page_profile",
     "page_tokens",
     "person_menus",
+    "personas",
     "push_subscriptions",
     "thread_control",
     "threads",

@@ -567,6 +567,7 @@
       "div",
       { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-mid": m.mid, "data-testid": "message" },
       m.agent ? el("span", { class: "agent-label", "data-testid": "agent-label", text: t("agent_label", { name: m.agent.name }) }) : null,
+      m.persona && !m.agent ? el("span", { class: "agent-label persona-label", "data-testid": "persona-label", text: t("persona_label", { name: m.persona.name, bank: state.currentName }) }) : null,
       bubble,
       el("time", { datetime: m.created_time, text: shortTime(m) }),
     );
