@@ -230,7 +230,7 @@ def master_keys(settings: Settings, loaded: MasterKey) -> MasterKeys:
     """The keys the vault wraps and unwraps with, following a rotation while it serves:
     the key files, or the environment's key and, during a rotation, the new one."""
     if settings.master_key is None or not settings.master_key.get_secret_value().strip():
-        return KeyFileKeys(settings.data_dir, loaded)
+        return KeyFileKeys(settings.resolved_master_key_file(), loaded)
     new = settings.new_master_key
     text = None if new is None else new.get_secret_value().strip()
     return FixedKeys(loaded, MasterKey.from_text(text) if text else None)
@@ -247,7 +247,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     master = None if settings.master_key is None else settings.master_key.get_secret_value()
     audit_log = AuditLog(clock)
-    master_key = load_or_create_master_key(settings.data_dir, master)
+    master_key = load_or_create_master_key(settings.resolved_master_key_file(), master)
     vault = Vault(
         master_key,
         consent_lookup(clock),

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".ledgerline")
     database_url: str | None = None
     master_key: SecretStr | None = None
+    # Or the file holding it (default DATA_DIR/master.key): keep it apart from the data.
+    master_key_file: Path | None = None
     # During a rotation of a master key held in the environment: new data keys are wrapped
     # by this one, and both unwrap (docs/operations.md).
     new_master_key: SecretStr | None = None
@@ -80,6 +82,9 @@ class Settings(BaseSettings):
     def allow_insecure_urls(self) -> bool:
         """Development allows http and loopback URLs for webhooks and account linking."""
         return self.env == "development"
+
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
 
     def resolved_audit_key_file(self) -> Path:
         return self.audit_key_file or self.data_dir / "audit.key"

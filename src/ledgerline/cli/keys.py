@@ -62,7 +62,7 @@ def rotate(
         try:
             report = rotate_master_key(
                 db.write_sync,
-                data_dir=settings.data_dir,
+                key_file=settings.resolved_master_key_file(),
                 env_value=current,
                 new_key=new_key,
                 clock=SystemClock(),

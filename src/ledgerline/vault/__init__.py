@@ -2,7 +2,7 @@
 
 Build one :class:`Vault` at the composition root::
 
-    master_key = load_or_create_master_key(settings.data_dir, env_master_key)
+    master_key = load_or_create_master_key(settings.resolved_master_key_file(), env_master_key)
     vault = Vault(master_key, consent_lookup, clock,
                   refusal_recorder=database_refusal_recorder(db))
 

@@ -1,10 +1,11 @@
 """The master keys a running vault knows: the one new data keys are wrapped by, and every
 one it can unwrap with — what lets ``ledgerline keys rotate`` run while the platform serves.
 
-* :class:`KeyFileKeys` follows ``DATA_DIR/master.key`` and ``master.key.next``: from the
-  moment a rotation writes the next key, new data keys are wrapped by it; a data key wrapped
-  by a key not seen yet makes it read both files again. After the rotation replaces
-  ``master.key``, the process goes on with the new key, without a restart.
+* :class:`KeyFileKeys` follows the key file (``LEDGERLINE_MASTER_KEY_FILE``, default
+  ``DATA_DIR/master.key``) and ``<key file>.next``: from the moment a rotation writes the
+  next key, new data keys are wrapped by it; a data key wrapped by a key not seen yet makes
+  it read both files again. After the rotation replaces the key file, the process goes on
+  with the new key, without a restart.
 * :class:`FixedKeys` is for keys from the environment: ``LEDGERLINE_MASTER_KEY``, plus
   ``LEDGERLINE_NEW_MASTER_KEY`` during a rotation (new data keys are wrapped by it; both
   unwrap). Every process gets both, the rotation runs, then ``LEDGERLINE_MASTER_KEY`` becomes
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ledgerline.vault.crypto import MasterKey
-from ledgerline.vault.keys import KEY_FILE, NEXT_KEY_FILE, read_key_file
+from ledgerline.vault.keys import next_key_path, read_key_file
 
 
 class MasterKeys(Protocol):
@@ -44,9 +45,9 @@ class FixedKeys:
 
 
 class KeyFileKeys:
-    def __init__(self, data_dir: Path, loaded: MasterKey) -> None:
-        self.path = data_dir / KEY_FILE
-        self.next_path = data_dir / NEXT_KEY_FILE
+    def __init__(self, key_file: Path, loaded: MasterKey) -> None:
+        self.path = key_file
+        self.next_path = next_key_path(key_file)
         self._loaded = loaded
         self._keys = {loaded.key_id: loaded}
         self._files: dict[Path, tuple[tuple[int, int], MasterKey]] = {}

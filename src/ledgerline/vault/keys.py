@@ -1,21 +1,22 @@
 """Where the master key comes from, and how it is rotated.
 
-The master key is either ``LEDGERLINE_MASTER_KEY`` (base64 of 32 bytes) or the file
-``<data dir>/master.key`` (the same text), created with mode 0600 on first run. A key file
+The master key is either ``LEDGERLINE_MASTER_KEY`` (base64 of 32 bytes) or a key file (the
+same text): ``LEDGERLINE_MASTER_KEY_FILE``, by default ``<data dir>/master.key``, created with
+mode 0600 on first run. A key file
 readable by group or others is refused.
 
 Rotation (``rotate_master_key``, CLI ``ledgerline keys rotate``) re-wraps every data key
 under a new master key; the records are not touched. With a key file it is crash-safe:
 
-1. the new key is written to ``master.key.next`` (0600, fsynced);
+1. the new key is written beside the key file, as ``<key file>.next`` (0600, fsynced);
 2. every data key is re-wrapped in one database transaction (rows already under the new
    key are skipped, so a re-run resumes);
-3. ``master.key.next`` atomically replaces ``master.key`` (``os.replace`` + directory fsync).
+3. ``<key file>.next`` atomically replaces the key file (``os.replace`` + directory fsync).
 
-A crash between 2 and 3 leaves ``master.key.next``; running the command again finishes.
+A crash between 2 and 3 leaves ``<key file>.next``; running the command again finishes.
 
 It may run while the platform serves: a running vault follows the key files
-(``vault.keyring``), wrapping new data keys by ``master.key.next`` as soon as it exists and
+(``vault.keyring``), wrapping new data keys by ``<key file>.next`` as soon as it exists and
 unwrapping with either key; step 2 is repeated until a pass finds nothing left to re-wrap.
 With ``LEDGERLINE_MASTER_KEY`` the new key must be supplied (``LEDGERLINE_NEW_MASTER_KEY``
 or a file) and the operator then sets ``LEDGERLINE_MASTER_KEY`` to it.
@@ -41,6 +42,11 @@ from ledgerline.vault.errors import VaultKeyError
 
 KEY_FILE = "master.key"
 NEXT_KEY_FILE = "master.key.next"
+
+
+def next_key_path(key_file: Path) -> Path:
+    """Where a rotation writes the next key: beside the key file, ``.next`` appended."""
+    return key_file.with_name(key_file.name + ".next")
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -81,14 +87,14 @@ def read_key_file(path: Path) -> MasterKey:
         raise VaultKeyError(f"{path} does not hold a valid master key") from None
 
 
-def load_or_create_master_key(data_dir: Path, env_value: str | None) -> MasterKey:
-    """The master key from ``LEDGERLINE_MASTER_KEY`` (``env_value``) or ``data_dir/master.key``.
+def load_or_create_master_key(key_file: Path, env_value: str | None) -> MasterKey:
+    """The master key from ``LEDGERLINE_MASTER_KEY`` (``env_value``) or ``key_file``.
 
     Creates the key file (random key, mode 0600) when neither exists.
     """
     if env_value is not None and env_value.strip():
         return MasterKey.from_text(env_value)
-    path = data_dir / KEY_FILE
+    path = key_file
     if path.exists():
         return read_key_file(path)
     key = MasterKey.generate()
@@ -200,7 +206,7 @@ class RotationReport:
 def rotate_master_key(
     write_sync: Callable[..., Any],
     *,
-    data_dir: Path,
+    key_file: Path,
     env_value: str | None,
     new_key: MasterKey | None,
     clock: Clock,
@@ -210,7 +216,7 @@ def rotate_master_key(
 
     Args:
         write_sync: ``Database.write_sync`` (runs the re-wrap as one action and commits).
-        data_dir: holds ``master.key`` when the key is not in the environment.
+        key_file: the key file, when the key is not in the environment.
         env_value: ``LEDGERLINE_MASTER_KEY`` if set (the current key).
         new_key: the new key, or None to generate one (key-file mode only).
         settle_seconds: the wait before a second pass (see ``_rewrap_until_settled``).
@@ -234,8 +240,8 @@ def rotate_master_key(
             current.key_id, new_key.key_id, result.rewrapped, result.already, None
         )
 
-    path = data_dir / KEY_FILE
-    next_path = data_dir / NEXT_KEY_FILE
+    path = key_file
+    next_path = next_key_path(key_file)
     if not path.exists():
         raise VaultKeyError(f"no master key: neither LEDGERLINE_MASTER_KEY nor {path} exists")
     current = read_key_file(path)

@@ -4,6 +4,7 @@ record before, during and after the rotation, without a restart."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from ledgerline.audit import Actor
+from ledgerline.bootstrap import build_services
+from ledgerline.config import Settings
 from ledgerline.domain.clock import FrozenClock
 from ledgerline.domain.scopes import ALL_SCOPES, Purpose, Scope
 from ledgerline.storage.database import Database, UnitOfWork
@@ -26,7 +29,7 @@ from ledgerline.vault import (
     rotate_master_key,
 )
 from ledgerline.vault.keyring import FixedKeys, KeyFileKeys
-from ledgerline.vault.keys import write_key_file
+from ledgerline.vault.keys import KEY_FILE, next_key_path, write_key_file
 from tests.support.audit import audited_database
 
 BANK = "100000000000001"
@@ -91,8 +94,8 @@ def _wrapped_by(db: Database) -> dict[str, str]:
 def test_a_serving_vault_follows_a_key_file_rotation(
     db: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    old = load_or_create_master_key(tmp_path, None)
-    serving = Vault(old, Everyone(), clock, keys=KeyFileKeys(tmp_path, old))
+    old = load_or_create_master_key(tmp_path / KEY_FILE, None)
+    serving = Vault(old, Everyone(), clock, keys=KeyFileKeys(tmp_path / KEY_FILE, old))
     ann = _put(db, serving, clock, "u_ann")
 
     # `keys rotate` has written the next key and not re-wrapped yet: new data keys use it.
@@ -104,7 +107,7 @@ def test_a_serving_vault_follows_a_key_file_rotation(
     assert _read(db, serving, "u_bo", bo)["account_id"] == "acc-1"
 
     report = rotate_master_key(
-        db.write_sync, data_dir=tmp_path, env_value=None, new_key=None, clock=clock
+        db.write_sync, key_file=tmp_path / KEY_FILE, env_value=None, new_key=None, clock=clock
     )
     assert (report.new_key_id, report.rewrapped, report.already) == (new.key_id, 1, 1)
     assert _wrapped_by(db) == {"u_ann": new.key_id, "u_bo": new.key_id}
@@ -113,7 +116,7 @@ def test_a_serving_vault_follows_a_key_file_rotation(
     assert _read(db, serving, "u_ann", ann)["account_id"] == "acc-1"
     chi = _put(db, serving, clock, "u_chi")
     assert _wrapped_by(db)["u_chi"] == new.key_id
-    restarted = Vault(new, Everyone(), clock, keys=KeyFileKeys(tmp_path, new))
+    restarted = Vault(new, Everyone(), clock, keys=KeyFileKeys(tmp_path / KEY_FILE, new))
     for user, record_id in (("u_ann", ann), ("u_bo", bo), ("u_chi", chi)):
         assert _read(db, restarted, user, record_id)["account_id"] == "acc-1"
 
@@ -123,7 +126,7 @@ def test_a_data_key_wrapped_late_by_the_old_key_is_caught_by_the_next_pass(
 ) -> None:
     """A server transaction that chose the old key just before the next one was written and
     committed after the first pass (PostgreSQL) is re-wrapped by the second."""
-    old = load_or_create_master_key(tmp_path, None)
+    old = load_or_create_master_key(tmp_path / KEY_FILE, None)
     late_writer = Vault(old, Everyone(), clock)  # still on the old key
     _put(db, late_writer, clock, "u_ann")
     passes: list[int] = []
@@ -136,7 +139,7 @@ def test_a_data_key_wrapped_late_by_the_old_key_is_caught_by_the_next_pass(
         return result
 
     report = rotate_master_key(
-        write_sync, data_dir=tmp_path, env_value=None, new_key=None, clock=clock
+        write_sync, key_file=tmp_path / KEY_FILE, env_value=None, new_key=None, clock=clock
     )
     assert passes == [1, 1, 0]
     assert report.rewrapped == 2
@@ -155,9 +158,42 @@ def test_keys_from_the_environment_rotate_with_the_new_one_given_to_every_proces
     assert _wrapped_by(db) == {"u_ann": old.key_id, "u_bo": new.key_id}
     assert _read(db, during, "u_ann", ann)["account_id"] == "acc-1"
     rotate_master_key(
-        db.write_sync, data_dir=tmp_path, env_value=old.to_text(), new_key=new, clock=clock
+        db.write_sync,
+        key_file=tmp_path / KEY_FILE,
+        env_value=old.to_text(),
+        new_key=new,
+        clock=clock,
     )
     assert _read(db, during, "u_ann", ann)["account_id"] == "acc-1"
     after = Vault(new, Everyone(), clock, keys=FixedKeys(new))
     assert _read(db, after, "u_bo", bo)["account_id"] == "acc-1"
     assert _read(db, after, "u_ann", ann)["account_id"] == "acc-1"
+
+
+def test_a_master_key_file_outside_the_data_dir_is_created_used_and_rotated(
+    tmp_path: Path,
+) -> None:
+    key_file = tmp_path / "keys" / "master"
+    settings = Settings(
+        env="development",
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'l.db'}",
+        master_key_file=key_file,
+    )
+    services = build_services(settings)
+    try:
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert not (tmp_path / "data" / KEY_FILE).exists()
+        old_id = services.vault.master_key.key_id
+        report = rotate_master_key(
+            services.db.write_sync,
+            key_file=settings.resolved_master_key_file(),
+            env_value=None,
+            new_key=None,
+            clock=services.clock,
+        )
+        assert (report.old_key_id, report.key_file) == (old_id, key_file)
+        assert load_or_create_master_key(key_file, None).key_id == report.new_key_id
+        assert not next_key_path(key_file).exists()
+    finally:
+        services.close()

@@ -37,7 +37,7 @@ from ledgerline.vault import (
     rewrap_data_keys,
     rotate_master_key,
 )
-from ledgerline.vault.keys import write_key_file
+from ledgerline.vault.keys import KEY_FILE, write_key_file
 from tests.support.audit import audited_database, verify_chain
 from tests.support.cli import InProcessCli
 
@@ -587,7 +587,7 @@ def test_keys_rotate_cli_replaces_the_key_file(
     ledgerline_cli: InProcessCli,
 ) -> None:
     data_dir = tmp_path / "data"
-    old = load_or_create_master_key(data_dir, None)
+    old = load_or_create_master_key(data_dir / KEY_FILE, None)
     db = audited_database(database_url)
     try:
         _put(db, Vault(old, consent, clock), _tx(clock))
@@ -601,7 +601,7 @@ def test_keys_rotate_cli_replaces_the_key_file(
     assert result["ok"] is True
     assert result["rewrapped"] == 1
     assert result["old_key_id"] == old.key_id
-    new = load_or_create_master_key(data_dir, None)
+    new = load_or_create_master_key(data_dir / KEY_FILE, None)
     assert new.key_id == result["new_key_id"] != old.key_id
     assert stat.S_IMODE((data_dir / "master.key").stat().st_mode) == 0o600
     assert not (data_dir / "master.key.next").exists()
@@ -699,19 +699,27 @@ def test_rotation_with_the_key_in_the_environment(
     _put(db, vault, _tx(clock))
     with pytest.raises(VaultKeyError, match="LEDGERLINE_NEW_MASTER_KEY"):
         rotate_master_key(
-            db.write_sync, data_dir=tmp_path, env_value=master.to_text(), new_key=None, clock=clock
+            db.write_sync,
+            key_file=tmp_path / KEY_FILE,
+            env_value=master.to_text(),
+            new_key=None,
+            clock=clock,
         )
     with pytest.raises(VaultKeyError, match="same"):
         rotate_master_key(
             db.write_sync,
-            data_dir=tmp_path,
+            key_file=tmp_path / KEY_FILE,
             env_value=master.to_text(),
             new_key=master,
             clock=clock,
         )
     new = MasterKey.generate()
     report = rotate_master_key(
-        db.write_sync, data_dir=tmp_path, env_value=master.to_text(), new_key=new, clock=clock
+        db.write_sync,
+        key_file=tmp_path / KEY_FILE,
+        env_value=master.to_text(),
+        new_key=new,
+        clock=clock,
     )
     assert report.to_dict() == {
         "ok": True,
@@ -729,13 +737,13 @@ def test_an_interrupted_file_rotation_is_finished_by_running_it_again(
 ) -> None:
     with pytest.raises(VaultKeyError, match="no master key"):
         rotate_master_key(
-            db.write_sync, data_dir=tmp_path, env_value=None, new_key=None, clock=clock
+            db.write_sync, key_file=tmp_path / KEY_FILE, env_value=None, new_key=None, clock=clock
         )
-    old = load_or_create_master_key(tmp_path, None)
+    old = load_or_create_master_key(tmp_path / KEY_FILE, None)
     _put(db, Vault(old, consent, clock), _tx(clock))
     with pytest.raises(VaultKeyError, match="same"):
         rotate_master_key(
-            db.write_sync, data_dir=tmp_path, env_value=None, new_key=old, clock=clock
+            db.write_sync, key_file=tmp_path / KEY_FILE, env_value=None, new_key=old, clock=clock
         )
     chosen = MasterKey.generate()
 
@@ -745,23 +753,27 @@ def test_an_interrupted_file_rotation_is_finished_by_running_it_again(
 
     with pytest.raises(KeyboardInterrupt):
         rotate_master_key(
-            crash_after_commit, data_dir=tmp_path, env_value=None, new_key=chosen, clock=clock
+            crash_after_commit,
+            key_file=tmp_path / KEY_FILE,
+            env_value=None,
+            new_key=chosen,
+            clock=clock,
         )
     assert (tmp_path / "master.key.next").exists()
     with pytest.raises(VaultKeyError, match="unfinished rotation"):
         rotate_master_key(
             db.write_sync,
-            data_dir=tmp_path,
+            key_file=tmp_path / KEY_FILE,
             env_value=None,
             new_key=MasterKey.generate(),
             clock=clock,
         )
     report = rotate_master_key(
-        db.write_sync, data_dir=tmp_path, env_value=None, new_key=None, clock=clock
+        db.write_sync, key_file=tmp_path / KEY_FILE, env_value=None, new_key=None, clock=clock
     )
     assert (report.new_key_id, report.rewrapped, report.already) == (chosen.key_id, 0, 1)
     assert report.key_file == tmp_path / "master.key"
-    assert load_or_create_master_key(tmp_path, None).key_id == chosen.key_id
+    assert load_or_create_master_key(tmp_path / KEY_FILE, None).key_id == chosen.key_id
     assert not (tmp_path / "master.key.next").exists()
 
 
@@ -795,7 +807,7 @@ def test_keys_rotate_cli_takes_the_new_key_from_a_file_or_the_environment(
     assert gone.exit_code == 1
     assert "absent" in gone.stderr
     monkeypatch.delenv("LEDGERLINE_MASTER_KEY")
-    load_or_create_master_key(tmp_path, None)
+    load_or_create_master_key(tmp_path / KEY_FILE, None)
     done = CliRunner().invoke(keys_cli, base)
     assert done.exit_code == 0, done.stderr
     assert "now holds the new key" in done.stdout

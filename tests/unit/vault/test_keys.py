@@ -13,22 +13,22 @@ from ledgerline.vault.keys import KEY_FILE, load_or_create_master_key, read_key_
 
 def test_the_environment_key_wins(tmp_path: Path) -> None:
     key = MasterKey.generate()
-    assert load_or_create_master_key(tmp_path, key.to_text()).key_id == key.key_id
+    assert load_or_create_master_key(tmp_path / KEY_FILE, key.to_text()).key_id == key.key_id
     assert not (tmp_path / KEY_FILE).exists()
 
 
 def test_a_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    first = load_or_create_master_key(data_dir, None)
+    first = load_or_create_master_key(data_dir / KEY_FILE, None)
     assert stat.S_IMODE((data_dir / KEY_FILE).stat().st_mode) == 0o600
-    assert load_or_create_master_key(data_dir, "  ").key_id == first.key_id
+    assert load_or_create_master_key(data_dir / KEY_FILE, "  ").key_id == first.key_id
 
 
 def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
-    load_or_create_master_key(tmp_path, None)
+    load_or_create_master_key(tmp_path / KEY_FILE, None)
     os.chmod(tmp_path / KEY_FILE, 0o644)
     with pytest.raises(VaultKeyError, match="chmod 600"):
-        load_or_create_master_key(tmp_path, None)
+        load_or_create_master_key(tmp_path / KEY_FILE, None)
 
 
 def test_a_corrupt_key_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_a_key_file_created_by_a_racing_process_is_used(
         return real_exists(self)
 
     monkeypatch.setattr(Path, "exists", exists_once)
-    assert load_or_create_master_key(tmp_path, None).key_id == theirs.key_id
+    assert load_or_create_master_key(tmp_path / KEY_FILE, None).key_id == theirs.key_id
 
 
 def test_write_key_file_replaces_atomically(tmp_path: Path) -> None:
