@@ -175,6 +175,7 @@ def main() -> int:
             if code != 0:
                 failed_rounds.append(f"{surface.name}-{seed}")
             rounds += 1
+            used = seed
             if surface is SURFACES[-1]:
                 seed += 1
             total = answered(live.url)
@@ -182,7 +183,7 @@ def main() -> int:
             rate = total.requests / elapsed if elapsed else 0.0
             left = max(0, args.budget - total.requests)
             sys.stdout.write(
-                f"round {rounds:>3} ({surface.name}, seed {seed}): "
+                f"round {rounds:>3} ({surface.name}, seed {used}): "
                 f"{total.requests:>7,} / {args.budget:,} requests "
                 f"({min(100, 100 * total.requests // max(1, args.budget))} %), "
                 f"{total.server_errors} server errors, {rate:.0f} req/s, "
