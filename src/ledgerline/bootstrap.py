@@ -42,6 +42,7 @@ from ledgerline.linking.actions import consent_lookup
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked
 from ledgerline.logging import AccessLog
 from ledgerline.privacy.service_records import erase_on_unlink_txn
+from ledgerline.storage.blobs import FileBlobStore
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import fraud as fraud_store, updates as updates_store
 from ledgerline.telemetry.metrics import Metrics
@@ -272,12 +273,18 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 # -- runtime ----------------------------------------------------------------------------------
 
 
+def attachment_blobs(settings: Settings) -> FileBlobStore:
+    """Where attachments' bytes live: the data dir (``storage.blobs``)."""
+    return FileBlobStore(settings.data_dir / "attachments")
+
+
 @dataclass(frozen=True)
 class WorkerIntervals:
     """Seconds between passes of the periodic workers."""
 
     consent: float = 60.0
     retention: float = 3600.0
+    blob_sweep: float = 3600.0
     updates: float = 30.0
     audit_anchor: float = 60.0
 
@@ -330,6 +337,7 @@ def build_runtime(
     from ledgerline.telemetry.metrics import Metrics
     from ledgerline.vault.vapid import VapidKeys
     from ledgerline.workers.audit_anchor import AuditAnchorWorker
+    from ledgerline.workers.blob_sweep import BlobSweepWorker
     from ledgerline.workers.consent import ConsentWorker
     from ledgerline.workers.outbox import OutboxDispatcher
     from ledgerline.workers.receipts import DeliveryReceipts
@@ -419,6 +427,15 @@ def build_runtime(
                 RetentionWorker(db=db, vault=vault, clock=clock, interval=every.retention),
             ),
             ("updates", UpdatesWorker(db=db, vault=vault, clock=clock, interval=every.updates)),
+            (
+                "blob_sweep",
+                BlobSweepWorker(
+                    db=db,
+                    blobs=attachment_blobs(services.settings),
+                    clock=clock,
+                    interval=every.blob_sweep,
+                ),
+            ),
         ]
     # Receipts stop first: what they write on the way out queues webhooks.
     background.append(("receipts", receipts))
@@ -524,7 +541,6 @@ def build_app(
     from ledgerline.identity.throttle import SignInThrottle
     from ledgerline.ingest.actions import Ingestor
     from ledgerline.privacy.centre import PrivacyCentre
-    from ledgerline.storage.blobs import FileBlobStore
     from ledgerline.web import WebConfig, install_web
 
     settings, db, clock, vault = services.settings, services.db, services.clock, services.vault
@@ -561,7 +577,7 @@ def build_app(
         readiness=readiness(services, runtime),
         attachments=Attachments(
             db=db,
-            blobs=FileBlobStore(settings.data_dir / "attachments"),
+            blobs=attachment_blobs(settings),
             secret_key=services.secret_key,
             transport=guarded_async_transport(allow_internal=settings.allow_insecure_urls),
             allow_insecure_urls=settings.allow_insecure_urls,

@@ -7,8 +7,7 @@ conversations and agents' notes, ``privacy.service_records``) is erased, so are 
 payloads of the webhook events about them (those not sent yet are withdrawn, except the
 banks' ``unlinked`` events: ``privacy.webhook_records``), their tokens and sessions are
 revoked, their browsers' push subscriptions are deleted, the photos and files they sent are
-no longer served (their records deleted; the bytes stay on disk until a sweep of unused
-blobs, which does not exist yet), their sign-in and name are removed, and the account is marked deleted — from then on every business's Send API call to them answers ``(#551)`` and
+no longer served (their records deleted; ``workers.blob_sweep`` removes the bytes), their sign-in and name are removed, and the account is marked deleted — from then on every business's Send API call to them answers ``(#551)`` and
 stores nothing. Their threads stay with the businesses, as on Messenger, without their name.
 """
 

@@ -6,6 +6,9 @@ renamed, so a reader never sees half a file. Scaled out over several machines th
 need a store they all share (an S3-compatible bucket, say) behind the same ``BlobStore``
 interface; that implementation does not exist yet: until then, run the processes that
 accept uploads and the ones that serve them on one machine (or one shared volume).
+
+Blobs no record uses any more (a person deleted their account) are removed by
+``workers.blob_sweep`` once they have not been touched for a while.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ class BlobStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def keys_untouched_since(self, when: float) -> list[str]:
+        """The keys of blobs not written (nor re-stored) since ``when`` (epoch seconds)."""
+        ...
+
 
 class FileBlobStore:
     def __init__(self, root: Path) -> None:
@@ -40,6 +47,7 @@ class FileBlobStore:
         key = hashlib.sha256(data).hexdigest()
         path = self._path(key)
         if path.exists():
+            os.utime(path)  # re-stored: fresh again, so a sweep in progress leaves it
             return key
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{key}.{secrets.token_hex(4)}.tmp")
@@ -55,3 +63,12 @@ class FileBlobStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def keys_untouched_since(self, when: float) -> list[str]:
+        if not self.root.exists():
+            return []
+        return sorted(
+            path.name
+            for path in self.root.glob("??/??/*")
+            if not path.name.startswith(".") and path.stat().st_mtime < when
+        )

@@ -68,3 +68,16 @@ def delete_person_txn(conn: sa.Connection, user_id: str) -> list[str]:
         ).scalars()
     )
     return sorted(keys - still_used)
+
+
+def referenced_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
+    """Which of ``keys`` some attachment record still uses."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            conn.execute(
+                sa.select(attachments.c.blob_key).where(attachments.c.blob_key.in_(chunk))
+            ).scalars()
+        )
+    return found
