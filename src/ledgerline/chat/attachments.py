@@ -19,7 +19,7 @@ import httpx
 from ledgerline.delivery.media_fetch import fetch_media
 from ledgerline.domain.attachments import MAX_ATTACHMENT_BYTES, check_file
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.domain.ids import new_psid
+from ledgerline.domain.ids import new_attachment_id
 from ledgerline.storage.blobs import BlobStore
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import attachments as attachment_store
@@ -102,7 +102,7 @@ class Attachments:
         checked = check_file(kind, data, content_type=content_type, filename=filename, param=param)
         blob_key = await asyncio.to_thread(self.blobs.put, data)
         row = AttachmentRow(
-            attachment_id=new_psid(),
+            attachment_id=new_attachment_id(),
             page_id=page_id,
             user_id=user_id,
             kind=checked.kind,

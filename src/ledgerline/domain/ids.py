@@ -40,6 +40,11 @@ def new_user_id() -> str:
     return "u_" + secrets.token_hex(8)
 
 
+def new_attachment_id() -> str:
+    """Numeric, as Messenger's ``attachment_id``."""
+    return _numeric_id(_PSID_DIGITS)
+
+
 def new_mid() -> str:
     return "m_" + secrets.token_urlsafe(24)
 

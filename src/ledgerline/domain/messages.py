@@ -297,32 +297,6 @@ def _receipt_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
     return out
 
 
-_TEMPLATES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
-    "button": _button_template,
-    "generic": _generic_template,
-    "receipt": _receipt_template,
-    "media": lambda payload, param: _media_template(payload, param),
-}
-
-
-def _attachment(raw: Any) -> dict[str, Any]:
-    attachment = _as_dict(raw, "message[attachment]")
-    kind = attachment.get("type")
-    payload = _as_dict(attachment.get("payload", {}), "message[attachment][payload]")
-    if kind == "template":
-        template_type = payload.get("template_type")
-        build = _TEMPLATES.get(str(template_type))
-        if build is None:
-            raise _bad(
-                "message[attachment][payload][template_type]",
-                f"must be one of {', '.join(_TEMPLATES)}",
-            )
-        return {"type": "template", "payload": build(payload, "message[attachment][payload]")}
-    if kind in MEDIA_TYPES:
-        return {"type": kind, "payload": _media_source(payload, "message[attachment][payload]")}
-    raise _bad("message[attachment][type]", "must be one of template, " + ", ".join(MEDIA_TYPES))
-
-
 def _media_source(payload: dict[str, Any], param: str) -> dict[str, Any]:
     """Where a media attachment comes from: exactly one of ``url`` (fetched and re-hosted),
     ``attachment_id`` (an upload of the page's) or, in a multipart send, the ``filedata``
@@ -368,6 +342,32 @@ def _media_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
     if element.get("buttons"):
         item["buttons"] = _buttons(element["buttons"], f"{p}[buttons]", minimum=0)
     return {"template_type": "media", "elements": [item]}
+
+
+_TEMPLATES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "button": _button_template,
+    "generic": _generic_template,
+    "receipt": _receipt_template,
+    "media": _media_template,
+}
+
+
+def _attachment(raw: Any) -> dict[str, Any]:
+    attachment = _as_dict(raw, "message[attachment]")
+    kind = attachment.get("type")
+    payload = _as_dict(attachment.get("payload", {}), "message[attachment][payload]")
+    if kind == "template":
+        template_type = payload.get("template_type")
+        build = _TEMPLATES.get(str(template_type))
+        if build is None:
+            raise _bad(
+                "message[attachment][payload][template_type]",
+                f"must be one of {', '.join(_TEMPLATES)}",
+            )
+        return {"type": "template", "payload": build(payload, "message[attachment][payload]")}
+    if kind in MEDIA_TYPES:
+        return {"type": kind, "payload": _media_source(payload, "message[attachment][payload]")}
+    raise _bad("message[attachment][type]", "must be one of template, " + ", ".join(MEDIA_TYPES))
 
 
 def _quick_replies(raw: Any) -> list[dict[str, Any]]:

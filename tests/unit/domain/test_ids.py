@@ -15,6 +15,7 @@ def test_numeric_ids_keep_their_length_and_never_repeat() -> None:
         (ids.new_app_id, 15),
         (ids.new_persona_id, 16),
         (ids.new_psid, 20),
+        (ids.new_attachment_id, 20),
     ):
         made = {make() for _ in range(200)}
         assert len(made) == 200
