@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from dataclasses import dataclass
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import httpx
@@ -28,6 +31,8 @@ from ledgerline.storage.stores.attachments import AttachmentRow
 PATH_PREFIX = "/attachments/"
 REMOTE_PATH = "/attachments/remote"
 MAX_REMOTE_IMAGE_BYTES = 8 * 1024 * 1024  # a template's or quick reply's picture
+REMOTE_CACHE_BYTES = 64 * 1024 * 1024
+REMOTE_CACHE_SECONDS = 3600.0
 
 
 def do_record_attachment(uow: UnitOfWork, *, row: AttachmentRow) -> None:
@@ -42,6 +47,49 @@ def access_page_attachment(uow: UnitOfWork, *, page_id: str, attachment_id: str)
     return row
 
 
+class PictureCache:
+    """Pictures fetched for people, kept an hour in this process (at most 64 MB, least
+    recently used first out): a thread re-rendered does not fetch them from the bank again."""
+
+    def __init__(
+        self,
+        *,
+        max_bytes: int = REMOTE_CACHE_BYTES,
+        ttl: float = REMOTE_CACHE_SECONDS,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self.now = now
+        self._items: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
+        self._size = 0
+
+    def get(self, url: str) -> tuple[bytes, str] | None:
+        found = self._items.get(url)
+        if found is None:
+            return None
+        expires, data, content_type = found
+        if expires < self.now():
+            self._drop(url)
+            return None
+        self._items.move_to_end(url)
+        return data, content_type
+
+    def put(self, url: str, data: bytes, content_type: str) -> None:
+        if len(data) > self.max_bytes:
+            return
+        self._drop(url)
+        self._items[url] = (self.now() + self.ttl, data, content_type)
+        self._size += len(data)
+        while self._size > self.max_bytes:
+            self._drop(next(iter(self._items)))
+
+    def _drop(self, url: str) -> None:
+        found = self._items.pop(url, None)
+        if found is not None:
+            self._size -= len(found[1])
+
+
 @dataclass
 class Attachments:
     """Stores, fetches and names attachments (built by ``bootstrap``)."""
@@ -51,6 +99,7 @@ class Attachments:
     secret_key: bytes
     transport: httpx.AsyncBaseTransport
     allow_insecure_urls: bool
+    pictures: PictureCache = field(default_factory=PictureCache)
 
     def signature(self, attachment_id: str) -> str:
         key = hashlib.sha256(b"ledgerline-attachment:" + self.secret_key).digest()
@@ -74,6 +123,9 @@ class Attachments:
 
     async def fetch_remote_image(self, url: str) -> tuple[bytes, str]:
         """The picture at ``url`` (SSRF-guarded, at most 8 MB, an allowed image type)."""
+        cached = self.pictures.get(url)
+        if cached is not None:
+            return cached
         fetched = await fetch_media(
             url,
             transport=self.transport,
@@ -84,6 +136,7 @@ class Attachments:
         checked = check_file(
             "image", fetched.data, content_type=fetched.content_type, filename=fetched.filename
         )
+        self.pictures.put(url, fetched.data, checked.content_type)
         return fetched.data, checked.content_type
 
     async def store(

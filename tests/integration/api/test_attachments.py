@@ -444,6 +444,9 @@ def test_template_pictures_are_fetched_for_the_person_never_by_their_browser(
         assert image.content == PNG
         assert image.headers["x-content-type-options"] == "nosniff"
         assert files.hits == before + 1
+        again = await http.get(url.path, params=url.params)
+        assert again.content == PNG
+        assert files.hits == before + 1  # kept a while: the bank is not asked again
         # Not a picture: refused, never served.
         chip = httpx.URL(shown["quick_replies"][0]["image_url"])
         assert "text/html is not allowed" in _error(await http.get(chip.path, params=chip.params))
