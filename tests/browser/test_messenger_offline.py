@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from ledgerline.storage.stores import identity as web_store, threads as thread_store
 from tests.support.browser import screenshot, sign_up
@@ -85,3 +85,51 @@ def test_offline_then_online_fills_the_gap_once(live: RunningPlatform, phone: Pa
         thread_store.list_messages, thread.thread_id, limit=200, before_seq=None, after_seq=None
     )
     assert len(mids) == len(stored) == 7
+
+
+def test_a_frame_that_never_arrives_is_refilled_by_its_number(
+    live: RunningPlatform, phone: Page
+) -> None:
+    """With several servers, a frame may be lost or overtaken between them. Each message
+    carries its number in the thread: the next frame shows the gap, and the messenger
+    refills it from history at once, in the thread's order (issue 21)."""
+    page = phone
+    dropped: list[str] = []
+
+    def relay(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str) and "Lạc đường" in message:
+                dropped.append(message)  # the frame another server never relayed
+                return
+            ws.send(message)
+
+        server.on_message(to_page)
+        ws.on_message(server.send)
+
+    page.route_web_socket("**/api/v1/stream", relay)
+    business = live.create_business("Demo Bank")
+    token = business["page_access_token"]
+    sign_up(page, live.url, "an.gap", "correct horse battery")
+    page.get_by_placeholder("Search banks and businesses").fill("demo")
+    page.get_by_test_id("business").click()
+    page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
+    page.get_by_placeholder("Write a message…").fill("Xin chào")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".msg.user[data-mid]")).to_have_count(1)
+    credential = live.platform.db.read_sync(web_store.credential_for_login, "an.gap")
+    assert credential is not None
+    thread = live.platform.db.read_sync(
+        thread_store.get_thread, business["page_id"], credential.user_id
+    )
+    assert thread is not None
+    lost = _send(live, token, thread.psid, "Lạc đường")
+    later = _send(live, token, thread.psid, "Đến sau")
+    expect(page.locator(f'[data-mid="{later}"]')).to_have_count(1)
+    expect(page.locator(f'[data-mid="{lost}"]')).to_have_count(1)  # refilled, not skipped
+    assert dropped, "the frame was not dropped: the test proves nothing"
+    mids: list[str] = page.locator("[data-testid=message]").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.mid)"
+    )
+    assert mids[-2:] == [lost, later]

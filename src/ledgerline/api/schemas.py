@@ -280,6 +280,11 @@ class BusinessList(BaseModel):
 class MessageOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     mid: str
+    seq: int = Field(
+        description="The message's number in its thread: 1, 2, 3, … in the order the thread "
+        "was written, without gaps (erasure aside). A client keeps the highest number up to "
+        "which it holds every message and refills with `after_seq=` when a frame skips one."
+    )
     from_: Literal["user", "page"] = Field(alias="from")
     text: str | None = None
     quick_replies: list[dict[str, Any]] | None = None
@@ -352,12 +357,14 @@ class MessageList(BaseModel):
                     "data": [
                         {
                             "mid": "m_a",
+                            "seq": 41,
                             "from": "user",
                             "text": "Số dư?",
                             "created_time": "2026-11-29T01:49:58.530+00:00",
                         },
                         {
                             "mid": "m_b",
+                            "seq": 42,
                             "from": "page",
                             "text": "1.250.000 ₫",
                             "quick_replies": [

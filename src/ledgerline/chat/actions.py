@@ -66,10 +66,12 @@ def _store_page_message(
     uow: UnitOfWork, thread: ThreadRow, message: dict[str, Any], now: int, mid: str | None = None
 ) -> MessageRow:
     mid = mid or new_mid()
-    seq = thread_store.insert_message(
+    seq, number = thread_store.insert_message(
         uow.conn, thread=thread, mid=mid, sender="page", body=message, created_at=now
     )
-    row = MessageRow(seq=seq, mid=mid, sender="page", body=message, created_at=now)
+    row = MessageRow(
+        seq=seq, mid=mid, sender="page", body=message, created_at=now, thread_seq=number
+    )
     uow.emit(MessageCreated(thread.page_id, thread.user_id, client_message(row)))
     return row
 
@@ -190,10 +192,10 @@ def do_user_message(
         uow.conn, page_id, user_id, now=now, new_psid=new_psid
     )
     mid = new_mid()
-    seq = thread_store.insert_message(
+    seq, number = thread_store.insert_message(
         uow.conn, thread=thread, mid=mid, sender="user", body=body, created_at=now
     )
-    row = MessageRow(seq=seq, mid=mid, sender="user", body=body, created_at=now)
+    row = MessageRow(seq=seq, mid=mid, sender="user", body=body, created_at=now, thread_seq=number)
     uow.emit(MessageCreated(page_id, user_id, client_message(row)))
     if inbound.take(uow, thread, row, now):  # the platform's own buttons and questions
         return row

@@ -95,13 +95,17 @@ def post_private_messages(
         (mid, _placeholder(kind, state))
         for mid, (kind, _, _), state in zip(made, messages, states, strict=True)
     ]
-    seqs = thread_store.insert_page_messages(
+    stored = thread_store.insert_page_messages(
         uow.conn, thread=thread, items=placeholders, created_at=now
     )
     rows = []
-    for seq, mid, (_, message, _), state in zip(seqs, made, messages, states, strict=True):
+    for (seq, number), mid, (_, message, _), state in zip(
+        stored, made, messages, states, strict=True
+    ):
         body = message if state is None else {**message, "state": state}
-        row = MessageRow(seq=seq, mid=mid, sender="page", body=body, created_at=now)
+        row = MessageRow(
+            seq=seq, mid=mid, sender="page", body=body, created_at=now, thread_seq=number
+        )
         uow.emit(MessageCreated(thread.page_id, thread.user_id, client_message(row)))
         rows.append(row)
     return rows
@@ -183,7 +187,12 @@ def resolve_messages(
             body = {**body, "state": row.body["state"]}
         out.append(
             MessageRow(
-                seq=row.seq, mid=row.mid, sender=row.sender, body=body, created_at=row.created_at
+                seq=row.seq,
+                mid=row.mid,
+                sender=row.sender,
+                body=body,
+                created_at=row.created_at,
+                thread_seq=row.thread_seq,
             )
         )
     return out

@@ -13,11 +13,12 @@ def iso_time(ms: int) -> str:
 
 
 def client_message(row: MessageRow) -> dict[str, Any]:
-    """``{"mid","from","text"?,"quick_replies"?,"attachment"?,"agent"?,"state"?,"created_time"}``
-    (``agent``: ``{"name"}`` when a human agent wrote it from the inbox; ``persona``:
-    ``{"id","name"}`` when the bank sent it under a persona; ``state``: what
-    became of a question the platform asked, see ``chat.state``)."""
-    out: dict[str, Any] = {"mid": row.mid, "from": row.sender}
+    """``{"mid","seq","from","text"?,"quick_replies"?,"attachment"?,"agent"?,"persona"?,
+    "state"?,"created_time"}`` (``seq``: the message's number in its thread, 1, 2, 3, ... in
+    commit order, what a client refills after; ``agent``: ``{"name"}`` when a human agent
+    wrote it from the inbox; ``persona``: ``{"id","name"}`` when the bank sent it under a
+    persona; ``state``: what became of a question the platform asked, see ``chat.state``)."""
+    out: dict[str, Any] = {"mid": row.mid, "seq": row.thread_seq, "from": row.sender}
     keys = ("text", "quick_replies", "attachment", "attachments", "quick_reply", "postback")
     for key in (*keys, "agent", "persona", "state"):
         if key in row.body:

@@ -86,7 +86,12 @@ def test_a_private_message_is_sealed_for_its_own_thread_only(db: Database) -> No
     )
     assert stored == ('{"vault":true,"kind":"balance","tag":"ACCOUNT_UPDATE"}', 1)
     placeholder = MessageRow(
-        seq=row.seq, mid=row.mid, sender="page", body={"vault": True}, created_at=now
+        seq=row.seq,
+        mid=row.mid,
+        sender="page",
+        body={"vault": True},
+        created_at=now,
+        thread_seq=row.thread_seq,
     )
     resolved = db.write_sync(
         resolve_messages,

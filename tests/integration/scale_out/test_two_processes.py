@@ -15,6 +15,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -239,12 +240,14 @@ def test_two_processes_share_live_frames_and_the_webhook_outbox(
     ):
         a, b = cluster.urls
         _live_across_processes(cluster, a, b)
+        _numbered_frames_let_a_client_refill_without_a_gap(cluster, a, b)
         # Frames crossed the broker sealed: the texts are nowhere in what it keeps.
         kept = broker.raw_messages()
         assert kept or broker.kind != "redis"
         for raw in kept:
             assert b"first" not in raw
             assert b"second" not in raw
+            assert b"burst-" not in raw
         _webhooks_once_and_in_order(cluster, receiver)
 
 
@@ -270,6 +273,93 @@ def _live_across_processes(cluster: Cluster, a: str, b: str) -> None:
         )
         assert typing.status_code == 200, typing.text
         assert _frame(ws, "typing")["typing"] is True
+
+
+def _numbered_frames_let_a_client_refill_without_a_gap(cluster: Cluster, a: str, b: str) -> None:
+    """The bank sends to one person through both processes at once: frames may reach the
+    person's socket (on B) in another order than the thread's, but each carries the
+    message's number in its thread (1, 2, 3, ... without a gap), so a client that keeps the
+    number up to which it holds everything and refills with ``after_seq`` on a gap, or after
+    dropping the connection anywhere, ends with the thread exactly as history has it."""
+    person = cluster.people[1]
+    headers = {"Authorization": f"Bearer {person.token}"}
+    messages_url = f"/api/v1/threads/{cluster.page_id}/messages"
+    with httpx.Client(base_url=b, headers=headers) as reader:
+        start = reader.get(messages_url).json()["data"]
+    assert [m["seq"] for m in start] == [1]  # the seed's "hi"
+
+    def burst(url: str, name: str) -> None:
+        with httpx.Client(base_url=url) as bank:
+            for n in range(BURST):
+                sent = bank.post(
+                    "/v2.6/me/messages",
+                    params={"access_token": cluster.page_token},
+                    json={
+                        "recipient": {"id": person.psid},
+                        "message": {"text": f"burst-{name}{n}"},
+                    },
+                )
+                assert sent.status_code == 200, sent.text
+
+    stream = b.replace("http", "ws") + f"/api/v1/stream?access_token={person.token}"
+    with connect(stream, open_timeout=10) as ws:
+        senders = [
+            threading.Thread(target=burst, args=(url, f"{url[-5:]}-{k}-"))
+            for url in (a, b)
+            for k in range(2)
+        ]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        frames = [_frame(ws, "message")["message"] for _ in range(4 * BURST)]
+    with httpx.Client(base_url=b, headers=headers) as reader:
+        history = reader.get(messages_url, params={"limit": 200}).json()["data"]
+
+        def refill(after: int) -> list[dict[str, Any]]:
+            answer = reader.get(messages_url, params={"after_seq": after, "limit": 200})
+            assert answer.status_code == 200, answer.text
+            data: list[dict[str, Any]] = answer.json()["data"]
+            return data
+
+        assert [m["seq"] for m in history] == list(range(1, 4 * BURST + 2))
+        assert sorted(f["seq"] for f in frames) == list(range(2, 4 * BURST + 2))  # each once
+        for dropped_after in (0, len(frames) // 3, len(frames) // 2, len(frames)):
+            held = _client_following_the_protocol(start, frames[:dropped_after], refill)
+            held = _client_following_the_protocol(held, [], refill)  # reconnected: refill
+            assert [m["mid"] for m in held] == [m["mid"] for m in history]
+
+
+BURST = 8
+
+
+def _client_following_the_protocol(
+    held: list[dict[str, Any]],
+    frames: list[dict[str, Any]],
+    refill: Any,
+) -> list[dict[str, Any]]:
+    """What a client does (the web app's rule): it keeps ``upto``, the number up to which it
+    holds every message; a frame past ``upto + 1`` (or a reconnect) makes it refill with
+    ``after_seq=upto``; a frame it holds already is dropped. Returns what it holds, by
+    number."""
+    by_seq = {m["seq"]: m for m in held}
+
+    def upto() -> int:
+        n = 0
+        while n + 1 in by_seq:
+            n += 1
+        return n
+
+    def take(messages: list[dict[str, Any]]) -> None:
+        for m in messages:
+            by_seq.setdefault(m["seq"], m)
+
+    for frame in frames:
+        if frame["seq"] > upto() + 1:
+            take(refill(upto()))
+        take([frame])
+    take(refill(upto()))
+    return [by_seq[n] for n in sorted(by_seq)]
 
 
 def _webhooks_once_and_in_order(cluster: Cluster, receiver: WebhookReceiver) -> None:

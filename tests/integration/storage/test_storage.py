@@ -257,3 +257,62 @@ def test_alerts_asked_before_the_upgrade_stay_answerable_for_seven_days(
         ).scalar()
     engine.dispose()
     assert expires == 1000 + 7 * 24 * 3600 * 1000
+
+
+def test_messages_stored_before_the_upgrade_are_numbered_in_their_threads(
+    empty_database_url: str,
+) -> None:
+    """Revision 0021: each thread's messages numbered 1, 2, 3, ... in the order they were
+    stored, and the thread's last number kept for the next message."""
+    from alembic import command
+
+    from ledgerline.storage.engine import normalize_url
+    from ledgerline.storage.migrate import alembic_config
+
+    engine = sa.create_engine(normalize_url(empty_database_url))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0020")
+    with engine.begin() as connection:
+        run = connection.execute
+        run(
+            sa.text(
+                "INSERT INTO users (user_id, name, locale, timezone, created_at) VALUES"
+                " ('u', 'An', 'vi', 'UTC', 1), ('u2', 'Bo', 'vi', 'UTC', 1)"
+            )
+        )
+        run(
+            sa.text(
+                "INSERT INTO businesses (page_id, app_id, name, name_folded, app_secret_hash,"
+                " created_at) VALUES ('p1', 'a1', 'B1', 'b1', 'h', 1), ('p2', 'a2', 'B2', 'b2',"
+                " 'h', 1)"
+            )
+        )
+        run(
+            sa.text(
+                "INSERT INTO threads (thread_id, page_id, user_id, psid, created_at) VALUES"
+                " (1, 'p1', 'u', 's1', 1), (2, 'p2', 'u', 's2', 1), (3, 'p1', 'u2', 's3', 1)"
+            )
+        )
+        for seq, thread in enumerate([1, 2, 1, 1, 2], start=1):
+            run(
+                sa.text(
+                    "INSERT INTO messages (seq, mid, thread_id, sender, body, created_at)"
+                    " VALUES (:seq, :mid, :thread, 'page', '{}', 1)"
+                ),
+                {"seq": seq, "mid": f"m{seq}", "thread": thread},
+            )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        numbers = connection.execute(
+            sa.text("SELECT mid, thread_seq FROM messages ORDER BY seq")
+        ).all()
+        last = connection.execute(
+            sa.text("SELECT thread_id, last_seq FROM threads ORDER BY thread_id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in numbers] == [("m1", 1), ("m2", 1), ("m3", 2), ("m4", 3), ("m5", 2)]
+    assert [tuple(r) for r in last] == [(1, 3), (2, 2), (3, 0)]

@@ -111,24 +111,40 @@ async def list_messages(
     after: Annotated[
         str | None, Query(max_length=64, description="A mid: messages after it")
     ] = None,
+    after_seq: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**62,
+            description="A message number (`seq`): the messages numbered after it, oldest "
+            "first. What a client refills with: it can never skip a message.",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     await _require_business(ctx, page_id)
     thread = await ctx.db.read(thread_store.get_thread, page_id, user_id)
     if thread is None:
         return {"data": []}
 
+    if after_seq is not None and (before is not None or after is not None):
+        raise InvalidParameter("param after_seq cannot be combined with before or after")
+
     def load(conn: Any) -> list[thread_store.MessageRow]:
-        before_seq = after_seq = None
+        if after_seq is not None:
+            return thread_store.list_messages(
+                conn, thread.thread_id, limit=limit, after_number=after_seq
+            )
+        before_seq = after_mark = None
         if before is not None:
             before_seq = thread_store.message_seq(conn, thread.thread_id, before)
             if before_seq is None:
                 raise InvalidParameter("param before is not a message of this thread")
         if after is not None:
-            after_seq = thread_store.message_seq(conn, thread.thread_id, after)
-            if after_seq is None:
+            after_mark = thread_store.message_seq(conn, thread.thread_id, after)
+            if after_mark is None:
                 raise InvalidParameter("param after is not a message of this thread")
         return thread_store.list_messages(
-            conn, thread.thread_id, limit=limit, before_seq=before_seq, after_seq=after_seq
+            conn, thread.thread_id, limit=limit, before_seq=before_seq, after_seq=after_mark
         )
 
     rows = await _resolve(ctx, user_id, [(page_id, row) for row in await ctx.db.read(load)])

@@ -27,11 +27,15 @@ class ThreadRow:
 
 @dataclass(frozen=True, slots=True)
 class MessageRow:
+    """``seq``: the message's place among all messages (history's order); ``thread_seq``: its
+    number in its thread, 1, 2, 3, ... in commit order (what a client refills after)."""
+
     seq: int
     mid: str
     sender: str
     body: dict[str, Any]
     created_at: int
+    thread_seq: int
 
 
 _THREAD_COLUMNS = [
@@ -67,19 +71,37 @@ _INSERT_MESSAGE = Prepared(
         sender=sa.bindparam("sender"),
         body=sa.bindparam("body"),
         created_at=sa.bindparam("created_at"),
+        thread_seq=sa.bindparam("thread_seq"),
     )
     .returning(messages.c.seq)
 )
+# A message is numbered by touching its thread first: the row lock the touch takes is held
+# until the commit, so a thread's numbers (and seqs) are committed in order, never skipping.
 _TOUCH_THREAD = Prepared(
     threads.update()
     .where(threads.c.thread_id == sa.bindparam("b_thread_id"))
-    .values(last_message_at=sa.bindparam("b_at"))
+    .values(last_message_at=sa.bindparam("b_at"), last_seq=threads.c.last_seq + sa.bindparam("b_n"))
+    .returning(threads.c.last_seq)
 )
 _TOUCH_THREAD_BY_USER = Prepared(
     threads.update()
     .where(threads.c.thread_id == sa.bindparam("b_thread_id"))
-    .values(last_message_at=sa.bindparam("b_at"), last_user_message_at=sa.bindparam("b_at"))
+    .values(
+        last_message_at=sa.bindparam("b_at"),
+        last_user_message_at=sa.bindparam("b_at"),
+        last_seq=threads.c.last_seq + sa.bindparam("b_n"),
+    )
+    .returning(threads.c.last_seq)
 )
+
+
+def _number(conn: sa.Connection, touch: Prepared, thread_id: int, at: int, count: int) -> int:
+    """Touch the thread (its last message's time) and take ``count`` numbers for its new
+    messages; the last of them."""
+    touched = touch.first(conn, {"b_thread_id": thread_id, "b_at": at, "b_n": count})
+    if touched is None:  # pragma: no cover - the caller holds the thread's row
+        raise RuntimeError("thread vanished")
+    return int(touched[0])
 
 
 def _thread_row(found: Any) -> ThreadRow | None:
@@ -136,7 +158,10 @@ def insert_message(
     sender: str,
     body: dict[str, Any],
     created_at: int,
-) -> int:
+) -> tuple[int, int]:
+    """Store a message (the thread touched and numbered first); its ``(seq, thread_seq)``."""
+    touch = _TOUCH_THREAD_BY_USER if sender == "user" else _TOUCH_THREAD
+    number = _number(conn, touch, thread.thread_id, created_at, 1)
     inserted = _INSERT_MESSAGE.first(
         conn,
         {
@@ -145,13 +170,12 @@ def insert_message(
             "sender": sender,
             "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             "created_at": created_at,
+            "thread_seq": number,
         },
     )
     if inserted is None:  # pragma: no cover - RETURNING always answers the new row
         raise RuntimeError("no seq for the new message")
-    touch = _TOUCH_THREAD_BY_USER if sender == "user" else _TOUCH_THREAD
-    touch.run(conn, {"b_thread_id": thread.thread_id, "b_at": created_at})
-    return int(inserted[0])
+    return int(inserted[0]), number
 
 
 _INSERT_MESSAGES = messages.insert().returning(messages.c.seq, sort_by_parameter_order=True)
@@ -163,11 +187,13 @@ def insert_page_messages(
     thread: ThreadRow,
     items: list[tuple[str, dict[str, Any]]],
     created_at: int,
-) -> list[int]:
-    """Several page messages ``(mid, body)`` into one thread, in order: one multi-row insert
-    and one touch of the thread. Returns their seqs."""
+) -> list[tuple[int, int]]:
+    """Several page messages ``(mid, body)`` into one thread, in order: one touch of the
+    thread (numbering them) and one multi-row insert. Returns their ``(seq, thread_seq)``."""
     if not items:
         return []
+    last = _number(conn, _TOUCH_THREAD, thread.thread_id, created_at, len(items))
+    numbers = range(last - len(items) + 1, last + 1)
     rows = [
         {
             "mid": mid,
@@ -175,16 +201,16 @@ def insert_page_messages(
             "sender": "page",
             "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             "created_at": created_at,
+            "thread_seq": number,
         }
-        for mid, body in items
+        for (mid, body), number in zip(items, numbers, strict=True)
     ]
     if len(rows) == 1:
         inserted = _INSERT_MESSAGE.first(conn, rows[0])
         seqs = [] if inserted is None else [int(inserted[0])]
     else:
         seqs = [int(row[0]) for row in conn.execute(_INSERT_MESSAGES, rows)]
-    _TOUCH_THREAD.run(conn, {"b_thread_id": thread.thread_id, "b_at": created_at})
-    return seqs
+    return list(zip(seqs, numbers, strict=True))
 
 
 def _message(row: sa.Row[Any]) -> MessageRow:
@@ -199,6 +225,7 @@ _MESSAGE_COLUMNS = [
     messages.c.sender,
     messages.c.body,
     messages.c.created_at,
+    messages.c.thread_seq,
 ]
 
 
@@ -209,10 +236,16 @@ def list_messages(
     limit: int,
     before_seq: int | None = None,
     after_seq: int | None = None,
+    after_number: int | None = None,
 ) -> list[MessageRow]:
     """Up to ``limit`` messages, oldest first: the newest ones before ``before_seq``, or the
-    oldest ones after ``after_seq``."""
+    oldest ones after ``after_seq`` or after the thread's message number ``after_number``."""
     stmt = sa.select(*_MESSAGE_COLUMNS).where(messages.c.thread_id == thread_id)
+    if after_number is not None:
+        stmt = stmt.where(messages.c.thread_seq > after_number)
+        return [
+            _message(row) for row in conn.execute(stmt.order_by(messages.c.thread_seq).limit(limit))
+        ]
     if after_seq is not None:
         stmt = stmt.where(messages.c.seq > after_seq).order_by(messages.c.seq).limit(limit)
         return [_message(row) for row in conn.execute(stmt)]

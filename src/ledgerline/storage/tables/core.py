@@ -83,6 +83,9 @@ threads = sa.Table(
     sa.Column("user_read_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("page_read_watermark", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("delivered_watermark", sa.BigInteger, nullable=False, server_default="0"),
+    # The number of the thread's last message (messages.thread_seq): 1, 2, 3, ... under the
+    # thread's row lock, so numbers are committed in order and never skip.
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.UniqueConstraint("page_id", "user_id", name="uq_threads_page_user"),
     sa.UniqueConstraint("page_id", "psid", name="uq_threads_page_psid"),
     sa.Index("ix_threads_user", "user_id", "last_message_at"),
@@ -112,7 +115,9 @@ messages = sa.Table(
     sa.Column("sender", sa.String(8), nullable=False),  # "user" | "page"
     sa.Column("body", sa.Text, nullable=False),  # canonical JSON of the message content
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("thread_seq", sa.BigInteger, nullable=False),  # its number in the thread, from 1
     sa.Index("ix_messages_thread_seq", "thread_id", "seq"),
+    sa.Index("ux_messages_thread_number", "thread_id", "thread_seq", unique=True),
 )
 
 webhook_events = sa.Table(

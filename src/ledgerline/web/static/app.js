@@ -21,6 +21,13 @@
     current: null, // page_id of the open thread
     currentName: "",
     byMid: new Map(), // mid -> message, for the open thread
+    // Messages are numbered in their thread (seq: 1, 2, 3, ...). upto: the number up to which
+    // every message is held; seqs: the numbers held. A frame past upto + 1 (frames of two
+    // servers may cross) or a reconnect refills after upto: nothing can be skipped.
+    upto: 0,
+    seqs: new Set(),
+    filling: false,
+    fillAgain: false,
     pending: [], // {el, text} bubbles sent but not yet confirmed
     readWatermark: 0,
     ws: null,
@@ -244,6 +251,8 @@
     state.current = pageId;
     state.currentName = name;
     state.byMid = new Map();
+    state.upto = 0;
+    state.seqs = new Set();
     state.pending = [];
     state.readWatermark = 0;
     $("#thread-title").textContent = name;
@@ -272,6 +281,7 @@
     renderMenu(profile && profile.persistent_menu);
     if (!data.length) $("#messages").append(helloCard(name, profile));
     for (const m of data) addMessage(m);
+    heldUpTo(data); // the newest page holds every message up to its last
     showEarlier(data.length >= PAGE);
     markRead();
     $("#text").focus();
@@ -452,32 +462,41 @@
     box.scrollTop = box.scrollHeight - height; // keep the reader where they were
   }
 
-  function lastMid() {
-    let last = null;
-    for (const m of state.byMid.values()) if (!last || timeOf(m) >= timeOf(last)) last = m;
-    return last ? last.mid : null;
+  function heldUpTo(data) {
+    const last = data.length ? data[data.length - 1].seq : 0;
+    if (typeof last === "number" && last > state.upto) state.upto = last;
+    while (state.seqs.has(state.upto + 1)) state.upto += 1;
   }
 
+  // Refill the open thread after the last number held; one refill at a time (a frame that
+  // finds one running asks for another round).
   async function fillGap() {
+    if (state.filling) {
+      state.fillAgain = true;
+      return;
+    }
+    state.filling = true;
+    try {
+      do {
+        state.fillAgain = false;
+        await fillOnce();
+      } while (state.fillAgain);
+    } finally {
+      state.filling = false;
+    }
+  }
+
+  async function fillOnce() {
     const pageId = state.current;
     if (!pageId) return;
-    let after = lastMid();
     for (let round = 0; round < 20; round++) {
-      const q = after ? `?limit=200&after=${encodeURIComponent(after)}` : "?limit=50";
-      let data;
-      try {
-        data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages${q}`)).data;
-      } catch (e) {
-        if (e.status === 400 && after) {
-          after = null; // the mark is unknown: reload the tail
-          continue;
-        }
-        throw e;
-      }
+      const after = state.upto;
+      const q = after ? `?limit=200&after_seq=${after}` : `?limit=${PAGE}`;
+      const data = (await api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/messages${q}`)).data;
       if (state.current !== pageId) return;
       for (const m of data) addMessage(m);
+      heldUpTo(data); // history holds every message after `after`, up to its last
       if (!after || data.length < 200) break;
-      after = data[data.length - 1].mid;
     }
     markRead();
   }
@@ -515,6 +534,7 @@
       }
     }
     state.byMid.set(m.mid, m);
+    if (typeof m.seq === "number") state.seqs.add(m.seq);
     const box = $("#messages");
     const hello = box.querySelector(".hello");
     if (hello) hello.remove();
@@ -523,7 +543,7 @@
     let before = null;
     for (const child of box.children) {
       const other = state.byMid.get(child.dataset.mid);
-      if (other && (older ? timeOf(other) >= timeOf(m) : timeOf(other) > timeOf(m))) {
+      if (other && comesAfter(other, m, older)) {
         before = child;
         break;
       }
@@ -533,6 +553,12 @@
     renderSeen();
     if (!older) box.scrollTop = box.scrollHeight;
     return true;
+  }
+
+  // The thread's order: by number when both have one, else by time.
+  function comesAfter(other, m, older) {
+    if (typeof other.seq === "number" && typeof m.seq === "number") return other.seq > m.seq;
+    return older ? timeOf(other) >= timeOf(m) : timeOf(other) > timeOf(m);
   }
 
   // A person (an agent of the business) answers: say so, by name, above the thread.
@@ -1150,6 +1176,8 @@
     if (frame.type === "message") {
       if (frame.page_id === state.current) {
         addMessage(frame.message);
+        if (frame.message.seq > state.upto + 1) fillGap().catch(() => {});
+        else heldUpTo([]);
         if (frame.message.from === "page") {
           showTyping(false);
           markRead();
