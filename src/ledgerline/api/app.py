@@ -38,6 +38,7 @@ from ledgerline.api.person import (
     preferences as client_preferences,
     privacy as client_privacy,
     push as client_push,
+    referrals as client_referrals,
     stream as client_stream,
     threads as client_threads,
 )
@@ -107,6 +108,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(platform_personas.router)  # DELETE /{digits}: shadows nothing
     app.include_router(client_threads.router)
     app.include_router(client_page_profile.router)
+    app.include_router(client_referrals.router)
     app.include_router(client_handover.router)
     app.include_router(client_blocks.router)
     app.include_router(client_account.router)

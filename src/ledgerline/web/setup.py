@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ledgerline.web import console, inbox, pages, privacy, pwa
+from ledgerline.web import console, inbox, links, pages, privacy, pwa
 from ledgerline.web.config import WebConfig
 from ledgerline.web.security import person_session_user
 
@@ -21,8 +21,9 @@ def install_web(app: FastAPI, config: WebConfig) -> None:
     app.include_router(inbox.router)
     app.include_router(pwa.router)
     static = StaticFiles(packages=[("ledgerline.web", "static")])
-    # First, so no API route with a path parameter ever shadows an asset.
-    app.router.routes.insert(0, Mount("/static", app=static, name="static"))
+    # First, so no API route with a path parameter ever shadows an asset, nor an m.me-style
+    # link (``/{version}/{PSID}`` would take ``/m/{PAGE_ID}``).
+    app.router.routes[0:0] = [Mount("/static", app=static, name="static"), *links.router.routes]
 
 
 __all__ = ["WebConfig", "install_web"]

@@ -160,3 +160,36 @@ def test_a_page_subscribed_to_message_echoes_hears_its_own_sends(bank: Bank) -> 
     # The person never sees the bank's metadata.
     history = bank.person.get(f"/api/v1/threads/{bank.page_id}/messages").json()["data"]
     assert all("metadata" not in message for message in history)
+
+
+def test_an_m_me_link_opens_the_chat_and_sends_a_referral(bank: Bank) -> None:
+    with bank.live.client() as browser:
+        link = browser.get(f"/m/{bank.page_id}", params={"ref": "spring-campaign"})
+        assert link.status_code == 303
+        assert link.headers["location"] == f"/?thread={bank.page_id}&ref=spring-campaign"
+        dropped = browser.get(f"/m/{bank.page_id}", params={"ref": "<script>"})
+        assert dropped.headers["location"] == f"/?thread={bank.page_id}"
+        assert browser.get("/m/not-a-page").status_code == 404
+
+    path = f"/api/v1/threads/{bank.page_id}/referral"
+    early = bank.person.post(path, json={"ref": "spring-campaign"})
+    assert early.status_code == 404  # no conversation yet: the ref goes with Get Started
+    bank.says({"text": "xin chào"})
+    bank.receiver.wait_for_events(1)
+    assert bank.person.post(path, json={"ref": "spring-campaign"}).json() == {"success": True}
+    assert bank.queued_kinds() == ["message"]  # messaging_referrals is not on by default
+
+    bank.live.subscribe(bank.business, "messaging_referrals")
+    assert bank.person.post(path, json={"ref": "spring-campaign"}).json() == {"success": True}
+    referral = bank.receiver.wait_for_events(2)[1]
+    assert referral == {
+        "sender": {"id": bank.psid()},
+        "recipient": {"id": bank.page_id},
+        "timestamp": referral["timestamp"],
+        "referral": {"ref": "spring-campaign", "source": "SHORTLINK", "type": "OPEN_THREAD"},
+    }
+    for bad in ("", "a b", "x" * 2084, "<script>"):
+        refused = bank.person.post(path, json={"ref": bad})
+        assert refused.status_code == 400, bad
+    assert bank.person.post(path, json={}).status_code == 400
+    assert bank.queued_kinds() == ["message", "referral"]

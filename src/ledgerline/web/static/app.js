@@ -198,7 +198,15 @@
     state.ref = query.get("ref"); // a link's ref, for the Get Started postback's referral
     window.history.replaceState(null, "", "/");
     const thread = state.threads.find((th) => th.page_id === wanted);
-    if (thread) openThread(thread.page_id, thread.page_name);
+    if (!thread) return;
+    openThread(thread.page_id, thread.page_name);
+    if (state.ref) {
+      // An m.me-style link into a conversation that exists: the bank gets a referral event
+      // (a new conversation's ref goes with Get Started instead).
+      const body = { ref: state.ref };
+      state.ref = null;
+      api("POST", `/api/v1/threads/${encodeURIComponent(thread.page_id)}/referral`, body).catch(() => {});
+    }
   }
 
   let searchTimer = null;
