@@ -316,3 +316,38 @@ def test_messages_stored_before_the_upgrade_are_numbered_in_their_threads(
     engine.dispose()
     assert [tuple(r) for r in numbers] == [("m1", 1), ("m2", 1), ("m3", 2), ("m4", 3), ("m5", 2)]
     assert [tuple(r) for r in last] == [(1, 3), (2, 2), (3, 0)]
+
+
+def test_businesses_from_before_subscriptions_get_the_default_fields(
+    empty_database_url: str,
+) -> None:
+    """Revision 0016: every business registered before it is subscribed to the default
+    webhook fields (never standby or echoes), so nothing changes for it but those two."""
+    from alembic import command
+
+    from ledgerline.domain.webhook_fields import DEFAULT_FIELDS
+    from ledgerline.storage.engine import normalize_url
+    from ledgerline.storage.migrate import alembic_config
+    from ledgerline.storage.stores.businesses import get_business
+
+    engine = sa.create_engine(normalize_url(empty_database_url))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0015")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO businesses (page_id, app_id, name, name_folded, webhook_url,"
+                " app_secret_hash, created_at) VALUES ('100', '200', 'Old Bank', 'old bank',"
+                " 'https://old.example/webhook', 'h', 1000)"
+            )
+        )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        business = get_business(connection, "100")
+    engine.dispose()
+    assert business is not None
+    assert business.subscribed_fields == DEFAULT_FIELDS
