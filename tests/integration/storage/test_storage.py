@@ -351,3 +351,35 @@ def test_businesses_from_before_subscriptions_get_the_default_fields(
     engine.dispose()
     assert business is not None
     assert business.subscribed_fields == DEFAULT_FIELDS
+
+
+def test_business_names_are_refolded_without_diacritics_by_the_upgrade(
+    empty_database_url: str,
+) -> None:
+    """Revision 0022: a business stored before (name folded by case only) is found by its name
+    typed without diacritics."""
+    from alembic import command
+
+    from ledgerline.storage.engine import normalize_url
+    from ledgerline.storage.migrate import alembic_config
+    from ledgerline.storage.stores import businesses as business_store
+
+    engine = sa.create_engine(normalize_url(empty_database_url))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0021")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO businesses (page_id, app_id, name, name_folded, app_secret_hash,"
+                " created_at) VALUES ('p1', 'a1', 'Ngân hàng Đông Á', 'ngân hàng đông á', 'h', 1)"
+            )
+        )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        found = business_store.list_businesses(connection, query="ngan hang dong a", limit=5)
+    engine.dispose()
+    assert [row.name for row in found] == ["Ngân hàng Đông Á"]

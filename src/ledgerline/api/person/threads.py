@@ -39,7 +39,14 @@ router = APIRouter(prefix="/api/v1", tags=["People: messaging"])
 async def list_businesses(
     ctx: Context,
     user_id: UserId,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Words the name holds, in any order, case and diacritics aside "
+            "(`ngan hang` finds “Ngân hàng Demo”)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     rows = await ctx.db.read(business_store.list_businesses, query=q, limit=limit)

@@ -1,5 +1,5 @@
 """Reading a typed answer to "Was it you?", in Vietnamese or English, with or without
-diacritics (``language.folding``). Pure: no I/O.
+diacritics (``domain.folding``). Pure: no I/O.
 
 While a fraud alert waits for its answer, what the person types is read here first:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ledgerline.language.folding import fold
+from ledgerline.domain.folding import fold
 
 FRAUD, GENUINE = "fraud", "genuine"
 MAX_SURE_WORDS = 10  # a clear answer in a longer message is confirmed first

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledgerline.domain.folding import fold
 from ledgerline.storage.database import action_memo, forget_memo
 from ledgerline.storage.prepared import Prepared
 from ledgerline.storage.tables import businesses, page_tokens
@@ -79,7 +80,7 @@ def insert_business(
             page_id=page_id,
             app_id=app_id,
             name=name,
-            name_folded=name.casefold(),
+            name_folded=fold(name),
             webhook_url=webhook_url,
             verify_token=verify_token,
             account_link_url=account_link_url,
@@ -136,18 +137,22 @@ def get_business(conn: sa.Connection, page_id: str) -> BusinessRow | None:
 
 
 def list_businesses(conn: sa.Connection, *, query: str | None, limit: int) -> list[BusinessRow]:
+    """The directory, by name; ``query`` matches a business whose name holds every word of
+    it, case and diacritics aside ("ngan hang", "NGÂN HÀNG" and "hàng ngân" find "Ngân hàng
+    Demo")."""
     stmt = sa.select(*_COLUMNS).order_by(businesses.c.name_folded, businesses.c.page_id)
-    if query:
-        escaped = query.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(businesses.c.name_folded.like(f"%{escaped}%", escape="\\"))
+    for word in fold(query or "").split(" "):
+        if word:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(businesses.c.name_folded.like(f"%{escaped}%", escape="\\"))
     return [_row(row) for row in conn.execute(stmt.limit(limit))]
 
 
 def businesses_named(conn: sa.Connection, name: str) -> list[BusinessRow]:
-    """The businesses called exactly ``name`` (case aside), the oldest first."""
+    """The businesses called exactly ``name`` (case and diacritics aside), the oldest first."""
     stmt = (
         sa.select(*_COLUMNS)
-        .where(businesses.c.name_folded == name.casefold())
+        .where(businesses.c.name_folded == fold(name))
         .order_by(businesses.c.created_at, businesses.c.page_id)
     )
     return [_row(row) for row in conn.execute(stmt)]
@@ -168,6 +173,6 @@ def set_subscribed_fields(
 
 def update_business(conn: sa.Connection, page_id: str, **values: object) -> None:
     if "name" in values:
-        values["name_folded"] = str(values["name"]).casefold()
+        values["name_folded"] = fold(str(values["name"]))
     forget_memo(conn, _BUSINESS_MEMO)
     conn.execute(businesses.update().where(businesses.c.page_id == page_id).values(**values))
