@@ -403,3 +403,21 @@ def test_a_branch_question_goes_to_the_bank_in_the_persons_words(world: LinkedWo
     )
     assert request["details"] == {"text": "where is the nearest ATM?"}
     assert p.owner() == world.business["app_id"]
+
+
+def test_a_bank_not_subscribed_to_postbacks_is_not_asked(world: LinkedWorld) -> None:
+    """The assistant asks the bank only when its request would arrive: a page that dropped
+    ``messaging_postbacks`` from its subscription is handed to the agents instead."""
+    with world.live.client() as http:
+        http.post(
+            "/v19.0/me/subscribed_apps",
+            params={"access_token": world.business["page_access_token"]},
+            json={"subscribed_fields": ["messages", "messaging_handovers"]},
+        ).raise_for_status()
+    p = person(world, "vi")
+    receiver = world.bank.bank.receiver
+    p.says("khóa thẻ đuôi 1234 giúp tôi")
+    yes, _no = p.last_answer()["quick_replies"]
+    p.taps(yes)
+    wait_for(lambda: p.owner() == PAGE_INBOX_APP_ID)
+    assert not any("postback" in e for e in receiver.events())
