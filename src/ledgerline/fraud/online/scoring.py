@@ -47,6 +47,7 @@ from ledgerline.fraud.online.model import FraudModel, default_model_path
 from ledgerline.fraud.online.scorer import OnlineScorer
 from ledgerline.fraud.online.transactions import to_engine
 from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.errors import is_conflict
 from ledgerline.storage.stores import fraud as fraud_store
 
 log = structlog.get_logger(__name__)
@@ -187,7 +188,9 @@ def score_ingested(
     try:
         with uow.savepoint():
             return _score(uow, engine=engine, access=access, record_ids=record_ids, now=now)
-    except Exception:
+    except Exception as exc:
+        if is_conflict(exc):  # another writer changed the shared state: run it all again
+            raise
         log.exception("fraud_scoring_failed", page_id=access.page_id, records=len(record_ids))
         return []
 

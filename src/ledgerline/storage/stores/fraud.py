@@ -6,6 +6,14 @@ loads the states a batch needs in one query per table (``preload``), keeps them 
 while the batch is scored, and writes the changed ones back in ``flush``. Card states are
 sealed and opened by the caller's ``Cipher`` (the vault, under the person's data key); this
 module never sees a key.
+
+Exact under concurrency: a terminal's state is shared by every person who pays there, and
+their requests may run on two writers (of one process or of several) at once. ``preload``
+locks the rows it reads (``FOR UPDATE``, in key order; PostgreSQL — SQLite has one writer),
+so a second transaction waits for the first's commit and reads what it wrote; a state that
+did not exist yet is created with ``ON CONFLICT DO NOTHING``, and if another transaction
+created it meanwhile this one raises ``ConcurrentUpdate``: the writer runs the whole batch
+again, reading the new row. No update is lost, nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ledgerline.storage.errors import ConcurrentUpdate
 from ledgerline.storage.stores.updates import DAY_MS, series_of
 from ledgerline.storage.tables import (
     fraud_alerts,
@@ -72,6 +81,8 @@ class SqlFraudStateStore:
         self._terminals: dict[str, bytes | None] = {}
         self._dirty_cards: set[str] = set()
         self._dirty_terminals: set[str] = set()
+        self._new_cards: set[str] = set()  # no row when read: created by flush
+        self._new_terminals: set[str] = set()
         self.labels: list[dict[str, Any]] = []
 
     def preload(self, cards: Iterable[str], terminals: Iterable[str]) -> None:
@@ -80,28 +91,38 @@ class SqlFraudStateStore:
         for start in range(0, len(wanted_cards), _CHUNK):
             chunk = wanted_cards[start : start + _CHUNK]
             rows = self.conn.execute(
-                sa.select(fraud_card_state.c.card_key, fraud_card_state.c.state).where(
+                sa.select(fraud_card_state.c.card_key, fraud_card_state.c.state)
+                .where(
                     fraud_card_state.c.page_id == self.page_id,
                     fraud_card_state.c.user_id == self.user_id,
                     fraud_card_state.c.card_key.in_(chunk),
                 )
+                .order_by(fraud_card_state.c.card_key)
+                .with_for_update()
             ).all()
             found = {str(r.card_key): bytes(r.state) for r in rows}
             for key in chunk:
                 sealed = found.get(key)
                 self._cards[key] = None if sealed is None else self.cipher.open(key, sealed)
+                if sealed is None:
+                    self._new_cards.add(key)
         wanted = sorted(t for t in set(terminals) - self._terminals.keys() if not is_ephemeral(t))
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             rows = self.conn.execute(
-                sa.select(fraud_terminal_state.c.terminal_key, fraud_terminal_state.c.state).where(
+                sa.select(fraud_terminal_state.c.terminal_key, fraud_terminal_state.c.state)
+                .where(
                     fraud_terminal_state.c.page_id == self.page_id,
                     fraud_terminal_state.c.terminal_key.in_(chunk),
                 )
+                .order_by(fraud_terminal_state.c.terminal_key)
+                .with_for_update()
             ).all()
             found = {str(r.terminal_key): bytes(r.state) for r in rows}
             for key in chunk:
                 self._terminals[key] = found.get(key)
+                if key not in found:
+                    self._new_terminals.add(key)
 
     # -- FraudStateStore ------------------------------------------------------------------
     def get_card(self, card_id: str) -> bytes | None:
@@ -130,7 +151,8 @@ class SqlFraudStateStore:
         self.labels.append(dict(label))
 
     def flush(self, now: int) -> None:
-        """Write the changed states back (one upsert per table)."""
+        """Write the changed states back (one statement per table, two when some states are
+        new); ``ConcurrentUpdate`` when another transaction created one of the new ones."""
         card_rows = [
             {
                 "page_id": self.page_id,
@@ -147,10 +169,47 @@ class SqlFraudStateStore:
             for key in sorted(self._dirty_terminals)
             if (state := self._terminals[key]) is not None
         ]
-        _upsert(self.conn, fraud_card_state, card_rows, ["page_id", "user_id", "card_key"])
-        _upsert(self.conn, fraud_terminal_state, terminal_rows, ["page_id", "terminal_key"])
+        card_keys = ["page_id", "user_id", "card_key"]
+        terminal_keys = ["page_id", "terminal_key"]
+        _write(self.conn, fraud_card_state, card_rows, card_keys, self._new_cards, "card_key")
+        _write(
+            self.conn,
+            fraud_terminal_state,
+            terminal_rows,
+            terminal_keys,
+            self._new_terminals,
+            "terminal_key",
+        )
         self._dirty_cards.clear()
         self._dirty_terminals.clear()
+        self._new_cards.clear()
+        self._new_terminals.clear()
+
+
+def _write(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    new: set[str],
+    key: str,
+) -> None:
+    """Update the states read (their rows are locked) and create the new ones, refusing to
+    overwrite one that another transaction created since they were read."""
+    _upsert(conn, table, [row for row in rows if row[key] not in new], keys)
+    created = [row for row in rows if row[key] in new]
+    if not created:
+        return
+    statement: Any
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(table)
+    else:
+        statement = sqlite.insert(table)
+    statement = statement.on_conflict_do_nothing(index_elements=keys).returning(table.c[key])
+    count = len(conn.execute(statement, created).all())
+    if count < len(created):
+        new.clear()
+        raise ConcurrentUpdate(f"{table.name}: a state was created by another transaction")
 
 
 # -- scored alerts (labels) -------------------------------------------------------------------
