@@ -529,7 +529,7 @@ def build_app(
     # Imported here so one-shot CLI commands don't pay for the web stack.
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext, MetricsAccess
-    from ledgerline.api.limits import RateLimits
+    from ledgerline.api.limits import Limiter, ProcessLimiter, RateLimits
     from ledgerline.chat.attachments import Attachments
     from ledgerline.chat.private import MessageResolver
     from ledgerline.customer_service.agents import AgentAccounts
@@ -550,8 +550,21 @@ def build_app(
         fraud.on_scored = runtime.metrics.fraud_scoring.observe
     privacy = PrivacyCentre(vault, services.linking_hooks)
 
-    def limiter(rate: float, burst: int) -> RateLimiter:
-        return RateLimiter(Limit(rate, burst), clock)
+    from ledgerline.broker import redis_url
+
+    shared_limits = redis_url(settings.broker_url)
+
+    def limiter(name: str, rate: float, burst: int) -> Limiter:
+        """Shared by every process through Redis when the broker is Redis (the limits hold
+        in total), else this process's own buckets."""
+        buckets = RateLimiter(Limit(rate, burst), clock)
+        if shared_limits is None or not buckets.limit.enabled:
+            return ProcessLimiter(buckets)
+        from ledgerline.broker.redis_limits import RedisRateLimiter
+
+        return RedisRateLimiter(
+            shared_limits, name=name, namespace=settings.broker_namespace, fallback=buckets
+        )
 
     ctx = AppContext(
         db=db,
@@ -570,9 +583,15 @@ def build_app(
         messages=MessageResolver(db, vault),
         privacy=privacy,
         limits=RateLimits(
-            send=limiter(settings.rate_limit_send_per_second, settings.rate_limit_send_burst),
-            ingest=limiter(settings.rate_limit_ingest_per_second, settings.rate_limit_ingest_burst),
-            person=limiter(settings.rate_limit_person_per_second, settings.rate_limit_person_burst),
+            send=limiter(
+                "send", settings.rate_limit_send_per_second, settings.rate_limit_send_burst
+            ),
+            ingest=limiter(
+                "ingest", settings.rate_limit_ingest_per_second, settings.rate_limit_ingest_burst
+            ),
+            person=limiter(
+                "person", settings.rate_limit_person_per_second, settings.rate_limit_person_burst
+            ),
         ),
         readiness=readiness(services, runtime),
         attachments=Attachments(

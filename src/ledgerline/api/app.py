@@ -67,6 +67,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             ctx.readiness.draining = True
             ctx.access_log.flush()
             await ctx.lifecycle.stop()
+            await ctx.limits.close()
 
     app = FastAPI(
         title="Ledgerline",

@@ -103,7 +103,7 @@ async def user_auth(request: Request, ctx: Context) -> str:
     if user_id is None:
         user_id = await authenticate_user(ctx, token)
     annotate_user(request.scope, user_id)
-    enforce(ctx.limits.person, user_id)
+    await enforce(ctx.limits.person, user_id)
     return user_id
 
 

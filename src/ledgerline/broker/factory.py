@@ -13,13 +13,20 @@ class UnsupportedBroker(ValueError):
     pass
 
 
+def redis_url(url: str | None) -> str | None:
+    """``url`` when it names a Redis server (``redis://``, ``rediss://``, ``unix://``)."""
+    if url and urlsplit(url).scheme.lower() in ("redis", "rediss", "unix"):
+        return url
+    return None
+
+
 def broker_from_url(url: str | None, *, namespace: str = "ledgerline") -> Broker:
     """``namespace`` names the Redis stream (``NAMESPACE:events``) or the NATS stream
     (``NAMESPACE`` upper-cased) and its subjects (``NAMESPACE.<topic>``)."""
     if not url:
         return InProcessBroker()
     scheme = urlsplit(url).scheme.lower()
-    if scheme in ("redis", "rediss", "unix"):
+    if redis_url(url) is not None:
         from ledgerline.broker.redis_streams import RedisStreamsBroker
 
         return RedisStreamsBroker(url, stream=f"{namespace}:events")

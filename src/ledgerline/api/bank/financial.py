@@ -120,7 +120,7 @@ async def ingest(
     check_version(version)
     params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
-    enforce(ctx.limits.ingest, auth.page_id)
+    await enforce(ctx.limits.ingest, auth.page_id)
     body = {k: v for k, v in params.items() if k not in ("access_token", "appsecret_proof")}
     result = await ctx.ingestor.ingest(
         page_id=auth.page_id, kind=kind, body=body, idempotency_key=idempotency_key

@@ -93,7 +93,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
     else:
         params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
-    enforce(ctx.limits.send, auth.page_id)
+    await enforce(ctx.limits.send, auth.page_id)
     if node not in ("me", auth.page_id):
         raise PermissionDenied("The access token does not belong to this page")
     psid = recipient_psid(params)

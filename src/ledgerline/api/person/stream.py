@@ -39,7 +39,7 @@ async def stream(websocket: WebSocket) -> None:
         await websocket.close(code=4401, reason="invalid access token")
         return
     try:
-        enforce(ctx.limits.person, user_id)
+        await enforce(ctx.limits.person, user_id)
     except RateLimited as exc:
         await websocket.close(code=4429, reason=f"rate limited; retry in {exc.retry_after} s")
         return
