@@ -14,7 +14,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bank_name": "Ngân hàng Demo",
         "greeting_unlinked": (
             "Xin chào! Đây là Ngân hàng Demo. Liên kết tài khoản để nhận biến động thẻ, "
-            "cảnh báo gian lận, số dư và hoá đơn ngay trong cuộc trò chuyện này."
+            "cảnh báo gian lận, số dư và hóa đơn ngay trong cuộc trò chuyện này."
         ),
         "greeting_linked": "Chào {name}! Bạn cần gì hôm nay?",
         "qr_balance": "Số dư",
@@ -27,7 +27,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fallback": "Cảm ơn bạn! Tôi là trợ lý đơn giản của Ngân hàng Demo: chọn một mục bên dưới.",
         "to_agents": "Tôi đang chuyển bạn đến một nhân viên của Ngân hàng Demo. Xin chờ một chút.",
         "cards_active": "Thẻ •••• {last4} đang hoạt động.",
-        "cards_frozen": "Thẻ •••• {last4} đang bị khoá. Thẻ mới đang được gửi đến bạn.",
+        "cards_frozen": "Thẻ •••• {last4} đang bị khóa. Thẻ mới đang được gửi đến bạn.",
         "balance_sent": "Đây là số dư mới nhất của bạn.",
         "no_scope": (
             "Bạn chưa chia sẻ {what} với Ngân hàng Demo. Bạn có thể bật quyền này trong "
@@ -38,11 +38,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "Đã liên kết tài khoản {account} của {name}. Biến động thẻ •••• {last4} sẽ hiện ở đây."
         ),
         "verdict_fraud": (
-            "Thẻ •••• {last4} đã bị khoá. Giao dịch tại {merchant} sẽ được hoàn tiền và thẻ "
+            "Thẻ •••• {last4} đã bị khóa. Giao dịch tại {merchant} sẽ được hoàn tiền và thẻ "
             "mới sẽ được gửi đến bạn trong 5 ngày làm việc."
         ),
         "verdict_fraud_card": (
-            "Thẻ •••• {last4} đã bị khoá. Thẻ mới sẽ được gửi đến bạn trong 5 ngày làm việc."
+            "Thẻ •••• {last4} đã bị khóa. Thẻ mới sẽ được gửi đến bạn trong 5 ngày làm việc."
         ),
         "verdict_genuine": "Cảm ơn bạn, không cần làm gì thêm.",
         "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm.",
@@ -83,7 +83,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "username": "Tên đăng nhập",
         "password": "Mật khẩu",
         "signin_submit": "Đăng nhập và liên kết",
-        "cancel": "Huỷ",
+        "cancel": "Hủy",
         "wrong_credentials": "Sai tên đăng nhập hoặc mật khẩu.",
         "demo_customers": "Khách hàng mẫu",
         "bad_request": "Yêu cầu liên kết không hợp lệ. Hãy quay lại cuộc trò chuyện và thử lại.",
@@ -103,7 +103,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind_payment": "Thanh toán",
         "kind_suspicious": "Đáng ngờ",
         "kind_balance": "Số dư",
-        "kind_receipt": "Hoá đơn",
+        "kind_receipt": "Hóa đơn",
         "kind_shipment": "Giao hàng",
         "assistant_title": "Trợ lý tích hợp của Ledgerline",
         "assistant_on": (

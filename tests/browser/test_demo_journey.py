@@ -269,7 +269,7 @@ def test_a_demo_person_links_in_vietnamese(
         expect(page.get_by_test_id("pinned-alert")).to_have_count(1)
         page.get_by_placeholder("Nhập tin nhắn…").fill("không phải tôi")
         page.get_by_role("button", name="Gửi").click()
-        expect(messages.filter(has_text="Thẻ •••• 1234 đã bị khoá.")).to_have_count(1)
+        expect(messages.filter(has_text="Thẻ •••• 1234 đã bị khóa.")).to_have_count(1)
         expect(page.get_by_test_id("pinned-alert")).to_have_count(0)
         outcome = page.get_by_test_id("alert-card").get_by_test_id("outcome")
         expect(outcome).to_contain_text("Bạn đã trả lời: Không phải tôi")

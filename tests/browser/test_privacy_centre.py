@@ -188,7 +188,7 @@ def test_the_privacy_centre_speaks_vietnamese(world: LinkedWorld, phone: Page) -
     expect(page.get_by_role("heading", name="Trung tâm quyền riêng tư")).to_be_visible()
     link = page.get_by_role("region", name="Demo Bank")
     expect(link.get_by_role("checkbox", name="Giao dịch")).to_be_checked()
-    expect(link.get_by_role("button", name="Huỷ liên kết")).to_be_visible()
+    expect(link.get_by_role("button", name="Hủy liên kết")).to_be_visible()
     expect(page.get_by_role("link", name="Tải dữ liệu của tôi")).to_be_visible()
     expect(page.get_by_test_id("access-log")).to_contain_text(
         "Demo Bank đã chia sẻ giao dịch 125.000 ₫ tại Highlands Coffee của bạn"

@@ -86,7 +86,7 @@ def test_each_update_as_the_messenger_shows_it(world: LinkedWorld, phone: Page) 
 
     _post(world, "transactions", {"psid": psid, "transactions": [TRANSACTION]})
     shown = _newest(
-        page, "Card •••• 1234: payment of ₫125,000 at Highlands Coffee on 11/29/26, 8:15"
+        page, "Card •••• 1234: payment of ₫125,000 at Highlands Coffee on Nov 29, 2026, 8:15"
     )
     screenshot(shown, "21-update-transaction", docs="update-transaction")
 

@@ -3,8 +3,11 @@
 Message texts live in ``language/locales/<lang>/LC_MESSAGES/updates.po`` (English is the
 source language). A compiled ``updates.mo`` next to it is used when present and newer
 (``pybabel compile -d src/ledgerline/language/locales -D updates``); otherwise the ``.po`` is
-compiled in memory on first use, so a source checkout works unchanged. Amounts, dates and times go through Babel in the person's locale
-and timezone (``125.000 ₫`` in vi); cards are shown as ``•••• 1234``.
+compiled in memory on first use, so a source checkout works unchanged. Amounts, numbers,
+dates and times go through Babel in the person's locale and timezone (``125.000 ₫`` and
+``0,8`` in vi); a date is never ambiguous: English gets the medium date ("Dec 7, 2026, 6:54
+AM", never "12/7/26"), Vietnamese its day-first numeric one ("06:54 7/12/26"). Cards are
+shown as ``•••• 1234``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from ledgerline.domain.clock import from_ms
 
@@ -31,6 +34,9 @@ DOMAIN = "updates"
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED = ("en", "vi")
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+# The date's Babel format per language: a day-first numeric date reads unambiguously in
+# Vietnamese; English's short one ("12/7/26") does not, so it gets the medium one.
+DATE_FORMATS = {"vi": "short"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +123,23 @@ class Formatter:
     def when(self, ms: int) -> str:
         zone = _zone(self.timezone)
         moment: datetime = from_ms(ms).astimezone(zone)
-        return format_datetime(moment, "short", tzinfo=zone, locale=_babel_locale(self.lang))
+        locale = _babel_locale(self.lang)
+        date = format_date(moment, DATE_FORMATS.get(self.lang, "medium"), locale=locale)
+        time = format_time(moment, "short", tzinfo=zone, locale=locale)
+        return str(locale.datetime_formats["short"]).format(time, date)
+
+    def number(
+        self, value: float | Decimal, *, places: int | None = None, grouped: bool = True
+    ) -> str:
+        """``0.8`` → ``"0,8"`` in vi; ``places`` fixes the digits after the separator (else up
+        to six, as needed); ``grouped=False`` for a form field's value (``1000,5``)."""
+        fraction = "0" * places if places is not None else "#" * 6
+        pattern = ("#,##0" if grouped else "0") + ("." + fraction if fraction else "")
+        return format_decimal(value, format=pattern, locale=_babel_locale(self.lang))
+
+    def percent(self, share: float) -> str:
+        """``0.8`` → ``"80%"`` (``"80 %"`` where the locale spaces it)."""
+        return format_percent(share, locale=_babel_locale(self.lang))
 
     def local(self, ms: int) -> datetime:
         return from_ms(ms).astimezone(_zone(self.timezone))

@@ -62,7 +62,7 @@ KINDS = {
     "vi": {
         "balance": "số dư của bạn",
         "transaction": "giao dịch của bạn",
-        "receipt": "hoá đơn của bạn",
+        "receipt": "hóa đơn của bạn",
         "shipment": "đơn giao hàng của bạn",
         "fraud_alert": "cảnh báo gian lận",
         "chat_message": "tin nhắn tạo từ dữ liệu của bạn",
@@ -81,7 +81,7 @@ ONE = {
     "vi": {
         "balance": "số dư {what} của bạn",
         "transaction": "giao dịch {what} của bạn",
-        "receipt": "hoá đơn {what} của bạn",
+        "receipt": "hóa đơn {what} của bạn",
         "shipment": "đơn giao hàng {what} của bạn",
         "fraud_alert": "cảnh báo gian lận ({what})",
     },
@@ -96,11 +96,11 @@ ERASED_ONE = {
         "fraud_alert": "a fraud alert (since erased)",
     },
     "vi": {
-        "balance": "một số dư (đã bị xoá)",
-        "transaction": "một giao dịch (đã bị xoá)",
-        "receipt": "một hoá đơn (đã bị xoá)",
-        "shipment": "một đơn giao hàng (đã bị xoá)",
-        "fraud_alert": "một cảnh báo gian lận (đã bị xoá)",
+        "balance": "một số dư (đã bị xóa)",
+        "transaction": "một giao dịch (đã bị xóa)",
+        "receipt": "một hóa đơn (đã bị xóa)",
+        "shipment": "một đơn giao hàng (đã bị xóa)",
+        "fraud_alert": "một cảnh báo gian lận (đã bị xóa)",
     },
 }
 MANY = {
@@ -114,12 +114,12 @@ MANY = {
     "vi": {
         "balance": "{n} số dư của bạn",
         "transaction": "{n} giao dịch của bạn",
-        "receipt": "{n} hoá đơn của bạn",
+        "receipt": "{n} hóa đơn của bạn",
         "shipment": "{n} đơn giao hàng của bạn",
         "fraud_alert": "{n} cảnh báo gian lận",
     },
 }
-SINCE_ERASED = {"en": "{n} since erased", "vi": "{n} đã bị xoá"}
+SINCE_ERASED = {"en": "{n} since erased", "vi": "{n} đã bị xóa"}
 AND_MORE = {"en": "and {n} more", "vi": "và {n} mục khác"}
 AT = {"en": "at", "vi": "tại"}
 VERBS = {
@@ -151,8 +151,8 @@ CONSENT = {
         "link": "Bạn đã liên kết tài khoản tại {business} (chia sẻ: {scopes})",
         "change_scopes": "Bạn đã thay đổi những gì {business} được chia sẻ: {scopes}",
         "renew_consent": "Bạn đã gia hạn đồng ý cho {business} (chia sẻ: {scopes})",
-        "unlink:person": "Bạn đã huỷ liên kết tài khoản tại {business}",
-        "unlink:business": "{business} đã huỷ liên kết tài khoản của bạn",
+        "unlink:person": "Bạn đã hủy liên kết tài khoản tại {business}",
+        "unlink:business": "{business} đã hủy liên kết tài khoản của bạn",
         "expire_consent": "Sự đồng ý của bạn cho {business} đã hết hạn",
         "link_refused": "Một yêu cầu liên kết với {business} đã bị từ chối",
     },
@@ -163,8 +163,8 @@ ERASURE = {
         "purge": "{subject} deleted data {business} shared, at the end of its retention period",
     },
     "vi": {
-        "erase": "{subject} đã xoá dữ liệu {business} đã chia sẻ",
-        "purge": "{subject} đã xoá dữ liệu {business} đã chia sẻ, khi hết thời hạn lưu trữ",
+        "erase": "{subject} đã xóa dữ liệu {business} đã chia sẻ",
+        "purge": "{subject} đã xóa dữ liệu {business} đã chia sẻ, khi hết thời hạn lưu trữ",
     },
 }
 # The customer-service records about the person (``privacy.service_records``), by extent:
@@ -180,11 +180,11 @@ SERVICE_ERASURE = {  # a consequence of the entry before it (an unlink, a deleti
         "more than {days} days ago were deleted, at the end of their retention period",
     },
     "vi": {
-        "notes": "Các ghi chú bộ phận chăm sóc khách hàng của {business} lưu về bạn đã được xoá",
+        "notes": "Các ghi chú bộ phận chăm sóc khách hàng của {business} lưu về bạn đã được xóa",
         "all": "Hồ sơ chăm sóc khách hàng của {business} về bạn (các cuộc trò chuyện và ghi chú "
-        "của nhân viên) đã được xoá",
+        "của nhân viên) đã được xóa",
         "retention": "Hồ sơ chăm sóc khách hàng của {business} về các cuộc trò chuyện của bạn đã "
-        "kết thúc hơn {days} ngày trước đã được xoá, khi hết thời hạn lưu trữ",
+        "kết thúc hơn {days} ngày trước đã được xóa, khi hết thời hạn lưu trữ",
     },
 }
 REFUSED = {"en": " (refused)", "vi": " (bị từ chối)"}

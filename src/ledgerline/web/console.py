@@ -95,7 +95,9 @@ async def _dashboard(
     values.setdefault("error", None)
     values.setdefault("revealed", None)
     values.setdefault("fraud_error", None)
-    fraud = await fraud_panel(config.db, config.fraud, page_id, to_ms(config.clock.now()))
+    fraud = await fraud_panel(
+        config.db, config.fraud, page_id, to_ms(config.clock.now()), locale=locale
+    )
     return render(
         request,
         "console.html",

@@ -18,6 +18,7 @@ from ledgerline.fraud.online.scoring import (
     do_set_fraud_policy,
     policy_parts,
 )
+from ledgerline.language.formatter import Formatter
 from ledgerline.storage.database import Database
 from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.web.config import WebConfig
@@ -96,9 +97,10 @@ def alert_chart(outcomes: list[tuple[int, str, int]], today: dt.date) -> Chart:
 
 
 async def fraud_panel(
-    db: Database, engine: FraudEngine | None, page_id: str, now_ms: int
+    db: Database, engine: FraudEngine | None, page_id: str, now_ms: int, *, locale: str
 ) -> dict[str, Any]:
-    """What the console's fraud section shows for ``page_id``."""
+    """What the console's fraud section shows for ``page_id``, its numbers written the
+    ``locale``'s way (``0,8`` in vi, as its texts are)."""
     row = await db.read(fraud_store.get_policy, page_id)
     outcomes = await db.read(fraud_store.alert_outcomes, page_id, now_ms - CHART_DAYS * DAY_MS)
     today = dt.datetime.fromtimestamp(now_ms / 1000, tz=dt.UTC).date()
@@ -118,12 +120,13 @@ async def fraud_panel(
         kind, value = policy_parts(policy)
     threshold = engine.threshold(policy)
     per_thousand, precision = expected_at(engine.model.curve, threshold)
+    fmt = Formatter.for_person(locale, None)
     panel.update(
         kind=kind,
-        value=f"{value:g}",
-        threshold=None if threshold == NEVER_ALERT else f"{threshold:.4f}",
-        expected_per_thousand=f"{per_thousand:.1f}",
-        expected_precision=None if precision is None else f"{precision:.0%}",
+        value=fmt.number(value, grouped=False),
+        threshold=None if threshold == NEVER_ALERT else fmt.number(threshold, places=4),
+        expected_per_thousand=fmt.number(per_thousand, places=1),
+        expected_precision=None if precision is None else fmt.percent(precision),
         model=engine.source,
         trained_until=engine.model.training.get("until", "?"),
     )

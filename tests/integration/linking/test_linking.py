@@ -194,7 +194,7 @@ def test_link_succeeds_through_the_bank_and_sends_the_linked_webhook(world: Worl
     assert message["from"] == "page"
     payload = message["attachment"]["payload"]
     assert "Ngân hàng Demo" in payload["text"]
-    assert "Huỷ liên kết" in payload["text"]
+    assert "Hủy liên kết" in payload["text"]
     assert payload["buttons"] == [{"type": "account_unlink"}]
 
     (link,) = world.links()
@@ -430,7 +430,7 @@ def test_person_unlinks_and_the_bank_is_told_and_data_erased(world: World) -> No
     assert world.scopes_now() is None
     assert world.links()[0]["status"] == "unlinked"
     assert [a.action for a in world.audits] == ["link", "unlink"]
-    assert world.thread_messages()[-1]["text"].startswith("Bạn đã huỷ liên kết tài khoản tại")
+    assert world.thread_messages()[-1]["text"].startswith("Bạn đã hủy liên kết tài khoản tại")
 
 
 def test_unlink_button_unlinks(world: World) -> None:
@@ -469,7 +469,7 @@ def test_bank_unlinks_with_unlink_accounts(world: World) -> None:
     assert missing.json()["error"]["code"] == 100
     assert world.wait_link_events(2)[-1]["account_linking"] == {"status": "unlinked"}
     assert world.unlinked[0].by == "business"
-    assert world.thread_messages()[-1]["text"].startswith("Ngân hàng Demo đã huỷ liên kết")
+    assert world.thread_messages()[-1]["text"].startswith("Ngân hàng Demo đã hủy liên kết")
     assert world.scopes_now() is None
 
 
@@ -566,7 +566,7 @@ def test_consent_screen_lets_the_person_untick_scopes(world: World) -> None:
         screen = browser.get(_consent_url(world))
         assert screen.status_code == 200
         assert '<html lang="vi">' in screen.text
-        for name in ("Số dư tài khoản", "Giao dịch", "Hoá đơn", "Giao hàng",
+        for name in ("Số dư tài khoản", "Giao dịch", "Hóa đơn", "Giao hàng",
                      "Cảnh báo gian lận", "Chăm sóc khách hàng", "180 ngày", "Ngân hàng Demo"):  # fmt: skip
             assert name in screen.text
         assert "Đã đăng nhập: An" in screen.text

@@ -155,7 +155,7 @@ def test_balance_receipt_and_shipment_with_tracking_button(world: LinkedWorld) -
         }
         assert p.bank("balances", balance).status_code == 200
         text = next_message(ws)["text"]
-        assert "Số dư tài khoản Thanh toán" in text
+        assert "Số dư Thanh toán" in text
         assert "1.250.000\xa0₫" in text
         receipt = {
             "recipient_name": "An",
@@ -244,13 +244,13 @@ def test_fraud_alert_answer_reaches_the_bank_and_is_confirmed(world: LinkedWorld
         assert answer.status_code == 201, answer.text
         assert next_message(ws)["from"] == "user"
         confirmation = next_message(ws)
-        assert "khoá thẻ" in confirmation["text"]
+        assert "khóa thẻ" in confirmation["text"]
     # The alert now shows the answer and what follows from it.
     shown = next(m for m in p.messages() if m["mid"] == alert["mid"])
     assert shown["state"]["status"] == "answered"
     assert shown["state"]["answer"] == "Không phải tôi"
     assert shown["state"]["verdict"] == "fraud"
-    assert "khoá thẻ" in shown["state"]["note"]
+    assert "khóa thẻ" in shown["state"]["note"]
     answers: list[dict[str, Any]] = []
     deadline = time.monotonic() + 15
     while not answers and time.monotonic() < deadline:

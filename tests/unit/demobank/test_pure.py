@@ -77,7 +77,7 @@ def test_the_bot_invites_strangers_and_helps_customers() -> None:
     frozen = bot.answer(
         customer=an, locale="vi", text="thẻ", payload=None, link_url=link, card_frozen=True
     )
-    assert frozen.messages[0]["text"].startswith("Thẻ •••• 1234 đang bị khoá")
+    assert frozen.messages[0]["text"].startswith("Thẻ •••• 1234 đang bị khóa")
     for message in greeting.messages + frozen.messages:
         assert all(len(q["title"]) <= 20 for q in message["quick_replies"])
 

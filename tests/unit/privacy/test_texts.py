@@ -66,7 +66,7 @@ def test_an_erased_record_and_several_records() -> None:
         "Demo Bank shared a transaction (since erased)"
     )
     assert describe(one, locale="vi", business_names=NAMES, shown=[]) == (
-        "Demo Bank đã chia sẻ một giao dịch (đã bị xoá)"
+        "Demo Bank đã chia sẻ một giao dịch (đã bị xóa)"
     )
     many = entry(
         Actor.component("notify"), "read", purpose="notify", kind="balance", ids=("a", "b", "c")
@@ -86,7 +86,7 @@ def test_consent_facts_read_as_sentences() -> None:
     )
     by_bank = entry(Actor.business("p1"), "unlink", by="business")
     assert describe(by_bank, locale="vi", business_names=NAMES) == (
-        "Demo Bank đã huỷ liên kết tài khoản của bạn"
+        "Demo Bank đã hủy liên kết tài khoản của bạn"
     )
     erased = entry(person, "erase", purpose="erasure")
     assert describe(erased, locale="en", business_names=NAMES) == (
@@ -123,7 +123,7 @@ def test_erased_customer_service_records_in_both_languages() -> None:
         "The notes Demo Bank's customer service kept about you were erased"
     )
     assert describe(notes, locale="vi", business_names=NAMES) == (
-        "Các ghi chú bộ phận chăm sóc khách hàng của Demo Bank lưu về bạn đã được xoá"
+        "Các ghi chú bộ phận chăm sóc khách hàng của Demo Bank lưu về bạn đã được xóa"
     )
     everything = entry(Actor.person("u1"), "erase_service_records", extent="all")
     assert describe(everything, locale="en", business_names=NAMES) == (
@@ -132,5 +132,5 @@ def test_erased_customer_service_records_in_both_languages() -> None:
     )
     assert describe(everything, locale="vi", business_names=NAMES) == (
         "Hồ sơ chăm sóc khách hàng của Demo Bank về bạn (các cuộc trò chuyện và ghi chú của "
-        "nhân viên) đã được xoá"
+        "nhân viên) đã được xóa"
     )

@@ -47,8 +47,21 @@ def test_money_times_and_cards_in_each_locale() -> None:
     assert en.money(amount) == "₫125,000"
     assert vi.money({"amount": "5.5", "currency": "USD"}) == "5,50\xa0US$"
     moment = 1_795_914_900_000  # 2026-11-29T01:15:00Z = 08:15 in Hanoi
-    assert vi.when(moment).startswith("08:15")
-    assert "8:15" in en.when(moment)
+    assert vi.when(moment) == "08:15 29/11/26"  # day first: unambiguous in vi
+    assert en.when(moment) == "Nov 29, 2026, 8:15\u202fAM"  # never "11/29/26"
     assert Formatter.card("1234") == "•••• 1234"
     assert language_of("fr") == "en"
     assert vi._("Was it you?") == "Có phải bạn đã thực hiện không?"
+
+
+def test_numbers_are_written_the_locale_s_way() -> None:
+    """vi never shows "0.8" beside its own "0,9"."""
+    vi = Formatter.for_person("vi", None)
+    en = Formatter.for_person("en", None)
+    assert [vi.number(0.8), en.number(0.8)] == ["0,8", "0.8"]
+    assert [vi.number(0.91234, places=4), en.number(0.91234, places=4)] == ["0,9123", "0.9123"]
+    assert [vi.number(2, places=1), en.number(2, places=1)] == ["2,0", "2.0"]
+    assert [vi.number(1500.5), en.number(1500.5)] == ["1.500,5", "1,500.5"]
+    assert vi.number(1500.5, grouped=False) == "1500,5"  # a form field's value reads back
+    assert vi.number(2) == "2"
+    assert [vi.percent(0.8), en.percent(0.8)] == ["80%", "80%"]

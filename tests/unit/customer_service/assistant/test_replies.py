@@ -50,7 +50,7 @@ def test_a_balance_reads_like_the_financial_updates() -> None:
     vi = replies.assistant_formatter("vi", "Asia/Ho_Chi_Minh")
     en = replies.assistant_formatter("en", "Asia/Ho_Chi_Minh")
     assert replies.balances(vi, "Ngân hàng Demo", [BALANCE])["text"] == (
-        "Số dư tài khoản Tài khoản thanh toán: khả dụng 1.250.000\xa0₫ "
+        "Số dư Tài khoản thanh toán: khả dụng 1.250.000\xa0₫ "
         "(hiện tại 1.300.000\xa0₫) lúc 08:15 29/11/26."
     )
     assert "₫1,250,000 available" in replies.balances(en, "Demo Bank", [BALANCE])["text"]
