@@ -30,7 +30,7 @@ browser:
 
 test: $(STAMP) browser
 	scripts/check
-	scripts/test
+	scripts/test --coverage-gate
 
 check: $(STAMP)
 	scripts/check

@@ -34,7 +34,8 @@ def _page(browser: Browser, width: int, height: int, scale: float) -> Iterator[P
     context = browser.new_context(
         viewport={"width": width, "height": height}, device_scale_factor=scale, locale="en-GB"
     )
-    context.set_default_timeout(15_000)
+    # A wait, not a sleep: generous because four test processes share two cores.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     try:
         yield page

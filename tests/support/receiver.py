@@ -92,7 +92,7 @@ class WebhookReceiver:
                 for item in entry.get("standby", [])
             ]
 
-    def wait_for_events(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+    def wait_for_events(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while len(self.events()) < count:
             if time.monotonic() > deadline:
@@ -100,7 +100,7 @@ class WebhookReceiver:
             time.sleep(0.02)
         return self.events()
 
-    def wait_for_standby(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+    def wait_for_standby(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while len(self.standby_events()) < count:
             if time.monotonic() > deadline:
