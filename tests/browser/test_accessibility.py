@@ -1,5 +1,6 @@
-"""axe-core on the pages a person and a bank see, in both languages, at phone and desktop
-width: no serious or critical violation, and a main landmark and an h1 on each."""
+"""axe-core on the pages a person, a bank and its agents see, in both languages, at phone
+and desktop width: no serious or critical violation, and a main landmark and an h1 on
+each."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.support.axe_check import serious_violations
 from tests.support.browser import sign_up
+from tests.support.inbox import PASSWORD, create_agent, pass_to_inbox
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
 
@@ -57,4 +59,36 @@ def test_every_page_passes_axe_in_both_languages(
     page.wait_for_load_state("networkidle")
     for lang in LANGS:
         found += _check(page, f"{base}/console?lang={lang}")
+    assert found == []
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_agent_inbox_passes_axe_in_both_languages(
+    world: LinkedWorld, width: str, request: pytest.FixtureRequest
+) -> None:
+    """The queue and an open conversation (its message log scrolls: it takes the focus)."""
+    live = world.live
+    page_id = world.business["page_id"]
+    create_agent(live, page_id, "lan", "Lan", role="supervisor")
+    person = live.create_user()
+    with live.client() as http:
+        said = http.post(
+            f"/api/v1/threads/{page_id}/messages",
+            headers={"Authorization": f"Bearer {person['access_token']}"},
+            json={"text": "I lost my card, can I talk to someone?"},
+        )
+    assert said.status_code == 201, said.text
+    pass_to_inbox(live, world.business, person["user_id"])
+    page: Page = request.getfixturevalue(width)
+    found = _check(page, f"{live.url}/inbox?lang=en")
+    page.get_by_label("Bank's page id").fill(page_id)
+    page.get_by_label("Agent login").fill("lan")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+    for lang in LANGS:
+        found += _check(page, f"{live.url}/inbox?lang={lang}")
+        page.get_by_test_id("queue-item").click()
+        expect(page.get_by_test_id("messages")).to_contain_text("I lost my card")
+        found += [f"open conversation ({lang}): {v}" for v in serious_violations(page)]
     assert found == []
