@@ -1,9 +1,10 @@
-"""axe-core on the pages a person, a bank and its agents see, in both languages, at phone
-and desktop width: no serious or critical violation, and a main landmark and an h1 on
-each."""
+"""axe-core on the pages a person, a bank and its agents see (the console with a webhook
+delivery's attempts in its log), in both languages, at phone and desktop width: no serious
+or critical violation, and a main landmark and an h1 on each."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -53,13 +54,31 @@ def test_every_page_passes_axe_in_both_languages(
             f"/privacy?lang={lang}",
         ):
             found += _check(page, base + path)
+    _message_the_bank(world)  # the console's webhook log then lists a delivery's attempts
     page.goto(base + "/console?lang=en")
     page.get_by_label("Page access token").fill(world.business["page_access_token"])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+    deadline = time.monotonic() + 15
+    while not page.locator("details > summary").count():  # the delivery, once attempted
+        assert time.monotonic() < deadline, "no delivery attempt in the console's log"
+        page.reload()
     for lang in LANGS:
         found += _check(page, f"{base}/console?lang={lang}")
     assert found == []
+
+
+def _message_the_bank(world: LinkedWorld, text: str = "Hello") -> dict[str, str]:
+    """A new person writes to the bank (a webhook delivery); that person."""
+    person = world.live.create_user()
+    with world.live.client() as http:
+        said = http.post(
+            f"/api/v1/threads/{world.business['page_id']}/messages",
+            headers={"Authorization": f"Bearer {person['access_token']}"},
+            json={"text": text},
+        )
+    assert said.status_code == 201, said.text
+    return person
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])
@@ -70,14 +89,7 @@ def test_the_agent_inbox_passes_axe_in_both_languages(
     live = world.live
     page_id = world.business["page_id"]
     create_agent(live, page_id, "lan", "Lan", role="supervisor")
-    person = live.create_user()
-    with live.client() as http:
-        said = http.post(
-            f"/api/v1/threads/{page_id}/messages",
-            headers={"Authorization": f"Bearer {person['access_token']}"},
-            json={"text": "I lost my card, can I talk to someone?"},
-        )
-    assert said.status_code == 201, said.text
+    person = _message_the_bank(world, "I lost my card, can I talk to someone?")
     pass_to_inbox(live, world.business, person["user_id"])
     page: Page = request.getfixturevalue(width)
     found = _check(page, f"{live.url}/inbox?lang=en")
