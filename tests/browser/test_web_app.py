@@ -462,3 +462,17 @@ def test_the_messenger_speaks_vietnamese(live: RunningPlatform, phone: Page) -> 
     expect(page.get_by_test_id("load-earlier")).to_have_count(0)
     texts = page.get_by_test_id("message").locator(".text").all_inner_texts()
     assert texts == ["Chào ngân hàng", *[f"Tin số {n}" for n in range(1, 56)]]
+
+
+def test_search_finds_a_bank_without_its_diacritics(live: RunningPlatform, phone: Page) -> None:
+    """Typed on a keyboard without Vietnamese input, in capitals or not, the name finds it."""
+    live.create_business("Ngân hàng Demo")
+    live.create_business("Demo Bank")
+    sign_up(phone, live.url, "search.reader", "a long enough password")
+    search = phone.get_by_placeholder("Search banks and businesses")
+    found = phone.get_by_test_id("business").locator(".item-title")
+    for typed in ("ngân hàng", "ngan hang", "NGAN HANG"):
+        search.fill(typed)
+        expect(found).to_have_text(["Ngân hàng Demo"])
+    search.fill("demo")
+    expect(found).to_have_text(["Demo Bank", "Ngân hàng Demo"])
