@@ -16,6 +16,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.support.browser import ARGS, CHROMIUM
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """All browser tests in one test process (``--dist loadgroup``): one Chromium at a time
+    beside the other processes' tests, instead of one per process fighting for two cores."""
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
