@@ -1235,6 +1235,9 @@
       T = {};
     }
     $("#search").addEventListener("input", onSearch);
+    // Typed while the page was still loading its texts: search for it now (the input event
+    // that carried it came before there was a listener).
+    if ($("#search").value.trim()) onSearch();
     $("#back").addEventListener("click", () => {
       flushRead();
       state.current = null;
