@@ -27,6 +27,35 @@ DataOption = Annotated[
     ),
 ]
 
+ReportRate = Annotated[
+    float,
+    typer.Option(
+        "--report-rate",
+        help='Chance that a fraud\'s card holder reports it ("Not me"); 0 = no reports.',
+    ),
+]
+ReportDelay = Annotated[
+    float,
+    typer.Option(
+        "--report-delay-minutes", help="Mean of the exponential delay before a report arrives."
+    ),
+]
+FalseReportRate = Annotated[
+    float,
+    typer.Option(
+        "--false-report-rate", help="Chance that a genuine payment is reported by mistake."
+    ),
+]
+ReportSeed = Annotated[int, typer.Option("--report-seed", help="Seed of the report draws.")]
+
+
+def _report_settings(rate: float, delay: float, false_rate: float, seed: int) -> Any:
+    from ledgerline.fraud.offline.reports import ReportSettings
+
+    settings = ReportSettings(rate=rate, delay_minutes=delay, false_rate=false_rate, seed=seed)
+    settings.validate()
+    return settings
+
 
 @contextmanager
 def _progress(as_json: bool) -> Iterator[Callable[[str, float], None]]:
@@ -134,20 +163,30 @@ def train(
     ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    report_rate: ReportRate = 0.0,
+    report_delay_minutes: ReportDelay = 60.0,
+    false_report_rate: FalseReportRate = 0.001,
+    report_seed: ReportSeed = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Train the calibrated LightGBM fraud model on the transactions up to --until."""
+    """Train the calibrated LightGBM fraud model on the transactions up to --until.
+
+    With --report-rate above 0 the model also learns from simulated "Not me" reports
+    (docs/fraud-model.md, "Chat-speed labels")."""
     from ledgerline.fraud.offline.dataset import load_transactions
     from ledgerline.fraud.offline.training import train_model
 
     try:
         last_day = _day(until, "--until")
+        reports = _report_settings(
+            report_rate, report_delay_minutes, false_report_rate, report_seed
+        )
         extra = _verdicts(database_url, data_dir) if with_verdicts else None
         with _progress(as_json) as report:
             report("loading", 0.0)
             frame = load_transactions(data)
             report("loading", 1.0)
-            model = train_model(frame, last_day, report, extra=extra)
+            model = train_model(frame, last_day, report, extra=extra, reports=reports)
             report("saving", 0.0)
             try:
                 model.save(out)
@@ -202,6 +241,10 @@ def evaluate(
         typer.Option(help="First test day, YYYY-MM-DD (default: the last --test-days days)."),
     ] = None,
     test_days: Annotated[int, typer.Option(help="Length of the test period in days.")] = 7,
+    report_rate: ReportRate = 0.0,
+    report_delay_minutes: ReportDelay = 60.0,
+    false_report_rate: FalseReportRate = 0.001,
+    report_seed: ReportSeed = 0,
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate a model with the handbook's chapter-3 protocol, next to LR and a decision tree."""
@@ -211,12 +254,15 @@ def evaluate(
 
     try:
         first = _day(test_start, "--test-start")
+        reports = _report_settings(
+            report_rate, report_delay_minutes, false_report_rate, report_seed
+        )
         loaded = FraudModel.load(model)
         with _progress(as_json) as report:
             report("loading", 0.0)
             frame = load_transactions(data)
             report("loading", 1.0)
-            result = run_evaluation(frame, loaded, first, test_days, report)
+            result = run_evaluation(frame, loaded, first, test_days, report, reports=reports)
     except FraudInputError as exc:
         fail(exc.message)
     except Exception as exc:
@@ -242,5 +288,11 @@ def evaluate(
                     f"{_fmt(row['card_precision_at_100']):>9}"
                 )
     lines.append(f"perfect CP@100 (ceiling) {result['perfect_card_precision_at_100']:.3f}")
+    r = result["reports"]
+    lines.append(
+        f"reports: rate {r['rate']}, mean delay {r['delay_minutes']} min, false rate "
+        f"{r['false_rate']}: {r['reported_frauds']:,} frauds and {r['false_reports']:,} "
+        "genuine payments of the test period reported"
+    )
     lines.extend(f"warning: {w}" for w in result["warnings"])
     emit(result, as_json=as_json, human="\n".join(lines))

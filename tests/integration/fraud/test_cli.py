@@ -179,3 +179,34 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path: Path
     assert result.returncode != 0
     assert "error:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_train_and_eval_with_simulated_reports(simulated: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model.json"
+    reports = ("--report-rate", "0.5", "--report-delay-minutes", "30", "--report-seed", "2")
+    code, stdout, stderr = invoke(
+        "train", "--data", str(simulated), "--out", str(model), *reports, "--json"
+    )
+    assert code == 0, stderr
+    trained = json.loads(stdout)
+    assert "TERMINAL_REPORTING_CARDS_1H" in trained["features"]
+    assert trained["training"]["reports"]["rate"] == 0.5
+    code, stdout, stderr = invoke(
+        "eval", "--data", str(simulated), "--model", str(model), *reports, "--json"
+    )
+    assert code == 0, stderr
+    result = json.loads(stdout)
+    assert {"auc_roc", "average_precision", "card_precision_at_100", "baselines"} <= set(result)
+    summary = result["reports"]
+    assert {"rate", "delay_minutes", "false_rate", "reported_frauds", "false_reports"} <= set(
+        summary
+    )
+    assert (summary["rate"], summary["delay_minutes"], summary["false_rate"]) == (0.5, 30.0, 0.001)
+    assert summary["reported_frauds"] > 0
+
+    code, stdout, stderr = invoke(
+        "eval", "--data", str(simulated), "--model", str(model), "--report-rate", "2"
+    )
+    assert code != 0
+    assert "--report-rate" in stderr
+    assert "Traceback" not in stderr

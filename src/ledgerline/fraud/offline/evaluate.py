@@ -35,8 +35,13 @@ from sklearn.tree import DecisionTreeClassifier
 
 from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.offline.dataset import day_of
-from ledgerline.fraud.offline.features import compute_features
-from ledgerline.fraud.online.features import BASELINE_FEATURES, DELAY_DAYS
+from ledgerline.fraud.offline.reports import (
+    Reports,
+    ReportSettings,
+    compute_features_with_reports,
+    simulate_reports,
+)
+from ledgerline.fraud.online.features import BASELINE_FEATURES, DELAY_DAYS, REPORT_FEATURES
 from ledgerline.fraud.online.model import FraudModel
 
 TOP_K = 100
@@ -121,6 +126,22 @@ def _baselines(
     return out
 
 
+def _report_summary(
+    settings: ReportSettings, reports: Reports, day_index: npt.NDArray[np.int64]
+) -> dict[str, Any]:
+    """The settings, and how many of the test period's transactions (all of them, known
+    cards included) were reported: frauds, and genuine ones by mistake."""
+    in_test = day_index[reports.rows] >= 0
+    return {
+        "rate": settings.rate,
+        "delay_minutes": settings.delay_minutes,
+        "false_rate": settings.false_rate,
+        "seed": settings.seed,
+        "reported_frauds": int((reports.fraud & in_test).sum()),
+        "false_reports": int((~reports.fraud & in_test).sum()),
+    }
+
+
 @dataclass(frozen=True)
 class Split:
     """The protocol's periods over a table's rows (boolean masks, row order kept)."""
@@ -163,12 +184,17 @@ def evaluate(
     test_days: int = 7,
     progress: Progress | None = None,
     collect: dict[str, Any] | None = None,
+    reports: ReportSettings | None = None,
 ) -> dict[str, Any]:
     """Run the protocol on ``frame`` for ``model``; the result is what ``eval --json`` prints.
 
     ``collect``, when given, receives the test rows' ``scores`` and ``labels`` (for charts).
+    ``reports``: the simulated "Not me" reports (default: rate 0); a model trained with
+    reports scores with the features they give, a model without them ignores them.
     """
     report = progress or _noop
+    settings = reports or ReportSettings()
+    settings.validate()
     if test_days < 1:
         raise FraudInputError("--test-days must be at least 1")
     days = day_of(frame)
@@ -196,7 +222,9 @@ def evaluate(
     if not test.any():
         raise FraudInputError("no test transactions left after removing known compromised cards")
     report("features", 0.0)
-    features = compute_features(frame)
+    simulated = simulate_reports(frame, settings)
+    uses_reports = any(name in REPORT_FEATURES for name in model.features)
+    features = compute_features_with_reports(frame, simulated if uses_reports else None)
     report("features", 1.0)
     report("scoring", 0.0)
     scores = model.predict_frame(features.loc[test])
@@ -226,6 +254,7 @@ def evaluate(
             "perfect_card_precision_at_100": perfect[0],
             "model_training_window": [model.training.get("fit_start"), model.training.get("until")],
             "warnings": warnings,
+            "reports": _report_summary(settings, simulated, day_index),
         }
     )
     report("baselines", 0.0)

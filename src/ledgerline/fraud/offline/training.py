@@ -25,10 +25,14 @@ from sklearn.metrics import average_precision_score
 
 from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.offline.dataset import day_of
-from ledgerline.fraud.offline.features import compute_features
+from ledgerline.fraud.offline.reports import (
+    ReportSettings,
+    compute_features_with_reports,
+    simulate_reports,
+)
 from ledgerline.fraud.online.booster import Booster
 from ledgerline.fraud.online.budget import AlertCurve, build_curve
-from ledgerline.fraud.online.features import ALL_FEATURES
+from ledgerline.fraud.online.features import ALL_FEATURES, REPORT_FEATURES
 from ledgerline.fraud.online.model import FraudModel
 
 VALIDATION_DAYS = 7
@@ -52,6 +56,12 @@ LGBM_PARAMS: dict[str, Any] = {
     "num_threads": 2,
     "verbose": -1,
 }
+# With report features the trees also get a minimum hessian per leaf and a stronger L2
+# penalty: a handful of compromised terminals carry the report signal, and unregularised
+# trees fit them unstably across seeds (issue 20's prototype: AP 0.66 to 0.77; measured here
+# in docs/fraud-model.md, "Chat-speed labels"). Without reports the parameters stay as they
+# were, so results are unchanged.
+REPORT_PARAMS: dict[str, Any] = {"min_sum_hessian_in_leaf": 5.0, "lambda_l2": 10.0}
 MAX_ROUNDS = 800
 EARLY_STOPPING = 60
 
@@ -90,13 +100,24 @@ def train_model(
     until: dt.date | None = None,
     progress: Progress | None = None,
     extra: tuple[FloatArray, npt.NDArray[np.int64]] | None = None,
+    reports: ReportSettings | None = None,
 ) -> FraudModel:
     """Train on the transactions of ``frame`` up to and including ``until``.
 
     ``extra`` is more labelled rows (a matrix in ``ALL_FEATURES`` order and its labels), e.g.
     people's verdicts on platform alerts; they join the fitting rows (not the validation).
+    ``reports``: simulated "Not me" reports on the window; with a rate above 0 the model
+    also learns ``REPORT_FEATURES`` (``ledgerline.fraud.offline.reports``).
     """
     report = progress or _noop
+    settings = reports or ReportSettings()
+    settings.validate()
+    with_reports = settings.used_by_training
+    if with_reports and extra is not None and len(extra[1]):
+        raise FraudInputError(
+            "verdict labels (--with-verdicts) cannot be combined with --report-rate above 0: "
+            "the stored alert features have no report features"
+        )
     days = day_of(frame)
     first = days.iloc[0].date()
     last = days.iloc[-1].date()
@@ -121,7 +142,8 @@ def train_model(
     in_window = (days <= pd.Timestamp(until)).to_numpy()
     window = frame.loc[in_window].reset_index(drop=True)
     report("features", 0.0)
-    features = compute_features(window)
+    simulated = simulate_reports(window, settings) if with_reports else None
+    features = compute_features_with_reports(window, simulated)
     report("features", 1.0)
     wdays = day_of(window)
     valid_start = until - dt.timedelta(days=VALIDATION_DAYS - 1)
@@ -136,7 +158,7 @@ def train_model(
                 f"the {name} part of the window ({first}..{until}) needs both fraudulent "
                 "and genuine transactions"
             )
-    names = list(ALL_FEATURES)
+    names = list(ALL_FEATURES + REPORT_FEATURES) if with_reports else list(ALL_FEATURES)
     matrix = features.to_numpy(dtype=np.float64)
     fit_matrix, fit_labels = matrix[is_fit], labels[is_fit]
     extra_rows = 0 if extra is None else len(extra[1])
@@ -154,7 +176,8 @@ def train_model(
 
     # Small jobs run single-threaded: OpenMP threads only add overhead there.
     threads = LGBM_PARAMS["num_threads"] if int(is_fit.sum()) >= 200_000 else 1
-    params = dict(LGBM_PARAMS, metric="average_precision", num_threads=threads)
+    model_params = dict(LGBM_PARAMS, **REPORT_PARAMS) if with_reports else dict(LGBM_PARAMS)
+    params = dict(model_params, metric="average_precision", num_threads=threads)
     booster = lgb.train(
         params,
         train_set,
@@ -171,12 +194,12 @@ def train_model(
     platt = fit_platt(valid_raw, valid_labels)
     model = FraudModel(
         booster_text=text,
-        features=ALL_FEATURES,
+        features=tuple(names),
         platt=platt,
         curve=AlertCurve((), (), (), 0, 0),
         training={},
         versions=library_versions(),
-        params=dict(LGBM_PARAMS),
+        params=model_params,
     )
     model.curve = build_curve(model.calibrate(valid_raw), valid_labels)
     model.training = {
@@ -198,4 +221,10 @@ def train_model(
         },
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    if simulated is not None:
+        model.training["reports"] = dict(
+            settings.to_json(),
+            reported_frauds=simulated.reported_frauds,
+            false_reports=simulated.false_reports,
+        )
     return model

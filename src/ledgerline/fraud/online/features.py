@@ -48,6 +48,23 @@ EXTRA_FEATURES: tuple[str, ...] = (
 )
 ALL_FEATURES: tuple[str, ...] = BASELINE_FEATURES + EXTRA_FEATURES
 
+# Chat-speed labels: "Not me" reports from other card holders at the same terminal, usable
+# as soon as they arrive (docs/fraud-model.md, "Chat-speed labels"). A model has them only
+# when it was trained with reports (``fraud train --report-rate P`` with P > 0).
+REPORT_WINDOW_HOURS = (1, 24, 168)
+NO_REPORT_SECONDS = float(max(REPORT_WINDOW_HOURS) * SECONDS_PER_HOUR)
+REPORT_FEATURES: tuple[str, ...] = (
+    *(f"TERMINAL_REPORTING_CARDS_{h}H" for h in REPORT_WINDOW_HOURS),
+    "TERMINAL_SECONDS_SINCE_REPORT",
+    "TERMINAL_REPORTING_CARDS_PER_TX_168H",
+)
+KNOWN_FEATURES: tuple[str, ...] = ALL_FEATURES + REPORT_FEATURES
+
+
+def reporting_cards_per_tx(cards: float, volume: float) -> float:
+    """Reporting cards over the terminal's live 7-day volume (shared by both paths)."""
+    return cards / max(volume, 1.0)
+
 
 def to_cents(amount: float) -> int:
     """The integer-cent value windows add up (online path)."""

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from ledgerline.fraud.errors import ModelFileError
 from ledgerline.fraud.online.booster import Booster
 from ledgerline.fraud.online.budget import AlertCurve, AlertPolicy, derive_threshold
-from ledgerline.fraud.online.features import ALL_FEATURES
+from ledgerline.fraud.online.features import KNOWN_FEATURES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,7 +123,7 @@ class FraudModel:
             raise ModelFileError(f"{path}: not a Ledgerline fraud model file ({MODEL_FORMAT})")
         try:
             features = tuple(str(f) for f in data["features"])
-            unknown = [f for f in features if f not in ALL_FEATURES]
+            unknown = [f for f in features if f not in KNOWN_FEATURES]
             if unknown:
                 raise ModelFileError(f"{path}: unknown features {unknown}")
             return cls(

@@ -33,8 +33,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ledgerline.fraud.errors import FraudInputError
+from ledgerline.fraud.errors import FraudInputError, ModelFileError
 from ledgerline.fraud.online.budget import AlertPolicy
+from ledgerline.fraud.online.features import REPORT_FEATURES
 from ledgerline.fraud.online.model import FraudModel
 from ledgerline.fraud.online.state import CardState, TerminalState, time_flags
 
@@ -169,6 +170,12 @@ class OnlineScorer:
     """Scores transactions one by one against a ``FraudStateStore``."""
 
     def __init__(self, model: FraudModel, store: FraudStateStore) -> None:
+        unsupported = [name for name in model.features if name in REPORT_FEATURES]
+        if unsupported:
+            raise ModelFileError(
+                "the model uses report features (trained with --report-rate above 0), which "
+                f"the online engine does not compute: {', '.join(unsupported)}"
+            )
         self.model = model
         self.store = store
         self._features = model.features
