@@ -298,6 +298,13 @@ class MessageOut(BaseModel):
         'alert, "Not me" on a payment, the satisfaction question): status open | answered '
         "| expired (open past expires_time), the answer and what follows (note).",
     )
+    notice: dict[str, Any] | None = Field(
+        default=None,
+        description="The platform's own word about the thread, not the business's: `kind` "
+        '`agent_left` (`agent: {name}`, `question`? — the person\'s unanswered question, '
+        "passed on to the bank) when an agent hands the thread back. `text` says it in the "
+        "person's language; a client shows it as a line in the thread, not a bubble.",
+    )
     created_time: str
 
 

@@ -17,10 +17,12 @@ def client_message(row: MessageRow) -> dict[str, Any]:
     "state"?,"created_time"}`` (``seq``: the message's number in its thread, 1, 2, 3, ... in
     commit order, what a client refills after; ``agent``: ``{"name"}`` when a human agent
     wrote it from the inbox; ``persona``: ``{"id","name"}`` when the bank sent it under a
-    persona; ``state``: what became of a question the platform asked, see ``chat.state``)."""
+    persona; ``state``: what became of a question the platform asked, see ``chat.state``;
+    ``notice``: ``{"kind", ...}`` when the platform itself says something about the thread,
+    e.g. ``agent_left``)."""
     out: dict[str, Any] = {"mid": row.mid, "seq": row.thread_seq, "from": row.sender}
     keys = ("text", "quick_replies", "attachment", "attachments", "quick_reply", "postback")
-    for key in (*keys, "agent", "persona", "state"):
+    for key in (*keys, "agent", "persona", "state", "notice"):
         if key in row.body:
             out[key] = row.body[key]
     out["created_time"] = iso_time(row.created_at)

@@ -33,6 +33,7 @@ from ledgerline.domain.window import (
 )
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
+    businesses as business_store,
     inbox as inbox_store,
     people as people_store,
     threads as thread_store,
@@ -59,6 +60,16 @@ _TEXTS = {
     "csat_thanks": {
         "vi": "Cảm ơn bạn đã đánh giá!",
         "en": "Thank you for your feedback!",
+    },
+    "agent_left": {
+        "vi": "{agent} đã rời cuộc trò chuyện. {bank} sẽ tiếp tục trả lời bạn tại đây.",
+        "en": "{agent} has left the conversation. {bank} will keep answering you here.",
+    },
+    "agent_left_question": {
+        "vi": "{agent} đã rời cuộc trò chuyện. Câu hỏi cuối của bạn (“{question}”) đã được "
+        "chuyển cho {bank}, bạn sẽ được trả lời tại đây.",
+        "en": "{agent} has left the conversation. Your last question (“{question}”) has been "
+        "passed on to {bank}; you will be answered here.",
     },
     "csat_closed": {
         "vi": "Câu hỏi đánh giá này đã đóng (sau 7 ngày).",
@@ -243,12 +254,74 @@ def do_hand_back(uow: UnitOfWork, *, actor: AgentActor, conversation_id: int, no
     conversation ends as ``handed_back``; the business's app gets ``pass_thread_control``."""
     conversation = _open(uow, actor, conversation_id)
     _may_act(actor, conversation)
+    thread = _thread_of(uow, conversation)
+    question = _unanswered_question(uow, thread, conversation)
     handover.pass_control(
         uow,
         page_id=conversation.page_id,
         user_id=conversation.user_id,
         to_app_id=ownership.default_bot(uow, conversation.page_id),
-        metadata=None,
+        metadata=None if question is None else _handed_back_metadata(question),
+        now=now,
+    )
+    _tell_agent_left(uow, thread, conversation, actor, question, now)
+
+
+HANDED_BACK_PREFIX = "handed_back_by_agent; unanswered: "
+QUESTION_SHOWN = 120  # characters of the question the person's notice repeats
+
+
+def _unanswered_question(
+    uow: UnitOfWork, thread: ThreadRow, conversation: ConversationRow
+) -> str | None:
+    """The person's last text when no one answered it yet (the conversation still waits)."""
+    if conversation.waiting_since is None:
+        return None
+    for row in reversed(thread_store.list_messages(uow.conn, thread.thread_id, limit=20)):
+        if row.sender != "user":
+            return None
+        text = row.body.get("text")
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return None
+
+
+def _handed_back_metadata(question: str) -> str:
+    """What the bot receiving the thread reads in ``pass_thread_control.metadata``: the
+    person's unanswered question, so it is answered and not lost."""
+    room = handover.MAX_METADATA - len(HANDED_BACK_PREFIX)
+    return HANDED_BACK_PREFIX + question[:room]
+
+
+def _tell_agent_left(
+    uow: UnitOfWork,
+    thread: ThreadRow,
+    conversation: ConversationRow,
+    actor: AgentActor,
+    question: str | None,
+    now: int,
+) -> None:
+    """The person's thread says the agent left (and that their last question went on): a
+    page message marked ``notice`` (``{"kind": "agent_left", "agent": {"name"}}``)."""
+    locale = _locale(uow, thread.user_id)
+    agent_id = conversation.agent_id or actor.agent_id
+    agent_row = inbox_store.get_agent(uow.conn, agent_id)
+    name = actor.name if agent_row is None else agent_row.name
+    business = business_store.get_business(uow.conn, thread.page_id)
+    bank = "" if business is None else business.name
+    if question is None:
+        text = _TEXTS["agent_left"][locale].format(agent=name, bank=bank)
+    else:
+        shown = question if len(question) <= QUESTION_SHOWN else question[:QUESTION_SHOWN] + "…"
+        text = _TEXTS["agent_left_question"][locale].format(agent=name, bank=bank, question=shown)
+    notice: dict[str, object] = {"kind": "agent_left", "agent": {"name": name}}
+    if question is not None:
+        notice["question"] = question[:QUESTION_SHOWN]
+    do_post_page_message(
+        uow,
+        page_id=thread.page_id,
+        user_id=thread.user_id,
+        message={"text": text, "notice": notice},
         now=now,
     )
 

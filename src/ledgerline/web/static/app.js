@@ -587,6 +587,15 @@
   }
 
   function renderMessage(m) {
+    if (m.notice && m.from === "page" && m.text) {
+      // The platform's own word about the thread (an agent left): a line, not a bubble.
+      return el(
+        "div",
+        { class: "msg sys", "data-mid": m.mid, "data-testid": "notice", "data-kind": String(m.notice.kind || "") },
+        el("p", { class: "text", text: m.text }),
+        el("time", { datetime: m.created_time, text: shortTime(m) }),
+      );
+    }
     const bubble = el("div", { class: "bubble" });
     if (m.text && !(m.attachment && m.attachment.type === "template")) {
       bubble.append(el("p", { class: "text", text: m.text }));

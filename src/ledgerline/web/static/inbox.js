@@ -108,7 +108,7 @@
               el("span", { class: "item-title", text: c.person_name }),
               el("span", { class: "item-sub", text: sub + wait }),
             ),
-            el("span", { class: "state " + c.status, text: c.status }),
+            el("span", { class: "state " + c.status, "data-status": c.status, text: t("inbox_status_" + c.status) }),
           ),
         ),
       );
@@ -125,6 +125,7 @@
     $("#pick").hidden = true;
     $("#talk").hidden = false;
     $("#side").hidden = false;
+    showView("talk");
     $("#person").textContent = data.conversation.person_name;
     $("#messages").replaceChildren();
     $("#context").replaceChildren();
@@ -147,12 +148,18 @@
     const banner = $("#banner");
     const lines = [];
     if (c.metadata) lines.push(t("inbox_metadata", { text: c.metadata }));
-    if (c.requested_by) lines.push(t("inbox_requested"));
-    if (c.status === "closed") lines.push(t("inbox_closed"));
+    if (c.requested_by && c.status !== "closed") lines.push(t("inbox_requested"));
+    if (c.status === "closed") {
+      const why = "inbox_closed_" + (c.close_reason || "");
+      lines.push(T[why] ? t(why) : t("inbox_closed"));
+    }
     banner.textContent = lines.join(" ");
     banner.hidden = lines.length === 0;
     const closed = c.status === "closed";
     for (const id of ["#reply-text", "#hand-back", "#close"]) $(id).disabled = closed;
+    $("#reply").hidden = closed;
+    $("#canned").hidden = closed;
+    $("#talk").dataset.status = c.status;
   }
 
   function addMessage(m) {
@@ -160,7 +167,7 @@
     state.mids.add(m.mid);
     const bubble = el("div", { class: "bubble" });
     let text = m.text;
-    if (m.vault) text = t(m.kind === "fraud_alert" ? "inbox_vault_alert" : "inbox_vault_message");
+    if (m.vault) text = vaultText(m.kind);
     else if (!text && m.attachment) text = templateText(m.attachment);
     bubble.append(el("p", { class: "text", text: text || "" }));
     const answered = answerText(m);
@@ -176,6 +183,14 @@
     box.append(node);
     box.scrollTop = box.scrollHeight;
     renderSeen();
+  }
+
+  // A message whose body is in the vault: what it is (a card payment, a balance…), never
+  // its content (that is the audited Financial context).
+  function vaultText(kind) {
+    if (kind === "fraud_alert") return t("inbox_vault_alert");
+    const key = "inbox_vault_" + kind;
+    return T[key] ? t(key) : t("inbox_vault_message");
   }
 
   // A template the platform or the bank sent: its text and its buttons' titles.
@@ -237,7 +252,7 @@
     box.replaceChildren();
     const wrap = el("div", { class: "ctx" });
     if (ctx.refused.length) {
-      wrap.append(el("p", { class: "notice", "data-testid": "context-refused", text: t("inbox_refused", { what: ctx.refused.join(", ") }) }));
+      wrap.append(el("p", { class: "notice", "data-testid": "context-refused", text: t("inbox_refused", { what: ctx.refused.map((s) => t("inbox_scope_" + s)).join(", ") }) }));
     }
     if (ctx.balances.length) {
       wrap.append(el("h4", { text: t("inbox_balances") }));
@@ -254,6 +269,7 @@
             el("td", { text: new Date(x.when).toLocaleDateString(LOCALE) }),
             el("td", { text: x.merchant }),
             el("td", { text: (x.direction === "credit" ? "+" : "−") + x.amount }),
+            el("td", { text: x.status ? t("inbox_tx_" + x.status) : "" }),
           ),
         );
       }
@@ -329,6 +345,25 @@
     box.replaceChildren(table(m.agents, "name", t("inbox_agent")), table(m.days, "day", t("inbox_day")));
   }
 
+  // Which pane a phone shows (one at a time; a desktop shows all three).
+  function showView(view) {
+    $("#inbox").dataset.view = view;
+    if (view === "queue") renderQueue();
+  }
+
+  // The open conversation as the server has it now (after an action, or a frame about it).
+  function refreshCurrent() {
+    const id = state.current;
+    if (id === null) return Promise.resolve();
+    refreshQueue();
+    return api("GET", `/conversations/${id}`).then((data) => {
+      if (state.current !== id) return;
+      state.conversation = data.conversation;
+      for (const m of data.messages) addMessage(m);
+      renderHeader();
+    }).catch(() => {});
+  }
+
   // ---- live ------------------------------------------------------------------------------
   function connect() {
     const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -384,12 +419,7 @@
       refreshQueue();
     } else if (f.type === "queue" || f.type === "control" || f.type === "request") {
       refreshQueue();
-      if (mine || samePerson) {
-        api("GET", `/conversations/${state.current}`).then((data) => {
-          state.conversation = data.conversation;
-          renderHeader();
-        }).catch(() => {});
-      }
+      if (mine || samePerson) refreshCurrent();
     } else if (f.type === "note" && mine) {
       addNote(f.note);
     } else if (f.type === "typing" && samePerson) {
@@ -431,9 +461,12 @@
       $("#note-text").value = "";
       act("note", { text });
     });
-    $("#assign-me").addEventListener("click", () => act("assign", {}));
-    $("#hand-back").addEventListener("click", () => act("hand_back"));
-    $("#close").addEventListener("click", () => act("close"));
+    $("#assign-me").addEventListener("click", () => act("assign", {}).then(refreshCurrent));
+    $("#hand-back").addEventListener("click", () => act("hand_back").then(refreshCurrent));
+    $("#close").addEventListener("click", () => act("close").then(refreshCurrent));
+    $("#back").addEventListener("click", () => showView("queue"));
+    $("#to-side").addEventListener("click", () => showView("side"));
+    $("#to-talk").addEventListener("click", () => showView("talk"));
     $("#show-context").addEventListener("click", () => {
       if (!state.current) return;
       api("POST", `/conversations/${state.current}/context`).then(renderContext).catch(showError);
