@@ -301,7 +301,7 @@ class MessageOut(BaseModel):
     notice: dict[str, Any] | None = Field(
         default=None,
         description="The platform's own word about the thread, not the business's: `kind` "
-        '`agent_left` (`agent: {name}`, `question`? — the person\'s unanswered question, '
+        "`agent_left` (`agent: {name}`, `question`? — the person's unanswered question, "
         "passed on to the bank) when an agent hands the thread back. `text` says it in the "
         "person's language; a client shows it as a line in the thread, not a bubble.",
     )
