@@ -550,21 +550,28 @@ def build_app(
         fraud.on_scored = runtime.metrics.fraud_scoring.observe
     privacy = PrivacyCentre(vault, services.linking_hooks)
 
-    from ledgerline.broker import redis_url
+    from ledgerline.broker import nats_url, redis_url
 
-    shared_limits = redis_url(settings.broker_url)
+    shared_redis, shared_nats = redis_url(settings.broker_url), nats_url(settings.broker_url)
 
     def limiter(name: str, rate: float, burst: int) -> Limiter:
-        """Shared by every process through Redis when the broker is Redis (the limits hold
-        in total), else this process's own buckets."""
+        """Shared by every process through the broker when it is Redis or NATS (the limits
+        hold in total), else this process's own buckets."""
         buckets = RateLimiter(Limit(rate, burst), clock)
-        if shared_limits is None or not buckets.limit.enabled:
+        if not buckets.limit.enabled:
             return ProcessLimiter(buckets)
-        from ledgerline.broker.redis_limits import RedisRateLimiter
+        namespace = settings.broker_namespace
+        if shared_redis is not None:
+            from ledgerline.broker.redis_limits import RedisRateLimiter
 
-        return RedisRateLimiter(
-            shared_limits, name=name, namespace=settings.broker_namespace, fallback=buckets
-        )
+            return RedisRateLimiter(shared_redis, name=name, namespace=namespace, fallback=buckets)
+        if shared_nats is not None:
+            from ledgerline.broker.nats_limits import NatsRateLimiter
+
+            return NatsRateLimiter(
+                shared_nats, name=name, namespace=namespace, fallback=buckets, clock=clock
+            )
+        return ProcessLimiter(buckets)
 
     ctx = AppContext(
         db=db,

@@ -4,8 +4,8 @@ Checked right after authentication and before anything is parsed into state or s
 a refused call (``(#613)``) leaves no trace but its count. The limits come from settings
 (``bootstrap``). Without a shared store the buckets are in memory, per process
 (``domain.ratelimit``: behind N processes a key may get up to N times the rate); when the
-broker is Redis every process counts in the same buckets there
-(``broker.redis_limits``), so the limits hold across processes.
+broker is Redis or NATS every process counts in the same buckets there
+(``broker.redis_limits``, ``broker.nats_limits``), so the limits hold across processes.
 """
 
 from __future__ import annotations

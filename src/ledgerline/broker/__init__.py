@@ -7,7 +7,7 @@ database holds every message and every pending webhook.
 """
 
 from ledgerline.broker.base import Broker, BrokerMessage, Handler
-from ledgerline.broker.factory import UnsupportedBroker, broker_from_url, redis_url
+from ledgerline.broker.factory import UnsupportedBroker, broker_from_url, nats_url, redis_url
 from ledgerline.broker.inprocess import InProcessBroker, LocalBus
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "LocalBus",
     "UnsupportedBroker",
     "broker_from_url",
+    "nats_url",
     "redis_url",
 ]

@@ -20,6 +20,13 @@ def redis_url(url: str | None) -> str | None:
     return None
 
 
+def nats_url(url: str | None) -> str | None:
+    """``url`` when it names a NATS server (``nats://``, ``tls://``)."""
+    if url and urlsplit(url).scheme.lower() in ("nats", "tls"):
+        return url
+    return None
+
+
 def broker_from_url(url: str | None, *, namespace: str = "ledgerline") -> Broker:
     """``namespace`` names the Redis stream (``NAMESPACE:events``) or the NATS stream
     (``NAMESPACE`` upper-cased) and its subjects (``NAMESPACE.<topic>``)."""
@@ -30,7 +37,7 @@ def broker_from_url(url: str | None, *, namespace: str = "ledgerline") -> Broker
         from ledgerline.broker.redis_streams import RedisStreamsBroker
 
         return RedisStreamsBroker(url, stream=f"{namespace}:events")
-    if scheme in ("nats", "tls"):
+    if nats_url(url) is not None:
         from ledgerline.broker.nats_jetstream import NatsJetStreamBroker
 
         return NatsJetStreamBroker(
