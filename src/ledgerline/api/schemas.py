@@ -7,14 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerline.domain.messages import (
-    MAX_METADATA,
-    MAX_PAYLOAD,
-    MAX_QR_TITLE,
-    MAX_QUICK_REPLIES,
-    MAX_TEXT,
-)
-
 
 class GraphErrorDetail(BaseModel):
     message: str = Field(examples=["(#100) No matching user found"])
@@ -32,60 +24,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": GraphError, "description": "Bad parameter (#100) or invalid token (#190)"},
     403: {"model": GraphError, "description": "Not allowed (#200), e.g. outside consent"},
 }
-
-
-class Recipient(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str = Field(
-        description="The person's page-scoped id (PSID)", examples=["12345678901234567890"]
-    )
-
-
-class QuickReply(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    content_type: Literal["text", "user_phone_number", "user_email"] = "text"
-    title: str | None = Field(default=None, max_length=MAX_QR_TITLE)
-    payload: str | None = Field(default=None, max_length=MAX_PAYLOAD)
-    image_url: str | None = None
-
-
-class OutgoingMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
-    attachment: dict[str, Any] | None = Field(
-        default=None,
-        description="`{type: template, payload: {template_type: button|generic|receipt, …}}` "
-        "or a media attachment `{type: image|audio|video|file, payload: {url}}`",
-    )
-    quick_replies: list[QuickReply] | None = Field(default=None, max_length=MAX_QUICK_REPLIES)
-    metadata: str | None = Field(default=None, max_length=MAX_METADATA)
-
-
-class SendRequest(BaseModel):
-    """A Send API call. Form-encoded bodies and JSON-string `recipient`/`message` are
-    accepted too, as Messenger does."""
-
-    model_config = ConfigDict(extra="allow")
-    recipient: Recipient
-    messaging_type: Literal["RESPONSE", "UPDATE", "MESSAGE_TAG"] = "RESPONSE"
-    tag: (
-        Literal[
-            "ACCOUNT_UPDATE",
-            "CONFIRMED_EVENT_UPDATE",
-            "POST_PURCHASE_UPDATE",
-            "HUMAN_AGENT",
-            "CUSTOMER_FEEDBACK",
-        ]
-        | None
-    ) = None
-    message: OutgoingMessage | None = None
-    sender_action: Literal["typing_on", "typing_off", "mark_seen"] | None = None
-    notification_type: Literal["REGULAR", "SILENT_PUSH", "NO_PUSH"] | None = None
-    persona_id: str | None = Field(
-        default=None,
-        description="Send under one of the page's personas (`POST /me/personas`): the person "
-        "sees its name above the message, e.g. “Minh · Demo Bank”",
-    )
 
 
 class SendResponse(BaseModel):

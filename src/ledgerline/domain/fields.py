@@ -17,7 +17,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ledgerline.domain.clock import TIME_RANGE_TEXT, in_time_range, to_ms
-from ledgerline.domain.errors import bad_param, require_object
+from ledgerline.domain.errors import (
+    InvalidParameter,
+    TooManyElements,
+    bad_param,
+    require_object,
+)
 from ledgerline.domain.money import parse_amount
 
 REF = "#/components/schemas/{name}"
@@ -42,6 +47,14 @@ def _described(schema: dict[str, Any], description: str, example: Any) -> dict[s
     return schema
 
 
+_TEXT_KINDS: dict[tuple[bool, bool], tuple[type, ...]] = {
+    (True, True): (str, int, float),
+    (True, False): (str, int),
+    (False, True): (str,),
+    (False, False): (str,),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     """A string (a JSON integer counts as its digits, as ids often arrive), stripped."""
@@ -55,19 +68,25 @@ class Text:
     url: bool = False
     description: str = ""
     example: Any = None
+    strip: bool = True
+    floats: bool = False  # a JSON number with a fraction counts as its text too
+    keep_empty: bool = False  # an empty string stays "" (not absent)
+    empty_problem: str = "is required"  # the message for an empty required string
 
     def parse(self, value: Any, param: str) -> str | None:
-        if value is None or value == "":
+        if value is None:
             if self.required:
                 raise bad_param(param, "is required")
             return None
-        kinds = (str, int) if self.numbers else (str,)
+        kinds = _TEXT_KINDS[self.numbers, self.floats]
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise bad_param(param, self.problem or "must be a string")
-        text = str(value).strip()
+        text = str(value).strip() if self.strip else str(value)
         if not text:
+            if self.keep_empty:
+                return text
             if self.required:
-                raise bad_param(param, "is required")
+                raise bad_param(param, self.empty_problem)
             return None
         if self.upper:
             text = text.upper()
@@ -76,7 +95,14 @@ class Text:
         if len(text) > self.max_length:
             raise bad_param(param, f"must be at most {self.max_length} characters")
         if self.url and not text.lower().startswith(("https://", "http://")):
-            raise bad_param(param, "must be an http(s) URL")
+            raise bad_param(param, "must be an http or https URL")
+        return text
+
+    def read(self, value: Any, param: str) -> str:
+        """``parse`` of a text that must be there."""
+        text = self.parse(value, param)
+        if text is None:
+            raise bad_param(param, "is required")
         return text
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -90,19 +116,27 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One of a few words; ``default`` when absent."""
+    """One of a few words; ``default`` when absent (or nothing, when not required)."""
 
     choices: tuple[str, ...]
     default: str | None = None
     required: bool = True
     description: str = ""
+    listed: bool = False  # "must be one of a, b" even for two or three choices
+    case: Callable[[str], str] | None = None  # e.g. ``str.upper``: case-insensitive
 
-    def parse(self, value: Any, param: str) -> str:
-        if value is None and self.default is not None:
-            return self.default
+    def parse(self, value: Any, param: str) -> str | None:
+        if value is None or value == "":
+            if self.default is not None:
+                return self.default
+            if not self.required:
+                return None
+        if self.case is not None and isinstance(value, str):
+            value = self.case(value)
         if value not in self.choices:
             *first, last = self.choices
-            words = f"{', '.join(first)} or {last}" if len(self.choices) < 4 and first else None
+            short = len(self.choices) < 4 and first and not self.listed
+            words = f"{', '.join(first)} or {last}" if short else None
             raise bad_param(param, f"must be {words}" if words else self._one_of())
         return str(value)
 
@@ -114,6 +148,86 @@ class Choice:
         if self.default is not None:
             schema["default"] = self.default
         return _described(schema, self.description, None)
+
+
+def parse_bool(value: Any, param: str) -> bool:
+    """Messenger clients send booleans as ``true`` or as the strings ``"true"``/``"false"``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise bad_param(param, "must be a boolean")
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A boolean as Messenger clients send it: ``true``, ``"true"``, ``"1"`` or ``1``."""
+
+    required: bool = False
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> bool | None:
+        if value is None and not self.required:
+            return None
+        return parse_bool(value, param)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "string", "enum": ["true", "false", "1", "0"]},
+                {"type": "integer", "enum": [0, 1]},
+            ]
+        }
+        return _described(schema, self.description, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A JSON number, or a string holding one (kept as sent: no float rounding)."""
+
+    required: bool = True
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> float | int | str | None:
+        if value is None:
+            if self.required:
+                raise bad_param(param, "is required")
+            return None
+        if isinstance(value, bool):
+            raise bad_param(param, "must be a number")
+        if isinstance(value, int | float):
+            return value
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                raise bad_param(param, "must be a number") from None
+            return value
+        raise bad_param(param, "must be a number")
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^[+-]?[0-9.eE+-]+$"}]
+        }
+        return _described(schema, self.description, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Forbidden:
+    """A key that must be absent (e.g. a ``title`` on an ``account_link`` button)."""
+
+    problem: str
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> None:
+        if value is not None:
+            raise bad_param(param, self.problem)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"not": {}, "description": f"Refused: {self.problem}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,23 +325,32 @@ class AnyObject:
 
 @dataclass(frozen=True, slots=True)
 class Obj:
-    """A named object of fields; unknown keys are tolerated (Messenger's rule) and dropped."""
+    """A named object of fields; unknown keys are tolerated (Messenger's rule) and dropped.
+    With ``omit_absent`` the fields that parsed to nothing are left out of the result."""
 
     name: str
     fields: Mapping[str, Spec]
     required: bool = True
     description: str = ""
+    omit_absent: bool = False
 
     def parse(self, value: Any, param: str | None = None) -> dict[str, Any] | None:
         if value is None and not self.required:
             return None
+        return self.read(value, param)
+
+    def read(self, value: Any, param: str | None = None) -> dict[str, Any]:
+        """``parse`` of a value that must be there (an object, or the error saying so)."""
         body = require_object(value, param or "body") if param else value
         prefix = f"{param}[" if param else ""
         suffix = "]" if param else ""
-        return {
+        parsed = {
             key: spec.parse(body.get(key), f"{prefix}{key}{suffix}")
             for key, spec in self.fields.items()
         }
+        if self.omit_absent:
+            return {key: item for key, item in parsed.items() if item is not None}
+        return parsed
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
         if self.name not in named:
@@ -243,34 +366,105 @@ class Obj:
         return {"$ref": REF.format(name=self.name)}
 
 
+def too_many(param: str, limit: int, noun: str) -> InvalidParameter:
+    """Over an array's limit, in the financial bodies' words (a ``#100``)."""
+    return bad_param(param, f"must hold at most {limit} {noun}")
+
+
+def too_many_elements(param: str, limit: int, noun: str) -> InvalidParameter:
+    """Over one of Messenger's element limits: its own error (``TooManyElements``)."""
+    return TooManyElements(f"param {param} has too many elements (at most {limit})")
+
+
 @dataclass(frozen=True, slots=True)
 class Array:
-    """A JSON array of ``items``, between ``min_length`` and ``max_length`` long."""
+    """A JSON array of ``items``, between ``min_length`` and ``max_length`` long (no upper
+    bound when ``None``); with ``empty_absent`` an empty one is absent (left out).
+    ``too_few`` words a shorter array (default: "must be a non-empty array", also said of a
+    value that is not an array); ``over`` makes the error for a longer one."""
 
     items: Spec
-    max_length: int
+    max_length: int | None
     min_length: int = 1
     noun: str = "items"
     required: bool = True
+    too_few: str | None = None
+    over: Callable[[str, int, str], InvalidParameter] = field(default=too_many, repr=False)
+    empty_absent: bool = False
 
     def parse(self, value: Any, param: str) -> list[Any] | None:
-        if value is None and not self.required:
+        if (value is None and not self.required) or (self.empty_absent and value == []):
             return None
-        if not isinstance(value, list) or len(value) < self.min_length:
+        if self.too_few is not None:
+            if value is None:
+                value = []
+            if not isinstance(value, list):
+                raise bad_param(param, "must be an array")
+            if len(value) < self.min_length:
+                raise bad_param(param, self.too_few)
+        elif not isinstance(value, list) or len(value) < self.min_length:
             raise bad_param(
                 param, "must be a non-empty array" if self.min_length else "must be an array"
             )
-        if len(value) > self.max_length:
-            raise bad_param(param, f"must hold at most {self.max_length} {self.noun}")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise self.over(param, self.max_length, self.noun)
         return [self.items.parse(item, f"{param}[{i}]") for i, item in enumerate(value)]
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        return {
+        schema: dict[str, Any] = {
             "type": "array",
             "items": self.items.schema(named),
             "minItems": self.min_length,
-            "maxItems": self.max_length,
         }
+        if self.max_length is not None:
+            schema["maxItems"] = self.max_length
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """An object whose ``tag`` key picks its shape among ``variants`` (e.g. a button's
+    ``type``); the result is the tag and what its variant parsed."""
+
+    name: str
+    tag: str
+    variants: Mapping[str, Obj]
+    default: str | None = None
+    required: bool = True
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> dict[str, Any] | None:
+        if value is None and not self.required:
+            return None
+        body = require_object(value, param)
+        kind = body.get(self.tag)
+        if kind is None:
+            kind = self.default
+        variant = self.variants.get(kind) if isinstance(kind, str) else None
+        if variant is None:
+            raise bad_param(f"{param}[{self.tag}]", f"must be one of {', '.join(self.variants)}")
+        return {self.tag: kind, **variant.read(body, param)}
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        if self.name not in named:
+            named[self.name] = {}
+            options = []
+            for kind, variant in self.variants.items():
+                ref = variant.schema(named)
+                fixed = {"type": "string", "enum": [kind]}
+                if self.default == kind:
+                    fixed["default"] = kind
+                tag: dict[str, Any] = {
+                    "type": "object",
+                    "properties": {self.tag: fixed},
+                }
+                if self.default != kind:
+                    tag["required"] = [self.tag]
+                options.append({"allOf": [tag, ref]})
+            named[self.name] = _described(
+                {"title": self.name, "oneOf": options}, self.description, None
+            )
+        return {"$ref": REF.format(name=self.name)}
 
 
 @dataclass(frozen=True, slots=True)

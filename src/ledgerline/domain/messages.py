@@ -1,17 +1,36 @@
 """The content of a chat message: what a page may send and how it is normalised.
 
 Bank code written for Messenger sends loosely typed bodies (``null`` for unset fields,
-``"true"`` for booleans, unknown keys). ``normalize_page_message`` accepts all of that and
-returns one canonical dict, or raises ``InvalidParameter`` with a Messenger-style message.
+``"true"`` for booleans, numbers for text, unknown keys). ``MESSAGE`` declares a Send API
+message once, as field specs (``domain.fields``): ``normalize_page_message`` parses with it
+and returns one canonical dict, or raises ``InvalidParameter`` (``TooManyElements`` over
+Messenger's element limits) with a Messenger-style message naming the field; the OpenAPI
+document describes the same specs (``json_schemas(MESSAGE)``), so the two cannot drift.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ledgerline.domain.errors import InvalidParameter, TooManyElements
+from ledgerline.domain.errors import bad_param, require_object
+from ledgerline.domain.fields import (
+    Array,
+    Choice,
+    Flag,
+    Forbidden,
+    Number,
+    Obj,
+    Tagged,
+    Text,
+    json_schemas,
+    parse_bool,
+    too_many_elements,
+)
 from ledgerline.domain.scopes import Scope, parse_scopes
+
+__all__ = ["MESSAGE", "json_schemas", "normalize_page_message", "parse_bool"]
 
 MAX_TEXT = 2000
 MAX_QUICK_REPLIES = 13
@@ -28,394 +47,373 @@ MAX_URL = 2000
 
 QUICK_REPLY_TYPES = ("text", "user_phone_number", "user_email")
 MEDIA_TYPES = ("image", "audio", "video", "file")
-BUTTON_TYPES = ("postback", "web_url", "phone_number", "account_link", "account_unlink")
-
-
-def _bad(param: str, problem: str) -> InvalidParameter:
-    return InvalidParameter(f"param {param} {problem}")
-
-
-def _drop_nulls(value: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in value.items() if v is not None}
-
-
-def _as_dict(value: Any, param: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _bad(param, "must be an object")
-    return _drop_nulls(value)
-
-
-def _as_list(value: Any, param: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _bad(param, "must be an array")
-    return value
-
-
-def _text(
-    value: Any, param: str, *, limit: int, required: bool = True, allow_empty: bool = False
-) -> str | None:
-    if value is None:
-        if required:
-            raise _bad(param, "is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _bad(param, "must be a string")
-    text = str(value)
-    if not text and not allow_empty:
-        if required:
-            raise _bad(param, "must be a non-empty string")
-        return None
-    if len(text) > limit:
-        raise _bad(param, f"must be at most {limit} characters")
-    return text
-
-
-def _required_text(value: Any, param: str, *, limit: int) -> str:
-    text = _text(value, param, limit=limit)
-    if text is None:  # pragma: no cover - _text raises first
-        raise _bad(param, "is required")
-    return text
-
-
-def _url(value: Any, param: str, *, required: bool = True) -> str | None:
-    url = _text(value, param, limit=MAX_URL, required=required)
-    if url is not None and not url.lower().startswith(("http://", "https://")):
-        raise _bad(param, "must be an http or https URL")
-    return url
-
-
-def parse_bool(value: Any, param: str) -> bool:
-    """Messenger clients send booleans as ``true`` or as the strings ``"true"``/``"false"``."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        return value.lower() in ("true", "1")
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise _bad(param, "must be a boolean")
-
-
-def _number(value: Any, param: str, *, required: bool = False) -> float | int | str | None:
-    if value is None:
-        if required:
-            raise _bad(param, "is required")
-        return None
-    if isinstance(value, bool):
-        raise _bad(param, "must be a number")
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            raise _bad(param, "must be a number") from None
-        return value
-    raise _bad(param, "must be a number")
-
-
-def _button(raw: Any, param: str) -> dict[str, Any]:
-    button = _as_dict(raw, param)
-    kind = button.get("type")
-    if kind not in BUTTON_TYPES:
-        raise _bad(f"{param}[type]", f"must be one of {', '.join(BUTTON_TYPES)}")
-    out: dict[str, Any] = {"type": kind}
-    if kind == "account_link":
-        if "title" in button:
-            raise _bad(f"{param}[title]", "is not allowed on an account_link button")
-        out["url"] = _url(button.get("url"), f"{param}[url]")
-        if "scopes" in button:
-            out["scopes"] = _requested_scopes(button["scopes"], f"{param}[scopes]")
-        return out
-    if kind == "account_unlink":
-        return out
-    out["title"] = _text(button.get("title"), f"{param}[title]", limit=MAX_BUTTON_TITLE)
-    if kind == "web_url":
-        out["url"] = _url(button.get("url"), f"{param}[url]")
-        for key in ("webview_height_ratio", "fallback_url"):
-            if key in button:
-                out[key] = _text(button[key], f"{param}[{key}]", limit=MAX_URL)
-        if "messenger_extensions" in button:
-            out["messenger_extensions"] = parse_bool(
-                button["messenger_extensions"], f"{param}[messenger_extensions]"
-            )
-    else:  # postback, phone_number
-        out["payload"] = _text(button.get("payload"), f"{param}[payload]", limit=MAX_PAYLOAD)
-    return out
-
-
-def _requested_scopes(raw: Any, param: str) -> list[str]:
-    """What an ``account_link`` button asks the person to share (a Ledgerline extension:
-    these, and only these, start ticked on the consent screen). A list of scope names, or
-    one comma-separated string; at least one."""
-    values = raw.split(",") if isinstance(raw, str) else raw
-    if not isinstance(values, list):
-        raise _bad(param, "must be an array of scope names")
-    try:
-        scopes = parse_scopes([v.strip() if isinstance(v, str) else v for v in values])
-    except ValueError as exc:
-        raise _bad(param, str(exc).replace("scopes must", "must")) from None
-    if not scopes:
-        raise _bad(param, "must name at least one scope")
-    return [s.value for s in Scope if s in scopes]
-
-
-def _buttons(raw: Any, param: str, *, minimum: int) -> list[dict[str, Any]]:
-    buttons = _as_list(raw if raw is not None else [], param)
-    if len(buttons) < minimum:
-        raise _bad(param, f"must have at least {minimum} button")
-    if len(buttons) > MAX_BUTTONS:
-        raise TooManyElements(f"param {param} has too many elements (at most {MAX_BUTTONS})")
-    return [_button(b, f"{param}[{i}]") for i, b in enumerate(buttons)]
-
-
-def _button_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
-    return {
-        "template_type": "button",
-        "text": _text(payload.get("text"), f"{param}[text]", limit=MAX_BUTTON_TEXT),
-        "buttons": _buttons(payload.get("buttons"), f"{param}[buttons]", minimum=1),
-    }
-
-
-def _generic_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
-    elements = _as_list(payload.get("elements"), f"{param}[elements]")
-    if not elements:
-        raise _bad(f"{param}[elements]", "must have at least 1 element")
-    if len(elements) > MAX_GENERIC_ELEMENTS:
-        raise TooManyElements(
-            f"param {param}[elements] has too many elements (at most {MAX_GENERIC_ELEMENTS})"
-        )
-    out_elements = []
-    for i, raw in enumerate(elements):
-        p = f"{param}[elements][{i}]"
-        element = _as_dict(raw, p)
-        item: dict[str, Any] = {
-            "title": _text(element.get("title"), f"{p}[title]", limit=MAX_ELEMENT_TITLE)
-        }
-        subtitle = _text(
-            element.get("subtitle"), f"{p}[subtitle]", limit=MAX_ELEMENT_TITLE, required=False
-        )
-        if subtitle is not None:
-            item["subtitle"] = subtitle
-        image = _url(element.get("image_url"), f"{p}[image_url]", required=False)
-        if image is not None:
-            item["image_url"] = image
-        if "default_action" in element:
-            action = _as_dict(element["default_action"], f"{p}[default_action]")
-            item["default_action"] = {
-                "type": "web_url",
-                "url": _url(action.get("url"), f"{p}[default_action][url]"),
-            }
-        if element.get("buttons"):
-            item["buttons"] = _buttons(element["buttons"], f"{p}[buttons]", minimum=0)
-        out_elements.append(item)
-    out: dict[str, Any] = {"template_type": "generic", "elements": out_elements}
-    ratio = payload.get("image_aspect_ratio")
-    if ratio is not None:
-        if ratio not in ("horizontal", "square"):
-            raise _bad(f"{param}[image_aspect_ratio]", "must be horizontal or square")
-        out["image_aspect_ratio"] = ratio
-    return out
-
-
-def _receipt_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"template_type": "receipt"}
-    for key in ("recipient_name", "order_number", "currency", "payment_method"):
-        out[key] = _text(payload.get(key), f"{param}[{key}]", limit=MAX_PAYLOAD)
-    for key in ("merchant_name", "timestamp"):
-        value = _text(payload.get(key), f"{param}[{key}]", limit=MAX_PAYLOAD, required=False)
-        if value is not None:
-            out[key] = value
-    order_url = _url(payload.get("order_url"), f"{param}[order_url]", required=False)
-    if order_url is not None:
-        out["order_url"] = order_url
-    if "sharable" in payload:
-        out["sharable"] = parse_bool(payload["sharable"], f"{param}[sharable]")
-    summary = _as_dict(payload.get("summary"), f"{param}[summary]")
-    out_summary: dict[str, Any] = {
-        "total_cost": _number(
-            summary.get("total_cost"), f"{param}[summary][total_cost]", required=True
-        )
-    }
-    for key in ("subtotal", "shipping_cost", "total_tax"):
-        number = _number(summary.get(key), f"{param}[summary][{key}]")
-        if number is not None:
-            out_summary[key] = number
-    out["summary"] = out_summary
-    if "address" in payload:
-        address = _as_dict(payload["address"], f"{param}[address]")
-        out["address"] = {
-            key: _text(
-                address.get(key),
-                f"{param}[address][{key}]",
-                limit=MAX_PAYLOAD,
-                required=False,
-                allow_empty=True,
-            )
-            for key in ("street_1", "street_2", "city", "postal_code", "state", "country")
-            if address.get(key) is not None
-        }
-    if "adjustments" in payload:
-        out["adjustments"] = [
-            {
-                "name": _text(
-                    adj.get("name"), f"{param}[adjustments][{i}][name]", limit=MAX_PAYLOAD
-                ),
-                "amount": _number(
-                    adj.get("amount"), f"{param}[adjustments][{i}][amount]", required=True
-                ),
-            }
-            for i, adj in enumerate(
-                _as_dict(a, f"{param}[adjustments][{j}]")
-                for j, a in enumerate(_as_list(payload["adjustments"], f"{param}[adjustments]"))
-            )
-        ]
-    if "elements" in payload:
-        elements = _as_list(payload["elements"], f"{param}[elements]")
-        if len(elements) > MAX_RECEIPT_ELEMENTS:
-            raise TooManyElements(f"param {param}[elements] has too many elements")
-        out_elements = []
-        for i, raw in enumerate(elements):
-            p = f"{param}[elements][{i}]"
-            element = _as_dict(raw, p)
-            item: dict[str, Any] = {
-                "title": _text(element.get("title"), f"{p}[title]", limit=MAX_ELEMENT_TITLE),
-                "price": _number(element.get("price"), f"{p}[price]", required=True),
-            }
-            for key in ("subtitle", "currency"):
-                value = _text(
-                    element.get(key), f"{p}[{key}]", limit=MAX_ELEMENT_TITLE, required=False
-                )
-                if value is not None:
-                    item[key] = value
-            if "quantity" in element:
-                item["quantity"] = _number(element["quantity"], f"{p}[quantity]")
-            image = _url(element.get("image_url"), f"{p}[image_url]", required=False)
-            if image is not None:
-                item["image_url"] = image
-            out_elements.append(item)
-        out["elements"] = out_elements
-    return out
-
-
-def _media_source(payload: dict[str, Any], param: str) -> dict[str, Any]:
-    """Where a media attachment comes from: exactly one of ``url`` (fetched and re-hosted),
-    ``attachment_id`` (an upload of the page's) or, in a multipart send, the ``filedata``
-    file (then neither; marked ``"filedata": true``). ``is_reusable`` as sent."""
-    out: dict[str, Any] = {}
-    url = _url(payload.get("url"), f"{param}[url]", required=False)
-    attachment_id = _text(
-        payload.get("attachment_id"), f"{param}[attachment_id]", limit=32, required=False
-    )
-    if url is not None and attachment_id is not None:
-        raise _bad(param, "must contain only one of url or attachment_id")
-    if url is not None:
-        out["url"] = url
-    elif attachment_id is not None:
-        if not attachment_id.isdigit():
-            raise _bad(f"{param}[attachment_id]", "must be an attachment id")
-        out["attachment_id"] = attachment_id
-    else:
-        out["filedata"] = True
-    if "is_reusable" in payload:
-        out["is_reusable"] = parse_bool(payload["is_reusable"], f"{param}[is_reusable]")
-    return out
-
-
 MEDIA_TEMPLATE_TYPES = ("image", "video")
 
 
-def _media_template(payload: dict[str, Any], param: str) -> dict[str, Any]:
-    """Messenger's media template: one image or video (by ``attachment_id`` or ``url``)
-    with up to 3 buttons."""
-    elements = _as_list(payload.get("elements"), f"{param}[elements]")
-    if len(elements) != 1:
-        raise _bad(f"{param}[elements]", "must have exactly 1 element")
-    p = f"{param}[elements][0]"
-    element = _as_dict(elements[0], p)
-    media_type = element.get("media_type")
-    if media_type not in MEDIA_TEMPLATE_TYPES:
-        raise _bad(f"{p}[media_type]", "must be one of image, video")
-    source = _media_source(element, p)
-    if source.get("filedata"):
-        raise _bad(p, "must contain one of url or attachment_id")
-    item: dict[str, Any] = {"media_type": media_type, **source}
-    if element.get("buttons"):
-        item["buttons"] = _buttons(element["buttons"], f"{p}[buttons]", minimum=0)
-    return {"template_type": "media", "elements": [item]}
+def message_text(limit: int, *, required: bool = True, description: str = "") -> Text:
+    """Text as Messenger takes it: as sent (not stripped), a number counts as its digits."""
+    return Text(
+        max_length=limit,
+        required=required,
+        strip=False,
+        floats=True,
+        empty_problem="must be a non-empty string",
+        description=description,
+    )
 
 
-_TEMPLATES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
-    "button": _button_template,
-    "generic": _generic_template,
-    "receipt": _receipt_template,
-    "media": _media_template,
-}
+def message_url(*, required: bool = True) -> Text:
+    return Text(max_length=MAX_URL, required=required, strip=False, floats=True, url=True)
 
 
-def _attachment(raw: Any) -> dict[str, Any]:
-    attachment = _as_dict(raw, "message[attachment]")
-    kind = attachment.get("type")
-    payload = _as_dict(attachment.get("payload", {}), "message[attachment][payload]")
-    if kind == "template":
-        template_type = payload.get("template_type")
-        build = _TEMPLATES.get(str(template_type))
-        if build is None:
-            raise _bad(
-                "message[attachment][payload][template_type]",
-                f"must be one of {', '.join(_TEMPLATES)}",
-            )
-        return {"type": "template", "payload": build(payload, "message[attachment][payload]")}
-    if kind in MEDIA_TYPES:
-        return {"type": kind, "payload": _media_source(payload, "message[attachment][payload]")}
-    raise _bad("message[attachment][type]", "must be one of template, " + ", ".join(MEDIA_TYPES))
+@dataclass(frozen=True, slots=True)
+class RequestedScopes:
+    """What an ``account_link`` button asks the person to share (a Ledgerline extension:
+    these, and only these, start ticked on the consent screen). A list of scope names, or
+    one comma-separated string; at least one."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> list[str] | None:
+        if value is None:
+            return None
+        values = value.split(",") if isinstance(value, str) else value
+        if not isinstance(values, list):
+            raise bad_param(param, "must be an array of scope names")
+        try:
+            scopes = parse_scopes([v.strip() if isinstance(v, str) else v for v in values])
+        except ValueError as exc:
+            raise bad_param(param, str(exc).replace("scopes must", "must")) from None
+        if not scopes:
+            raise bad_param(param, "must name at least one scope")
+        return [s.value for s in Scope if s in scopes]
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        names = {"type": "string", "enum": [s.value for s in Scope]}
+        return {
+            "anyOf": [
+                {"type": "array", "items": names, "minItems": 1},
+                {"type": "string", "description": "Comma-separated scope names"},
+            ],
+            "description": "Ledgerline: the scopes this link asks for (pre-ticked on the "
+            "consent screen)",
+        }
 
 
-def _quick_replies(raw: Any) -> list[dict[str, Any]]:
-    replies = _as_list(raw, "message[quick_replies]")
-    if len(replies) > MAX_QUICK_REPLIES:
-        raise TooManyElements(
-            f"param message[quick_replies] has too many elements (at most {MAX_QUICK_REPLIES})"
-        )
-    out = []
-    for i, raw_reply in enumerate(replies):
-        p = f"message[quick_replies][{i}]"
-        reply = _as_dict(raw_reply, p)
-        content_type = reply.get("content_type", "text")
-        if content_type not in QUICK_REPLY_TYPES:
-            raise _bad(f"{p}[content_type]", f"must be one of {', '.join(QUICK_REPLY_TYPES)}")
-        item: dict[str, Any] = {"content_type": content_type}
-        if content_type == "text":
-            item["title"] = _text(reply.get("title"), f"{p}[title]", limit=MAX_QR_TITLE)
-            item["payload"] = _text(reply.get("payload"), f"{p}[payload]", limit=MAX_PAYLOAD)
-            image = _url(reply.get("image_url"), f"{p}[image_url]", required=False)
-            if image is not None:
-                item["image_url"] = image
-        out.append(item)
-    return out
+def _button(name: str, **fields: Any) -> Obj:
+    return Obj(name, fields, omit_absent=True)
+
+
+BUTTON = Tagged(
+    "Button",
+    "type",
+    {
+        "postback": _button(
+            "PostbackButton",
+            title=message_text(MAX_BUTTON_TITLE),
+            payload=message_text(MAX_PAYLOAD),
+        ),
+        "web_url": _button(
+            "WebUrlButton",
+            title=message_text(MAX_BUTTON_TITLE),
+            url=message_url(),
+            webview_height_ratio=message_text(MAX_URL, required=False),
+            fallback_url=message_text(MAX_URL, required=False),
+            messenger_extensions=Flag(),
+        ),
+        "phone_number": _button(
+            "PhoneNumberButton",
+            title=message_text(MAX_BUTTON_TITLE),
+            payload=message_text(MAX_PAYLOAD),
+        ),
+        "account_link": _button(
+            "AccountLinkButton",
+            title=Forbidden("is not allowed on an account_link button"),
+            url=message_url(),
+            scopes=RequestedScopes(),
+        ),
+        "account_unlink": _button("AccountUnlinkButton"),
+    },
+)
+
+
+def _buttons(*, minimum: int) -> Array:
+    return Array(
+        BUTTON,
+        max_length=MAX_BUTTONS,
+        min_length=minimum,
+        required=bool(minimum),
+        too_few="must have at least 1 button",
+        over=too_many_elements,
+        empty_absent=not minimum,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSource:
+    """Where a media attachment comes from: exactly one of ``url`` (fetched and re-hosted),
+    ``attachment_id`` (an upload of the page's) or, in a multipart send, the ``filedata``
+    file (then neither; marked ``"filedata": true``). ``is_reusable`` as sent. With
+    ``media_types`` it is a media template's element (then ``filedata`` is refused)."""
+
+    media_types: tuple[str, ...] = ()
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> dict[str, Any]:
+        body = require_object({} if value is None else value, param)
+        out: dict[str, Any] = {}
+        if self.media_types:
+            out["media_type"] = _MEDIA_TYPE.parse(body.get("media_type"), f"{param}[media_type]")
+        url = message_url(required=False).parse(body.get("url"), f"{param}[url]")
+        attachment_id = _ATTACHMENT_ID.parse(body.get("attachment_id"), f"{param}[attachment_id]")
+        if url is not None and attachment_id is not None:
+            raise bad_param(param, "must contain only one of url or attachment_id")
+        if url is not None:
+            out["url"] = url
+        elif attachment_id is not None:
+            if not attachment_id.isdigit():
+                raise bad_param(f"{param}[attachment_id]", "must be an attachment id")
+            out["attachment_id"] = attachment_id
+        elif self.media_types:
+            raise bad_param(param, "must contain one of url or attachment_id")
+        else:
+            out["filedata"] = True
+        reusable = Flag().parse(body.get("is_reusable"), f"{param}[is_reusable]")
+        if reusable is not None:
+            out["is_reusable"] = reusable
+        if self.media_types:
+            buttons = _buttons(minimum=0).parse(body.get("buttons"), f"{param}[buttons]")
+            if buttons:
+                out["buttons"] = buttons
+        return out
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        name = "MediaTemplateElement" if self.media_types else "MediaSource"
+        properties: dict[str, Any] = {}
+        if self.media_types:
+            properties["media_type"] = _MEDIA_TYPE.schema(named)
+        properties["url"] = message_url(required=False).schema(named)
+        properties["attachment_id"] = _ATTACHMENT_ID.schema(named)
+        properties["is_reusable"] = Flag().schema(named)
+        if self.media_types:
+            properties["buttons"] = _buttons(minimum=0).schema(named)
+        named[name] = {
+            "title": name,
+            "type": "object",
+            "description": "At most one of `url` (fetched and re-hosted) or `attachment_id` "
+            "(an upload of the page's)"
+            + (
+                "; one is required"
+                if self.media_types
+                else "; neither in a multipart send (the file is `filedata`)"
+            ),
+            "properties": properties,
+            "additionalProperties": True,
+        }
+        if self.media_types:
+            named[name]["required"] = ["media_type"]
+        return {"$ref": f"#/components/schemas/{name}"}
+
+
+_MEDIA_TYPE = Choice(MEDIA_TEMPLATE_TYPES, listed=True)
+_ATTACHMENT_ID = Text(
+    max_length=32, required=False, strip=False, pattern=None, description="Digits"
+)
+
+_GENERIC_ELEMENT = Obj(
+    "GenericElement",
+    {
+        "title": message_text(MAX_ELEMENT_TITLE),
+        "subtitle": message_text(MAX_ELEMENT_TITLE, required=False),
+        "image_url": message_url(required=False),
+        "default_action": Obj(
+            "DefaultAction",
+            {"type": Choice(("web_url",), default="web_url"), "url": message_url()},
+            required=False,
+        ),
+        "buttons": _buttons(minimum=0),
+    },
+    omit_absent=True,
+)
+
+_RECEIPT_ELEMENT = Obj(
+    "ReceiptElement",
+    {
+        "title": message_text(MAX_ELEMENT_TITLE),
+        "price": Number(),
+        "subtitle": message_text(MAX_ELEMENT_TITLE, required=False),
+        "currency": message_text(MAX_ELEMENT_TITLE, required=False),
+        "quantity": Number(required=False),
+        "image_url": message_url(required=False),
+    },
+    omit_absent=True,
+)
+
+_ADDRESS = Obj(
+    "ReceiptAddress",
+    {
+        key: Text(max_length=MAX_PAYLOAD, required=False, strip=False, floats=True, keep_empty=True)
+        for key in ("street_1", "street_2", "city", "postal_code", "state", "country")
+    },
+    required=False,
+    omit_absent=True,
+)
+
+TEMPLATE = Tagged(
+    "TemplatePayload",
+    "template_type",
+    {
+        "button": Obj(
+            "ButtonTemplate",
+            {"text": message_text(MAX_BUTTON_TEXT), "buttons": _buttons(minimum=1)},
+        ),
+        "generic": Obj(
+            "GenericTemplate",
+            {
+                "elements": Array(
+                    _GENERIC_ELEMENT,
+                    max_length=MAX_GENERIC_ELEMENTS,
+                    too_few="must have at least 1 element",
+                    over=too_many_elements,
+                ),
+                "image_aspect_ratio": Choice(("horizontal", "square"), required=False),
+            },
+            omit_absent=True,
+        ),
+        "receipt": Obj(
+            "ReceiptTemplate",
+            {
+                "recipient_name": message_text(MAX_PAYLOAD),
+                "order_number": message_text(MAX_PAYLOAD),
+                "currency": message_text(MAX_PAYLOAD),
+                "payment_method": message_text(MAX_PAYLOAD),
+                "merchant_name": message_text(MAX_PAYLOAD, required=False),
+                "timestamp": message_text(MAX_PAYLOAD, required=False),
+                "order_url": message_url(required=False),
+                "sharable": Flag(),
+                "summary": Obj(
+                    "ReceiptSummary",
+                    {
+                        "total_cost": Number(),
+                        "subtotal": Number(required=False),
+                        "shipping_cost": Number(required=False),
+                        "total_tax": Number(required=False),
+                    },
+                    omit_absent=True,
+                ),
+                "address": _ADDRESS,
+                "adjustments": Array(
+                    Obj(
+                        "ReceiptAdjustment", {"name": message_text(MAX_PAYLOAD), "amount": Number()}
+                    ),
+                    max_length=None,
+                    min_length=0,
+                    required=False,
+                ),
+                "elements": Array(
+                    _RECEIPT_ELEMENT,
+                    max_length=MAX_RECEIPT_ELEMENTS,
+                    min_length=0,
+                    required=False,
+                    over=too_many_elements,
+                ),
+            },
+            omit_absent=True,
+        ),
+        "media": Obj(
+            "MediaTemplate",
+            {
+                "elements": Array(
+                    MediaSource(media_types=MEDIA_TEMPLATE_TYPES),
+                    max_length=1,
+                    too_few="must have exactly 1 element",
+                    over=lambda param, limit, noun: bad_param(param, "must have exactly 1 element"),
+                )
+            },
+        ),
+    },
+    description="Messenger's templates: button, generic, receipt and media",
+)
+
+ATTACHMENT = Tagged(
+    "Attachment",
+    "type",
+    {
+        "template": Obj("TemplateAttachment", {"payload": TEMPLATE}),
+        **{
+            kind: Obj(f"{kind.capitalize()}Attachment", {"payload": MediaSource()})
+            for kind in MEDIA_TYPES
+        },
+    },
+    required=False,
+)
+
+QUICK_REPLY = Tagged(
+    "QuickReply",
+    "content_type",
+    {
+        "text": Obj(
+            "TextQuickReply",
+            {
+                "title": message_text(MAX_QR_TITLE),
+                "payload": message_text(MAX_PAYLOAD),
+                "image_url": message_url(required=False),
+            },
+            omit_absent=True,
+        ),
+        "user_phone_number": Obj("PhoneNumberQuickReply", {}),
+        "user_email": Obj("EmailQuickReply", {}),
+    },
+    default="text",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A Send API ``message``: exactly one of ``text`` or ``attachment``, with optional
+    quick replies and metadata."""
+
+    fields: Obj
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> dict[str, Any]:
+        body = require_object(value, param)
+        if (body.get("text") is None) == (body.get("attachment") is None):
+            raise bad_param(param, "must contain exactly one of text or attachment")
+        parsed = self.fields.read(body, param)
+        if "text" not in parsed and "attachment" not in parsed:  # the text was ""
+            raise bad_param(f"{param}[text]", "must be a non-empty string")
+        return parsed
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return self.fields.schema(named)
+
+
+MESSAGE = OutgoingMessage(
+    Obj(
+        "OutgoingMessage",
+        {
+            "text": message_text(MAX_TEXT, required=False),
+            "attachment": ATTACHMENT,
+            "quick_replies": Array(
+                QUICK_REPLY,
+                max_length=MAX_QUICK_REPLIES,
+                min_length=0,
+                required=False,
+                over=too_many_elements,
+                empty_absent=True,
+            ),
+            "metadata": message_text(MAX_METADATA, required=False),
+        },
+        description="Exactly one of `text` or `attachment`",
+        omit_absent=True,
+    )
+)
 
 
 def normalize_page_message(raw: Any) -> dict[str, Any]:
     """Validate a Send API ``message`` object and return its canonical form."""
-    message = _as_dict(raw, "message")
-    has_text = message.get("text") is not None
-    has_attachment = message.get("attachment") is not None
-    if has_text == has_attachment:
-        raise _bad("message", "must contain exactly one of text or attachment")
-    out: dict[str, Any] = {}
-    if has_text:
-        out["text"] = _text(message["text"], "message[text]", limit=MAX_TEXT)
-    else:
-        out["attachment"] = _attachment(message["attachment"])
-    if message.get("quick_replies") is not None:
-        replies = _quick_replies(message["quick_replies"])
-        if replies:
-            out["quick_replies"] = replies
-    metadata = _text(
-        message.get("metadata"), "message[metadata]", limit=MAX_METADATA, required=False
-    )
-    if metadata is not None:
-        out["metadata"] = metadata
-    return out
+    return MESSAGE.parse(raw, "message")
 
 
 def account_link_buttons(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -446,12 +444,15 @@ def account_link_urls(message: Mapping[str, Any]) -> list[str]:
 
 
 def normalize_user_text(raw: Any) -> str:
-    return _required_text(raw, "text", limit=MAX_TEXT)
+    return message_text(MAX_TEXT).read(raw, "text")
+
+
+_USER_PAYLOAD = Obj(
+    "UserPayload", {"title": message_text(MAX_ELEMENT_TITLE), "payload": message_text(MAX_PAYLOAD)}
+)
 
 
 def normalize_user_payload(raw: Any, param: str) -> tuple[str, str]:
     """A quick reply or postback a person sends: ``{"title", "payload"}``."""
-    body = _as_dict(raw, param)
-    title = _required_text(body.get("title"), f"{param}[title]", limit=MAX_ELEMENT_TITLE)
-    payload = _required_text(body.get("payload"), f"{param}[payload]", limit=MAX_PAYLOAD)
-    return title, payload
+    body = _USER_PAYLOAD.read(raw, param)
+    return body["title"], body["payload"]

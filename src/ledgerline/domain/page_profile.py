@@ -14,15 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ledgerline.domain.errors import InvalidParameter, TooManyElements
-from ledgerline.domain.messages import (
-    MAX_PAYLOAD,
-    _as_dict,
-    _as_list,
-    _required_text,
-    _url,
-    parse_bool,
-)
+from ledgerline.domain.errors import InvalidParameter, TooManyElements, require_object
+from ledgerline.domain.fields import parse_bool
+from ledgerline.domain.messages import MAX_PAYLOAD, message_text, message_url
 from ledgerline.domain.person_names import PersonNames
 
 FIELDS = (
@@ -55,6 +49,25 @@ class GetStartedRequired(InvalidParameter):
 
 def _bad(param: str, problem: str) -> InvalidParameter:
     return InvalidParameter(f"param {param} {problem}")
+
+
+def _as_dict(value: Any, param: str) -> dict[str, Any]:
+    """An object with its ``null`` members dropped (Messenger's "unset")."""
+    return {k: v for k, v in require_object(value, param).items() if v is not None}
+
+
+def _as_list(value: Any, param: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _bad(param, "must be an array")
+    return value
+
+
+def _required_text(value: Any, param: str, *, limit: int) -> str:
+    return message_text(limit).read(value, param)
+
+
+def _url(value: Any, param: str) -> str:
+    return message_url().read(value, param)
 
 
 def _only(item: dict[str, Any], allowed: Sequence[str], param: str) -> None:
@@ -235,9 +248,7 @@ def _domains(raw: Any) -> list[str]:
 
 
 def _account_linking_url(raw: Any) -> str:
-    url = _url(raw, "account_linking_url")
-    assert url is not None  # noqa: S101 - required
-    return url
+    return _url(raw, "account_linking_url")
 
 
 def normalize_profile(params: Mapping[str, Any]) -> dict[str, Any]:

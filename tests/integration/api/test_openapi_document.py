@@ -13,6 +13,10 @@ import pytest
 
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
+from ledgerline.domain.errors import InvalidParameter, TooManyElements
+from ledgerline.domain.fields import json_schemas
+from ledgerline.domain.messages import MESSAGE
+from ledgerline.domain.send_request import SEND_REQUEST
 from tests.support.aio import run_async
 
 OPERATIONS = ("/healthz", "/readyz", "/metrics")
@@ -115,3 +119,33 @@ def test_redoc_and_swagger_pages(app: Any) -> None:
     assert "/openapi.json" in redoc.text
     assert "redoc" in redoc.text.lower()
     assert run_async(lambda: get("/docs")).status_code == 200
+
+
+def test_the_send_api_body_is_documented_by_the_specs_that_validate_it(
+    spec: dict[str, Any],
+) -> None:
+    """One source of truth (issue 14 part 4): the Send API's schemas in the document are
+    the field specs' own, and a value one past a documented bound is refused by them."""
+    schemas = spec["components"]["schemas"]
+    for name, schema in json_schemas(SEND_REQUEST).items():
+        assert schemas[name] == schema, name
+    operation = spec["paths"]["/{node}/messages"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/SendRequest"}
+    message = schemas["OutgoingMessage"]["properties"]
+    longest = message["text"]["maxLength"]
+    assert MESSAGE.parse({"text": "a" * longest}, "message") == {"text": "a" * longest}
+    with pytest.raises(InvalidParameter, match=f"at most {longest} characters"):
+        MESSAGE.parse({"text": "a" * (longest + 1)}, "message")
+    most = message["quick_replies"]["maxItems"]
+    reply = {"title": "Có", "payload": "YES"}
+    with pytest.raises(TooManyElements):
+        MESSAGE.parse({"text": "a", "quick_replies": [reply] * (most + 1)}, "message")
+    title = schemas["TextQuickReply"]["properties"]["title"]["maxLength"]
+    with pytest.raises(InvalidParameter, match=r"quick_replies\]\[0\]\[title\] must be at most"):
+        MESSAGE.parse({"text": "a", "quick_replies": [{**reply, "title": "t" * (title + 1)}]}, "m")
+    kinds = schemas["Button"]["oneOf"]
+    tags = [option["allOf"][0]["properties"]["type"]["enum"][0] for option in kinds]
+    assert tags == ["postback", "web_url", "phone_number", "account_link", "account_unlink"]
+    actions = schemas["SendRequest"]["properties"]["sender_action"]["enum"]
+    assert actions == ["typing_on", "typing_off", "mark_seen"]

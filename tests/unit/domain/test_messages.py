@@ -327,7 +327,8 @@ def test_bad_generic_templates_name_the_field() -> None:
     prefix = "param message[attachment][payload]"
     element = {"title": "t"}
     cases: list[tuple[dict[str, Any], str]] = [
-        ({}, f"{prefix}[elements] must be an array"),
+        ({}, f"{prefix}[elements] must have at least 1 element"),
+        ({"elements": "x"}, f"{prefix}[elements] must be an array"),
         ({"elements": []}, f"{prefix}[elements] must have at least 1 element"),
         ({"elements": [element], "image_aspect_ratio": "wide"},
          f"{prefix}[image_aspect_ratio] must be horizontal or square"),

@@ -12,55 +12,31 @@ from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.context import AppContext
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.limits import enforce
-from ledgerline.api.openapi import documented_body
-from ledgerline.api.schemas import ERRORS, SEND_EXAMPLES, SendRequest, SendResponse
+from ledgerline.api.openapi import documented_schemas
+from ledgerline.api.schemas import ERRORS, SEND_EXAMPLES, SendResponse
 from ledgerline.chat.actions import do_page_mark_seen, do_send_page_message
 from ledgerline.chat.blocking import access_reachable_thread
 from ledgerline.delivery.live import frames_for
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter, PermissionDenied
 from ledgerline.domain.events import TypingChanged
-from ledgerline.domain.messages import normalize_page_message
-from ledgerline.domain.window import LEGACY_TAGS, MessageTag, MessagingType
+from ledgerline.domain.fields import json_schemas
+from ledgerline.domain.messages import MESSAGE
+from ledgerline.domain.send_request import (
+    NOTIFICATION_TYPE,
+    PERSONA_ID,
+    RECIPIENT,
+    SEND_REQUEST,
+    SENDER_ACTION,
+    messaging_policy,
+)
 from ledgerline.storage.database import person_partition
 
 router = APIRouter(tags=["Send API"])
 
-SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
-
 
 def recipient_psid(params: dict[str, Any]) -> str:
-    recipient = params.get("recipient")
-    if not isinstance(recipient, dict):
-        raise InvalidParameter("param recipient must be an object with an id")
-    psid = recipient.get("id")
-    if isinstance(psid, bool) or not isinstance(psid, str | int) or not str(psid).strip():
-        if recipient.get("user_ref") or recipient.get("phone_number"):
-            raise InvalidParameter("Only recipient.id (a PSID) is supported")
-        raise InvalidParameter("param recipient[id] is required")
-    return str(psid).strip()
-
-
-def parse_policy(params: dict[str, Any]) -> tuple[MessagingType, MessageTag | None]:
-    raw_type = params.get("messaging_type") or "RESPONSE"
-    try:
-        messaging_type = MessagingType(str(raw_type).upper())
-    except ValueError:
-        raise InvalidParameter(
-            "param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
-        ) from None
-    raw_tag = params.get("tag")
-    tag: MessageTag | None = None
-    if raw_tag:
-        name = str(raw_tag).upper()
-        try:
-            tag = LEGACY_TAGS.get(name) or MessageTag(name)
-        except ValueError:
-            known = ", ".join(t.value for t in MessageTag)
-            raise InvalidParameter(f"param tag must be one of {known}") from None
-    if messaging_type is MessagingType.MESSAGE_TAG and tag is None:
-        raise InvalidParameter("param tag is required when messaging_type is MESSAGE_TAG")
-    return messaging_type, tag
+    return RECIPIENT.parse(params.get("recipient"), "recipient")
 
 
 @graph_route(
@@ -71,7 +47,7 @@ def parse_policy(params: dict[str, Any]) -> tuple[MessagingType, MessageTag | No
     response_model_exclude_none=True,
     responses=ERRORS,
     summary="Send a message or a sender action to a person",
-    openapi_extra=documented_body(SendRequest, SEND_EXAMPLES),
+    openapi_extra=documented_schemas(json_schemas(SEND_REQUEST), SEND_EXAMPLES),
 )
 async def send_message(
     request: Request,
@@ -97,19 +73,20 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
     if node not in ("me", auth.page_id):
         raise PermissionDenied("The access token does not belong to this page")
     psid = recipient_psid(params)
-    sender_action = params.get("sender_action")
+    sender_action = SENDER_ACTION.parse(params.get("sender_action"), "sender_action")
     message = params.get("message")
     if sender_action is not None:
         if message is not None:
             raise InvalidParameter("sender_action cannot be sent with a message")
-        answer = await _sender_action(ctx, auth.page_id, psid, str(sender_action).lower())
+        answer = await _sender_action(ctx, auth.page_id, psid, sender_action)
         ctx.metrics.send_action.inc()
         return answer
     if message is None:
         raise InvalidParameter("param message must be non-empty")
-    messaging_type, tag = parse_policy(params)
-    persona_id = _persona_id(params.get("persona_id"))
-    normalized = normalize_page_message(message)
+    messaging_type, tag = messaging_policy(params)
+    NOTIFICATION_TYPE.parse(params.get("notification_type"), "notification_type")
+    persona_id = PERSONA_ID.parse(params.get("persona_id"), "persona_id")
+    normalized = MESSAGE.parse(message, "message")
     attachment_id = await rehost_media(ctx, page_id=auth.page_id, message=normalized, upload=upload)
     sent = await ctx.db.write(
         do_send_page_message,
@@ -129,20 +106,7 @@ async def send(ctx: AppContext, request: Request, node: str, version: str | None
     return answer
 
 
-def _persona_id(value: Any) -> str | None:
-    """``persona_id`` (Messenger's Personas): a string or number of digits, or absent."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip().isdigit() or len(value.strip()) > 32:
-        raise InvalidParameter("param persona_id is not a persona of this page")
-    return value.strip()
-
-
 async def _sender_action(ctx: AppContext, page_id: str, psid: str, action: str) -> dict[str, Any]:
-    if action not in SENDER_ACTIONS:
-        raise InvalidParameter(f"param sender_action must be one of {', '.join(SENDER_ACTIONS)}")
     if action == "mark_seen":
         await ctx.db.write(
             do_page_mark_seen,
