@@ -441,18 +441,3 @@ def account_link_buttons(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def account_link_urls(message: Mapping[str, Any]) -> list[str]:
     """Every ``account_link`` button URL in a normalised message (checked by linking)."""
     return [str(button["url"]) for button in account_link_buttons(message)]
-
-
-def normalize_user_text(raw: Any) -> str:
-    return message_text(MAX_TEXT).read(raw, "text")
-
-
-_USER_PAYLOAD = Obj(
-    "UserPayload", {"title": message_text(MAX_ELEMENT_TITLE), "payload": message_text(MAX_PAYLOAD)}
-)
-
-
-def normalize_user_payload(raw: Any, param: str) -> tuple[str, str]:
-    """A quick reply or postback a person sends: ``{"title", "payload"}``."""
-    body = _USER_PAYLOAD.read(raw, param)
-    return body["title"], body["payload"]

@@ -17,8 +17,6 @@ from ledgerline.domain.messages import (
     account_link_buttons,
     account_link_urls,
     normalize_page_message,
-    normalize_user_payload,
-    normalize_user_text,
     parse_bool,
 )
 
@@ -485,34 +483,6 @@ def test_account_link_buttons_are_found_in_buttons_and_elements() -> None:
         {"attachment": {"type": "template", "payload": {"buttons": ["x", {"type": "postback"}]}}},
     ):
         assert account_link_buttons(message_without) == []
-
-
-def test_what_a_person_sends() -> None:
-    assert normalize_user_text("Số dư?") == "Số dư?"
-    assert normalize_user_payload({"title": "Có", "payload": "YES", "x": None}, "quick_reply") == (
-        "Có",
-        "YES",
-    )
-    for raw, problem in [
-        (None, "param text is required"),
-        ("", "param text must be a non-empty string"),
-        ("a" * (MAX_TEXT + 1), "param text must be at most 2000 characters"),
-    ]:
-        with pytest.raises(InvalidParameter) as caught:
-            normalize_user_text(raw)
-        assert caught.value.message == problem
-    for body, problem in [
-        ("YES", "param postback must be an object"),
-        ({"payload": "YES"}, "param postback[title] is required"),
-        ({"title": "Có"}, "param postback[payload] is required"),
-        (
-            {"title": "Có", "payload": "p" * 1001},
-            "param postback[payload] must be at most 1000 characters",
-        ),
-    ]:
-        with pytest.raises(InvalidParameter) as caught:
-            normalize_user_payload(body, "postback")
-        assert caught.value.message == problem
 
 
 @pytest.mark.parametrize(
