@@ -33,6 +33,7 @@ from ledgerline.audit.entries import (
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.storage.database import BeforeCommit, commit_step, defer_to_commit
 from ledgerline.storage.stores import audit as store
+from ledgerline.storage.stores.audit import LogFilter as LogFilter
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -347,11 +348,22 @@ def verify(
 
 
 def access_log(
-    conn: Connection, user_id: str, *, limit: int = 100, before_seq: int | None = None
+    conn: Connection,
+    user_id: str,
+    *,
+    limit: int = 100,
+    before_seq: int | None = None,
+    where: LogFilter | None = None,
 ) -> list[AuditEntry]:
-    """Entries about one person (any business), newest first; page with ``before_seq``."""
-    rows = store.entries_for_user(conn, user_id, limit=limit, before_seq=before_seq)
+    """Entries about one person (any business), newest first; page with ``before_seq``,
+    narrow with ``where`` (one business, some actors, the person's own reads left out)."""
+    rows = store.entries_for_user(conn, user_id, limit=limit, before_seq=before_seq, where=where)
     return [_entry_from_row(row) for row in rows]
+
+
+def count_own_reads(conn: Connection, user_id: str, page_id: str | None = None) -> int:
+    """How many entries record the person reading their own data (one business's or all)."""
+    return store.count_own_reads(conn, user_id, page_id)
 
 
 class AuditLog:

@@ -4,6 +4,7 @@ and linking hooks by the composition root. Each method runs in the caller's unit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +12,9 @@ from ledgerline.domain.records import VaultPort
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import do_change_scopes, do_person_unlink
 from ledgerline.linking.hooks import LinkingHooks
+from ledgerline.privacy.access_log import AccessLogPage, LogQuery, do_access_log_page
 from ledgerline.privacy.account import do_delete_account
-from ledgerline.privacy.actions import do_access_log_with_values, do_export_person
+from ledgerline.privacy.actions import do_export_person
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores.linking import ConsentRow
 
@@ -31,10 +33,16 @@ class PrivacyCentre:
         return do_export_person(uow, vault=self.vault, user_id=user_id)
 
     def access_log(
-        self, uow: UnitOfWork, *, user_id: str, locale: str, limit: int, before: int | None
-    ) -> list[dict[str, Any]]:
-        return do_access_log_with_values(
-            uow, vault=self.vault, user_id=user_id, locale=locale, limit=limit, before=before
+        self,
+        uow: UnitOfWork,
+        *,
+        user_id: str,
+        locale: str,
+        day_of: Callable[[int], Hashable],
+        query: LogQuery,
+    ) -> AccessLogPage:
+        return do_access_log_page(
+            uow, vault=self.vault, user_id=user_id, locale=locale, day_of=day_of, query=query
         )
 
     def change_scopes(

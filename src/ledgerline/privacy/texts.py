@@ -23,12 +23,14 @@ ACTORS = {
         "business": "{business}",
         "person": "You",
         "agent": "An agent of {business}",
+        "named_agent": "{agent} at {business}",
         "component": "Ledgerline",
     },
     "vi": {
         "business": "{business}",
         "person": "Bạn",
         "agent": "Nhân viên của {business}",
+        "named_agent": "{agent}, nhân viên của {business},",
         "component": "Ledgerline",
     },
 }
@@ -232,9 +234,12 @@ def describe(
     business_names: Mapping[str, str],
     shown: Sequence[str] | None = None,
     scope_names: Mapping[str, str] | None = None,
+    agent_names: Mapping[str, str] | None = None,
 ) -> str:
     """One entry as a sentence. ``shown``: descriptions of the entry's records that still
-    exist (the privacy centre's values); None keeps the sentence free of values."""
+    exist (the privacy centre's values); None keeps the sentence free of values.
+    ``agent_names``: agents' display names by id (an agent is named as the person meets
+    them in the chat)."""
     lang = _lang(locale)
     business = business_names.get(entry.page_id or "", A_BUSINESS[lang])
     consent = _consent_sentence(entry, lang, business, scope_names or {})
@@ -249,7 +254,10 @@ def describe(
     if purpose == "fraud_detection" and entry.actor.kind != "person":
         subject, purpose = FRAUD_CHECK[lang].format(business=business), None
     else:
-        subject = ACTORS[lang].get(str(entry.actor.kind), "{business}").format(business=business)
+        kind = str(entry.actor.kind)
+        agent = (agent_names or {}).get(entry.actor.id) if kind == "agent" else None
+        template = ACTORS[lang]["named_agent"] if agent else ACTORS[lang].get(kind, "{business}")
+        subject = template.format(business=business, agent=agent)
     erasure = ERASURE[lang].get(entry.action)
     if erasure is not None:
         sentence, purpose = erasure.format(subject=subject, business=business), None

@@ -13,12 +13,13 @@ nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -29,6 +30,7 @@ from ledgerline.identity.errors import CsrfRejected
 from ledgerline.identity.sessions import PERSON
 from ledgerline.linking.queries import LinkView, get_link, list_links
 from ledgerline.linking.texts import SCOPE_ORDER, catalogue
+from ledgerline.privacy.access_log import WHO, AccessLogPage, GroupLine, LogQuery
 from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.web.config import web_config
 from ledgerline.web.pages import Person, signed_in_person, to_sign_in
@@ -39,7 +41,7 @@ from ledgerline.web.texts import translate
 router = APIRouter(prefix="/privacy", include_in_schema=False)
 
 HOME = "/privacy"
-LOG_PAGE = 100  # audit entries per page of the access log (repeats are shown once)
+LOG_PAGE = 200  # audit entries per page of the access log (grouped by who and why)
 NOTICES = ("scopes_saved", "renewed", "unlinked", "unchanged")
 PAGE_ID_LIMIT = 40
 
@@ -78,11 +80,6 @@ def _date(ms: int | None, person: Person) -> str:
     return str(format_date(moment.date(), format="long", locale=person.locale))
 
 
-def _datetime(ms: int, person: Person) -> str:
-    moment = datetime.fromtimestamp(ms / 1000, tz=_zone(person.timezone))
-    return str(format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=person.locale))
-
-
 def _card(link: LinkView, person: Person) -> LinkCard:
     texts = catalogue(person.locale)
     on = set(link.scopes)
@@ -118,6 +115,72 @@ def _before(request: Request) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
+def _log_query(request: Request, links: list[LinkView]) -> LogQuery:
+    """The access log's filters from the query string; unknown values mean "all"."""
+    who = request.query_params.get("who", "all")
+    bank = request.query_params.get("bank", "")
+    return LogQuery(
+        who=who if who in WHO else "all",
+        page_id=bank if bank in {link.page_id for link in links} else None,
+        before=_before(request),
+        limit=LOG_PAGE,
+    )
+
+
+@dataclass(slots=True)
+class LogDay:
+    """The access log's groups of one day, in the person's time zone."""
+
+    title: str
+    groups: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _day_title(day: date, today: date, locale: str) -> str:
+    if day == today:
+        return translate(locale, "privacy_log_today")
+    if day == today - timedelta(days=1):
+        return translate(locale, "privacy_log_yesterday")
+    return str(format_date(day, format="long", locale=locale))
+
+
+def _log_days(page: AccessLogPage, person: Person, now: datetime) -> list[LogDay]:
+    zone = _zone(person.timezone)
+    today = now.astimezone(zone).date()
+    days: list[LogDay] = []
+    current: date | None = None
+    for group in page.groups:
+        newest = datetime.fromtimestamp(group.newest / 1000, tz=zone)
+        if newest.date() != current:
+            current = newest.date()
+            days.append(LogDay(_day_title(current, today, person.locale)))
+        days[-1].groups.append(_group_view(group, person))
+    return days
+
+
+def _group_view(group: GroupLine, person: Person) -> dict[str, Any]:
+    zone = _zone(person.timezone)
+    newest = datetime.fromtimestamp(group.newest / 1000, tz=zone)
+    oldest = datetime.fromtimestamp(group.oldest / 1000, tz=zone)
+    when = str(format_time(newest, "short", locale=person.locale))
+    if oldest.strftime("%H%M") != newest.strftime("%H%M"):
+        when = f"{format_time(oldest, 'short', locale=person.locale)}–{when}"
+    return {
+        "id": group.id,
+        "text": group.text,
+        "shown": group.values,
+        "when": when,
+        "time": newest.isoformat(),
+        "outcome": group.outcome,
+    }
+
+
+def _log_link(query: LogQuery, **changes: object) -> str:
+    params = {"who": query.who, "bank": query.page_id or "", "before": query.before or ""}
+    params.update({key: "" if value is None else str(value) for key, value in changes.items()})
+    kept = {key: value for key, value in params.items() if value and value != "all"}
+    return f"{HOME}?{urlencode(kept)}#log-heading" if kept else f"{HOME}#log-heading"
+
+
 async def _page(
     request: Request,
     person: Person,
@@ -127,22 +190,20 @@ async def _page(
     error: str | None = None,
 ) -> Response:
     config = web_config(request)
-    now = to_ms(config.clock.now())
-    links = await config.db.query(list_links, person.user_id, now)
-    before = _before(request)
+    now = config.clock.now()
+    links = await config.db.query(list_links, person.user_id, to_ms(now))
+    query = _log_query(request, links)
+    zone = _zone(person.timezone)
     log = await config.db.write(
         _centre(request).access_log,
         user_id=person.user_id,
         locale=person.locale,
-        limit=LOG_PAGE,
-        before=before,
+        day_of=lambda ms: datetime.fromtimestamp(ms / 1000, tz=zone).date(),
+        query=query,
         partition=f"privacy:{person.user_id}",
     )
-    older = log[-1]["id"] if len(log) == LOG_PAGE else None
-    lines = _merge_repeats(log)
-    for line in lines:
-        line["when"] = _datetime(int(line["at"]), person)
     cards = [_card(link, person) for link in links]
+    banks = sorted({(link.page_id, link.page_name) for link in links}, key=lambda b: b[1])
     return render(
         request,
         "privacy.html",
@@ -152,25 +213,19 @@ async def _page(
         user_name=person.name,
         active=[c for c in cards if c.status == "linked"],
         ended=[c for c in cards if c.status != "linked"],
-        log=lines,
-        older=older,
-        paged=before is not None,
+        log_days=_log_days(log, person, now),
+        own_reads=log.own_reads,
+        own_reads_link=_log_link(query, who="you", before=None),
+        who=query.who,
+        who_choices=list(WHO),
+        bank=query.page_id or "",
+        banks=banks,
+        older=None if log.older is None else _log_link(query, before=log.older),
+        newest=_log_link(query, before=None) if query.before is not None else None,
         days=DEFAULT_CONSENT_DAYS,
         notice=notice,
         error=error,
     )
-
-
-def _merge_repeats(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Consecutive entries that read the same (e.g. the person's own views of this page)
-    become one line with a count, the newest first, so they do not bury the rest."""
-    lines: list[dict[str, Any]] = []
-    for line in log:
-        if lines and lines[-1]["text"] == line["text"]:
-            lines[-1]["times"] += 1
-        else:
-            lines.append({**line, "times": 1})
-    return lines
 
 
 async def _business_name(request: Request, person: Person, page_id: str) -> str:

@@ -209,22 +209,81 @@ def test_the_access_log_shows_values_through_one_audited_read_per_view(
 
         before = len(own_reads())
         page = http.get("/privacy?lang=en")
-        assert (
-            "Demo Bank shared 2 of your transactions (₫100,001 at Quán 1; ₫100,002 at Quán 2)"
-            in page.text
-        )
+        assert "Demo Bank sent you 2 transactions" in page.text
+        assert "₫100,001 at Quán 1; ₫100,002 at Quán 2" in page.text
+        assert "Ledgerline read 2 transactions from Demo Bank to send you updates" in page.text
         reads = own_reads()
         assert len(reads) == before + 1  # one batch for the one business
         assert reads[0].record_kind == "transaction"
         assert len(reads[0].record_ids) == 2
-        # The person's own views are listed without values, once with a count.
+        # The person's own views are no access by anyone else: left out, and counted.
         http.get("/privacy?lang=en")
         third = http.get("/privacy?lang=en")
-        assert "You read your transactions at your request" in third.text
-        assert "(2 times)" in third.text or "(3 times)" in third.text
+        assert "You viewed" not in third.text
+        assert "at your request" not in third.text
+        assert "Your own views of your data (" in third.text
+        mine = http.get("/privacy?lang=en&who=you")
+        assert "You viewed 2 transactions from Demo Bank" not in mine.text  # grouped per day
+        assert "transactions from Demo Bank" in mine.text
+        assert "You viewed" in mine.text
         # The API's access log stays without values.
         log = http.get("/api/v1/me/access-log").json()["data"]
         assert all("100,001" not in e["text"] and "Quán" not in e["text"] for e in log)
+
+
+def _pager(page: str) -> str:
+    return page.split('class="row pager"')[1].split("</nav>")[0]
+
+
+def test_the_access_log_filters_by_who_and_bank_and_pages(
+    world: LinkedWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ledgerline.web.privacy.LOG_PAGE", 3)
+    with _browser(world) as http:
+        psid = _linked(world, http)
+        for n in range(2):
+            sent = world.bank_post(
+                "transactions",
+                {
+                    "psid": psid,
+                    "transactions": [
+                        {
+                            "transaction_id": f"t-{n}",
+                            "amount": {"amount": "5000", "currency": "VND"},
+                            "booked_at": "2026-11-29T08:15:00+07:00",
+                        }
+                    ],
+                },
+            )
+            assert sent.status_code == 200, sent.text
+        refused = world.bank_post(
+            "shipments",
+            {"psid": psid, "order_id": "o1", "carrier": "GHN", "tracking_number": "X1",
+             "status": "in_transit"},
+        )  # fmt: skip
+        assert refused.status_code == 403
+        banks = http.get("/privacy?lang=en&who=banks").text
+        assert "Demo Bank tried to send you 1 delivery update; it was not accepted" in banks
+        assert "(refused)" not in banks
+        assert "Ledgerline read" not in banks
+        assert "Ledgerline kept" not in banks
+        ours = http.get("/privacy?lang=en&who=ledgerline").text
+        assert "Ledgerline kept" in ours
+        assert "Demo Bank sent you" not in ours
+        # Three entries a page (the monkeypatched size): the newest page has an "Older" link
+        # that keeps the filter, and the last page has none.
+        first = _pager(http.get("/privacy?lang=en&who=banks").text)
+        assert "who=banks&amp;before=" in first
+        assert ">Older</a>" in first
+        older = first.split("who=banks&amp;before=")[1].split("#")[0]
+        second = _pager(http.get(f"/privacy?lang=en&who=banks&before={older}").text)
+        assert ">Newest</a>" in second
+        assert ">Older</a>" not in second
+        # An unknown filter value is "everyone but you"; a bank that is not the person's is
+        # ignored.
+        odd = http.get("/privacy?lang=en&who=nobody&bank=someone-else")
+        assert odd.status_code == 200
+        assert "Demo Bank tried to send you" in odd.text
 
 
 def test_the_language_switch_keeps_the_way_back(world: LinkedWorld) -> None:

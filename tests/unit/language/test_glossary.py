@@ -14,10 +14,12 @@ GLOSSARY = ROOT / "docs" / "glossary.md"
 CATALOGUES = [
     ROOT / "src/ledgerline/web/static/i18n/vi.json",
     ROOT / "src/ledgerline/web/static/i18n/inbox.vi.json",
+    ROOT / "src/ledgerline/web/static/i18n/privacy.vi.json",
     ROOT / "src/ledgerline/linking/locales/vi.json",
     ROOT / "src/ledgerline/language/locales/vi/LC_MESSAGES/updates.po",
     ROOT / "src/ledgerline/customer_service/assistant/locales/vi/LC_MESSAGES/assistant.po",
     ROOT / "src/ledgerline/privacy/texts.py",
+    ROOT / "src/ledgerline/privacy/log_texts.py",
     ROOT / "src/demobank/texts.py",
 ]
 # The old placement: the tone on the first vowel of an open "oa", "oe", "uy" ("quý" is

@@ -134,3 +134,16 @@ def test_erased_customer_service_records_in_both_languages() -> None:
         "Hồ sơ chăm sóc khách hàng của Demo Bank về bạn (các cuộc trò chuyện và ghi chú của "
         "nhân viên) đã được xóa"
     )
+
+
+def test_an_agent_is_named_as_the_person_meets_them() -> None:
+    read = entry(Actor.agent("ag_1"), "read", purpose="customer_service", kind="transaction")
+    assert describe(read, locale="en", business_names=NAMES, agent_names={"ag_1": "Minh"}) == (
+        "Minh at Demo Bank read your transactions to answer your question"
+    )
+    assert describe(read, locale="vi", business_names=NAMES, agent_names={"ag_1": "Minh"}) == (
+        "Minh, nhân viên của Demo Bank, đã đọc giao dịch của bạn để trả lời câu hỏi của bạn"
+    )
+    assert describe(read, locale="en", business_names=NAMES) == (
+        "An agent of Demo Bank read your transactions to answer your question"
+    )

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ledgerline.api.deps import Context, UserId
 from ledgerline.api.schemas import ERRORS
-from ledgerline.privacy.actions import access_log_in_words
+from ledgerline.privacy.access_log import access_log_in_words
 
 router = APIRouter(prefix="/api/v1/me", tags=["People: privacy"])
 

@@ -131,15 +131,53 @@ def iter_entries(conn: sa.Connection, *, batch: int = 1000) -> Iterator[AuditRow
         after = rows[-1].seq
 
 
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    """Which of a person's entries to list: one business's, some kinds of actor's, and
+    whether the person's own reads of their data count (they are no access by another)."""
+
+    page_id: str | None = None
+    actor_kinds: tuple[str, ...] = ()
+    own_reads: bool = True
+
+
+OWN_READ = sa.and_(audit_log.c.actor_kind == "person", audit_log.c.action == "read")
+
+
+def _filtered(query: Any, where: LogFilter) -> Any:
+    if where.page_id is not None:
+        query = query.where(audit_log.c.page_id == where.page_id)
+    if where.actor_kinds:
+        query = query.where(audit_log.c.actor_kind.in_(where.actor_kinds))
+    if not where.own_reads:
+        query = query.where(sa.not_(OWN_READ))
+    return query
+
+
 def entries_for_user(
-    conn: sa.Connection, user_id: str, *, limit: int, before_seq: int | None = None
+    conn: sa.Connection,
+    user_id: str,
+    *,
+    limit: int,
+    before_seq: int | None = None,
+    where: LogFilter | None = None,
 ) -> list[AuditRow]:
     """Entries about one person, newest first."""
     query = sa.select(*_COLUMNS).where(audit_log.c.user_id == user_id)
     if before_seq is not None:
         query = query.where(audit_log.c.seq < before_seq)
+    if where is not None:
+        query = _filtered(query, where)
     query = query.order_by(audit_log.c.seq.desc()).limit(limit)
     return [_row(r) for r in conn.execute(query)]
+
+
+def count_own_reads(conn: sa.Connection, user_id: str, page_id: str | None = None) -> int:
+    """How many times the person read their own data (one business's, or all)."""
+    query = sa.select(sa.func.count()).where(audit_log.c.user_id == user_id, OWN_READ)
+    if page_id is not None:
+        query = query.where(audit_log.c.page_id == page_id)
+    return int(conn.execute(query).scalar_one())
 
 
 def max_seq(conn: sa.Connection) -> int:
