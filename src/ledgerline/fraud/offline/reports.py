@@ -12,7 +12,7 @@ A transaction at time ``t`` (whole seconds) on terminal ``T`` by card ``c`` sees
 card's reports, and so its own report, never count):
 
 * ``TERMINAL_REPORTING_CARDS_{1,24,168}H``: distinct reporting cards whose latest report
-  arrived in ``[t - h hours, t)``;
+  arrived in ``[t - h hours, t)``, at most ``MAX_REPORTING_CARDS`` (64);
 * ``TERMINAL_SECONDS_SINCE_REPORT``: seconds since the latest such report, at most 7 days
   (7 days when none);
 * ``TERMINAL_REPORTING_CARDS_PER_TX_168H``: the 7-day count over the terminal's live 7-day
@@ -36,6 +36,7 @@ import pandas as pd
 from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.offline.features import compute_features, epoch_seconds
 from ledgerline.fraud.online.features import (
+    MAX_REPORTING_CARDS,
     NO_REPORT_SECONDS,
     REPORT_FEATURES,
     REPORT_WINDOW_HOURS,
@@ -175,9 +176,12 @@ def report_features(
             latest[at] = np.maximum(latest[at], last)
     since = np.minimum(seconds - latest.astype(np.float64), NO_REPORT_SECONDS)
     since = np.where(latest == np.iinfo(np.int64).min, NO_REPORT_SECONDS, since)
-    out = {f"TERMINAL_REPORTING_CARDS_{h}H": counts[h] for h in REPORT_WINDOW_HOURS}
+    cap = float(MAX_REPORTING_CARDS)
+    out = {
+        f"TERMINAL_REPORTING_CARDS_{h}H": np.minimum(counts[h], cap) for h in REPORT_WINDOW_HOURS
+    }
     out["TERMINAL_SECONDS_SINCE_REPORT"] = since
-    week = counts[max(REPORT_WINDOW_HOURS)]
+    week = out[f"TERMINAL_REPORTING_CARDS_{max(REPORT_WINDOW_HOURS)}H"]
     # reporting_cards_per_tx, vectorised
     out["TERMINAL_REPORTING_CARDS_PER_TX_168H"] = week / np.maximum(live_7day_volume, 1.0)
     return out

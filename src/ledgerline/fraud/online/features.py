@@ -53,6 +53,8 @@ ALL_FEATURES: tuple[str, ...] = BASELINE_FEATURES + EXTRA_FEATURES
 # when it was trained with reports (``fraud train --report-rate P`` with P > 0).
 REPORT_WINDOW_HOURS = (1, 24, 168)
 NO_REPORT_SECONDS = float(max(REPORT_WINDOW_HOURS) * SECONDS_PER_HOUR)
+# Counts stop at this many reporting cards (a terminal's online state keeps one more).
+MAX_REPORTING_CARDS = 64
 REPORT_FEATURES: tuple[str, ...] = (
     *(f"TERMINAL_REPORTING_CARDS_{h}H" for h in REPORT_WINDOW_HOURS),
     "TERMINAL_SECONDS_SINCE_REPORT",

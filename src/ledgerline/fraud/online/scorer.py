@@ -26,6 +26,7 @@ transaction with row locks) when several workers score concurrently.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,9 +34,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ledgerline.fraud.errors import FraudInputError, ModelFileError
+from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.online.budget import AlertPolicy
-from ledgerline.fraud.online.features import REPORT_FEATURES
 from ledgerline.fraud.online.model import FraudModel
 from ledgerline.fraud.online.state import CardState, TerminalState, time_flags
 
@@ -154,28 +154,41 @@ def _check(tx: Transaction) -> None:
         raise FraudInputError("when must be a datetime")
 
 
+def card_tag(card_id: str, terminal_id: str) -> int:
+    """The 32-bit tag a terminal's state keeps for a card that reported a payment there: a
+    hash of both, so the same card's tags at two terminals cannot be linked."""
+    digest = hashlib.blake2b(
+        f"{len(terminal_id)}:{terminal_id}:{card_id}".encode(), digest_size=4
+    ).digest()
+    return int.from_bytes(digest, "big")
+
+
 def update_features(
-    card: CardState, terminal: TerminalState, amount: float, t: int, out: dict[str, float]
+    card: CardState,
+    terminal: TerminalState,
+    amount: float,
+    t: int,
+    out: dict[str, float],
+    tag: int | None = None,
 ) -> int:
-    """Update both states with one transaction; write every feature into ``out``."""
+    """Update both states with one transaction; write every feature into ``out``.
+
+    ``tag`` (``card_tag``) is the card's tag at this terminal: its own reports never count
+    in its report features."""
     weekend, night = time_flags(t)
     out["TX_AMOUNT"] = float(amount)
     out["TX_DURING_WEEKEND"] = weekend
     out["TX_DURING_NIGHT"] = night
     card.update(t, amount, out)
-    return terminal.update(t, out)
+    seq = terminal.update(t, out)
+    terminal.report_features(tag, out)
+    return seq
 
 
 class OnlineScorer:
     """Scores transactions one by one against a ``FraudStateStore``."""
 
     def __init__(self, model: FraudModel, store: FraudStateStore) -> None:
-        unsupported = [name for name in model.features if name in REPORT_FEATURES]
-        if unsupported:
-            raise ModelFileError(
-                "the model uses report features (trained with --report-rate above 0), which "
-                f"the online engine does not compute: {', '.join(unsupported)}"
-            )
         self.model = model
         self.store = store
         self._features = model.features
@@ -199,7 +212,8 @@ class OnlineScorer:
         card, new_card = batch.card(tx.card_id)
         terminal, new_terminal = batch.terminal(tx.terminal_id)
         out: dict[str, float] = {}
-        seq = update_features(card, terminal, tx.amount, t, out)
+        tag = card_tag(tx.card_id, tx.terminal_id)
+        seq = update_features(card, terminal, tx.amount, t, out, tag)
         if states is None:
             batch.flush()
         ref = TransactionRef(
@@ -276,6 +290,11 @@ class OnlineScorer:
         self.store.add_label({**ref.to_json(), "fraud": bool(fraud), "source": source})
         return label_terminal(self.store, ref.terminal_id, ref.terminal_seq, fraud)
 
+    def record_report(self, terminal_id: str, card_id: str, when: dt.datetime) -> None:
+        """A card holder said a payment at ``terminal_id`` was not theirs, at ``when``: it
+        counts at once in the terminal's report features (other cards' transactions)."""
+        report_terminal(self.store, terminal_id, card_id, epoch_seconds(when))
+
 
 class _States:
     """Decoded card and terminal states of one call or batch, written back by ``flush``."""
@@ -308,6 +327,15 @@ class _States:
             self.store.put_card(card_id, card.to_bytes())
         for terminal_id, terminal in self.terminals.items():
             self.store.put_terminal(terminal_id, terminal.to_bytes())
+
+
+def report_terminal(store: FraudStateStore, terminal_id: str, card_id: str, t: int) -> None:
+    """Add a report by ``card_id`` received at ``t`` to the terminal's state (created if the
+    terminal was never seen)."""
+    data = store.get_terminal(terminal_id)
+    terminal = TerminalState() if data is None else TerminalState.from_bytes(data)
+    terminal.add_report(card_tag(card_id, terminal_id), t)
+    store.put_terminal(terminal_id, terminal.to_bytes())
 
 
 def label_terminal(store: FraudStateStore, terminal_id: str, seq: int, fraud: bool) -> bool:

@@ -22,6 +22,13 @@ sequence numbers people said were fraud (serialised as runs: a compromised termi
 are consecutive). About 250 bytes at 50 transactions a day, 300 at 1,000; an idle terminal's
 empty hours are skipped.
 
+Chat-speed labels (``ledgerline.fraud.offline.reports``): a terminal also keeps, for the cards
+that reported one of its payments ("Not me", or "not me" to an alert) in the last 7 days, a
+32-bit tag of the card (a hash of terminal and card: it links nothing across terminals) and
+the time of its latest report — at most ``MAX_REPORTING_CARDS + 1`` of them, the most recent,
+which is all the capped counts need (about 9 bytes each). Terminal states of format 2 have
+no reports and read as such; format 3 adds them.
+
 Time only moves forward inside a state: a transaction older than the newest one the state has
 seen is taken to happen at that newest time (documented default for out-of-order input).
 """
@@ -53,16 +60,23 @@ from ledgerline.fraud.online.features import (
     HOURS_PER_DAY,
     LAG_DAYS,
     LIVE_WINDOWS,
+    MAX_REPORTING_CARDS,
     NO_PREVIOUS_SECONDS,
+    NO_REPORT_SECONDS,
+    REPORT_WINDOW_HOURS,
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     TERMINAL_WINDOWS,
     amount_zscore,
+    reporting_cards_per_tx,
     to_cents,
 )
 
 _CARD_VERSION = 3
-_TERMINAL_VERSION = 2
+_TERMINAL_VERSION = 3
+_TERMINAL_VERSION_WITHOUT_REPORTS = 2
+_REPORT_SPAN = int(NO_REPORT_SECONDS)
+_MAX_REPORTERS = MAX_REPORTING_CARDS + 1
 # Bounds a stored terminal state respects (a damaged one must not make us allocate more): 30
 # day counts, and hours since the known windows' end day — up to 40 days' worth for a state
 # converted from the first format and not updated since.
@@ -249,7 +263,7 @@ class TerminalState:
     """A terminal's transaction counts over the last 7 + 30 days (per hour for the newest
     ones, per day for the older), and which of its transactions were said to be fraud."""
 
-    __slots__ = ("base_seq", "days", "first_day", "fraud_seqs", "hours", "last_t")
+    __slots__ = ("base_seq", "days", "first_day", "fraud_seqs", "hours", "last_t", "reports")
 
     def __init__(self) -> None:
         self.last_t: int | None = None
@@ -260,6 +274,7 @@ class TerminalState:
         self.hours: list[int] = []
         self.base_seq = 0  # the sequence number of the first counted transaction
         self.fraud_seqs: list[int] = []  # sorted; only those still counted
+        self.reports: dict[int, int] = {}  # card tag -> time of its latest report
 
     @property
     def hours_day(self) -> int:
@@ -316,6 +331,37 @@ class TerminalState:
             live = seq + 1 - seq_from_hour(hour - n * HOURS_PER_DAY + 1)
             out[f"TERMINAL_NB_TX_LIVE_{n}DAY"] = float(live)
         return seq
+
+    def add_report(self, tag: int, received: int) -> None:
+        """A card (``tag``) reported one of this terminal's payments at ``received``."""
+        reports = self.reports
+        reports[tag] = max(reports.get(tag, received), received)
+        self._forget_reports(max(received, self.last_t or received))
+
+    def _forget_reports(self, now: int) -> None:
+        """Drop reports older than every window, then all but the most recent cards."""
+        reports = self.reports
+        for tag in [k for k, when in reports.items() if when < now - _REPORT_SPAN]:
+            del reports[tag]
+        if len(reports) > _MAX_REPORTERS:
+            newest = sorted(reports.items(), key=lambda item: (-item[1], item[0]))
+            self.reports = dict(newest[:_MAX_REPORTERS])
+
+    def report_features(self, tag: int | None, out: dict[str, float]) -> None:
+        """The report features of the transaction just added (``update``) by card ``tag``:
+        other cards' reports received before it (``ledgerline.fraud.offline.reports``)."""
+        t = self.last_t if self.last_t is not None else 0
+        self._forget_reports(t)
+        seen = [when for k, when in self.reports.items() if k != tag and when < t]
+        for h in REPORT_WINDOW_HOURS:
+            recent = sum(1 for when in seen if when >= t - h * SECONDS_PER_HOUR)
+            out[f"TERMINAL_REPORTING_CARDS_{h}H"] = float(min(recent, MAX_REPORTING_CARDS))
+        since = float(t - max(seen)) if seen else NO_REPORT_SECONDS
+        out["TERMINAL_SECONDS_SINCE_REPORT"] = min(since, NO_REPORT_SECONDS)
+        week = out[f"TERMINAL_REPORTING_CARDS_{max(REPORT_WINDOW_HOURS)}H"]
+        out["TERMINAL_REPORTING_CARDS_PER_TX_168H"] = reporting_cards_per_tx(
+            week, out["TERMINAL_NB_TX_LIVE_7DAY"]
+        )
 
     def _day_of(self, day_starts: list[int], hour_starts: list[int], seq: int) -> int:
         """The day of transaction ``seq`` (one still counted)."""
@@ -391,6 +437,11 @@ class TerminalState:
         for start, length in runs:
             put_varints(out, (start - previous, length - 1))
             previous = start + length
+        put_varint(out, len(self.reports))
+        anchor = self.last_t or 0
+        for tag, when in sorted(self.reports.items()):
+            out += tag.to_bytes(4, "big")
+            put_varint(out, zigzag_optional(when - anchor))
         return bytes(out)
 
     @classmethod
@@ -400,7 +451,7 @@ class TerminalState:
         state = cls()
         try:
             (version, last, base_seq, day_count), offset = get_varints(data, 0, 4)
-            if version != _TERMINAL_VERSION:
+            if version not in (_TERMINAL_VERSION, _TERMINAL_VERSION_WITHOUT_REPORTS):
                 raise ValueError(f"unknown terminal state version {version}")
             state.last_t = unzigzag_optional(last)
             state.base_seq = base_seq
@@ -438,11 +489,29 @@ class TerminalState:
                 if previous > total:
                     raise ValueError("fraud labels beyond the counted transactions")
                 state.fraud_seqs.extend(range(start, previous))
+            if version == _TERMINAL_VERSION:
+                offset = state._read_reports(data, offset)
             if offset != len(data):
                 raise ValueError("trailing bytes")
         except (Truncated, ValueError) as exc:
             raise FraudInputError(f"corrupt terminal state: {exc}") from exc
         return state
+
+    def _read_reports(self, data: bytes, offset: int) -> int:
+        count, offset = get_varint(data, offset)
+        if count > _MAX_REPORTERS:
+            raise ValueError("more reports than a state keeps")
+        anchor = self.last_t or 0
+        for _ in range(count):
+            if offset + 4 > len(data):
+                raise Truncated("report tag")
+            tag = int.from_bytes(data[offset : offset + 4], "big")
+            delta, offset = get_varint(data, offset + 4)
+            moved = unzigzag_optional(delta)
+            if moved is None:
+                raise ValueError("a report without a time")
+            self.reports[tag] = anchor + moved
+        return offset
 
     @classmethod
     def _from_v1(cls, data: bytes) -> TerminalState:
