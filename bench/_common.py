@@ -191,22 +191,31 @@ def emit(result: dict[str, Any]) -> None:
 
 
 def seed_bank_and_people(
-    data_dir: Path, people: int, *, account_link_url: str | None = None
+    data_dir: Path,
+    people: int,
+    *,
+    account_link_url: str | None = None,
+    database_url: str | None = None,
+    webhook_url: str | None = None,
 ) -> tuple[Any, Any, list[Any], int]:
-    """A fresh platform with one bank and ``people`` people: (platform, bank, users, now)."""
+    """A fresh platform with one bank and ``people`` people: (platform, bank, users, now).
+    ``database_url``: PostgreSQL instead of SQLite in ``data_dir``; ``webhook_url``: where
+    the bank's webhooks go (verify token ``bench``)."""
     from ledgerline.bootstrap import build_services
     from ledgerline.chat.accounts import do_create_business, do_create_user
     from ledgerline.config import Settings
     from ledgerline.domain.clock import to_ms
 
-    platform = build_services(Settings(env="development", data_dir=data_dir))
+    platform = build_services(
+        Settings(env="development", data_dir=data_dir, database_url=database_url)
+    )
     now = to_ms(platform.clock.now())
     bank = platform.db.write_sync(
         do_create_business,
         secret_key=platform.secret_key,
         name="Bench Bank",
-        webhook_url=None,
-        verify_token=None,
+        webhook_url=webhook_url,
+        verify_token=None if webhook_url is None else "bench",
         account_link_url=account_link_url,
         now=now,
     )
@@ -220,7 +229,7 @@ def seed_bank_and_people(
 
 
 def seed_linked(
-    data_dir: Path, people: int, scopes: frozenset[Any]
+    data_dir: Path, people: int, scopes: frozenset[Any], **where: Any
 ) -> tuple[Any, Any, list[tuple[str, str]]]:
     """A bank and ``people`` people linked to it with ``scopes``, through the real linking
     actions. Returns (platform, the bank, [(psid, user access token)]); the caller closes."""
@@ -230,7 +239,9 @@ def seed_linked(
     from ledgerline.storage.stores import threads
 
     authorize = "http://127.0.0.1:9/authorize"
-    platform, bank, users, now = seed_bank_and_people(data_dir, people, account_link_url=authorize)
+    platform, bank, users, now = seed_bank_and_people(
+        data_dir, people, account_link_url=authorize, **where
+    )
     pairs = []
     for user in users:
         started = platform.db.write_sync(

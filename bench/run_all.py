@@ -13,6 +13,7 @@ RUNS = [
     ["updates_latency.py"],
     ["fraud.py", "--write-docs"],
     ["request_telemetry.py"],
+    ["scale.py"],
 ]
 
 

@@ -2,9 +2,16 @@
 
 A page message pushed to a person's socket counts as delivered. Rather than one write per
 frame, or per socket, the (person, page) watermarks noted by all streams are gathered and
-written in one action per page every ``interval`` seconds: the bank still gets one
-``delivery`` webhook per thread per burst, and the writer sees a handful of actions instead
-of one per message.
+written every ``interval`` seconds: the bank still gets one ``delivery`` webhook per thread
+per burst, not one per message.
+
+Each thread's watermark is written by an action in that person's partition
+(``person_partition``, as the Send API and ingestion): it runs on the writer that writes the
+person's messages and locks that thread's row alone, so every batch of every writer of
+every process still locks rows in partition order. One action for a page's threads at once
+(partition: the page) locked them on another writer, in its own order, while the Send API
+locked them in theirs: on PostgreSQL they deadlocked (``bench/scale.py`` saw 6 in a
+10-second run of one process, each a stalled batch and a retry).
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import structlog
 from ledgerline.chat.actions import DeliveredMark, do_mark_delivered_many
 from ledgerline.delivery.live import Frame
 from ledgerline.domain.clock import Clock, to_ms
-from ledgerline.storage.database import Database
+from ledgerline.storage.database import Database, person_partition
+from ledgerline.storage.stores.threads import threads_of_users
 
 log = structlog.get_logger(__name__)
 
@@ -62,16 +70,25 @@ class DeliveryReceipts:
         pending, self._pending = self._pending, {}
         now = to_ms(self.clock.now())
         for page_id, per_user in pending.items():
-            marks = [
-                DeliveredMark(user_id=user_id, mids=tuple(mids), watermark=watermark)
-                for user_id, (mids, watermark) in sorted(per_user.items())
-            ]
             try:
-                await self.db.write(
-                    do_mark_delivered_many, page_id=page_id, marks=marks, now=now, partition=page_id
-                )
+                threads = await self.db.read(threads_of_users, page_id, list(per_user))
             except Exception:  # receipts are best effort; never break the streams
-                log.exception("delivery_mark_failed", page_id=page_id, threads=len(marks))
+                log.exception("delivery_mark_failed", page_id=page_id, threads=len(per_user))
+                continue
+            writes = [
+                self.db.write(
+                    do_mark_delivered_many,
+                    page_id=page_id,
+                    marks=[DeliveredMark(user_id=user_id, mids=tuple(mids), watermark=watermark)],
+                    now=now,
+                    partition=person_partition(page_id, threads[user_id].psid),
+                )
+                for user_id, (mids, watermark) in sorted(per_user.items())
+                if user_id in threads
+            ]
+            for outcome in await asyncio.gather(*writes, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    log.error("delivery_mark_failed", page_id=page_id, error=repr(outcome))
 
     async def run(self) -> None:
         """Streams call ``note``; this only waits for the end (``workers.runner``)."""
