@@ -3,16 +3,18 @@ thread. ``run(scenario)`` drives an async scenario against it from a synchronous
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
-from ledgerline.bootstrap import build_app, build_services
+from ledgerline.bootstrap import Runtime, build_app, build_services
 from ledgerline.config import Settings
+from ledgerline.domain.clock import Clock
 from tests.support.aio import run_async
 from tests.support.server import RunningPlatform
 
@@ -22,6 +24,11 @@ BASE_URL = "http://ledgerline.test"
 
 @dataclass
 class InProcessPlatform(RunningPlatform):
+    # Who waits for the next commit (``until``): its loop and the event to set.
+    _waiting: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = field(
+        default=None, init=False
+    )
+
     def run(self, scenario: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
         async def main() -> T:
             transport = httpx.ASGITransport(app=self.app)
@@ -36,17 +43,63 @@ class InProcessPlatform(RunningPlatform):
     def client(self, **kwargs: Any) -> httpx.Client:
         raise NotImplementedError("in process: use run(scenario)")
 
+    def on_batch(self, size: int, failed: int, seconds: float) -> None:
+        """A writer committed (``Database.observe_batches``, on the writer's thread)."""
+        waiting = self._waiting
+        if waiting is not None:
+            loop, event = waiting
+            with contextlib.suppress(RuntimeError):  # the scenario's loop already closed
+                loop.call_soon_threadsafe(event.set)
+
+    async def until(
+        self, check: Callable[[], Awaitable[T | None]], what: str, seconds: float = 30.0
+    ) -> T:
+        """``check()``'s first answer that is not None, asked again after each commit (what
+        the workers do shows in the database): no polling interval, no sleeping."""
+        event = asyncio.Event()
+        self._waiting = (asyncio.get_running_loop(), event)
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    event.clear()
+                    found = await check()
+                    if found is not None:
+                        return found
+                    await event.wait()
+        except TimeoutError:
+            raise AssertionError(f"still waiting after {seconds} s for {what}") from None
+        finally:
+            self._waiting = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The app's hub and workers (e.g. ``runtime.dispatcher.notify()`` after a test
+        moved its clock past a retry)."""
+        runtime = self.app.state.ctx.lifecycle
+        assert isinstance(runtime, Runtime)
+        return runtime
+
 
 @contextlib.contextmanager
 def in_process_platform(
-    database_url: str, data_dir: Path, **settings: Any
+    database_url: str,
+    data_dir: Path,
+    *,
+    clock: Clock | None = None,
+    webhooks: httpx.AsyncBaseTransport | None = None,
+    **settings: Any,
 ) -> Iterator[InProcessPlatform]:
-    """Workers off: what a test reads back it finds in the database (e.g. the outbox)."""
+    """Workers off: what a test reads back it finds in the database (e.g. the outbox).
+
+    With ``webhooks`` (e.g. an ``httpx.MockTransport`` standing for the banks) the workers
+    run and the platform's outgoing requests go through it; with ``clock`` (a
+    ``FrozenClock``) a test moves time, e.g. past a retry's backoff, instead of waiting."""
     config = Settings(env="development", data_dir=data_dir, database_url=database_url, **settings)
-    platform = build_services(config)
+    platform = build_services(config, clock=clock)
+    app = build_app(platform, run_workers=webhooks is not None, transport=webhooks)
+    running = InProcessPlatform(url=BASE_URL, platform=platform, app=app)
+    platform.db.observe_batches(running.on_batch)
     try:
-        yield InProcessPlatform(
-            url=BASE_URL, platform=platform, app=build_app(platform, run_workers=False)
-        )
+        yield running
     finally:
         platform.close()

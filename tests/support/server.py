@@ -70,6 +70,18 @@ class RunningPlatform:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
 
+    def wait_until_webhooks_sent(self, timeout: float = 30.0) -> None:
+        """Return once the outbox holds nothing pending: every webhook queued so far was
+        answered by its receiver. A test that checks a bank was *not* told something looks
+        at the receiver after this, instead of waiting out a timeout."""
+        from ledgerline.storage.stores.webhooks import backlog
+
+        deadline = time.monotonic() + timeout
+        while pending := self.platform.db.read_sync(backlog):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"webhooks still pending after {timeout} s: {pending}")
+            time.sleep(0.02)
+
     def subscribe(self, business: dict[str, str], *extra_fields: str) -> None:
         """Subscribe the business's app, as a bank does, to the default webhook fields and
         ``extra_fields`` (``messaging_handovers``, ``standby``, …)."""

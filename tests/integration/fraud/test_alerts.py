@@ -69,12 +69,19 @@ def alert_with_three_messages_after(p: Person, clock: FrozenClock) -> dict[str, 
 
 
 def events(world: LinkedWorld, kind: str, n: int = 1) -> list[dict[str, Any]]:
+    """The bank's webhook events of ``kind``, once ``n`` of them arrived (or after 15 s)."""
     deadline = time.monotonic() + 15
     while True:
         found = [e for e in world.bank.bank.receiver.events() if kind in e]
         if len(found) >= n or time.monotonic() > deadline:
             return found
         time.sleep(0.05)
+
+
+def all_sent(world: LinkedWorld, kind: str) -> list[dict[str, Any]]:
+    """Every webhook event of ``kind`` the bank got, once nothing queued is left to send."""
+    world.live.wait_until_webhooks_sent()
+    return [e for e in world.bank.bank.receiver.events() if kind in e]
 
 
 def shown(p: Person, mid: str) -> dict[str, Any]:
@@ -131,10 +138,7 @@ def test_a_typed_answer_counts_with_or_without_the_assistant(
     assert state["status"] == "answered"
     assert state["verdict"] == verdict
     # Neither the bank's bot nor the assistant got "không phải tôi" as a message.
-    time.sleep(0.3)
-    assert not [
-        e for e in world.bank.bank.receiver.events() if e.get("message", {}).get("mid") == mid
-    ]
+    assert not [e for e in all_sent(world, "message") if e["message"].get("mid") == mid]
     assert "Thank you" in text_of(p.messages()[-1]) or "Cảm ơn" in text_of(p.messages()[-1])
 
 
@@ -145,7 +149,7 @@ def test_an_unsure_answer_is_confirmed_first(world: LinkedWorld, clock: FrozenCl
     question = p.messages()[-1]
     assert "5.000.000\xa0₫ tại Highlands Coffee Tràng Tiền" in text_of(question)
     assert [b["title"] for b in buttons_of(question)] == ["Đúng, là tôi", "Không phải tôi"]
-    assert events(world, "fraud_alert_response", 1) == []  # nothing told yet
+    assert all_sent(world, "fraud_alert_response") == []  # nothing told yet
     says(p, {"text": "không ạ"})  # the answer to the question, naming the payment
     (response,) = events(world, "fraud_alert_response")
     assert response["fraud_alert_response"]["verdict"] == "fraud"
@@ -153,7 +157,7 @@ def test_an_unsure_answer_is_confirmed_first(world: LinkedWorld, clock: FrozenCl
     assert shown(p, question["mid"])["state"]["status"] == "answered"
     # Once answered, a typed "no" is an ordinary message again (it goes to the bank).
     mid = says(p, {"text": "không"})
-    messages = events(world, "message", 1)
+    messages = all_sent(world, "message")
     assert any(e["message"].get("mid") == mid for e in messages)
 
 
@@ -166,8 +170,8 @@ def test_an_alert_expires_after_seven_days(world: LinkedWorld, clock: FrozenCloc
     says(p, press(answer_button(alert, "genuine")))
     assert "This alert expired on" in text_of(p.messages()[-1])
     mid = says(p, {"text": "it wasn't me"})  # no longer read as an answer
-    assert any(e["message"].get("mid") == mid for e in events(world, "message", 1))
-    assert events(world, "fraud_alert_response", 1) == []
+    assert any(e["message"].get("mid") == mid for e in all_sent(world, "message"))
+    assert all_sent(world, "fraud_alert_response") == []
     # "Not me" on the payment itself still tells the bank, answering the old alert.
     payment = next(m for m in p.messages() if "sus-1" in str(buttons_of(m)))
     says(p, press(buttons_of(payment)[0]))
@@ -197,7 +201,7 @@ def test_not_me_on_an_ordinary_payment_reaches_the_bank_and_the_labels(
     assert "Cảm ơn bạn. Chúng tôi đã báo Ngân hàng Demo" in text_of(p.messages()[-1])
     says(p, press(not_me))  # once is enough
     assert text_of(p.messages()[-1]) == "Bạn đã báo Ngân hàng Demo về giao dịch này rồi."
-    assert len(events(world, "fraud_report", 2)) == 1
+    assert len(all_sent(world, "fraud_report")) == 1
 
     def reports(conn: sa.Connection) -> list[tuple[str, str, str, str | None]]:
         rows = conn.execute(
