@@ -5,6 +5,7 @@ from the bank's POST to what the page renders (the screenshots in docs/updates.m
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.support.axe_check import serious_violations
 from tests.support.browser import link_in_browser, screenshot, sign_up
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
@@ -169,3 +171,125 @@ def test_a_fraud_alert_in_vietnamese(world: LinkedWorld, phone: Page) -> None:
     expect(alert.get_by_role("button")).to_have_text(["Đúng, là tôi", "Không phải tôi"])
     expect(page.get_by_test_id("pinned-alert")).to_have_count(1)
     screenshot(page, "27-update-fraud-alert-vi", docs="update-fraud-alert-vi")
+
+
+def _tx(n: int, minute: int, merchant: str, amount: str, **extra: Any) -> dict[str, Any]:
+    return {
+        **TRANSACTION,
+        "transaction_id": f"t-burst-{n}",
+        "amount": {"amount": amount, "currency": "VND"},
+        "booked_at": f"2026-12-07T06:{minute:02d}:00+07:00",
+        "merchant": {"name": merchant, "city": "Hà Nội", "country": "VN"},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("locale", ["en", "vi"])
+def test_updates_are_cards_and_a_burst_of_payments_is_one_group(
+    world: LinkedWorld, phone: Page, locale: str
+) -> None:
+    """Issue 19 part 6: money received, a balance, a delivery and card payments are compact
+    cards built from the message's ``update`` (amount first, then merchant or account, then
+    card and time), three payments minutes apart are one group, and the bank's own text
+    stays a bubble; the same structure comes with the messages from the person API."""
+    page = phone
+    login = f"burst.{locale}"
+    psid = _open_thread(page, world, login, locale=locale)
+    english = locale == "en"
+    payments = [
+        _tx(1, 54, "Highlands Coffee", "2131000"),
+        _tx(2, 57, "Circle K", "45000"),
+        _tx(3, 59, "Grab", "88000"),
+    ]
+    _post(world, "transactions", {"psid": psid, "transactions": payments})
+    burst = page.get_by_test_id("burst")
+    expect(burst).to_have_count(1)
+    expect(burst).to_have_text("3 card payments" if english else "3 giao dịch thẻ")
+    grouped = page.locator(".msg.in-burst")
+    expect(grouped).to_have_count(3)
+    expect(grouped.nth(0).get_by_test_id("payment-card")).to_contain_text(
+        "₫2,131,000" if english else "2.131.000 ₫"
+    )
+    expect(grouped.nth(0)).to_contain_text("Highlands Coffee")
+    expect(grouped.nth(0)).to_contain_text("•••• 1234")
+    expect(grouped.nth(2)).to_contain_text("Grab")
+    # One time under the group, not one per payment.
+    expect(page.locator(".msg.in-burst time:visible")).to_have_count(1)
+
+    credit = _tx(4, 10, "Lương", "15000000", credit_debit="credit")
+    credit["booked_at"] = "2026-12-07T09:10:00+07:00"
+    _post(world, "transactions", {"psid": psid, "transactions": [credit]})
+    card = page.locator(".msg.page").last.get_by_test_id("update-card")
+    expect(card).to_have_attribute("data-kind", "credit")
+    expect(card.locator(".pay-amount")).to_have_text("+₫15,000,000" if english else "+15.000.000 ₫")
+    expect(card.locator(".pay-head")).to_have_text("Money received" if english else "Nhận tiền")
+
+    _post(
+        world,
+        "balances",
+        {
+            "psid": psid,
+            "account_id": "acc-1",
+            "account_name": "Everyday account",
+            "available": {"amount": "1250000", "currency": "VND"},
+            "current": {"amount": "1300000", "currency": "VND"},
+            "as_of": "2026-12-07T09:30:00+07:00",
+        },
+    )
+    card = page.locator(".msg.page").last.get_by_test_id("update-card")
+    expect(card).to_have_attribute("data-kind", "balance")
+    expect(card.locator(".pay-amount")).to_have_text("₫1,250,000" if english else "1.250.000 ₫")
+    expect(card.locator(".pay-merchant")).to_have_text("Everyday account")
+
+    _post(
+        world,
+        "shipments",
+        {
+            "psid": psid,
+            "order_id": "ORD-7",
+            "carrier": "GHN",
+            "tracking_number": "GHN7",
+            "status": "out_for_delivery",
+            "url": "https://track.example/GHN7",
+        },
+    )
+    card = page.locator(".msg.page").last.get_by_test_id("update-card")
+    expect(card).to_have_attribute("data-kind", "shipment")
+    expect(card.locator(".pay-amount")).to_have_text("Out for delivery" if english else "Đang giao")
+    expect(card.locator(".pay-merchant")).to_have_text(
+        "Order ORD-7 · GHN" if english else "Đơn hàng ORD-7 · GHN"
+    )
+    expect(card.get_by_role("link")).to_have_attribute("href", "https://track.example/GHN7")
+
+    # The bank's own words stay a bubble.
+    with world.live.client() as http:
+        said = http.post(
+            "/v2.6/me/messages",
+            params={"access_token": world.business["page_access_token"]},
+            json={
+                "recipient": {"id": psid},
+                "messaging_type": "MESSAGE_TAG",
+                "tag": "ACCOUNT_UPDATE",
+                "message": {"text": "Cảm ơn bạn!"},
+            },
+        )
+    assert said.status_code == 200, said.text
+    bank_text = page.locator(".msg.page").last
+    expect(bank_text).to_have_text(re.compile("Cảm ơn bạn!"))
+    expect(bank_text.get_by_test_id("update-card")).to_have_count(0)
+    page.locator("#messages").evaluate("box => { box.scrollTop = 0; }")
+    screenshot(page, f"28-updates-as-cards-{locale}", docs=f"update-cards-{locale}")
+    assert serious_violations(page) == []
+
+    # The structure travels with the messages: any client of the person API gets it.
+    found = page.evaluate(
+        """async (pageId) => (await (await fetch(`/api/v1/threads/${pageId}/messages`)).json())
+            .data.map((m) => m.update || (m.attachment && m.attachment.payload
+                && m.attachment.payload.summary) || null).filter(Boolean)""",
+        world.business["page_id"],
+    )
+    kinds = [u["kind"] for u in found]
+    assert kinds == ["payment", "payment", "payment", "credit", "balance", "shipment"], kinds
+    assert found[0]["merchant"] == "Highlands Coffee"
+    assert found[0]["card"] == "•••• 1234"
+    assert found[5]["status"] == "out_for_delivery"

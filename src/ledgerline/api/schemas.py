@@ -236,6 +236,14 @@ class MessageOut(BaseModel):
         'alert, "Not me" on a payment, the satisfaction question): status open | answered '
         "| expired (open past expires_time), the answer and what follows (note).",
     )
+    update: dict[str, Any] | None = Field(
+        default=None,
+        description="An update's structure beside its words, formatted for the person: "
+        "`kind` `payment` | `credit` (`amount`, `merchant`?, `card`?, `time`, `pending`?), "
+        "`balance` (`account`, `available`, `current`, `time`), `low_balance` (`account`, "
+        "`available`, `threshold`, `time`), `shipment` (`order`, `carrier`, `status`, "
+        "`status_text`, `eta`?). `text` stays the whole sentence (docs/updates.md).",
+    )
     notice: dict[str, Any] | None = Field(
         default=None,
         description="The platform's own word about the thread, not the business's: `kind` "

@@ -22,7 +22,7 @@ def client_message(row: MessageRow) -> dict[str, Any]:
     e.g. ``agent_left``)."""
     out: dict[str, Any] = {"mid": row.mid, "seq": row.thread_seq, "from": row.sender}
     keys = ("text", "quick_replies", "attachment", "attachments", "quick_reply", "postback")
-    for key in (*keys, "agent", "persona", "state", "notice"):
+    for key in (*keys, "agent", "persona", "state", "notice", "update"):
         if key in row.body:
             out[key] = row.body[key]
     out["created_time"] = iso_time(row.created_at)

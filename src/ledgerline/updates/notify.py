@@ -34,9 +34,9 @@ from ledgerline.storage.stores import threads as thread_store, updates as notify
 from ledgerline.storage.stores.threads import ThreadRow
 from ledgerline.updates import preferences as prefs_mod
 from ledgerline.updates.texts import (
-    balance_text,
+    balance_message,
     digest_text,
-    low_balance_text,
+    low_balance_message,
     shipment_message,
     transaction_message,
 )
@@ -274,7 +274,7 @@ def _messages_for(
         case RecordKind.BALANCE:
             out: list[Outgoing] = []
             if prefs.wants("balances"):
-                out.append(("balance", {"text": balance_text(fmt, data)}, None))
+                out.append(("balance", balance_message(fmt, data), None))
             threshold = prefs.low_balance_thresholds.get(
                 data["account_id"], prefs.low_balance_thresholds.get("*")
             )
@@ -283,7 +283,7 @@ def _messages_for(
                 and prefs.wants("low_balance")
                 and prefs_mod.below(data["available"], threshold)
             ):
-                out.append(("low_balance", {"text": low_balance_text(fmt, data, threshold)}, None))
+                out.append(("low_balance", low_balance_message(fmt, data, threshold), None))
             return out
         case RecordKind.RECEIPT:
             if not prefs.wants("receipts"):

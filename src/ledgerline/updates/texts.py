@@ -29,6 +29,16 @@ SHIPMENT_TEXTS = {
 }
 
 
+# What a shipment card says its status is, in a word or two.
+SHIPMENT_STATUS = {
+    "label_created": _("Ready to ship"),
+    "in_transit": _("On its way"),
+    "out_for_delivery": _("Out for delivery"),
+    "delivered": _("Delivered"),
+    "exception": _("Delivery problem"),
+}
+
+
 def transaction_text(fmt: Formatter, tx: dict[str, Any]) -> str:
     amount = fmt.money(tx["amount"])
     when = fmt.when(int(tx["booked_at"]))
@@ -89,8 +99,9 @@ def transaction_message(fmt: Formatter, tx: dict[str, Any], mid: str) -> dict[st
     money received is just a text."""
     text = transaction_text(fmt, tx)
     if tx.get("credit_debit") == "credit":
-        return {"text": text}
+        return {"text": text, "update": payment_summary(fmt, tx, "credit")}
     return {
+        "update": payment_summary(fmt, tx, "payment"),
         "attachment": {
             "type": "template",
             "payload": {
@@ -105,7 +116,7 @@ def transaction_message(fmt: Formatter, tx: dict[str, Any], mid: str) -> dict[st
                 ],
                 "summary": payment_summary(fmt, tx, "payment"),
             },
-        }
+        },
     }
 
 
@@ -119,6 +130,44 @@ def balance_text(fmt: Formatter, bal: dict[str, Any]) -> str:
     )
 
 
+def balance_update(fmt: Formatter, bal: dict[str, Any]) -> dict[str, Any]:
+    """A balance as a card: ``{"kind": "balance", "account", "available", "current",
+    "time"}``, formatted for the person."""
+    return {
+        "kind": "balance",
+        "account": str(bal.get("account_name") or bal["account_id"]),
+        "available": fmt.money(bal["available"]),
+        "current": fmt.money(bal["current"]),
+        "time": fmt.when(int(bal["as_of"])),
+    }
+
+
+def low_balance_update(
+    fmt: Formatter, bal: dict[str, Any], threshold: dict[str, str]
+) -> dict[str, Any]:
+    """``{"kind": "low_balance", "account", "available", "threshold", "time"}``."""
+    return {
+        "kind": "low_balance",
+        "account": str(bal.get("account_name") or bal["account_id"]),
+        "available": fmt.money(bal["available"]),
+        "threshold": fmt.money(threshold),
+        "time": fmt.when(int(bal["as_of"])),
+    }
+
+
+def balance_message(fmt: Formatter, bal: dict[str, Any]) -> dict[str, Any]:
+    return {"text": balance_text(fmt, bal), "update": balance_update(fmt, bal)}
+
+
+def low_balance_message(
+    fmt: Formatter, bal: dict[str, Any], threshold: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "text": low_balance_text(fmt, bal, threshold),
+        "update": low_balance_update(fmt, bal, threshold),
+    }
+
+
 def low_balance_text(fmt: Formatter, bal: dict[str, Any], threshold: dict[str, str]) -> str:
     return fmt._(
         "Low balance: {account} has {available} available, below your limit of {threshold}.",
@@ -128,13 +177,29 @@ def low_balance_text(fmt: Formatter, bal: dict[str, Any], threshold: dict[str, s
     )
 
 
+def shipment_update(fmt: Formatter, ship: dict[str, Any]) -> dict[str, Any]:
+    """``{"kind": "shipment", "order", "carrier", "status", "status_text", "eta"?}``."""
+    update: dict[str, Any] = {
+        "kind": "shipment",
+        "order": str(ship["order_id"]),
+        "carrier": str(ship["carrier"]),
+        "status": ship["status"],
+        "status_text": fmt._(SHIPMENT_STATUS[ship["status"]]),
+    }
+    if ship.get("eta") and ship["status"] not in ("delivered", "exception"):
+        update["eta"] = fmt.when(int(ship["eta"]))
+    return update
+
+
 def shipment_message(fmt: Formatter, ship: dict[str, Any]) -> dict[str, Any]:
     text = fmt._(SHIPMENT_TEXTS[ship["status"]], order=ship["order_id"], carrier=ship["carrier"])
     if ship.get("eta") and ship["status"] not in ("delivered", "exception"):
         text = f"{text} {fmt._('Expected {time}.', time=fmt.when(int(ship['eta'])))}"
+    update = shipment_update(fmt, ship)
     if not ship.get("url"):
-        return {"text": text}
+        return {"text": text, "update": update}
     return {
+        "update": update,
         "attachment": {
             "type": "template",
             "payload": {
@@ -144,7 +209,7 @@ def shipment_message(fmt: Formatter, ship: dict[str, Any]) -> dict[str, Any]:
                     {"type": "web_url", "url": ship["url"], "title": fmt._("Track package")}
                 ],
             },
-        }
+        },
     }
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
@@ -136,8 +137,23 @@ def to_sign_in(request: Request, next_path: str = "/") -> Response:
 async def messenger(request: Request) -> Response:
     person = await signed_in_person(request)
     if person is None:
-        return to_sign_in(request)
-    return render(request, "messenger.html", person.locale, csrf=person.csrf, user_name=person.name)
+        # A reload inside a chat whose session ended comes back to that chat.
+        thread = request.query_params.get("thread", "")[:64]
+        return to_sign_in(request, f"/?{urlencode({'thread': thread})}" if thread else "/")
+    return render(
+        request,
+        "messenger.html",
+        person.locale,
+        csrf=person.csrf,
+        user_name=person.name,
+        outbox_key=outbox_key(person.user_id),
+    )
+
+
+def outbox_key(user_id: str) -> str:
+    """Names the person's outbox in the browser's storage (messages not yet accepted): one
+    per person on a shared device, without putting their id in the page."""
+    return hashlib.sha256(b"ledgerline-outbox:" + user_id.encode()).hexdigest()[:20]
 
 
 @router.get("/signin")

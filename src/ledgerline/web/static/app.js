@@ -52,7 +52,9 @@
     }
     const res = await fetch(path, opts);
     if (res.status === 401) {
-      window.location.assign("/signin?expired=1");
+      // Back to this chat after signing in again (what was unsent stays in the outbox).
+      const here = window.location.pathname + window.location.search;
+      window.location.assign("/signin?expired=1&next=" + encodeURIComponent(here));
       throw new Error("session expired");
     }
     const data = await res.json().catch(() => ({}));
@@ -196,10 +198,14 @@
     const wanted = query.get("thread");
     if (!wanted) return;
     state.ref = query.get("ref"); // a link's ref, for the Get Started postback's referral
-    window.history.replaceState(null, "", "/");
     const thread = state.threads.find((th) => th.page_id === wanted);
-    if (!thread) return;
-    openThread(thread.page_id, thread.page_name);
+    // A thread with nothing in it yet but a message waiting to go (kept on this device).
+    const waiting = outbox().find((item) => item.page_id === wanted);
+    if (!thread && !waiting) {
+      window.history.replaceState(null, "", "/");
+      return;
+    }
+    openThread(wanted, thread ? thread.page_name : waiting.name);
     if (state.ref) {
       // An m.me-style link into a conversation that exists: the bank gets a referral event
       // (a new conversation's ref goes with Get Started instead).
@@ -273,6 +279,8 @@
     showTyping(false);
     showAgent(null);
     $("#app").dataset.view = "thread";
+    // Reloading (or restoring the tab) comes back to this chat.
+    window.history.replaceState(null, "", "/?thread=" + encodeURIComponent(pageId));
     renderThreads();
     api("GET", `/api/v1/threads/${encodeURIComponent(pageId)}/agent`)
       .then((who) => {
@@ -291,6 +299,7 @@
     for (const m of data) addMessage(m);
     heldUpTo(data); // the newest page holds every message up to its last
     showEarlier(data.length >= PAGE);
+    resumeOutbox(pageId, data);
     markRead();
     $("#text").focus();
   }
@@ -557,6 +566,7 @@
       }
     }
     box.insertBefore(node, before || box.querySelector(".pending"));
+    groupBursts();
     renderChips();
     renderSeen();
     if (!older) box.scrollTop = box.scrollHeight;
@@ -597,18 +607,23 @@
       );
     }
     const bubble = el("div", { class: "bubble" });
-    if (m.text && !(m.attachment && m.attachment.type === "template")) {
+    const summary = summaryOf(m);
+    const update = summary ? null : updateOf(m);
+    if (m.text && !update && !(m.attachment && m.attachment.type === "template")) {
       bubble.append(el("p", { class: "text", text: m.text }));
     }
-    const summary = summaryOf(m);
     if (summary) {
       bubble.classList.add("bubble-card");
       bubble.append(renderCard(m, summary, false));
+    } else if (update) {
+      bubble.classList.add("bubble-card");
+      bubble.append(renderUpdateCard(m, update));
     } else if (m.attachment) bubble.append(renderAttachment(m.attachment, m.state));
     for (const att of m.attachments || []) bubble.append(renderAttachment(att, null));
+    const kind = summary ? summary.kind : update ? update.kind : null;
     return el(
       "div",
-      { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-mid": m.mid, "data-testid": "message" },
+      { class: `msg ${m.from}` + (m.agent ? " agent" : ""), "data-mid": m.mid, "data-testid": "message", "data-kind": kind },
       m.agent ? el("span", { class: "agent-label", "data-testid": "agent-label", text: t("agent_label", { name: m.agent.name }) }) : null,
       m.persona && !m.agent ? el("span", { class: "agent-label persona-label", "data-testid": "persona-label", text: t("persona_label", { name: m.persona.name, bank: state.currentName }) }) : null,
       bubble,
@@ -758,6 +773,98 @@
       alert ? el("p", { class: "text", text: p.text || "" }) : el("p", { class: "visually-hidden", text: p.text || "" }),
       answerArea(m.state, p.buttons),
     );
+  }
+
+  // ---- update cards ----------------------------------------------------------------------
+  // Money received, balances, low balance and deliveries carry ``update`` (a Ledgerline
+  // extension of the message, formatted for the person; docs/updates.md): drawn as compact
+  // cards like a banking app's, the sentence kept for screen readers and other clients.
+  const UPDATE_KINDS = ["credit", "balance", "low_balance", "shipment"];
+
+  function updateOf(m) {
+    const u = m && m.from === "page" && m.update;
+    return u && typeof u === "object" && UPDATE_KINDS.includes(u.kind) ? u : null;
+  }
+
+  function renderUpdateCard(m, u) {
+    const p = (m.attachment && m.attachment.type === "template" && m.attachment.payload) || {};
+    const sentence = m.text || p.text || "";
+    let title, big, line, meta, label, extra = "";
+    if (u.kind === "credit") {
+      title = t("credit_title");
+      big = "+" + (u.amount || "");
+      line = u.merchant || "";
+      meta = [u.card, u.time, u.pending ? t("pending") : null].filter(Boolean).join(" · ");
+      label = t("credit_label", { amount: u.amount || "" });
+    } else if (u.kind === "balance") {
+      title = t("balance_title");
+      big = u.available || "";
+      line = u.account || "";
+      meta = [t("balance_current", { amount: u.current || "" }), u.time].filter(Boolean).join(" · ");
+      label = t("balance_label", { account: u.account || "", amount: u.available || "" });
+    } else if (u.kind === "low_balance") {
+      title = t("low_balance_title");
+      big = u.available || "";
+      line = u.account || "";
+      meta = t("low_balance_limit", { amount: u.threshold || "" });
+      label = t("low_balance_label", { account: u.account || "", amount: u.available || "" });
+      extra = " warn-card";
+    } else {
+      title = t("shipment_title");
+      big = u.status_text || "";
+      line = t("shipment_order", { order: u.order || "", carrier: u.carrier || "" });
+      meta = u.eta ? t("shipment_eta", { time: u.eta }) : "";
+      label = t("shipment_label", { order: u.order || "", status: u.status_text || "" });
+      extra = " ship-" + String(u.status || "");
+    }
+    return el(
+      "article",
+      { class: `pay-card update-card kind-${u.kind}` + extra, role: "group", "aria-label": label, "data-testid": "update-card", "data-kind": u.kind },
+      el(
+        "header",
+        { class: "pay-head" },
+        u.kind === "low_balance" ? el("span", { class: "pay-icon", "aria-hidden": "true", text: "⚠" }) : null,
+        el("span", { class: "pay-kind", text: title }),
+      ),
+      big ? el("p", { class: "pay-amount", text: big }) : null,
+      line ? el("p", { class: "pay-merchant", text: line }) : null,
+      meta ? el("p", { class: "pay-meta", text: meta }) : null,
+      el("p", { class: "visually-hidden", text: sentence }),
+      p.buttons ? renderButtons(p.buttons) : null,
+    );
+  }
+
+  // Card payments that come in a burst (one after another, minutes apart) are one group:
+  // a heading with their count, compact cards, one time under the last.
+  const BURST_MS = 30 * 60 * 1000;
+
+  function groupBursts() {
+    const box = $("#messages");
+    for (const n of box.querySelectorAll(".burst-head")) n.remove();
+    for (const n of box.querySelectorAll(".msg.in-burst")) n.classList.remove("in-burst", "burst-last");
+    let run = [];
+    const flush = () => {
+      if (run.length >= 2) {
+        for (const r of run) r.node.classList.add("in-burst");
+        run[run.length - 1].node.classList.add("burst-last");
+        box.insertBefore(
+          el("p", { class: "burst-head", "data-testid": "burst", text: t("burst_label", { count: run.length }) }),
+          run[0].node,
+        );
+      }
+      run = [];
+    };
+    for (const child of [...box.children]) {
+      if (child.dataset.kind !== "payment") {
+        flush();
+        continue;
+      }
+      const time = child.querySelector("time");
+      const at = time ? Date.parse(time.getAttribute("datetime")) : 0;
+      if (run.length && Math.abs(at - run[run.length - 1].at) > BURST_MS) flush();
+      run.push({ node: child, at });
+    }
+    flush();
   }
 
   // Open alerts stay pinned above the thread until answered or expired.
@@ -982,20 +1089,91 @@
     refreshThreads(200);
   }
 
-  async function send(body, label) {
-    const pageId = state.current;
+  // ---- the outbox: what the person sent that the server has not yet accepted ----------
+  // Kept on this device (localStorage, per person) until the server answers 201, so a
+  // reload, a crash or a lost network loses nothing; retried when the chat opens again and
+  // when the connection comes back. An item whose text the thread already holds (sent
+  // just before the page went away, the answer lost) is dropped, not sent twice.
+  const OUTBOX = "ll.outbox." + meta("ll-outbox");
+  const SENT_SLACK_MS = 10 * 60 * 1000;
+
+  function outbox() {
+    try {
+      const items = JSON.parse(window.localStorage.getItem(OUTBOX) || "[]");
+      return Array.isArray(items) ? items : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function saveOutbox(items) {
+    try {
+      if (items.length) window.localStorage.setItem(OUTBOX, JSON.stringify(items));
+      else window.localStorage.removeItem(OUTBOX);
+    } catch (e) {
+      /* storage full or disabled: the message still shows as failed, with its retry */
+    }
+  }
+
+  function keep(item) {
+    saveOutbox([...outbox().filter((o) => o.id !== item.id), item]);
+  }
+
+  function forget(item) {
+    saveOutbox(outbox().filter((o) => o.id !== item.id));
+  }
+
+  function resumeOutbox(pageId, history) {
+    for (const item of outbox()) {
+      if (item.page_id !== pageId || state.pending.some((p) => p.item && p.item.id === item.id)) continue;
+      const already = history.some(
+        (m) => m.from === "user" && m.text === item.label && Date.parse(m.created_time) >= item.at - SENT_SLACK_MS,
+      );
+      if (already) forget(item);
+      else send(item.body, item.label, item);
+    }
+  }
+
+  // Back online: the messages that failed in the open chat go again, once each.
+  function retryFailed() {
+    for (const p of [...state.pending]) {
+      if (p.failed && p.item && !p.sending) p.retry();
+    }
+  }
+
+  async function send(body, label, saved) {
+    const pageId = saved ? saved.page_id : state.current;
     if (!pageId) return;
+    const item = saved || {
+      id: Date.now().toString(36) + Math.random().toString(36).slice(2, 10),
+      page_id: pageId,
+      name: state.currentName,
+      body,
+      label,
+      at: Date.now(),
+    };
+    keep(item);
     const node = el(
       "div",
-      { class: "msg user pending" },
+      { class: "msg user pending", "data-testid": "outgoing" },
       el("div", { class: "bubble" }, el("p", { class: "text", text: label })),
     );
-    const pending = { el: node, text: label, mid: null };
+    const pending = { el: node, text: label, mid: null, item, failed: false, sending: true };
+    pending.retry = () => {
+      const i = state.pending.indexOf(pending);
+      if (i >= 0) state.pending.splice(i, 1);
+      node.remove();
+      send(body, label, item);
+    };
     state.pending.push(pending);
-    $("#messages").append(node);
-    $("#messages").scrollTop = $("#messages").scrollHeight;
+    if (state.current === pageId) {
+      $("#messages").append(node);
+      $("#messages").scrollTop = $("#messages").scrollHeight;
+    }
     try {
       const out = await api("POST", `/api/v1/threads/${encodeURIComponent(pageId)}/messages`, body);
+      forget(item);
+      pending.sending = false;
       // Accepted: the bubble waits for the stream's echo (or the gap fill after a
       // reconnect), which carries the server's time and replaces it.
       pending.mid = out.mid;
@@ -1007,18 +1185,22 @@
       }
       refreshThreads(200);
     } catch (e) {
+      pending.sending = false;
+      pending.failed = true;
+      if (e.status && e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429) {
+        forget(item); // refused for good (e.g. too long): retrying would not help
+      }
       node.classList.add("failed");
       node.title = e.message;
       node.append(el("button", {
         type: "button",
         class: "retry",
+        "data-testid": "retry",
         text: t("send_failed"),
-        onclick: () => {
-          state.pending.splice(state.pending.indexOf(pending), 1);
-          node.remove();
-          send(body, label);
-        },
+        onclick: pending.retry,
       }));
+      // The line came after the scroll to the bottom: bring it into view, not cut off.
+      if (node.isConnected) node.scrollIntoView({ block: "nearest" });
     }
   }
 
@@ -1154,6 +1336,7 @@
         fillGap().catch(() => {});
         refreshThreads(0);
       }
+      retryFailed();
     };
     ws.onmessage = (ev) => {
       let frame;
@@ -1250,10 +1433,14 @@
     $("#back").addEventListener("click", () => {
       flushRead();
       state.current = null;
+      window.history.replaceState(null, "", "/");
       $("#app").dataset.view = "list";
       renderThreads();
     });
     $("#attach").addEventListener("change", sendFile);
+    // Signing out leaves nothing of this person's unsent messages on the device.
+    const signOut = document.querySelector('[data-testid="sign-out"]');
+    if (signOut && signOut.form) signOut.form.addEventListener("submit", () => saveOutbox([]));
     $("#composer").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const input = $("#text");
