@@ -104,15 +104,13 @@ def _button(name: str, **fields: Any) -> Obj:
     return Obj(name, fields, omit_absent=True)
 
 
+_TITLED_PAYLOAD = {"title": message_text(MAX_BUTTON_TITLE), "payload": message_text(MAX_PAYLOAD)}
+
 BUTTON = Tagged(
     "Button",
     "type",
     {
-        "postback": _button(
-            "PostbackButton",
-            title=message_text(MAX_BUTTON_TITLE),
-            payload=message_text(MAX_PAYLOAD),
-        ),
+        "postback": _button("PostbackButton", **_TITLED_PAYLOAD),
         "web_url": _button(
             "WebUrlButton",
             title=message_text(MAX_BUTTON_TITLE),
@@ -121,11 +119,7 @@ BUTTON = Tagged(
             fallback_url=message_text(MAX_URL, required=False),
             messenger_extensions=Flag(),
         ),
-        "phone_number": _button(
-            "PhoneNumberButton",
-            title=message_text(MAX_BUTTON_TITLE),
-            payload=message_text(MAX_PAYLOAD),
-        ),
+        "phone_number": _button("PhoneNumberButton", **_TITLED_PAYLOAD),  # payload: the number
         "account_link": _button(
             "AccountLinkButton",
             title=Forbidden("is not allowed on an account_link button"),
