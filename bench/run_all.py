@@ -14,6 +14,7 @@ RUNS = [
     ["fraud.py", "--write-docs"],
     ["request_telemetry.py"],
     ["scale.py"],
+    ["peers.py"],
 ]
 
 
