@@ -32,7 +32,7 @@ from ledgerline.domain.events import FraudAlertAnswered, FraudAlertRaised
 from ledgerline.domain.records import Record, RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.online.answers import FRAUD, GENUINE, read_answer
-from ledgerline.fraud.online.labels import record_verdict
+from ledgerline.fraud.online.labels import record_verdict, report_payment
 from ledgerline.language.formatter import Formatter
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import updates as notify_store
@@ -227,11 +227,13 @@ def settle_alert(
     answer_mid: str | None,
     audience: Audience,
     even_expired: bool = False,
+    access: RecordAccess | None = None,
 ) -> bool:
     """Record ``verdict`` on an open alert (not expired, unless ``even_expired``: "Not me"
     on the payment itself): the engine's label, the bank's ``fraud_alert_response``
-    webhook, the alert's (and its confirmation's) state. False when the alert was answered
-    already or has expired (nothing is done)."""
+    webhook, the alert's (and its confirmation's) state; a ``fraud`` verdict also counts
+    at once at the payment's terminal (``labels.report_payment``, with the person's
+    ``access``). False when the alert was answered already or has expired (nothing is done)."""
     if not notify_store.answer_alert(
         uow.conn,
         alert.alert_id,
@@ -243,6 +245,8 @@ def settle_alert(
     ):
         return False
     record_verdict(uow, alert, verdict, now)  # the engine keeps it as a label
+    if verdict == FRAUD and access is not None:
+        report_payment(uow, access, alert.transaction_ref, now)
     uow.emit(FraudAlertAnswered(thread.page_id, verdict))
     enqueue_webhook(
         uow,
@@ -319,8 +323,17 @@ class AlertAnswers:
         audience = audience_of(uow, thread.page_id, thread.user_id, now, thread)
         via = "button" if "postback" in row.body else "quick_reply"
         verdict = parts[2]
+        access = self.vault.access(uow, page_id=thread.page_id, user_id=thread.user_id)
         if settle_alert(
-            uow, thread, alert, verdict, now, via=via, answer_mid=row.mid, audience=audience
+            uow,
+            thread,
+            alert,
+            verdict,
+            now,
+            via=via,
+            answer_mid=row.mid,
+            audience=audience,
+            access=access,
         ):
             _say(uow, thread, thank_you(audience.fmt, audience.business, verdict), now)
         else:
@@ -351,6 +364,7 @@ class AlertAnswers:
                 via="typed",
                 answer_mid=row.mid,
                 audience=audience,
+                access=self.vault.access(uow, page_id=thread.page_id, user_id=thread.user_id),
             ):
                 _say(uow, thread, thank_you(audience.fmt, audience.business, answer.verdict), now)
                 return True

@@ -8,17 +8,22 @@ import json
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
 from ledgerline.audit import Action, Actor, AuditEvent, AuditLog
-from ledgerline.domain.records import RecordKind, VaultPort
+from ledgerline.domain.records import RecordAccess, RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose, Scope
 from ledgerline.fraud.online.features import ALL_FEATURES
-from ledgerline.fraud.online.scorer import label_terminal
+from ledgerline.fraud.online.scorer import label_terminal, report_terminal
+from ledgerline.fraud.online.transactions import to_engine
 from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.errors import is_conflict
 from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.storage.stores.updates import AlertRow
 
 TRAINER = Actor.component("fraud_training")
+REPORTER = Actor.component("fraud")  # the access log's "{business}'s fraud check"
+log = structlog.get_logger(__name__)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -47,6 +52,43 @@ def record_label(
     store = fraud_store.SqlFraudStateStore(uow.conn, page_id, user_id, _NO_CIPHER)
     if label_terminal(store, row.terminal_key, row.terminal_seq, verdict == "fraud"):
         store.flush(now)
+
+
+def report_payment(uow: UnitOfWork, access: RecordAccess, transaction_ref: str, now: int) -> int:
+    """The person said a payment of theirs was not them ("Not me", or "not me" to an alert):
+    its terminal counts the report at once (chat-speed labels), at every business that keeps
+    a state for that terminal — a bank sees few of a terminal's payers, so the point is to
+    pool them. What crosses businesses is one entry in a terminal's state: a 32-bit tag of
+    (terminal, card key) and a time, which names no person and no card and is never shown to
+    a business; it only raises the report counts other people's payments there are scored
+    with. Only for people who share ``fraud_alerts``: the payment is read with purpose
+    ``fraud_detection`` (consent-checked and audited: the person's access log shows the
+    business's fraud check reading it). Returns how many businesses' terminal states took
+    the report (0: not shared, not a scored payment, or no terminal)."""
+    if Scope.FRAUD_ALERTS not in (access.scopes() or frozenset()):
+        return 0
+    try:
+        with uow.savepoint():
+            record = access.reading(Purpose.FRAUD_DETECTION, actor=REPORTER).find(
+                RecordKind.TRANSACTION, transaction_ref
+            )
+            tx = None if record is None else to_engine(record.payload)
+            if tx is None or fraud_store.is_ephemeral(tx.terminal_id):
+                return 0
+            pages = set(fraud_store.businesses_with_terminal(uow.conn, tx.terminal_id))
+            pages.add(access.page_id)
+            for page_id in sorted(pages):
+                store = fraud_store.SqlFraudStateStore(
+                    uow.conn, page_id, access.user_id, _NO_CIPHER
+                )
+                report_terminal(store, tx.terminal_id, tx.card_id, now // 1000)
+                store.flush(now)
+            return len(pages)
+    except Exception as exc:
+        if is_conflict(exc):  # another writer changed a shared state: run it all again
+            raise
+        log.exception("fraud_report_failed", page_id=access.page_id)
+        return 0
 
 
 class _TerminalOnly:

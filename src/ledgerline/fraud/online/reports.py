@@ -11,7 +11,9 @@ Every payment message carries a "Not me" postback (``updates.texts.transaction_m
   ``labels.record_label``) — and tells the bank with its own webhook event,
   ``fraud_report`` ``{"report_id", "transaction_id"}``, which the bank answers as it does an
   alert's verdict (e.g. freezing the card);
-- the payment's card then says so (``chat.state``), and the person gets a confirmation.
+- the payment's card then says so (``chat.state``), and the person gets a confirmation;
+- the payment's terminal counts the report at once for everyone else who pays there
+  (``labels.report_payment``: chat-speed labels, only for people who share ``fraud_alerts``).
 
 Reading the payment to check it is the person's own is their own access (purpose
 ``user_access``, audited like every read of their data).
@@ -28,7 +30,7 @@ from ledgerline.domain.records import RecordKind, VaultPort
 from ledgerline.domain.scopes import Purpose
 from ledgerline.fraud.online.alerts import outcome_note, settle_alert
 from ledgerline.fraud.online.answers import FRAUD
-from ledgerline.fraud.online.labels import record_label
+from ledgerline.fraud.online.labels import record_label, report_payment
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads as thread_store, updates as notify_store
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
@@ -91,6 +93,10 @@ class NotMeReports:
             )
         else:
             self._report(uow, thread, row, mid, ref, now)
+        # Chat-speed labels: the payment's terminal counts the report at once.
+        report_payment(
+            uow, self.vault.access(uow, page_id=thread.page_id, user_id=thread.user_id), ref, now
+        )
         state = answered_state(fmt._("Not me"), outcome_note(fmt, bank, FRAUD), verdict=FRAUD)
         set_message_state(uow, thread, mid, state)
         self._say(

@@ -52,6 +52,17 @@ def is_ephemeral(terminal_key: str) -> bool:
     return terminal_key.startswith(EPHEMERAL_PREFIX)
 
 
+def businesses_with_terminal(conn: sa.Connection, terminal_key: str) -> list[str]:
+    """The businesses (``page_id``) that keep a state for this terminal (chat-speed labels:
+    a person's report counts at the terminal for each of them)."""
+    rows = conn.execute(
+        sa.select(fraud_terminal_state.c.page_id)
+        .where(fraud_terminal_state.c.terminal_key == terminal_key)
+        .order_by(fraud_terminal_state.c.page_id)
+    ).all()
+    return [str(r.page_id) for r in rows]
+
+
 def _upsert(
     conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]
 ) -> None:
