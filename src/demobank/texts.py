@@ -86,6 +86,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "cancel": "Hủy",
         "wrong_credentials": "Sai tên đăng nhập hoặc mật khẩu.",
         "demo_customers": "Khách hàng mẫu",
+        "notice_title": "Không thể liên kết tài khoản",
         "bad_request": "Yêu cầu liên kết không hợp lệ. Hãy quay lại cuộc trò chuyện và thử lại.",
         "expired": (
             "Yêu cầu liên kết đã hết hạn. Hãy quay lại cuộc trò chuyện và bấm "
@@ -189,6 +190,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "cancel": "Cancel",
         "wrong_credentials": "Wrong username or password.",
         "demo_customers": "Demo customers",
+        "notice_title": "Your account could not be linked",
         "bad_request": "This link request is not valid. Go back to the chat and try again.",
         "expired": (
             "This link request has expired. Go back to the chat and tap “Link account” again."

@@ -1,6 +1,7 @@
 """axe-core on the pages a person, a bank and its agents see (the console with a webhook
-delivery's attempts in its log), in both languages, at phone and desktop width: no serious
-or critical violation, and a main landmark and an h1 on each."""
+delivery's attempts in its log, the linking flow's result pages, unlinking, the demo bank's
+own pages), in both languages, at phone and desktop width: no serious or critical
+violation, and a main landmark and an h1 on each."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.axe_check import serious_violations
 from tests.support.browser import sign_up
+from tests.support.demo import running_demo, start_link
 from tests.support.inbox import PASSWORD, create_agent, pass_to_inbox
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
@@ -103,4 +105,49 @@ def test_the_agent_inbox_passes_axe_in_both_languages(
         page.get_by_test_id("queue-item").click()
         expect(page.get_by_test_id("messages")).to_contain_text("I lost my card")
         found += [f"open conversation ({lang}): {v}" for v in serious_violations(page)]
+    assert found == []
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_linking_results_and_unlinking_pass_axe_in_both_languages(
+    world: LinkedWorld, width: str, request: pytest.FixtureRequest
+) -> None:
+    """The consent flow's result pages (sign in first, a bad request, an unknown linking
+    token) and the privacy centre's unlink confirmation."""
+    page: Page = request.getfixturevalue(width)
+    base = world.live.url
+    page_id = world.business["page_id"]
+    found: list[str] = []
+    for lang in LANGS:
+        consent = urlencode({"page_id": page_id, "url": world.bank.authorize_url, "lang": lang})
+        for path in (
+            f"/account_linking/consent?{consent}",  # signed out: sign in first
+            f"/account_linking/consent?lang={lang}",  # page_id and url missing
+            f"/account_linking/callback?account_linking_token=unknown&lang={lang}",
+        ):
+            found += _check(page, base + path)
+    sign_up(page, base, "axe.unlinker", "a long enough password")
+    for lang in LANGS:
+        found += _check(page, f"{base}/privacy/links/{page_id}/unlink?lang={lang}")
+    assert found == []
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_demo_banks_pages_pass_axe_in_both_languages(
+    world: LinkedWorld, width: str, request: pytest.FixtureRequest
+) -> None:
+    """The demo bank's back office, its sign-in page as the linking flow opens it, and its
+    notice for a link without a token."""
+    page: Page = request.getfixturevalue(width)
+    with running_demo(world.live) as demo:
+        person = world.live.create_user()
+        sign_in = start_link(demo, person, ["balances"])
+        found: list[str] = []
+        for lang in LANGS:
+            for url in (
+                f"{demo.url}/?lang={lang}",
+                f"{sign_in}&lang={lang}",
+                f"{demo.link_url}?lang={lang}",
+            ):
+                found += _check(page, url)
     assert found == []

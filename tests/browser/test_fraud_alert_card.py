@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from ledgerline.cli.demo_setup import DEMO_PASSWORD, ensure_demo_people
 from ledgerline.storage.tables import fraud_alerts
+from tests.support.axe_check import serious_violations
 from tests.support.browser import screenshot
 from tests.support.demo import RunningDemo, running_demo
 from tests.support.server import RunningPlatform, running_platform
@@ -146,6 +147,7 @@ def test_an_alert_nobody_can_miss_answered_by_typing_three_payments_later(
     expect(pinned).to_have_count(1)
     expect(pinned.get_by_role("button")).to_have_text(["Yes, it was me", "No, it wasn't me"])
     screenshot(page, "alert-pinned-after-three-payments", docs="demo-fraud-alert-pinned")
+    assert serious_violations(page) == []  # axe with the alert pinned (issue 19 part 9)
 
     # Typed, in English: taken as the verdict; the Demo Bank freezes the card and says so.
     page.get_by_placeholder("Write a message…").fill("it wasn't me")
