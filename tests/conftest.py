@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from hypothesis import settings
 from sqlalchemy.engine import make_url
 
+from ledgerline.identity import passwords
 from ledgerline.storage.database import Database
 from ledgerline.storage.engine import normalize_url
 from tests.support.cli import InProcessCli
@@ -145,6 +147,32 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     databases: _PostgresDatabases = request.getfixturevalue("_postgres_databases")
     with databases.fresh() as url:
         yield url
+
+
+# argon2id at its cheapest for the test processes: the same code paths and hash format, without
+# ~0.2 s of CPU per hash (a sign-in test hashes dozens of times). The production profile is
+# checked by tests/unit/identity/test_passwords.py (``production_password_hashing``); the
+# ledgerline processes end-to-end tests start hash as in production.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_PRODUCTION_HASHER = passwords._hasher
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_strength_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", lambda: _TEST_HASHER)
+        passwords._dummy_hash.cache_clear()
+        yield
+    passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The production argon2id profile, for a test about hashing itself."""
+    monkeypatch.setattr(passwords, "_hasher", _PRODUCTION_HASHER)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -74,12 +74,20 @@ class RunningPlatform:
         """Return once the outbox holds nothing pending: every webhook queued so far was
         answered by its receiver. A test that checks a bank was *not* told something looks
         at the receiver after this, instead of waiting out a timeout."""
+        from ledgerline.storage.stores.businesses import get_business
         from ledgerline.storage.stores.webhooks import backlog
 
+        def pending(conn: Any) -> list[str]:  # a business without a webhook URL keeps its own
+            return [
+                page_id
+                for page_id, _count, _oldest in backlog(conn)
+                if (business := get_business(conn, page_id)) is not None and business.webhook_url
+            ]
+
         deadline = time.monotonic() + timeout
-        while pending := self.platform.db.read_sync(backlog):
+        while waiting := self.platform.db.read_sync(pending):
             if time.monotonic() > deadline:
-                raise AssertionError(f"webhooks still pending after {timeout} s: {pending}")
+                raise AssertionError(f"webhooks still pending after {timeout} s: {waiting}")
             time.sleep(0.02)
 
     def subscribe(self, business: dict[str, str], *extra_fields: str) -> None:

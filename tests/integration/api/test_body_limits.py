@@ -17,6 +17,10 @@ import pytest
 from ledgerline.api.gate import BANK_BODY_BYTES, OTHER_BODY_BYTES
 from tests.support.server import RunningPlatform, running_platform
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# running platform built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("integration.api.test_body_limits")
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:

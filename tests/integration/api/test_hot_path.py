@@ -45,6 +45,11 @@ def _without_lane(app: FastAPI) -> ASGIApp:
     return plain
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# running servers built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("integration.api.test_hot_path")
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LinkedWorld, str, str]]:
     tmp: Path = tmp_path_factory.mktemp("lane")

@@ -24,6 +24,8 @@ from ledgerline.logging import AccessLog, configure_logging
 from tests.support.aio import run_async
 from tests.support.server import free_port
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 
 def _lines_of(stream: Any) -> tuple[queue.Queue[str], threading.Thread]:
     lines: queue.Queue[str] = queue.Queue()

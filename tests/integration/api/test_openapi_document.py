@@ -22,6 +22,11 @@ from tests.support.aio import run_async
 OPERATIONS = ("/healthz", "/readyz", "/metrics")
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# app and its OpenAPI document built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("integration.api.test_openapi_document")
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     tmp: Path = tmp_path_factory.mktemp("openapi")

@@ -15,6 +15,8 @@ import pytest
 
 from tests.support.server import RunningPlatform, running_platform
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:

@@ -11,6 +11,10 @@ import sqlalchemy as sa
 from ledgerline.storage.tables import messages
 from tests.support.server import RunningPlatform, running_platform
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# running platform built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("integration.api.test_send_api_errors")
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from ledgerline.bootstrap import build_services
@@ -22,6 +23,8 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.storage.engine import normalize_url
 from ledgerline.storage.stores import threads
 from tests.support.server import free_port
+
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
 
 
 def test_sigterm_under_load_loses_nothing_answered(database_url: str, tmp_path: Path) -> None:

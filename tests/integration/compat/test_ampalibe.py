@@ -28,7 +28,10 @@ with warnings.catch_warnings():  # its FastAPI app uses on_event, deprecated sin
 
 
 # send_file opens the file and never closes it (the library's bug, not ours).
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 def _client(bank: Bank) -> Messenger:

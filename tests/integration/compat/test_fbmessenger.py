@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
+
 from tests.integration.compat.conftest import Bank
+
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

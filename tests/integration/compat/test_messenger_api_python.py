@@ -10,7 +10,10 @@ import pytest
 from tests.integration.compat.conftest import Bank
 
 # The library opens the files it uploads and never closes them (its bug, not ours).
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 from messengerapi import AttachmentUploadApi, ProfileApi, SendApi  # noqa: E402
 from messengerapi.components import (  # noqa: E402
     Button,

@@ -12,6 +12,8 @@ import pytest
 
 from tests.integration.compat.conftest import Bank
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from pymessenger.bot import Bot

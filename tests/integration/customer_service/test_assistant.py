@@ -317,7 +317,7 @@ def test_saying_no_asks_the_bank_for_nothing(world: LinkedWorld) -> None:
     _yes, no = p.last_answer()["quick_replies"]
     p.taps(no)
     assert p.last_answer()["text"] == "All right, I have not asked Ngân hàng Demo for anything."
-    time.sleep(0.5)
+    world.live.wait_until_webhooks_sent()
     assert not [e for e in receiver.events() if "postback" in e]
     assert p.owner() == ASSISTANT_APP_ID
 

@@ -21,6 +21,8 @@ from ledgerline.chat.ownership import ASSISTANT_APP_ID
 from tests.support.demo import RunningDemo, link_through_bank, running_demo
 from tests.support.server import RunningPlatform, running_platform
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 SCOPES = ["balances", "transactions", "customer_service"]
 
 

@@ -33,6 +33,8 @@ from tests.support.messages import (
 )
 from tests.support.server import RunningPlatform, running_platform
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 ALL_SCOPES = ["balances", "transactions", "receipts", "shipments", "fraud_alerts"]
 
 

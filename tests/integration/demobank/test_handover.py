@@ -16,6 +16,8 @@ from tests.support.demo import RunningDemo, running_demo
 from tests.support.inbox import AgentClient, create_agent
 from tests.support.server import RunningPlatform, running_platform
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:

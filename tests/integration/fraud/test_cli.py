@@ -21,6 +21,11 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# simulated dataset built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("integration.fraud.test_cli")
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sim")

@@ -37,6 +37,8 @@ from tests.support.aio import run_async
 from tests.support.receiver import RunningReceiver, WebhookReceiver
 from tests.support.server import free_port
 
+pytestmark = pytest.mark.slow  # end to end: real processes or sockets
+
 IN_CI = os.environ.get("CI") == "true"
 BROKERS = {"redis": ("redis://127.0.0.1:6379/0", 6379), "nats": ("nats://127.0.0.1:4222", 4222)}
 

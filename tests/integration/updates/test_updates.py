@@ -5,7 +5,6 @@ bank's real webhook receiver, encryption of the stored bodies, erasure on unlink
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,11 +250,8 @@ def test_fraud_alert_answer_reaches_the_bank_and_is_confirmed(world: LinkedWorld
     assert shown["state"]["answer"] == "Không phải tôi"
     assert shown["state"]["verdict"] == "fraud"
     assert "khóa thẻ" in shown["state"]["note"]
-    answers: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 15
-    while not answers and time.monotonic() < deadline:
-        answers = [e for e in receiver.events() if "fraud_alert_response" in e]
-        time.sleep(0.05)
+    world.live.wait_until_webhooks_sent()
+    answers = [e for e in receiver.events() if "fraud_alert_response" in e]
     assert len(answers) == 1
     response = answers[0]["fraud_alert_response"]
     assert response["transaction_id"] == "t9"
@@ -337,12 +333,7 @@ def test_a_scored_alert_from_the_fraud_engine_is_asked_once_and_answered_once(
             == "Thank you. We told Ngân hàng Demo the payment was yours; nothing else is needed."
         )
         assert texts[3] == "You have already answered this alert."
-    deadline = time.monotonic() + 15
-    answers: list[dict[str, Any]] = []
-    while not answers and time.monotonic() < deadline:
-        answers = [e for e in receiver.events() if "fraud_alert_response" in e]
-        time.sleep(0.05)
-    time.sleep(0.5)
+    world.live.wait_until_webhooks_sent()
     answers = [e for e in receiver.events() if "fraud_alert_response" in e]
     assert [a["fraud_alert_response"] for a in answers] == [
         {"alert_id": alerts[0].alert_id, "transaction_id": "s1", "verdict": "genuine"}

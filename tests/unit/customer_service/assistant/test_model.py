@@ -63,6 +63,11 @@ ODD = [
 ]
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# trained intent model built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("unit.customer_service.assistant.test_model")
+
+
 @pytest.fixture(scope="module")
 def fitted() -> Any:
     return train(load_utterances())

@@ -30,6 +30,11 @@ from ledgerline.fraud.online.features import (
 T0 = pd.Timestamp("2018-04-01 00:00:00")
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# simulated stream built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("unit.fraud.offline.test_reports")
+
+
 @pytest.fixture(scope="module")
 def stream() -> pd.DataFrame:
     frame, _ = simulate(SimulationConfig(customers=120, terminals=250, days=45, seed=11))

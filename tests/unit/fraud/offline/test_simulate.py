@@ -17,6 +17,12 @@ from ledgerline.fraud.offline.evaluate import chapter3_split
 SMALL = sim.SimulationConfig(customers=150, terminals=400, days=40, seed=7)
 
 
+# The tests share the module's simulated datasets (the handbook's: 1.75 million rows, ~7 s
+# of CPU): one test process builds them once (pytest-xdist --dist loadgroup), not every
+# process that draws one of the tests.
+pytestmark = pytest.mark.xdist_group("unit.fraud.offline.test_simulate")
+
+
 @pytest.fixture(scope="module")
 def small() -> tuple[pd.DataFrame, dict[str, object]]:
     return sim.simulate(SMALL)

@@ -27,6 +27,11 @@ from ledgerline.fraud.online.model import FraudModel, default_model_path
 TRAINING_STACK = ("lightgbm", "pandas", "sklearn", "scipy", "pyarrow")
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# simulated frame and trained model built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("unit.fraud.online.test_model")
+
+
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     simulated, _ = simulate(SimulationConfig(customers=150, terminals=300, days=40, seed=5))

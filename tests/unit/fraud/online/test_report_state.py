@@ -27,6 +27,11 @@ EPOCH = dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive UTC, as the engine takes
 SETTINGS = ReportSettings(rate=0.9, delay_minutes=600, false_rate=0.01, seed=4)
 
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# simulated stream and trained model built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("unit.fraud.online.test_report_state")
+
+
 @pytest.fixture(scope="module")
 def stream() -> pd.DataFrame:
     frame, _ = simulate(SimulationConfig(customers=100, terminals=200, days=40, seed=3))

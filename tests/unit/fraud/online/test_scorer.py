@@ -29,6 +29,10 @@ from ledgerline.fraud.online.scorer import (
 )
 from ledgerline.fraud.online.state import CardState, TerminalState
 
+# One test process runs these tests (pytest-xdist --dist loadgroup): the module's
+# simulated stream and trained model built once, not in every process that draws one of them.
+pytestmark = pytest.mark.xdist_group("unit.fraud.online.test_scorer")
+
 
 @pytest.fixture(scope="module")
 def stream() -> pd.DataFrame:
