@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -261,6 +262,30 @@ async def set_webhook(request: Request) -> Response:
     return redirect("/console?done=webhook_saved#webhook")
 
 
+async def _done_or_refused(
+    request: Request,
+    session_id: str,
+    page_id: str,
+    action: Callable[[], Awaitable[object]],
+    *,
+    refused: str,
+    done: str,
+) -> Response:
+    """Run a console action: back to the console saying it is ``done`` (an anchor too), or
+    the console again with the ``refused`` message when the action refused its input."""
+    try:
+        await action()
+    except InvalidParameter:
+        return await _dashboard(
+            request,
+            session_id,
+            page_id,
+            status=400,
+            error=translate(pick_locale(request), refused),
+        )
+    return redirect(f"/console?done={done}")
+
+
 @router.post("/subscriptions")
 async def set_subscriptions(request: Request) -> Response:
     """The webhook fields the page receives (Messenger's subscribed_fields)."""
@@ -269,19 +294,20 @@ async def set_subscriptions(request: Request) -> Response:
         return checked
     session_id, page_id, form = checked
     chosen = [value for value in form.getlist("field") if isinstance(value, str)]
-    try:
-        await web_config(request).db.write(
+
+    async def choose() -> object:
+        return await web_config(request).db.write(
             do_choose_delivered_fields, page_id=page_id, chosen=chosen
         )
-    except InvalidParameter:
-        return await _dashboard(
-            request,
-            session_id,
-            page_id,
-            status=400,
-            error=translate(pick_locale(request), "subscriptions_refused"),
-        )
-    return redirect("/console?done=subscriptions_saved#subscriptions")
+
+    return await _done_or_refused(
+        request,
+        session_id,
+        page_id,
+        choose,
+        refused="subscriptions_refused",
+        done="subscriptions_saved#subscriptions",
+    )
 
 
 @router.post("/test-event")
@@ -291,22 +317,21 @@ async def test_event(request: Request) -> Response:
         return checked
     session_id, page_id, _ = checked
     config = web_config(request)
-    try:
-        await config.db.write(
-            do_queue_test_event,
-            page_id=page_id,
-            now=to_ms(config.clock.now()),
-            partition=page_id,
+
+    async def queue() -> object:
+        now = to_ms(config.clock.now())
+        return await config.db.write(
+            do_queue_test_event, page_id=page_id, now=now, partition=page_id
         )
-    except InvalidParameter:
-        return await _dashboard(
-            request,
-            session_id,
-            page_id,
-            status=400,
-            error=translate(pick_locale(request), "test_event_needs_webhook"),
-        )
-    return redirect("/console?done=test_event_queued#deliveries")
+
+    return await _done_or_refused(
+        request,
+        session_id,
+        page_id,
+        queue,
+        refused="test_event_needs_webhook",
+        done="test_event_queued#deliveries",
+    )
 
 
 @router.post("/replay")
@@ -318,25 +343,26 @@ async def replay(request: Request) -> Response:
     session_id, page_id, form = checked
     config = web_config(request)
     raw = field(form, "event_id", 20)
-    try:
+
+    async def deliver_again() -> object:
         if not raw.isdigit():
             raise InvalidParameter("event_id")
-        await config.db.write(
+        return await config.db.write(
             do_replay_webhooks,
             page_id=page_id,
             selection=ReplaySelection(event_id=int(raw)),
             now=to_ms(config.clock.now()),
             partition=page_id,
         )
-    except InvalidParameter:
-        return await _dashboard(
-            request,
-            session_id,
-            page_id,
-            status=400,
-            error=translate(pick_locale(request), "replay_refused"),
-        )
-    return redirect("/console?done=replay_queued#deliveries")
+
+    return await _done_or_refused(
+        request,
+        session_id,
+        page_id,
+        deliver_again,
+        refused="replay_refused",
+        done="replay_queued#deliveries",
+    )
 
 
 @router.post("/fraud")
