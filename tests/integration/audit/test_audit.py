@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,8 +20,8 @@ from ledgerline.domain.clock import FrozenClock
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.tables import audit_head, audit_log
 from tests.support.audit import TEST_AUDIT_KEY, audited_database, verify_chain
+from tests.support.cli import InProcessCli
 
-LEDGERLINE = str(Path(sys.executable).with_name("ledgerline"))
 CLOCK = FrozenClock(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
 
 
@@ -74,23 +72,15 @@ def _verify(db: Database) -> dict[str, object]:
     return db.read_sync(verify_chain).to_dict()
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LEDGERLINE, "audit", "verify", "--database-url", database_url, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
-def test_an_intact_chain_verifies(db: Database, database_url: str) -> None:
+def test_an_intact_chain_verifies(
+    db: Database, database_url: str, ledgerline_cli: InProcessCli
+) -> None:
     _fill(db, 5)
     report = db.read_sync(verify_chain)
     assert report.ok
     assert report.entries == 5
     assert report.head_seq == 5
-    done = _cli(database_url, "--json")
+    done = ledgerline_cli("audit", "verify", "--database-url", database_url, "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["ok"] is True
@@ -105,7 +95,9 @@ def test_an_empty_chain_verifies(db: Database) -> None:
     assert _verify(db)["entries"] == 0
 
 
-def test_a_modified_entry_is_named(db: Database, database_url: str) -> None:
+def test_a_modified_entry_is_named(
+    db: Database, database_url: str, ledgerline_cli: InProcessCli
+) -> None:
     _fill(db, 5)
     _exec(db, audit_log.update().where(audit_log.c.seq == 3).values(purpose="marketing"))
     result = _verify(db)
@@ -115,7 +107,7 @@ def test_a_modified_entry_is_named(db: Database, database_url: str) -> None:
         "problem": "modified",
         "message": "entry 3 does not match its hash (modified)",
     }
-    done = _cli(database_url, "--json")
+    done = ledgerline_cli("audit", "verify", "--database-url", database_url, "--json")
     assert done.returncode == 1
     as_json = json.loads(done.stdout)
     assert as_json["ok"] is False
