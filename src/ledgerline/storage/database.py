@@ -307,26 +307,29 @@ class _Writer(threading.Thread):
             with conn.begin():
                 # Savepoints go straight to the driver: SQLAlchemy's begin_nested() cost more
                 # CPU than the statements of a typical action. The outer transaction stays
-                # SQLAlchemy's; a failed action is rolled back to its savepoint, alone.
+                # SQLAlchemy's; a failed action is rolled back to its savepoint, alone. An
+                # action's savepoint is released together with the next one's creation (one
+                # round trip on PostgreSQL), the last by COMMIT.
                 driver = conn.connection.driver_connection if isolate else None
+                joined = conn.dialect.name == "postgresql"
+                held = False  # the previous action's savepoint, not yet released
                 for job in batch:
                     uow = UnitOfWork(conn)
                     conn.info[_SCRATCH] = {}
                     if driver is not None:
-                        driver.execute("SAVEPOINT ledgerline_action")
+                        _control(driver, joined, *([_RELEASE] if held else []), _SAVEPOINT)
+                        held = False
                     try:
                         result = job.run(uow, len(batch))
                     except BaseException as exc:
                         if is_conflict(exc):  # the whole transaction goes, and comes again
                             raise _Conflict(exc) from exc
                         if driver is not None:
-                            driver.execute("ROLLBACK TO SAVEPOINT ledgerline_action")
-                            driver.execute("RELEASE SAVEPOINT ledgerline_action")
+                            _control(driver, joined, _ROLLBACK_TO, _RELEASE)
                             outcomes.append((job, False, exc, []))
                             continue
                         raise
-                    if driver is not None:
-                        driver.execute("RELEASE SAVEPOINT ledgerline_action")
+                    held = driver is not None
                     outcomes.append((job, True, result, uow.events))
                     for name, items in conn.info[_SCRATCH].get(_DEFERRED, {}).items():
                         deferred.setdefault(name, []).extend(items)
@@ -342,6 +345,22 @@ class _Writer(threading.Thread):
         finally:
             conn.info.pop(_SCRATCH, None)
         return outcomes
+
+
+_SAVEPOINT = "SAVEPOINT ledgerline_action"
+_RELEASE = "RELEASE SAVEPOINT ledgerline_action"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT ledgerline_action"
+
+
+def _control(driver: Any, joined: bool, *statements: str) -> None:
+    """The writer's savepoint statements: on PostgreSQL in one round trip (a query without
+    parameters may hold several; every round trip counts on a writer that waits for each),
+    one at a time elsewhere (SQLite's driver takes one statement a call)."""
+    if joined:
+        driver.execute("; ".join(statements))
+    else:
+        for statement in statements:
+            driver.execute(statement)
 
 
 # How many times a writer runs a batch again after a conflict with another writer, and the
