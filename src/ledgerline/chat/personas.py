@@ -51,6 +51,11 @@ def list_personas(uow: UnitOfWork, page_id: str) -> list[PersonaRow]:
     return persona_store.list_personas(uow.conn, page_id, limit=MAX_PERSONAS)
 
 
+def find_persona(uow: UnitOfWork, page_id: str, persona_id: str) -> PersonaRow | None:
+    """One of the page's personas (another page's is not found)."""
+    return persona_store.get_persona(uow.conn, page_id, persona_id)
+
+
 def do_delete_persona(uow: UnitOfWork, *, page_id: str, persona_id: str) -> None:
     """Messages already sent keep the name they were sent under."""
     if not persona_store.delete_persona(uow.conn, page_id, persona_id):

@@ -94,12 +94,24 @@ def test_personas_are_created_listed_used_and_deleted(live: InProcessPlatform) -
             assert refused.json()["error"]["message"] == (
                 "(#100) param persona_id is not a persona of this page"
             )
+        # GET /{PERSONA_ID} answers the persona, as Messenger's Personas API does.
+        shown = await http.get(f"/v19.0/{minh}", headers=auth)
+        assert shown.status_code == 200, shown.text
+        assert shown.json() == {
+            "name": "Minh",
+            "profile_picture_url": PICTURE,
+            "id": minh,
+        }
         # Another page cannot use, see or delete the bank's persona.
+        unseen = await http.get(f"/v19.0/{minh}", headers=other_auth)
+        assert unseen.status_code == 400
+        assert unseen.json()["error"]["error_subcode"] == 33
         assert (await http.delete(f"/v19.0/{minh}", headers=other_auth)).status_code == 404
 
         deleted = await http.delete(f"/v19.0/{minh}", headers=auth)
         assert deleted.json() == {"success": True}
         assert (await http.delete(f"/{minh}", headers=auth)).json()["error"]["code"] == 803
+        assert (await http.get(f"/v19.0/{minh}", headers=auth)).status_code == 400  # gone
         gone = await http.post(
             "/v19.0/me/messages",
             headers=auth,

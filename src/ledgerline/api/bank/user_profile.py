@@ -17,6 +17,7 @@ from ledgerline.api.bank.body import read_params
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.schemas import ERRORS
+from ledgerline.chat.personas import find_persona, persona_wire
 from ledgerline.chat.user_profile import person_for_page
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import NotFound
@@ -42,7 +43,9 @@ EXAMPLE = {
     summary="A person's profile, as far as the page may know (User Profile API)",
     description="`?fields=` any of "
     + ", ".join(f"`{f}`" for f in FIELDS)
-    + " (default `first_name,last_name,profile_pic`). What each reveals is in "
+    + " (default `first_name,last_name,profile_pic`). The id of one of the page's personas "
+    "answers that persona (`name`, `profile_picture_url`, `id`), as Messenger's Personas API "
+    "does. What each field reveals is in "
     "`docs/privacy.md`: names and locale to a page the person wrote to; `profile_pic` is "
     "one neutral avatar; `timezone` (hours from UTC) only while the person's account is "
     "linked with the page; `gender` is never answered. Another page's PSID, an unknown "
@@ -64,6 +67,9 @@ async def get_user_profile(
         if business is None:  # pragma: no cover - token rows reference businesses
             raise NotFound()
         return {"name": business.name, "id": auth.page_id}
+    persona = await ctx.db.query(find_persona, auth.page_id, psid)
+    if persona is not None:  # GET /{PERSONA_ID} (Messenger's Personas API)
+        return persona_wire(persona)
     fields = requested_fields(params.get("fields"))
     now = ctx.clock.now()
     seen = await ctx.db.query(person_for_page, page_id=auth.page_id, psid=psid, now=to_ms(now))
