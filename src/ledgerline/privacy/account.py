@@ -6,7 +6,8 @@ holds for them is erased, every customer-service record about them (the agent in
 conversations and agents' notes, ``privacy.service_records``) is erased, so are the
 payloads of the webhook events about them (those not sent yet are withdrawn, except the
 banks' ``unlinked`` events: ``privacy.webhook_records``), their tokens and sessions are
-revoked, their browsers' push subscriptions are deleted, the photos and files they sent are
+revoked, their browsers' push subscriptions are deleted, so are the menus banks set for them
+alone (``custom_user_settings``), the photos and files they sent are
 no longer served (their records deleted; ``workers.blob_sweep`` removes the bytes), their sign-in and name are removed, and the account is marked deleted — from then on every business's Send API call to them answers ``(#551)`` and
 stores nothing. Their threads stay with the businesses, as on Messenger, without their name.
 """
@@ -22,6 +23,7 @@ from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     attachments as attachment_store,
     linking as linking_store,
+    page_profile as profile_store,
     people,
     push as push_store,
 )
@@ -47,4 +49,5 @@ def do_delete_account(
     webhook_records.erase_person_txn(uow, actor=actor, user_id=user_id, now=now)
     push_store.delete_person(uow.conn, user_id)  # no more notifications to their browsers
     attachment_store.delete_person_txn(uow.conn, user_id)  # their photos' URLs stop working
+    profile_store.delete_person_menus_of(uow.conn, user_id)  # menus banks set for them alone
     return people.forget_person_txn(uow.conn, user_id=user_id, now=now)

@@ -453,6 +453,42 @@ def test_a_menu_for_one_person(live: InProcessPlatform) -> None:
     live.run(scenario)
 
 
+def test_a_persons_own_menus_are_erased_with_their_account(live: InProcessPlatform) -> None:
+    from ledgerline.storage.stores.page_profile import get_person_menu
+
+    bank = live.create_business("Menu Bank")
+    an = live.create_user(name="An", locale="vi")
+    binh = live.create_user(name="Bình", locale="vi")
+    own = [
+        {
+            "locale": "default",
+            "call_to_actions": [{"type": "postback", "title": "Thẻ •••• 4321", "payload": "CARD"}],
+        }
+    ]
+
+    async def scenario(http: httpx.AsyncClient) -> None:
+        for user in (an, binh):
+            person = {"Authorization": f"Bearer {user['access_token']}"}
+            written = await http.post(
+                f"/api/v1/threads/{bank['page_id']}/messages", json={"text": "hi"}, headers=person
+            )
+            assert written.status_code == 201
+            body = {"psid": _psid_of(live, bank, user), "persistent_menu": own}
+            set_menu = await http.post("/me/custom_user_settings", json=body, headers=_auth(bank))
+            assert set_menu.json() == {"result": "success"}
+        deleted = await http.delete(
+            "/api/v1/me",
+            params={"confirm": "true"},
+            headers={"Authorization": f"Bearer {an['access_token']}"},
+        )
+        assert deleted.status_code == 200, deleted.text
+
+    live.run(scenario)
+    menu_of = live.platform.db.read_sync
+    assert menu_of(get_person_menu, bank["page_id"], _psid_of(live, bank, an)) is None
+    assert menu_of(get_person_menu, bank["page_id"], _psid_of(live, bank, binh)) is not None
+
+
 def _psid_of(live: InProcessPlatform, business: dict[str, str], user: dict[str, str]) -> str:
     from ledgerline.storage.stores import threads as thread_store
 

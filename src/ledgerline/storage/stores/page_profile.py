@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledgerline.storage.tables import page_profile, person_menus
+from ledgerline.storage.tables import page_profile, person_menus, threads
 
 
 def get_fields(conn: sa.Connection, page_id: str, names: Iterable[str]) -> dict[str, Any]:
@@ -75,4 +75,14 @@ def put_person_menu(conn: sa.Connection, page_id: str, psid: str, menu: Any, *, 
 def delete_person_menu(conn: sa.Connection, page_id: str, psid: str) -> None:
     conn.execute(
         person_menus.delete().where(person_menus.c.page_id == page_id, person_menus.c.psid == psid)
+    )
+
+
+def delete_person_menus_of(conn: sa.Connection, user_id: str) -> None:
+    """Every page's menu for one person (their account is deleted)."""
+    their_threads = sa.select(threads.c.page_id, threads.c.psid).where(threads.c.user_id == user_id)
+    conn.execute(
+        person_menus.delete().where(
+            sa.tuple_(person_menus.c.page_id, person_menus.c.psid).in_(their_threads)
+        )
     )
