@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from ledgerline.fraud.online.state import TerminalState
 from ledgerline.fraud.online.transactions import terminal_key
 from ledgerline.storage.tables import fraud_terminal_state
-from tests.support.fraud import START, Person, person, tx
+from tests.support.fraud import START, Person, history, person, tx
 from tests.support.linking import LinkedWorld, linked_world
-from tests.support.messages import buttons_of, press
+from tests.support.messages import answer_button, buttons_of, press
 from tests.support.server import RunningPlatform, running_platform
 
 NOT_ME = "LEDGERLINE_NOT_ME:"
@@ -99,3 +99,18 @@ def test_no_report_from_people_who_do_not_share_fraud_alerts(
     shy.send([tx("s-1", "130000", START)])
     say_not_me(shy, "s-1")
     assert reports_at(first.live) == {}  # never scored, and the report is not pooled
+
+
+def test_a_fraud_verdict_on_an_alert_counts_at_the_terminal(
+    banks: tuple[LinkedWorld, LinkedWorld],
+) -> None:
+    first, _ = banks
+    p = person(first)
+    p.send(history(10))
+    (alert,) = p.send([tx("big-1", "60000000", START + dt.timedelta(days=10, hours=3))])["alerts"]
+    assert reports_at(first.live) == {first.business["page_id"]: 0}
+    button = answer_button(p.messages()[-1], "fraud")
+    answer = p.api("POST", f"/threads/{p.page_id}/messages", json=press(button))
+    assert answer.status_code == 201, answer.text
+    assert alert["transaction_id"] == "big-1"
+    assert reports_at(first.live) == {first.business["page_id"]: 1}
