@@ -40,20 +40,28 @@ class Answer:
     hand_to_agents: bool = False  # pass the thread to the agent inbox after the messages
 
 
-def link_invitation(locale: str, link_url: str) -> dict[str, Any]:
-    """The greeting with Messenger's account-link button (the button has no title)."""
+def link_invitation(
+    locale: str, link_url: str, text_key: str = "greeting_unlinked"
+) -> dict[str, Any]:
+    """The greeting with Messenger's account-link button (the button has no title), and
+    replies to suggest to someone who is not a linked customer yet: what linking gives,
+    and a person."""
     return {
+        "quick_replies": [
+            {"content_type": "text", "title": say(locale, key), "payload": payload}
+            for key, payload in (("qr_what_linking", HELP), ("qr_person", AGENT))
+        ],
         "attachment": {
             "type": "template",
             "payload": {
                 "template_type": "button",
-                "text": say(locale, "greeting_unlinked"),
+                "text": say(locale, text_key),
                 # What the bank asks to share (Ledgerline's extension of the button):
                 # these start ticked on the consent screen; customer service is left to
                 # the person.
                 "buttons": [{"type": "account_link", "url": link_url, "scopes": LINK_SCOPES}],
             },
-        }
+        },
     }
 
 
@@ -90,7 +98,8 @@ def answer(
     if intent(text, payload) == AGENT:  # linked or not, a person may ask for a person
         return Answer([{"text": say(locale, "to_agents")}], hand_to_agents=True)
     if customer is None:
-        return Answer([link_invitation(locale, link_url)])
+        key = "help_unlinked" if intent(text, payload) == HELP else "greeting_unlinked"
+        return Answer([link_invitation(locale, link_url, key)])
     wanted = intent(text, payload)
     if wanted == BALANCE:
         return Answer(share_balance=True)

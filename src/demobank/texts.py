@@ -20,6 +20,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_balance": "Số dư",
         "qr_cards": "Thẻ",
         "qr_help": "Trợ giúp",
+        "qr_what_linking": "Liên kết để làm gì?",
+        "qr_person": "Gặp nhân viên",
+        "help_unlinked": (
+            "Khi liên kết, Ngân hàng Demo gửi đến đây biến động thẻ, cảnh báo gian lận, số dư "
+            "và hóa đơn, và bạn hỏi được số dư ngay trong cuộc trò chuyện. Bạn chọn dữ liệu "
+            "nào được chia sẻ và có thể hủy liên kết bất cứ lúc nào."
+        ),
         "help": (
             "Tôi có thể cho bạn xem số dư và tình trạng thẻ. Biến động thẻ và cảnh báo "
             "gian lận sẽ tự đến đây."
@@ -126,6 +133,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_balance": "Balance",
         "qr_cards": "Cards",
         "qr_help": "Help",
+        "qr_what_linking": "Why link?",
+        "qr_person": "Talk to a person",
+        "help_unlinked": (
+            "Once linked, Demo Bank sends your card payments, fraud alerts, balances and "
+            "receipts here, and you can ask for your balance in this chat. You choose what is "
+            "shared and can unlink at any time."
+        ),
         "help": (
             "I can show your balance and the state of your cards. Card payments and fraud "
             "alerts arrive here on their own."

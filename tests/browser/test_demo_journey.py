@@ -124,7 +124,8 @@ def test_the_demo_journey_from_sign_up_to_unlink(
     # Back to the chat from the result page: the bank's welcome and the balance it shared,
     # then a card payment live.
     page.get_by_role("link", name="Back to the chat with Demo Bank").click()
-    page.wait_for_url(live.url + "/")  # the thread's address is not kept in the history
+    # The address keeps the open chat (a reload stays in it).
+    page.wait_for_url(f"{live.url}/?thread={demo.page_id}")
     expect(page.locator("#thread-title")).to_have_text("Demo Bank")
     page.wait_for_function("() => window.ledgerline && window.ledgerline.isLive()")
     messages = page.locator(".msg.page")

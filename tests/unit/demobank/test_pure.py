@@ -58,6 +58,15 @@ def test_the_bot_invites_strangers_and_helps_customers() -> None:
         {"type": "account_link", "url": link, "scopes": bot.LINK_SCOPES}
     ]
     assert "customer_service" not in bot.LINK_SCOPES  # left to the person
+    # Someone who is not linked yet gets suggested replies: why link, and a person.
+    assert [q["payload"] for q in message["quick_replies"]] == [bot.HELP, bot.AGENT]
+    assert [q["title"] for q in message["quick_replies"]] == ["Why link?", "Talk to a person"]
+    why = bot.answer(customer=None, locale="vi", text=None, payload=bot.HELP, link_url=link)
+    (explained,) = why.messages
+    assert explained["attachment"]["payload"]["text"].startswith("Khi liên kết")
+    assert explained["attachment"]["payload"]["buttons"][0]["type"] == "account_link"
+    person = bot.answer(customer=None, locale="en", text=None, payload=bot.AGENT, link_url=link)
+    assert person.hand_to_agents
     claire = customer("claire.martin")
     greeting = bot.answer(customer=claire, locale="en", text="hello", payload=None, link_url=link)
     assert greeting.messages[0]["text"] == "Hi Claire! What can I do for you today?"
