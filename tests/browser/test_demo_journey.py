@@ -10,7 +10,6 @@ the page shows.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ledgerline.cli.demo_setup import DEMO_PASSWORD, ensure_demo_people
-from tests.support.browser import screenshot
+from tests.support.browser import exported_data, screenshot
 from tests.support.demo import RunningDemo, running_demo
 from tests.support.server import RunningPlatform, running_platform
 
@@ -199,7 +198,7 @@ def test_the_demo_journey_from_sign_up_to_unlink(
     page.goto(live.url + "/privacy")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data").click()
-    exported = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+    exported = exported_data(download_info.value.path())
     merchants = {
         (record.get("data") or {}).get("merchant", {}).get("name")
         for record in exported["financial_records"]

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from ledgerline.domain.clock import to_ms
 from ledgerline.identity.service import do_end_session
 from ledgerline.identity.sessions import session_hash
-from tests.support.browser import link_in_browser, screenshot, sign_up
+from tests.support.browser import exported_data, link_in_browser, screenshot, sign_up
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
 
@@ -149,8 +149,8 @@ def test_links_scopes_export_access_log_and_unlink(world: LinkedWorld, phone: Pa
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data").click()
     download = download_info.value
-    assert re.fullmatch(r"ledgerline-export-\d{4}-\d{2}-\d{2}\.json", download.suggested_filename)
-    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert re.fullmatch(r"ledgerline-export-\d{4}-\d{2}-\d{2}\.zip", download.suggested_filename)
+    data = exported_data(download.path())
     (record,) = data["financial_records"]
     assert record["data"]["merchant"]["name"] == "Highlands Coffee"
     assert data["profile"]["name"] == "Nguyễn An"
@@ -323,7 +323,7 @@ def test_a_person_sees_only_their_own_data(world: LinkedWorld, browser: Browser)
         expect(theirs.get_by_test_id("access-log")).not_to_contain_text("Phở 24")
         with theirs.expect_download() as download_info:
             theirs.get_by_role("link", name="Download my data").click()
-        data = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+        data = exported_data(download_info.value.path())
         assert data["financial_records"] == []
         assert data["profile"]["name"] == "Hồ Giang"
         assert all("Phở 24" not in json.dumps(t, ensure_ascii=False) for t in data["threads"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import zipfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from playwright.sync_api import Locator, Page
@@ -79,3 +82,11 @@ def link_in_browser(
     outcome = page.locator("[data-outcome]")
     outcome.wait_for()
     assert outcome.get_attribute("data-outcome") == "linked", page.content()[:2000]
+
+
+def exported_data(path: str | Path) -> dict[str, Any]:
+    """The JSON inside a downloaded export archive (``/privacy/export``)."""
+    with zipfile.ZipFile(path) as zipped:
+        (name,) = [n for n in zipped.namelist() if n.endswith("/export.json")]
+        data: dict[str, Any] = json.loads(zipped.read(name))
+    return data

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledgerline.chat.actions import same_link_target
+from ledgerline.chat.wire import iso_time
 from ledgerline.domain.messages import account_link_buttons
 from ledgerline.domain.scopes import Scope, scopes_of
 from ledgerline.linking.texts import ordered
@@ -72,12 +73,12 @@ def consent_records(uow: UnitOfWork, user_id: str) -> list[dict[str, Any]]:
             "consent_version": c.text_version,
             "locale": c.locale,
             "status": c.status,
-            "given_at": c.given_at,
-            "granted_at": c.granted_at,
-            "expires_at": c.expires_at,
-            "ended_at": c.ended_at,
+            "given_time": iso_time(c.given_at),
+            "granted_time": None if c.granted_at is None else iso_time(c.granted_at),
+            "expires_time": iso_time(c.expires_at),
+            "ended_time": None if c.ended_at is None else iso_time(c.ended_at),
             "ended_by": c.ended_by,
-            "reminded_at": c.reminded_at,
+            "reminded_time": None if c.reminded_at is None else iso_time(c.reminded_at),
             "previous_id": c.previous_id,
         }
         for c in store.consents_of(uow.conn, user_id)

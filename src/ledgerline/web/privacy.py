@@ -12,7 +12,6 @@ nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,7 +34,7 @@ from ledgerline.privacy.centre import PrivacyCentre
 from ledgerline.web.config import web_config
 from ledgerline.web.pages import Person, signed_in_person, to_sign_in
 from ledgerline.web.render import redirect, render
-from ledgerline.web.security import check_session_form, secure_headers
+from ledgerline.web.security import check_session_form
 from ledgerline.web.texts import translate
 
 router = APIRouter(prefix="/privacy", include_in_schema=False)
@@ -103,7 +102,7 @@ def _card(link: LinkView, person: Person) -> LinkCard:
     )
 
 
-def _centre(request: Request) -> PrivacyCentre:
+def centre_of(request: Request) -> PrivacyCentre:
     centre = web_config(request).privacy
     if centre is None:  # pragma: no cover - bootstrap always provides it
         raise RuntimeError("the privacy centre is not configured")
@@ -195,7 +194,7 @@ async def _page(
     query = _log_query(request, links)
     zone = _zone(person.timezone)
     log = await config.db.write(
-        _centre(request).access_log,
+        centre_of(request).access_log,
         user_id=person.user_id,
         locale=person.locale,
         day_of=lambda ms: datetime.fromtimestamp(ms / 1000, tz=zone).date(),
@@ -249,7 +248,7 @@ async def privacy_centre(request: Request) -> Response:
     return await _page(request, person, notice=notice)
 
 
-def _refused(request: Request, person: Person) -> Response:
+def refused_page(request: Request, person: Person) -> Response:
     """A forged or stale CSRF token: a clear page, nothing changed."""
     return render(
         request,
@@ -273,7 +272,7 @@ async def _form(request: Request) -> tuple[Person | None, Any, Response | None]:
             request, PERSON, person.session_id, token if isinstance(token, str) else None
         )
     except CsrfRejected:
-        return person, form, _refused(request, person)
+        return person, form, refused_page(request, person)
     return person, form, None
 
 
@@ -321,7 +320,7 @@ async def save_scopes(request: Request, page_id: str) -> Response:
     try:
         before = await config.db.query(get_link, person.user_id, page_id, to_ms(config.clock.now()))
         await config.db.write(
-            _centre(request).change_scopes,
+            centre_of(request).change_scopes,
             page_id=page_id,
             user_id=person.user_id,
             scopes=frozenset(scopes),
@@ -344,7 +343,7 @@ async def renew(request: Request, page_id: str) -> Response:
     config = web_config(request)
     try:
         await config.db.write(
-            _centre(request).change_scopes,
+            centre_of(request).change_scopes,
             page_id=page_id,
             user_id=person.user_id,
             scopes=None,
@@ -387,7 +386,7 @@ async def unlink(request: Request, page_id: str) -> Response:
     config = web_config(request)
     try:
         await config.db.write(
-            _centre(request).unlink,
+            centre_of(request).unlink,
             page_id=page_id,
             user_id=person.user_id,
             now=to_ms(config.clock.now()),
@@ -396,28 +395,3 @@ async def unlink(request: Request, page_id: str) -> Response:
     except NotFound:
         return await _already_unlinked(request, person, page_id)
     return _done("unlinked", page_id)
-
-
-@router.get("/export")
-async def export(request: Request) -> Response:
-    """Everything held about the person, as a JSON file download (audited)."""
-    person = await signed_in_person(request)
-    if person is None:
-        return to_sign_in(request, HOME)
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return _refused(request, person)  # another site may not start downloads of it
-    config = web_config(request)
-    data = await config.db.write(
-        _centre(request).export,
-        user_id=person.user_id,
-        partition=f"export:{person.user_id}",
-    )
-    day = config.clock.now().strftime("%Y-%m-%d")
-    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    response = Response(
-        body,
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="ledgerline-export-{day}.json"'},
-    )
-    secure_headers(response)
-    return response

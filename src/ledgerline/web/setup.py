@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ledgerline.web import console, inbox, links, pages, privacy, pwa
+from ledgerline.web import console, inbox, links, pages, privacy, privacy_export, pwa
 from ledgerline.web.config import WebConfig
 from ledgerline.web.security import person_session_user
 
@@ -17,6 +17,7 @@ def install_web(app: FastAPI, config: WebConfig) -> None:
     app.state.session_resolver = person_session_user
     app.include_router(pages.router)
     app.include_router(privacy.router)
+    app.include_router(privacy_export.router)
     app.include_router(console.router)
     app.include_router(inbox.router)
     app.include_router(pwa.router)

@@ -211,8 +211,9 @@ def test_link_succeeds_through_the_bank_and_sends_the_linked_webhook(world: Worl
     assert record["status"] == "active"
     assert record["scopes"] == ["balances", "transactions"]
     assert record["consent_version"] == body["consent_version"]
-    assert record["given_at"] == record["granted_at"] == to_ms(START)
-    assert record["expires_at"] == to_ms(START + timedelta(days=180))
+    assert record["given_time"] == record["granted_time"]
+    assert datetime.fromisoformat(record["granted_time"]) == START
+    assert datetime.fromisoformat(record["expires_time"]) == START + timedelta(days=180)
 
 
 def test_bank_url_with_a_query_gets_the_token_appended_with_an_ampersand(world: World) -> None:

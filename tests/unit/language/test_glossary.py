@@ -20,6 +20,7 @@ CATALOGUES = [
     ROOT / "src/ledgerline/customer_service/assistant/locales/vi/LC_MESSAGES/assistant.po",
     ROOT / "src/ledgerline/privacy/texts.py",
     ROOT / "src/ledgerline/privacy/log_texts.py",
+    ROOT / "src/ledgerline/privacy/export_texts.py",
     ROOT / "src/demobank/texts.py",
 ]
 # The old placement: the tone on the first vowel of an open "oa", "oe", "uy" ("quý" is

@@ -107,6 +107,16 @@ def open_alerts(conn: sa.Connection, page_id: str, user_id: str, now: int) -> li
     return [AlertRow(**row._asdict()) for row in rows]
 
 
+def alerts_of_person(conn: sa.Connection, user_id: str) -> list[AlertRow]:
+    """Every fraud alert about the person (any business), oldest first (for the export)."""
+    rows = conn.execute(
+        sa.select(*_ALERT_COLUMNS)
+        .where(fraud_alerts.c.user_id == user_id)
+        .order_by(fraud_alerts.c.created_at, fraud_alerts.c.alert_id)
+    ).all()
+    return [AlertRow(**row._asdict()) for row in rows]
+
+
 def open_alert_counts(conn: sa.Connection, user_id: str, now: int) -> dict[str, int]:
     """How many alerts wait for the person's answer, per business (page id)."""
     rows = conn.execute(
