@@ -6,7 +6,7 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from playwright.sync_api import Locator, Page
@@ -84,7 +84,7 @@ def link_in_browser(
     assert outcome.get_attribute("data-outcome") == "linked", page.content()[:2000]
 
 
-def exported_data(path: str | Path) -> dict[str, Any]:
+def exported_data(path: str | Path | IO[bytes]) -> dict[str, Any]:
     """The JSON inside a downloaded export archive (``/privacy/export``)."""
     with zipfile.ZipFile(path) as zipped:
         (name,) = [n for n in zipped.namelist() if n.endswith("/export.json")]

@@ -4,7 +4,7 @@ read behind the access log (one audited ``user_access`` batch per view)."""
 
 from __future__ import annotations
 
-import json
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import pytest
 
 from ledgerline.audit import access_log
 from ledgerline.storage.stores import identity as web_store
+from tests.support.browser import exported_data
 from tests.support.forms import form_token, person_sign_up
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import running_platform
@@ -155,7 +156,7 @@ def test_forms_refuse_forged_tokens_other_sites_and_bad_input(world: LinkedWorld
             'attachment; filename="ledgerline-export-'
         )
         assert export.headers["cache-control"] == "no-store"
-        data: dict[str, Any] = json.loads(export.content)
+        data = exported_data(io.BytesIO(export.content))
         assert data["profile"]["name"] == "Nguyễn An"
         assert [link["scopes"] for link in data["links"]][-1] == ["balances"]
         assert data["customer_service"] == []  # never talked to an agent
