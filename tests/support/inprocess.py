@@ -1,10 +1,18 @@
-"""The whole app in process (``httpx.ASGITransport``, with its lifespan): no port, no server
-thread. ``run(scenario)`` drives an async scenario against it from a synchronous test."""
+"""The whole app in process (``httpx.ASGITransport``, with its lifespan): no port, no server.
+
+``in_process_platform``: ``run(scenario)`` drives an async scenario against it from a
+synchronous test (workers off, or on with ``webhooks=httpx.MockTransport(...)`` and a
+``FrozenClock``). ``in_process_server``: ``running_platform``'s synchronous interface
+(``client()``) with the app on an event loop thread of its own, for tests written against a
+server that need no socket. Real uvicorn stays for what needs one (WebSockets, client
+libraries, subprocesses, the browser: the tests marked ``slow``)."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,4 +110,80 @@ def in_process_platform(
     try:
         yield running
     finally:
+        platform.close()
+
+
+class _AppOnALoop(httpx.BaseTransport):
+    """A synchronous transport to the app, which runs (with its lifespan: hub and workers)
+    on an event loop thread of its own, as under uvicorn, but without a socket."""
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._app = app
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._stop: asyncio.Event | None = None
+        self._served: concurrent.futures.Future[None] | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+        started = threading.Event()
+
+        async def serve() -> None:
+            self._stop = asyncio.Event()
+            async with self._app.router.lifespan_context(self._app):
+                started.set()
+                await self._stop.wait()
+
+        self._served = asyncio.run_coroutine_threadsafe(serve(), self._loop)
+        while not started.wait(0.05):
+            if self._served.done():
+                self._served.result()  # the lifespan failed: its exception
+
+    def close(self) -> None:
+        """Each ``httpx.Client`` closes its transport; the app runs on until ``shutdown``."""
+
+    def shutdown(self) -> None:
+        if self._served is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._served.result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop.close()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def call() -> httpx.Response:
+            answer = await self._asgi.handle_async_request(request)
+            content = await answer.aread()
+            return httpx.Response(answer.status_code, headers=answer.headers, content=content)
+
+        request.read()
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=60)
+
+
+@dataclass
+class InProcessServer(RunningPlatform):
+    """``running_platform``'s interface (``client()``, ``platform``, ``create_…``) with the
+    app in process: for tests whose own requests need no socket (webhooks still go out to
+    real receivers on loopback)."""
+
+    transport: _AppOnALoop | None = None
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, transport=self.transport, **kwargs)
+
+
+@contextlib.contextmanager
+def in_process_server(
+    database_url: str, data_dir: Path, *, clock: Clock | None = None, **settings: Any
+) -> Iterator[InProcessServer]:
+    config = Settings(env="development", data_dir=data_dir, database_url=database_url, **settings)
+    platform = build_services(config, clock=clock)
+    app = build_app(platform)
+    transport = _AppOnALoop(app)
+    try:
+        transport.start()
+        yield InProcessServer(url=BASE_URL, platform=platform, app=app, transport=transport)
+    finally:
+        transport.shutdown()
         platform.close()

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from ledgerline.storage.tables import messages
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.inprocess import in_process_server
+from tests.support.server import RunningPlatform
 
 # One test process runs these tests (pytest-xdist --dist loadgroup): the module's
 # running platform built once, not in every process that draws one of them.
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("integration.api.test_send_api_errors")
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
     tmp = tmp_path_factory.mktemp("errors")
-    with running_platform(f"sqlite:///{tmp / 'l.db'}", tmp) as running:
+    with in_process_server(f"sqlite:///{tmp / 'l.db'}", tmp) as running:
         yield running
 
 

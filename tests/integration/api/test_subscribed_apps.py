@@ -12,12 +12,13 @@ import httpx
 import pytest
 
 from ledgerline.domain.webhook_fields import DEFAULT_FIELDS
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.inprocess import in_process_server
+from tests.support.server import RunningPlatform
 
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:
-    with running_platform(database_url, tmp_path) as running:
+    with in_process_server(database_url, tmp_path) as running:
         yield running
 
 

@@ -7,16 +7,16 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.forms import console_sign_in
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.inprocess import in_process_server
+from tests.support.server import RunningPlatform
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[RunningPlatform]:
-    with running_platform(f"sqlite:///{tmp_path / 'l.db'}", tmp_path) as running:
+    with in_process_server(f"sqlite:///{tmp_path / 'l.db'}", tmp_path) as running:
         yield running
 
 
@@ -31,7 +31,7 @@ def test_a_rotated_page_token_is_refused_at_once(live: RunningPlatform) -> None:
             return int(answer.json()["error"]["code"])
 
         assert code_with(old_token) == 100  # known token (now remembered), unknown person
-        with httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url}) as web:
+        with live.client(headers={"Origin": live.url}) as web:
             csrf = console_sign_in(web, old_token)
             rotated = web.post("/console/rotate-token", data={"csrf": csrf}, follow_redirects=True)
         new_token = re.search(r'data-testid="secret-value">([^<]+)<', rotated.text)

@@ -7,17 +7,17 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ledgerline.domain.webhook_fields import DEFAULT_FIELDS
 from tests.support.forms import console_sign_in
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.inprocess import in_process_server
+from tests.support.server import RunningPlatform
 
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:
-    with running_platform(database_url, tmp_path) as running:
+    with in_process_server(database_url, tmp_path) as running:
         yield running
 
 
@@ -35,7 +35,7 @@ def test_the_console_shows_and_changes_the_subscribed_fields(live: RunningPlatfo
     business = live.create_business("Demo Bank")
     other = live.create_business("Other Bank")
     token = business["page_access_token"]
-    with httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url}) as http:
+    with live.client(headers={"Origin": live.url}) as http:
         csrf = console_sign_in(http, token)
         page = http.get("/console?lang=en").text
         assert "Subscribed fields" in page
