@@ -15,7 +15,7 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -37,6 +37,16 @@ DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 # The date's Babel format per language: a day-first numeric date reads unambiguously in
 # Vietnamese; English's short one ("12/7/26") does not, so it gets the medium one.
 DATE_FORMATS = {"vi": "short"}
+# A date written out in a sentence ("until 5 June 2027"): Babel's long Vietnamese one is
+# "5 tháng 6, 2027", which is not how Vietnamese is written; "5 tháng 6 năm 2027" is.
+LONG_DATE_FORMATS = {"vi": "d 'tháng' M 'năm' y"}
+
+
+def long_date(day: date, lang: str) -> str:
+    """A date as a sentence says it, in ``lang`` (``vi``, ``en``, or a locale like ``vi_VN``)."""
+    locale = lang.replace("-", "_")
+    pattern = LONG_DATE_FORMATS.get(locale.split("_")[0], "long")
+    return str(format_date(day, pattern, locale=locale))
 
 
 @dataclass(frozen=True, slots=True)

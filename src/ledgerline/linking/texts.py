@@ -17,9 +17,8 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
-
 from ledgerline.domain.scopes import Scope
+from ledgerline.language.formatter import long_date
 
 SUPPORTED_LOCALES = ("vi", "en")
 FALLBACK_LOCALE = "en"
@@ -75,7 +74,7 @@ class Catalogue:
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("UTC")
         moment = datetime.fromtimestamp(ms / 1000, tz=zone)
-        return str(format_date(moment.date(), format="long", locale=self.locale))
+        return long_date(moment.date(), self.locale)
 
 
 def _read(package: str, name: str) -> bytes:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_time
+from babel.dates import format_time
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -27,6 +27,7 @@ from ledgerline.domain.errors import NotFound
 from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
 from ledgerline.identity.errors import CsrfRejected
 from ledgerline.identity.sessions import PERSON
+from ledgerline.language.formatter import long_date
 from ledgerline.linking.queries import LinkView, get_link, list_links
 from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.access_log import WHO, AccessLogPage, GroupLine, LogQuery
@@ -76,7 +77,7 @@ def _date(ms: int | None, person: Person) -> str:
     if ms is None:
         return "—"
     moment = datetime.fromtimestamp(ms / 1000, tz=_zone(person.timezone))
-    return str(format_date(moment.date(), format="long", locale=person.locale))
+    return long_date(moment.date(), person.locale)
 
 
 def _card(link: LinkView, person: Person) -> LinkCard:
@@ -139,7 +140,7 @@ def _day_title(day: date, today: date, locale: str) -> str:
         return translate(locale, "privacy_log_today")
     if day == today - timedelta(days=1):
         return translate(locale, "privacy_log_yesterday")
-    return str(format_date(day, format="long", locale=locale))
+    return long_date(day, locale)
 
 
 def _log_days(page: AccessLogPage, person: Person, now: datetime) -> list[LogDay]:
