@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.support.inprocess import in_process_server
 from tests.support.receiver import RunningReceiver, WebhookReceiver
-from tests.support.server import running_platform
 
 PAN = "4111111111111111"
 TYPED = "Thẻ của tôi 4111 1111 1111 1111 12/28 123 bị trừ tiền 2 lần"
@@ -17,7 +17,7 @@ TYPED = "Thẻ của tôi 4111 1111 1111 1111 12/28 123 bị trừ tiền 2 lầ
 def test_a_pan_typed_in_chat_is_masked_everywhere(database_url: str, tmp_path: Path) -> None:
     with (
         RunningReceiver(WebhookReceiver()) as receiver,
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
     ):
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]

@@ -15,8 +15,9 @@ from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
 from ledgerline.customer_service import handover
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import threads as thread_store
+from tests.support.inprocess import in_process_server
 from tests.support.receiver import RunningReceiver, WebhookReceiver
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 
 class Bank:
@@ -53,7 +54,7 @@ class Bank:
 def bank(database_url: str, tmp_path: Path) -> Iterator[Bank]:
     with (
         RunningReceiver(WebhookReceiver()) as receiver,
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
     ):
         b = Bank(live, receiver)
         try:

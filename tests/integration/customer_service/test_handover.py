@@ -19,8 +19,9 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
+from tests.support.inprocess import in_process_server
 from tests.support.receiver import RunningReceiver, WebhookReceiver
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def receiver() -> Iterator[RunningReceiver]:
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:
-    with running_platform(database_url, tmp_path) as running:
+    with in_process_server(database_url, tmp_path) as running:
         yield running
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.inprocess import in_process_server
 from tests.support.receiver import Delivery, RunningReceiver, WebhookReceiver
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 
 def _say(live: RunningPlatform, page_id: str, user: dict[str, str], text: str) -> None:
@@ -50,7 +51,7 @@ def test_a_business_that_turns_batching_on_gets_several_events_per_post_in_order
 
     with (
         RunningReceiver(WebhookReceiver(behaviour=hold_the_first)) as receiver,
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
     ):
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
@@ -98,7 +99,7 @@ def test_a_business_that_turns_batching_on_gets_several_events_per_post_in_order
 def test_bad_webhook_settings_get_a_clear_error_and_change_nothing(
     database_url: str, tmp_path: Path
 ) -> None:
-    with running_platform(database_url, tmp_path) as live:
+    with in_process_server(database_url, tmp_path) as live:
         bank = live.create_business()
         bodies: list[dict[str, object]] = [
             {"max_events": 0},

@@ -13,8 +13,9 @@ import httpx
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import webhooks as outbox
 from tests.support.forms import console_sign_in
+from tests.support.inprocess import in_process_server
 from tests.support.receiver import RunningReceiver, WebhookReceiver
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 
 def _say(live: RunningPlatform, page_id: str, token: str, text: str) -> None:
@@ -55,7 +56,7 @@ def _settled(live: RunningPlatform, token: str, count: int) -> list[dict[str, An
 def test_one_event_is_delivered_again_with_its_mid(database_url: str, tmp_path: Path) -> None:
     with (
         RunningReceiver(WebhookReceiver()) as receiver,
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
     ):
         bank = live.create_business(webhook_url=receiver.url)
         other = live.create_business("Other Bank", webhook_url=receiver.url)
@@ -103,7 +104,7 @@ def test_a_range_replays_what_failed_and_receipts_stay_out_of_the_way(
         RunningReceiver(
             WebhookReceiver(behaviour=lambda _: 500 if refusing["on"] else 200)
         ) as receiver,
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
     ):
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
@@ -169,7 +170,7 @@ def test_a_range_replays_what_failed_and_receipts_stay_out_of_the_way(
 def test_the_console_replays_an_event(database_url: str, tmp_path: Path) -> None:
     with (
         RunningReceiver(WebhookReceiver()) as receiver,
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
     ):
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
