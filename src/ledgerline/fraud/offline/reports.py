@@ -119,7 +119,7 @@ def _splitmix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 def _uniforms(ids: pd.Series, seed: int, stream: int) -> FloatArray:
     """One uniform [0, 1) per transaction id, from (seed, stream, id) alone."""
     hashed = pd.util.hash_pandas_object(ids, index=False).to_numpy(dtype=np.uint64)
-    key = _splitmix64(np.array([seed * 4 + stream], dtype=np.uint64))[0]
+    key = _splitmix64(np.array([(seed * 4 + stream) % 2**64], dtype=np.uint64))[0]
     bits = _splitmix64(hashed ^ key)
     return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
 

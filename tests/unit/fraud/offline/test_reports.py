@@ -215,3 +215,8 @@ def test_a_model_trained_with_reports_learns_their_features(stream: pd.DataFrame
     assert result["reports"]["rate"] == 0.5
     assert result["reports"]["reported_frauds"] > 0
     assert 0.0 <= result["card_precision_at_100"] <= 1.0
+
+
+def test_the_largest_seed_is_accepted(stream: pd.DataFrame) -> None:
+    reports = simulate_reports(stream, ReportSettings(rate=0.5, seed=2**63 - 1))
+    assert reports.reported_frauds > 0
