@@ -248,8 +248,10 @@ class MessageOut(BaseModel):
         default=None,
         description="The platform's own word about the thread, not the business's: `kind` "
         "`agent_left` (`agent: {name}`, `question`? — the person's unanswered question, "
-        "passed on to the bank) when an agent hands the thread back. `text` says it in the "
-        "person's language; a client shows it as a line in the thread, not a bubble.",
+        "passed on to the bank) when an agent hands the thread back; `erased` (`reason` "
+        "`unlinked` | `retention`) for an update whose data was erased (a client may fold a run "
+        "of them into one line, as the web app does). `text` says it in the person's "
+        "language; a client shows it as a line in the thread, not a bubble.",
     )
     created_time: str
 

@@ -166,6 +166,7 @@ def resolve_messages(
         return [row for _page, row in items]
     found: dict[str, dict[str, Any]] = {}
     erased: dict[str, str] = {}
+    notices: dict[str, dict[str, str]] = {}
     person = people_store.get_user(uow.conn, user_id)
     fmt = Formatter.for_person(
         None if person is None else person.locale, None if person is None else person.timezone
@@ -177,12 +178,14 @@ def resolve_messages(
         business = business_store.get_business(uow.conn, page_id)
         linked = access.scopes() is not None
         erased[page_id] = erased_text(fmt, "" if business is None else business.name, linked=linked)
+        # Marked, so an app can fold a run of them into one line (the web app does).
+        notices[page_id] = {"kind": "erased", "reason": "retention" if linked else "unlinked"}
     out = []
     for page_id, row in items:
         if not is_private(row):
             out.append(row)
             continue
-        body = found.get(row.mid) or {"text": erased[page_id]}
+        body = found.get(row.mid) or {"text": erased[page_id], "notice": notices[page_id]}
         if row.mid in found and "state" in row.body:
             body = {**body, "state": row.body["state"]}
         out.append(

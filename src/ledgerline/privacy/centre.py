@@ -16,6 +16,7 @@ from ledgerline.privacy.access_log import AccessLogPage, LogQuery, do_access_log
 from ledgerline.privacy.account import do_delete_account
 from ledgerline.privacy.actions import do_export_person
 from ledgerline.storage.database import UnitOfWork
+from ledgerline.storage.stores import vault as vault_store
 from ledgerline.storage.stores.linking import ConsentRow
 
 
@@ -44,6 +45,12 @@ class PrivacyCentre:
         return do_access_log_page(
             uow, vault=self.vault, user_id=user_id, locale=locale, day_of=day_of, query=query
         )
+
+    def held_kinds(self, uow: UnitOfWork, *, page_id: str, user_id: str) -> dict[str, int]:
+        """How many records of each kind the business shared that are still held (what
+        unlinking erases, kinds switched off since included): counts kept in clear, no
+        value read."""
+        return vault_store.kind_counts(uow.conn, page_id, user_id)
 
     def change_scopes(
         self,

@@ -95,6 +95,15 @@ def counted(kind: str | None, n: int, locale: str) -> str:
     return one if n == 1 else many.format(n=n)
 
 
+KIND_ORDER = ("transaction", "balance", "receipt", "shipment", "fraud_alert", "chat_message")
+
+
+def held_list(counts: Mapping[str, int], locale: str) -> str:
+    """ "12 transactions, 1 receipt, 12 updates": what a business shared that is held."""
+    kinds = [kind for kind in KIND_ORDER if counts.get(kind)]
+    return ", ".join(counted(kind, counts[kind], locale) for kind in kinds)
+
+
 def _who(group: AccessGroup, agent_names: Mapping[str, str]) -> str:
     actor = group.first.actor
     kind = str(actor.kind)

@@ -32,6 +32,7 @@ from ledgerline.linking.queries import LinkView, get_link, list_links
 from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.access_log import WHO, AccessLogPage, GroupLine, LogQuery
 from ledgerline.privacy.centre import PrivacyCentre
+from ledgerline.privacy.log_texts import held_list
 from ledgerline.web.config import web_config
 from ledgerline.web.pages import Person, signed_in_person, to_sign_in
 from ledgerline.web.render import redirect, render
@@ -369,12 +370,16 @@ async def confirm_unlink(request: Request, page_id: str) -> Response:
     )
     if link is None or link.status != "linked":
         return await _already_unlinked(request, person, page_id)
+    held = await config.db.query(
+        centre_of(request).held_kinds, page_id=link.page_id, user_id=person.user_id
+    )
     return render(
         request,
         "privacy_unlink.html",
         person.locale,
         csrf=person.csrf,
         card=_card(link, person),
+        held=held_list(held, person.locale),
     )
 
 

@@ -289,6 +289,9 @@ def test_bodies_are_encrypted_at_rest_and_erased_on_unlink(world: LinkedWorld) -
     assert unlinked.status_code == 200, unlinked.text
     texts = [text_of(m) for m in p.messages()]
     assert "This update was erased when you unlinked Ngân hàng Demo." in texts
+    # Marked as the platform's word, so an app folds a run of them into one line.
+    notices = [m.get("notice") for m in p.messages()]
+    assert {"kind": "erased", "reason": "unlinked"} in notices
     assert not any("987" in (t or "") for t in texts)
 
 

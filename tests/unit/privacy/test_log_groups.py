@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ledgerline.audit.entries import Actor, AuditEntry
 from ledgerline.privacy.log_groups import AccessGroup, group_entries
-from ledgerline.privacy.log_texts import describe_group, values_line
+from ledgerline.privacy.log_texts import describe_group, held_list, values_line
 
 NAMES = {"p1": "Demo Bank", "p2": "Other Bank"}
 AGENTS = {"ag_1": "Minh"}
@@ -189,3 +189,10 @@ def test_what_the_records_were_a_few_and_how_many_more_or_erased() -> None:
     assert values_line(shown, 6, "en") == expected
     assert values_line(shown[:1], 1, "vi") == "₫1 at A"
     assert values_line([], 2, "vi") == "2 đã bị xóa"
+
+
+def test_what_unlinking_erases_in_words() -> None:
+    counts = {"chat_message": 4, "receipt": 1, "transaction": 3, "balance": 0}
+    assert held_list(counts, "en") == "3 transactions, 1 receipt, 4 updates"
+    assert held_list(counts, "vi") == "3 giao dịch, 1 hóa đơn, 4 cập nhật"
+    assert held_list({}, "en") == ""

@@ -303,6 +303,17 @@ def pages_with_records(conn: sa.Connection) -> list[str]:
     return [str(r.page_id) for r in rows]
 
 
+def kind_counts(conn: sa.Connection, page_id: str, user_id: str) -> dict[str, int]:
+    """How many records of each kind the vault holds for (business, person): no values,
+    only the kinds and counts kept in clear (what unlinking would erase)."""
+    rows = conn.execute(
+        sa.select(vault_records.c.kind, sa.func.count().label("n"))
+        .where(vault_records.c.page_id == page_id, vault_records.c.user_id == user_id)
+        .group_by(vault_records.c.kind)
+    )
+    return {str(r.kind): int(r.n) for r in rows}
+
+
 def expired_counts(conn: sa.Connection, page_id: str, cutoff: int) -> list[tuple[str, int]]:
     """(user_id, number of records older than ``cutoff``) for one business."""
     rows = conn.execute(

@@ -567,10 +567,36 @@
     }
     box.insertBefore(node, before || box.querySelector(".pending"));
     groupBursts();
+    if (m.notice && m.notice.kind === "erased") foldErased(box);
     renderChips();
     renderSeen();
     if (!older) box.scrollTop = box.scrollHeight;
     return true;
+  }
+
+  // Updates erased with the data they came from (unlinking, retention): a run of them is one
+  // line ("12 updates from Demo Bank were erased when you unlinked"), not a wall of bubbles.
+  function foldErased(box) {
+    let run = [];
+    const fold = () => {
+      run.forEach((node, i) => {
+        node.hidden = i < run.length - 1;
+      });
+      const last = run[run.length - 1];
+      const m = last && state.byMid.get(last.dataset.mid);
+      if (m) {
+        const reason = m.notice.reason === "retention" ? "retention" : "unlinked";
+        last.querySelector(".text").textContent =
+          run.length > 1 ? t(`erased_updates_${reason}`, { n: run.length, bank: state.currentName }) : m.text;
+        last.dataset.count = String(run.length);
+      }
+      run = [];
+    };
+    for (const child of box.children) {
+      if (child.dataset.kind === "erased") run.push(child);
+      else fold();
+    }
+    fold();
   }
 
   // The thread's order: by number when both have one, else by time.
