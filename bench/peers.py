@@ -126,18 +126,19 @@ def synapse_config(python: Path, home: Path, port: int, database_url: str | None
     )
     if database_url is not None:
         url = make_url(database_url)
+        args = {
+            "user": url.username,
+            "password": url.password,
+            "host": url.host,
+            "port": url.port or 5432,
+            "database": url.database,
+            "cp_min": 5,
+            "cp_max": 10,
+        }
         config["database"] = {
             "name": "psycopg2",
-            "args": {
-                "user": url.username,
-                "password": url.password,
-                "host": url.host,
-                "port": url.port or 5432,
-                "database": url.database,
-                "cp_min": 5,
-                "cp_max": 10,
-                "allow_unsafe_locale": True,
-            },
+            "allow_unsafe_locale": True,  # the bench database takes the server's locale
+            "args": {key: value for key, value in args.items() if value is not None},
         }
     log_config = home / "log.yaml"
     log_config.write_text(
@@ -486,6 +487,10 @@ def main() -> None:
             outcome = run(database, args.senders, args.seconds)
             print(json.dumps(outcome.__dict__, default=lambda o: o.__dict__), file=sys.stderr)
             runs.append(outcome)
+    # The ceiling again at the end: a shared machine's load moves during the run.
+    again = run_hello(args.senders, args.seconds)
+    if again.durable_per_s > runs[0].durable_per_s:
+        runs[0] = again
     hello = runs[0].durable_per_s
     by = {(r.system, r.database): r for r in runs}
     ratios: dict[str, Any] = {}
@@ -540,7 +545,7 @@ through the Send API), a message counted once answered 200 (stored); then fixed 
 {", ".join(str(r) for r in RATES)} messages/s for {LATENCY_SECONDS} s each, where the system
 kept up with at least half of it, send → receive (Synapse: a reader's `/sync` in every room;
 Ledgerline: the people's WebSockets). The plain ASGI hello-world under the same generator is
-the ceiling. The machine's {result["cpus"]} cores are shared by all of it and by other
+the ceiling (measured first and last, the higher kept). The machine's {result["cpus"]} cores are shared by all of it and by other
 engineers' work: load average {load["start"]} at the start, {load["end"]} at the end —
 **absolute figures were measured under that load**; the ratios come from the same run.
 
