@@ -1,6 +1,7 @@
 """After unlinking (issue 19 part 7), in Chromium: the confirmation lists every kind of data
-that will be erased, a kind switched off earlier included, and the thread folds the erased
-updates into one line instead of a wall of identical bubbles — vi and en, phone and desktop
+that will be erased, a kind switched off earlier included, the thread folds the erased
+updates into one line instead of a wall of identical bubbles, and the "unlinked" message
+names what was erased — vi and en, phone and desktop
 width, with axe in the same run."""
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ def test_unlinking_lists_what_is_erased_and_folds_the_erased_updates(
         re.compile(r"4 updates from Demo Bank were erased when you unlinked")
     )
     expect(page.locator('[data-kind="erased"]')).to_have_count(4)
+    # The bank's "unlinked" message says what went, every kind.
+    expect(page.get_by_test_id("message").filter(has_text="You unlinked")).to_contain_text(
+        "Erased: 3 transactions, 1 receipt, 4 updates."
+    )
     assert serious_violations(page) == []
     if width == "phone":
         screenshot(page, "privacy-erased-updates", docs="privacy-erased-updates")

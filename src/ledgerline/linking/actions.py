@@ -10,7 +10,7 @@ Times are epoch milliseconds. Tokens and codes are never logged nor stored in cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -29,12 +29,14 @@ from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope, scopes_of
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked, UnlinkedBy
 from ledgerline.linking.texts import catalogue, known_versions, ordered
 from ledgerline.linking.tokens import TOKEN_LIFETIME_MS, append_query, digest, new_secret
+from ledgerline.privacy.log_texts import held_list
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
     linking as store,
     people as people_store,
     threads as thread_store,
+    vault as vault_store,
 )
 from ledgerline.storage.stores.businesses import BusinessRow
 from ledgerline.storage.stores.linking import ConsentRow
@@ -404,6 +406,9 @@ def _end_link(
         return None
     thread = _thread(uow, consent.page_id, consent.user_id, now)
     enqueue_webhook(uow, thread, "account_linking", now, account_linking={"status": "unlinked"})
+    # What the erasure below takes, counted by kind (kinds switched off earlier included),
+    # so the person is told in words; counts only, no value read.
+    erased = vault_store.kind_counts(uow.conn, consent.page_id, consent.user_id)
     hooks.unlinked(
         uow, Unlinked(page_id=consent.page_id, user_id=consent.user_id, psid=thread.psid, by=by,
                       at=now),
@@ -417,17 +422,30 @@ def _end_link(
         uow, hooks, "expire_consent" if by == "expiry" else "unlink", consent, actor=actor,
         now=now, by=by, scopes=_scopes_detail(consent.scopes),
     )  # fmt: skip
-    _tell_person(uow, consent, "expired" if by == "expiry" else f"unlinked_{by}", now)
+    _tell_person(
+        uow, consent, "expired" if by == "expiry" else f"unlinked_{by}", now, erased=erased
+    )
     return thread
 
 
-def _tell_person(uow: UnitOfWork, consent: ConsentRow, key: str, now: int) -> None:
-    """A message in the thread, as the page, in the person's language."""
+def _tell_person(
+    uow: UnitOfWork,
+    consent: ConsentRow,
+    key: str,
+    now: int,
+    *,
+    erased: Mapping[str, int] | None = None,
+) -> None:
+    """A message in the thread, as the page, in the person's language; ``erased``: what the
+    end of the link erased, by kind, said after it ("Erased: 3 transactions, 1 receipt")."""
     business = business_store.get_business(uow.conn, consent.page_id)
     user = people_store.get_user(uow.conn, consent.user_id)
     if business is None or user is None:  # pragma: no cover - FKs
         return
-    text = catalogue(user.locale).text("messages", key, business=business.name)
+    texts = catalogue(user.locale)
+    text = texts.text("messages", key, business=business.name)
+    if erased and (what := held_list(erased, user.locale)):
+        text += " " + texts.text("messages", "erased_list", erased=what)
     do_post_page_message(
         uow,
         page_id=consent.page_id,

@@ -834,3 +834,32 @@ def test_consent_ticket_opened_while_signed_in_as_someone_else_is_refused(world:
         screen = browser.get(url)
     assert screen.status_code == 403
     assert 'data-outcome="refused"' in screen.text
+
+
+def test_the_unlinked_message_names_every_kind_erased(world: World) -> None:
+    """Data of a kind switched off earlier is erased too, and the message says so."""
+    world.linked(["transactions", "receipts"])
+    with world.http() as http:
+        sent = http.post(
+            "/v2.6/me/transactions",
+            params={"access_token": world.business["page_access_token"]},
+            json={
+                "psid": world.psid(),
+                "transactions": [
+                    {
+                        "transaction_id": "t-1",
+                        "amount": {"amount": "1000", "currency": "VND"},
+                        "booked_at": "2026-11-29T08:15:00+07:00",
+                    }
+                ],
+            },
+        )
+        assert sent.status_code == 200, sent.text
+        narrowed = http.patch(
+            f"/api/v1/links/{world.page_id}", headers=world.auth(), json={"scopes": ["receipts"]}
+        )
+        assert narrowed.status_code == 200, narrowed.text
+        assert http.delete(f"/api/v1/links/{world.page_id}", headers=world.auth()).is_success
+    last = world.thread_messages()[-1]["text"]
+    assert last.startswith("Bạn đã hủy liên kết tài khoản tại Ngân hàng Demo.")
+    assert last.endswith("Đã xóa: 1 giao dịch, 1 cập nhật.")
