@@ -169,7 +169,7 @@ def _process(env: dict[str, str], log: Path) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120  # two cold starts under coverage, on 2 busy cores
             while True:
                 try:
                     httpx.get(base + "/openapi.json", timeout=1)
