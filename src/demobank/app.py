@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from demobank.bank import Bank, BankConfig
-from demobank.customers import CUSTOMERS, authenticate, customer as customer_named
+from demobank.customers import CUSTOMERS, AccountRefused, Customer
 from demobank.platform import PlatformError
 from demobank.signature import verify
 from demobank.texts import TEXTS, pick_locale
@@ -71,6 +71,16 @@ def create_app(
             and "\\" not in uri
         )
 
+    def _with_link(url: str, token: str, redirect_uri: str, locale: str) -> str:
+        """A bank page that carries the linking request on (signed)."""
+        query = {
+            "account_linking_token": token,
+            "redirect_uri": redirect_uri,
+            "form_sig": form_sig(token, redirect_uri),
+            "lang": locale,
+        }
+        return f"{url}?{urlencode(query)}"
+
     def locale_of(request: Request, override: str | None = None) -> str:
         return pick_locale(request.headers.get("accept-language"), override)
 
@@ -105,33 +115,22 @@ def create_app(
             customers=CUSTOMERS,
             error=error,
             username=username,
+            open_url=_with_link(str(request.url_for("open_account")), token, redirect_uri, locale),
         )
 
-    async def link_submit(request: Request) -> Response:
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        locale = locale_of(request, fields.get("lang"))
+    def _linking_form(fields: dict[str, str]) -> tuple[str, str] | None:
+        """The linking request a form carries (token, redirect URI), if signed by this bank."""
         token = fields.get("account_linking_token", "")
         redirect_uri = fields.get("redirect_uri", "")
         signed = hmac.compare_digest(
             form_sig(token, redirect_uri).encode(), fields.get("form_sig", "").encode()
         )
         if not token or not signed or not redirect_allowed(redirect_uri):
-            return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
-        if fields.get("decision") == "cancel":
-            return RedirectResponse(redirect_uri, status_code=303, headers=PAGE_HEADERS)
-        username = fields.get("username", "")
-        found = authenticate(username, fields.get("password", ""))
-        if found is None:
-            return _signin(
-                request,
-                locale,
-                token,
-                redirect_uri,
-                error=TEXTS[locale]["wrong_credentials"],
-                username=username[:100],
-                status=401,
-            )
+            return None
+        return token, redirect_uri
+
+    async def _link_as(found: Customer, token: str, redirect_uri: str, locale: str) -> Response:
+        """Back to Ledgerline with a code for ``found`` (its ``linked`` webhook confirms it)."""
         try:
             psid = await bank.client.recipient_for(token)
         except PlatformError:
@@ -144,6 +143,91 @@ def create_app(
             status_code=303,
             headers=PAGE_HEADERS,
         )
+
+    # -- opening an account (a person new to the bank) -------------------------------------------
+    async def open_page(request: Request) -> Response:
+        params = request.query_params
+        locale = locale_of(request, params.get("lang"))
+        linking = _linking_form(dict(params))
+        if linking is None:
+            return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
+        return _open_form(request, locale, *linking)
+
+    def _open_form(
+        request: Request,
+        locale: str,
+        token: str,
+        redirect_uri: str,
+        *,
+        error: str | None = None,
+        full_name: str = "",
+        username: str = "",
+        status: int = 200,
+    ) -> HTMLResponse:
+        return _render(
+            "open.html",
+            locale,
+            status,
+            action=str(request.url_for("open_account")),
+            token=token,
+            redirect_uri=redirect_uri,
+            form_sig=form_sig(token, redirect_uri),
+            error=error,
+            full_name=full_name,
+            username=username,
+            signin_url=_with_link(str(request.url_for("link")), token, redirect_uri, locale),
+        )
+
+    async def open_submit(request: Request) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        locale = locale_of(request, fields.get("lang"))
+        linking = _linking_form(fields)
+        if linking is None:
+            return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
+        name, username = fields.get("name", "")[:200], fields.get("username", "")[:100]
+        try:
+            opened = bank.open_account(
+                name=name,
+                username=username,
+                password=fields.get("password", ""),
+                locale=fields.get("account_locale", locale),
+            )
+        except AccountRefused as refused:
+            return _open_form(
+                request,
+                locale,
+                *linking,
+                error=TEXTS[locale][refused.reason],
+                full_name=name,
+                username=username,
+                status=400,
+            )
+        return await _link_as(opened, *linking, locale)
+
+    async def link_submit(request: Request) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        locale = locale_of(request, fields.get("lang"))
+        linking = _linking_form(fields)
+        if linking is None:
+            return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
+        token, redirect_uri = linking
+        if fields.get("decision") == "cancel":
+            return RedirectResponse(redirect_uri, status_code=303, headers=PAGE_HEADERS)
+        username = fields.get("username", "")
+        found = bank.authenticate(username, fields.get("password", ""))
+        if found is None:
+            return _signin(
+                request,
+                locale,
+                token,
+                redirect_uri,
+                error=TEXTS[locale]["wrong_credentials"],
+                username=username[:100],
+                status=401,
+            )
+        return await _link_as(found, token, redirect_uri, locale)
 
     # -- webhooks -----------------------------------------------------------------------------
     async def webhook_verify(request: Request) -> Response:
@@ -179,7 +263,7 @@ def create_app(
         locale = locale_of(request, request.query_params.get("lang"))
         links = []
         for link in bank.state.linked():
-            found = customer_named(link.username)
+            found = bank.customer(link.username)
             if found is not None:
                 links.append((link, found, bank.state.is_frozen(found.card_last4)))
         return _render(
@@ -246,6 +330,8 @@ def create_app(
             Route("/assistant", switch_assistant, methods=["POST"], name="switch_assistant"),
             Route("/link", link_page, methods=["GET"], name="link"),
             Route("/link", link_submit, methods=["POST"]),
+            Route("/open", open_page, methods=["GET"], name="open_account"),
+            Route("/open", open_submit, methods=["POST"]),
             Route("/webhook", webhook_verify, methods=["GET"]),
             Route("/webhook", webhook_receive, methods=["POST"]),
             Route("/healthz", health),

@@ -21,7 +21,13 @@ import httpx
 
 from demobank import assistant, bot
 from demobank.cards import LOW_BALANCE_SHARE, CardActivity, Payment
-from demobank.customers import CUSTOMERS, Customer, customer as customer_named
+from demobank.customers import (
+    CUSTOMERS,
+    Customer,
+    authenticate,
+    customer as customer_named,
+    open_account,
+)
 from demobank.platform import PlatformClient, PlatformError
 from demobank.state import BankState, Link, SharedTransaction
 from demobank.texts import DEFAULT_LOCALE, guess_locale, say
@@ -95,9 +101,28 @@ class Bank:
         await self.client.aclose()
 
     # -- who is who ---------------------------------------------------------------------------
+    def customer(self, username: str) -> Customer | None:
+        """A demo customer or an account opened on the bank's pages."""
+        return customer_named(username) or self.state.opened_customer(username)
+
+    def authenticate(self, username: str, password: str) -> Customer | None:
+        return authenticate(username, password, self.state.opened_customer)
+
+    def open_account(self, *, name: str, username: str, password: str, locale: str) -> Customer:
+        """A new customer (raises ``AccountRefused`` with the reason)."""
+        opened = open_account(
+            name=name,
+            username=username,
+            password=password,
+            locale=locale,
+            taken=lambda u: self.state.opened_customer(u) is not None,
+        )
+        self.state.add_customer(opened)
+        return opened
+
     def customer_of(self, psid: str) -> Customer | None:
         link = self.state.link_of(psid)
-        return None if link is None else customer_named(link.username)
+        return None if link is None else self.customer(link.username)
 
     def locale_of(self, psid: str) -> str:
         found = self.customer_of(psid)
@@ -239,7 +264,7 @@ class Bank:
         if link is None:
             log.warning("demo bank: a linked event with a code this bank did not issue")
             return
-        customer = customer_named(link.username)
+        customer = self.customer(link.username)
         if customer is None:
             return
         welcome = say(
@@ -354,7 +379,7 @@ class Bank:
         one suspicious), and now and then a balance, a receipt or a shipment update; when the
         account runs low, the salary comes in."""
         for link in self.state.linked():
-            customer = customer_named(link.username)
+            customer = self.customer(link.username)
             if customer is None:
                 continue
             await self._round(link, customer)

@@ -1,9 +1,14 @@
-"""The bank's demo customers: who can sign in on the linking page, and their accounts."""
+"""The bank's customers: the three demo customers (their passwords printed on the sign-in
+page), and the accounts people open on the bank's own pages (``open_account``) — a person new
+to the demo bank becomes a customer with an account and a card, and links as themselves."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -18,6 +23,7 @@ class Customer:
     card_last4: str
     opening_balance: int  # VND
     profile: int  # index into the simulator's customer profiles
+    password_hash: str = ""  # an opened account's (scrypt); the demo customers' is ""
 
     @property
     def short_name(self) -> str:
@@ -69,12 +75,75 @@ def customer(username: str) -> Customer | None:
     return _BY_USERNAME.get(username)
 
 
-def authenticate(username: str, password: str) -> Customer | None:
-    """The customer these credentials belong to; the comparison takes the same time
-    whether the username exists or not."""
-    found = _BY_USERNAME.get(username.strip().casefold())
+def authenticate(
+    username: str, password: str, opened: Callable[[str], Customer | None] = lambda _: None
+) -> Customer | None:
+    """The customer these credentials belong to (a demo customer or an opened account); the
+    comparison takes the same time whether the username exists or not."""
+    name = username.strip().casefold()
+    found = _BY_USERNAME.get(name) or opened(name)
+    if found is not None and found.password_hash:
+        return found if _password_matches(found.password_hash, password) else None
     expected = found.password if found is not None else "\0unknown\0"
     matches = hmac.compare_digest(
         hashlib.sha256(expected.encode()).digest(), hashlib.sha256(password.encode()).digest()
     )
     return found if matches and found is not None else None
+
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+MAX_NAME = 80
+WELCOME_DEPOSIT = 5_000_000  # VND: what a new account starts with in the demo
+ACCOUNT_NAMES = {"vi": "Tài khoản thanh toán", "en": "Current account"}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+class AccountRefused(ValueError):
+    """Why an account cannot be opened: a key of the bank's texts."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _hash_password(password: str, salt: bytes) -> str:
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    _, salt, _ = stored.split("$")
+    return hmac.compare_digest(_hash_password(password, bytes.fromhex(salt)), stored)
+
+
+def open_account(
+    *, name: str, username: str, password: str, locale: str, taken: Callable[[str], bool]
+) -> Customer:
+    """A new customer with an account (the welcome deposit) and a debit card; the password
+    kept as a salted scrypt hash. ``taken``: whether an opened account has that username."""
+    name = " ".join(name.split())
+    username = username.strip().casefold()
+    if not name or len(name) > MAX_NAME:
+        raise AccountRefused("open_bad_name")
+    if not USERNAME.fullmatch(username):
+        raise AccountRefused("open_bad_username")
+    if username in _BY_USERNAME or taken(username):
+        raise AccountRefused("open_username_taken")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountRefused("open_bad_password")
+    locale = locale if locale in ACCOUNT_NAMES else "vi"
+    digits = f"{secrets.randbelow(10**8):08d}"
+    return Customer(
+        username=username,
+        password="",
+        name=name,
+        locale=locale,
+        account_id=f"DB-{digits[:4]}-{digits[4:]}",
+        account_name=ACCOUNT_NAMES[locale],
+        card_last4=f"{secrets.randbelow(10**4):04d}",
+        opening_balance=WELCOME_DEPOSIT,
+        profile=len(CUSTOMERS) + secrets.randbelow(len(CUSTOMERS)),
+        password_hash=_hash_password(password, secrets.token_bytes(16)),
+    )

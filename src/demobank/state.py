@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from demobank.customers import Customer
+
 log = logging.getLogger("demobank")
 
 PENDING_SECONDS = 600
@@ -58,6 +60,7 @@ class BankState:
     locales: dict[str, str] = field(default_factory=dict)  # unlinked people, guessed
     activity: list[str] = field(default_factory=list)  # newest last, for the back office
     assistant_on: bool | None = None  # as last switched (None: never switched from here)
+    opened: dict[str, Customer] = field(default_factory=dict)  # accounts opened here
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -80,6 +83,7 @@ class BankState:
         }
         state.locales = dict(data.get("locales", {}))
         state.activity = list(data.get("activity", []))
+        state.opened = {k: Customer(**v) for k, v in data.get("opened", {}).items()}
         assistant_on = data.get("assistant_on")
         state.assistant_on = assistant_on if isinstance(assistant_on, bool) else None
         return state
@@ -94,6 +98,7 @@ class BankState:
             "locales": self.locales,
             "activity": self.activity,
             "assistant_on": self.assistant_on,
+            "opened": {k: asdict(v) for k, v in self.opened.items()},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".demobank-", suffix=".json")
@@ -105,6 +110,17 @@ class BankState:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+
+    # -- customers ----------------------------------------------------------------------------
+    def add_customer(self, customer: Customer) -> None:
+        with self._lock:
+            self.opened[customer.username] = customer
+            self._note(f"opened account {customer.account_id} for {customer.username}")
+            self._save()
+
+    def opened_customer(self, username: str) -> Customer | None:
+        with self._lock:
+            return self.opened.get(username)
 
     # -- linking ------------------------------------------------------------------------------
     def remember_code(self, code: str, psid: str, username: str) -> None:

@@ -94,6 +94,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "wrong_credentials": "Sai tên đăng nhập hoặc mật khẩu.",
         "demo_customers": "Khách hàng mẫu",
         "notice_title": "Không thể liên kết tài khoản",
+        "open_prompt": "Chưa là khách hàng của Ngân hàng Demo?",
+        "open_link": "Mở tài khoản",
+        "open_title": "Mở tài khoản Ngân hàng Demo",
+        "open_intro": (
+            "Mở tài khoản thanh toán kèm thẻ ghi nợ trong một phút (tài khoản mẫu: có sẵn "
+            "5.000.000 ₫), rồi liên kết ngay với Ledgerline."
+        ),
+        "open_name": "Họ và tên",
+        "open_username": "Tên đăng nhập bạn chọn",
+        "open_username_hint": "3–32 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
+        "open_password": "Mật khẩu bạn chọn",
+        "open_password_hint": "Ít nhất 8 ký tự.",
+        "open_language": "Ngân hàng nhắn cho bạn bằng",
+        "open_submit": "Mở tài khoản và liên kết",
+        "open_have_account": "Đã có tài khoản?",
+        "open_signin": "Đăng nhập",
+        "open_bad_name": "Hãy nhập họ và tên (tối đa 80 ký tự).",
+        "open_bad_username": "Tên đăng nhập gồm 3–32 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
+        "open_username_taken": "Tên đăng nhập này đã có người dùng. Hãy chọn tên khác.",
+        "open_bad_password": "Mật khẩu cần từ 8 đến 128 ký tự.",
         "bad_request": "Yêu cầu liên kết không hợp lệ. Hãy quay lại cuộc trò chuyện và thử lại.",
         "expired": (
             "Yêu cầu liên kết đã hết hạn. Hãy quay lại cuộc trò chuyện và bấm "
@@ -205,6 +225,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "wrong_credentials": "Wrong username or password.",
         "demo_customers": "Demo customers",
         "notice_title": "Your account could not be linked",
+        "open_prompt": "New to Demo Bank?",
+        "open_link": "Open an account",
+        "open_title": "Open a Demo Bank account",
+        "open_intro": (
+            "A current account with a debit card in a minute (a demo account: it starts with "
+            "₫5,000,000), then linked to Ledgerline straight away."
+        ),
+        "open_name": "Full name",
+        "open_username": "Choose a username",
+        "open_username_hint": "3–32 characters: lowercase letters, digits, dots, underscores, hyphens.",
+        "open_password": "Choose a password",
+        "open_password_hint": "At least 8 characters.",
+        "open_language": "The bank writes to you in",
+        "open_submit": "Open the account and link it",
+        "open_have_account": "Already a customer?",
+        "open_signin": "Sign in",
+        "open_bad_name": "Enter your full name (at most 80 characters).",
+        "open_bad_username": "A username has 3–32 characters: lowercase letters, digits, dots, underscores, hyphens.",
+        "open_username_taken": "That username is taken. Choose another.",
+        "open_bad_password": "A password has 8 to 128 characters.",
         "bad_request": "This link request is not valid. Go back to the chat and try again.",
         "expired": (
             "This link request has expired. Go back to the chat and tap “Link account” again."

@@ -136,8 +136,8 @@ def test_linking_results_and_unlinking_pass_axe_in_both_languages(
 def test_the_demo_banks_pages_pass_axe_in_both_languages(
     world: LinkedWorld, width: str, request: pytest.FixtureRequest
 ) -> None:
-    """The demo bank's back office, its sign-in page as the linking flow opens it, and its
-    notice for a link without a token."""
+    """The demo bank's back office, its sign-in page as the linking flow opens it, its
+    notice for a link without a token, and its page to open an account."""
     page: Page = request.getfixturevalue(width)
     with running_demo(world.live) as demo:
         person = world.live.create_user()
@@ -150,4 +150,9 @@ def test_the_demo_banks_pages_pass_axe_in_both_languages(
                 f"{demo.link_url}?lang={lang}",
             ):
                 found += _check(page, url)
+            page.goto(f"{sign_in}&lang={lang}")  # "New to Demo Bank? Open an account"
+            page.get_by_test_id("open-account").click()
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("h1")).to_have_count(1)
+            found += [f"open an account ({lang}): {v}" for v in serious_violations(page)]
     assert found == []

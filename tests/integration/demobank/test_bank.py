@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -417,3 +419,58 @@ def test_a_fraud_verdict_for_a_payment_the_bank_forgot_still_freezes_the_card(
         _text_has("Card •••• 4321 frozen. A new card will reach you within 5 working days."),
     )
     assert demo.bank.state.is_frozen("4321")
+
+
+def test_a_person_new_to_the_bank_opens_an_account_and_links_as_themselves(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    """Onboarding (issue 19 part 4): from the bank's sign-in page, "Open an account": a
+    new customer with an account and a card, linked at once — no demo password needed."""
+    user = live.create_user("Hoa", locale="vi")
+    _say(demo, user, {"text": "Xin chào"})
+    redirect_url = _start_link(demo, user, ALL_SCOPES)
+    with in_app_browser(live.url, user["access_token"]) as browser:
+        signin = browser.get(redirect_url, headers={"Accept-Language": "vi"})
+        opening = re.search(r'href="([^"]+)" data-testid="open-account"', signin.text)
+        assert opening is not None, signin.text[:500]
+        page = browser.get(html.unescape(opening[1]))
+        assert page.status_code == 200
+        assert "Mở tài khoản Ngân hàng Demo" in page.text
+        form = {
+            n: _hidden(page.text, n) for n in ("account_linking_token", "redirect_uri", "form_sig")
+        }
+        fields = {"name": "Lê Thị Hoa", "username": "hoa.le", "account_locale": "vi", "lang": "vi"}
+        for change, problem in [
+            ({"username": "an.nguyen"}, "đã có người dùng"),  # a demo customer's
+            ({"username": "Hoa Le!"}, "3–32 ký tự"),
+            ({"password": "short"}, "từ 8 đến 128 ký tự"),
+            ({"name": "  "}, "họ và tên"),
+        ]:
+            refused = browser.post(
+                demo.url + "/open",
+                data={**form, **fields, "password": "mật khẩu dài", **change},
+            )
+            assert refused.status_code == 400, change
+            assert problem in refused.text
+        forged = browser.post(
+            demo.url + "/open",
+            data={**form, **fields, "password": "mật khẩu dài", "form_sig": "0" * 64},
+        )
+        assert forged.status_code == 400
+        opened = browser.post(
+            demo.url + "/open", data={**form, **fields, "password": "mật khẩu dài"}
+        )
+        assert opened.status_code == 303, opened.text
+        done = browser.get(opened.headers["location"])
+        assert 'data-outcome="linked"' in done.text, done.text[:500]
+    customer = demo.bank.customer("hoa.le")
+    assert customer is not None
+    assert customer.name == "Lê Thị Hoa"
+    assert customer.password_hash.startswith("scrypt$")
+    assert "mật khẩu dài" not in customer.password_hash
+    welcome = _wait_for(demo, user, _text_has(customer.account_id))
+    assert f"•••• {customer.card_last4}" in welcome["text"]
+    _wait_for(demo, user, _text_has("khả dụng 5.000.000"))  # the welcome deposit, shared
+    # The same username cannot be opened twice; the new customer signs in with it.
+    assert demo.bank.authenticate("hoa.le", "mật khẩu dài") == customer
+    assert demo.bank.authenticate("hoa.le", "wrong password") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from demobank import assistant, bot
 from demobank.cards import FAR_MERCHANTS, CardActivity
-from demobank.customers import CUSTOMERS, authenticate, customer
+from demobank.customers import CUSTOMERS, AccountRefused, authenticate, customer, open_account
 from demobank.signature import sign, verify
 from demobank.state import BankState, SharedTransaction
 from demobank.texts import TEXTS, guess_locale, pick_locale, say
@@ -205,3 +206,43 @@ def test_the_banks_answers_to_the_assistants_requests() -> None:
     assert len(everywhere.text.splitlines()) == 1 + len(assistant.BRANCHES)
     with pytest.raises(ValueError, match="not an assistant request"):
         handle("BALANCE", {})
+
+
+def test_an_opened_account_is_checked_kept_hashed_and_survives_a_restart(tmp_path: Path) -> None:
+    taken: set[str] = set()
+    for fields, reason in [
+        ({"name": " "}, "open_bad_name"),
+        ({"name": "x" * 81}, "open_bad_name"),
+        ({"username": "ab"}, "open_bad_username"),
+        ({"username": "Hoa Le"}, "open_bad_username"),
+        ({"username": "an.nguyen"}, "open_username_taken"),
+        ({"password": "1234567"}, "open_bad_password"),
+    ]:
+        with pytest.raises(AccountRefused) as refused:
+            open_account(
+                **{"name": "Lê Thị Hoa", "username": "hoa.le", "password": "long enough",
+                   "locale": "vi", **fields},
+                taken=taken.__contains__,
+            )  # fmt: skip
+        assert refused.value.reason == reason
+    hoa = open_account(
+        name="  Lê   Thị Hoa ", username=" Hoa.Le ", password="long enough", locale="xx",
+        taken=taken.__contains__,
+    )  # fmt: skip
+    assert (hoa.name, hoa.username, hoa.locale) == ("Lê Thị Hoa", "hoa.le", "vi")
+    assert hoa.account_name == "Tài khoản thanh toán"
+    assert re.fullmatch(r"DB-[0-9]{4}-[0-9]{4}", hoa.account_id)
+    assert re.fullmatch(r"[0-9]{4}", hoa.card_last4)
+    assert hoa.password == ""
+    assert "long enough" not in hoa.password_hash
+    state = BankState.load(tmp_path / "bank.json")
+    state.add_customer(hoa)
+    again = BankState.load(tmp_path / "bank.json")
+    assert again.opened_customer("hoa.le") == hoa
+    assert authenticate("HOA.LE", "long enough", again.opened_customer) == hoa
+    assert authenticate("hoa.le", "long enougH", again.opened_customer) is None
+    with pytest.raises(AccountRefused):
+        open_account(
+            name="Hoa", username="hoa.le", password="long enough", locale="vi",
+            taken=lambda u: again.opened_customer(u) is not None,
+        )  # fmt: skip
