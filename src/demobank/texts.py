@@ -112,7 +112,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_signin": "Đăng nhập",
         "open_bad_name": "Hãy nhập họ và tên (tối đa 80 ký tự).",
         "open_bad_username": "Tên đăng nhập gồm 3–32 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
-        "open_username_taken": "Tên đăng nhập này đã có người dùng. Hãy chọn tên khác.",
+        "open_username_taken": "Tên đăng nhập này đã được dùng. Hãy chọn tên khác.",
         "open_bad_password": "Mật khẩu cần từ 8 đến 128 ký tự.",
         "bad_request": "Yêu cầu liên kết không hợp lệ. Hãy quay lại cuộc trò chuyện và thử lại.",
         "expired": (

@@ -441,7 +441,7 @@ def test_a_person_new_to_the_bank_opens_an_account_and_links_as_themselves(
         }
         fields = {"name": "Lê Thị Hoa", "username": "hoa.le", "account_locale": "vi", "lang": "vi"}
         for change, problem in [
-            ({"username": "an.nguyen"}, "đã có người dùng"),  # a demo customer's
+            ({"username": "an.nguyen"}, "đã được dùng"),  # a demo customer's
             ({"username": "Hoa Le!"}, "3–32 ký tự"),
             ({"password": "short"}, "từ 8 đến 128 ký tự"),
             ({"name": "  "}, "họ và tên"),
