@@ -177,6 +177,10 @@ def test_the_demo_journey_from_sign_up_to_unlink(
     expect(log).to_contain_text(re.compile(r"Demo Bank sent you \d+ transactions?"))
     expect(log).to_contain_text("ELECTRO WORLD ONLINE")
     screenshot(page, "demo-07-privacy-centre", docs="demo-privacy-centre")
+    screenshot(
+        page.locator("section[aria-labelledby=log-heading]"), "demo-07b-access-log",
+        docs="demo-access-log",
+    )  # fmt: skip
 
     # Change a scope: balances off. The bank's next balance is refused, and its bot says so.
     card.get_by_role("checkbox", name="Account balances").uncheck()

@@ -40,13 +40,16 @@ class AccessGroup:
 
     @property
     def records(self) -> int:
-        """How many records the group is about (a refused push names none: it counts what
-        the bank tried to send)."""
-        return sum(records_of(entry) for entry in self.entries)
+        """How many different records the group is about (one read twice counts once; a
+        refused push names none: it counts what the bank tried to send)."""
+        named = self.record_ids
+        unnamed = sum(records_of(entry) for entry in self.entries if not entry.record_ids)
+        return len(named) + unnamed
 
     @property
     def record_ids(self) -> list[str]:
-        return [record for entry in self.entries for record in entry.record_ids]
+        """The records named, each once, newest entry first."""
+        return list(dict.fromkeys(r for entry in self.entries for r in entry.record_ids))
 
 
 def records_of(entry: AuditEntry) -> int:

@@ -196,3 +196,13 @@ def test_what_unlinking_erases_in_words() -> None:
     assert held_list(counts, "en") == "3 transactions, 1 receipt, 4 updates"
     assert held_list(counts, "vi") == "3 giao dịch, 1 hóa đơn, 4 cập nhật"
     assert held_list({}, "en") == ""
+
+
+def test_a_record_read_twice_counts_once() -> None:
+    fraud = Actor.component("fraud")
+    first = entry(2, fraud, "read", purpose="fraud_detection", kind="transaction", count=2)
+    again = AuditEntry(**{**{f: getattr(first, f) for f in first.__slots__}, "seq": 1})
+    (group,) = group_entries([first, again], day_of=by_day)
+    assert group.records == 2
+    assert group.record_ids == ["r2_0", "r2_1"]
+    assert say(group) == "Demo Bank's fraud check read 2 transactions"
