@@ -1,41 +1,61 @@
-"""Schemathesis over /openapi.json against a running server: no input produces a 5xx.
+"""Schemathesis over /openapi.json, in process against the ASGI app: no input produces a 5xx.
 
-A deterministic regression pass (10 examples an operation, the same cases every run);
-the large randomised hunt is ``make fuzz`` (scripts/fuzz.py, 50,000 requests)."""
+A deterministic regression pass (10 examples an operation, the same cases every run), the
+app with its lifespan (hub, writers, workers) run by schemathesis's ASGI client on one event
+loop; no port, no server process. The large randomised hunt is ``make fuzz``
+(scripts/fuzz.py, 50,000 requests, against a real server)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings, strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation import GenerationMode
+from schemathesis.python import asgi
 
-from tests.support.server import RunningPlatform, running_platform
+from ledgerline.bootstrap import build_app, build_services
+from ledgerline.config import Settings
+from tests.support.server import RunningPlatform
 
-pytestmark = pytest.mark.slow  # end to end: real processes or sockets
 
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
-    tmp: Path = tmp_path_factory.mktemp("fuzz")
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[RunningPlatform]:
     # Rate limits off: the fuzzer's bursts should reach the handlers, not the (#613) gate.
-    with running_platform(
-        f"sqlite:///{tmp / 'l.db'}",
-        tmp,
+    config = Settings(
+        env="development",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'l.db'}",
         rate_limit_send_per_second=0,
         rate_limit_ingest_per_second=0,
         rate_limit_person_per_second=0,
-    ) as running:
-        yield running
+    )
+    services = build_services(config)
+    app = build_app(services)
+    try:
+        yield RunningPlatform(url=f"http://{asgi.HOST}", platform=services, app=app)
+    finally:
+        asgi.shutdown_lifespans()  # the app's lifespan, started by the first request
+        services.close()
 
 
-@pytest.fixture(scope="module")
-def tokens(live: RunningPlatform) -> dict[str, str]:
-    bank = live.create_business()
-    user = live.create_user()
-    with live.client() as http:
+@pytest.fixture
+def schema(platform: RunningPlatform) -> Any:
+    """The document the app serves, its operations sent to the app in process."""
+    return schemathesis.openapi.from_asgi("/openapi.json", platform.app)
+
+
+@pytest.fixture
+def tokens(platform: RunningPlatform, schema: Any) -> dict[str, str]:
+    bank = platform.create_business()
+    user = platform.create_user()
+    app: Any = platform.app  # an ASGI callable; FastAPI types its messages more loosely
+    with asgi.get_client(app) as http:  # the lifespan schemathesis runs the app with
         http.post(
             f"/api/v1/threads/{bank['page_id']}/messages",
             headers={"Authorization": f"Bearer {user['access_token']}"},
@@ -44,9 +64,8 @@ def tokens(live: RunningPlatform) -> dict[str, str]:
     return {"page": bank["page_access_token"], "user": user["access_token"]}
 
 
-def test_openapi_document_lists_every_contract_endpoint(live: RunningPlatform) -> None:
-    with live.client() as http:  # 30 s: the first build of the document is slow on a busy CI
-        paths = http.get("/openapi.json").json()["paths"]
+def test_openapi_document_lists_every_contract_endpoint(schema: Any) -> None:
+    paths = schema.raw_schema["paths"]
     for path in (
         "/{node}/messages",
         "/api/v1/businesses",
@@ -59,51 +78,49 @@ def test_openapi_document_lists_every_contract_endpoint(live: RunningPlatform) -
     assert send["requestBody"]["content"]["application/json"]["examples"]
 
 
-@pytest.mark.parametrize(
-    ("surface", "path_filter"),
-    [
-        # Deleting the fuzzing person's account would leave the rest of the run at 401.
-        (
-            "user",
-            [
-                "--include-path-regex",
-                "^/api/",
-                "--exclude-operation-id",
-                "delete_account_api_v1_me_delete",
-            ],
-        ),
-        ("page", ["--exclude-path-regex", "^/api/"]),
-    ],
+# The same cases every run; the health checks are the hunt's business, not this pass's.
+REGRESSION = settings(
+    max_examples=10,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
 )
-def test_no_input_produces_a_server_error(
-    live: RunningPlatform,
-    tokens: dict[str, str],
-    tmp_path: Path,
-    surface: str,
-    path_filter: list[str],
-) -> None:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "schemathesis"),
-            "run",
-            f"{live.url}/openapi.json",
-            "--checks",
-            "not_a_server_error",
-            "--max-examples",
-            "10",
-            "--workers",
-            "1",
-            "--generation-deterministic",
-            "--no-color",
-            "-H",
-            f"Authorization: Bearer {tokens[surface]}",
-            *path_filter,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
+
+
+def server_errors(schema: Any, token: str) -> list[str]:
+    """Each operation's 10 cases, valid and invalid, sent with ``token``: the failures of
+    ``not_a_server_error``, one an operation (all of them run, whichever fails first)."""
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(
+            case=st.one_of(
+                operation.as_strategy(GenerationMode.POSITIVE),
+                operation.as_strategy(GenerationMode.NEGATIVE),
+            )
+        )
+        @REGRESSION
+        def answers(case: Any) -> None:
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error]
+            )
+
+        try:
+            answers()
+        except FailureGroup as failure:  # the case, its answer and its curl
+            failures.append(f"{operation.label}: {failure}")
+    return failures
+
+
+def test_no_person_api_input_produces_a_server_error(schema: Any, tokens: dict[str, str]) -> None:
+    # Deleting the fuzzing person's account would leave the rest of the run at 401.
+    person_api = schema.include(path_regex="^/api/").exclude(
+        operation_id="delete_account_api_v1_me_delete"
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "passed" in result.stdout.lower()
+    assert server_errors(person_api, tokens["user"]) == []
+
+
+def test_no_bank_api_input_produces_a_server_error(schema: Any, tokens: dict[str, str]) -> None:
+    assert server_errors(schema.exclude(path_regex="^/api/"), tokens["page"]) == []
