@@ -189,7 +189,7 @@ def chart(results: Path, png: Path) -> None:
     ax.plot([], [], color="gray", linestyle=":", label="7-day labels only (p = 0)")
     ax.plot([], [], color="gray", linestyle="--", label="perfect scorer")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
