@@ -94,6 +94,32 @@ def create_app(
             return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
         return _signin(request, locale, token, redirect_uri)
 
+    def _linking_page(
+        template: str,
+        request: Request,
+        locale: str,
+        token: str,
+        redirect_uri: str,
+        *,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        """A page of the linking flow (sign in, or open an account): its form carries the
+        linking request on, signed; each links to the other."""
+        route = "link" if template == "link.html" else "open_account"
+        return _render(
+            template,
+            locale,
+            status,
+            action=str(request.url_for(route)),
+            token=token,
+            redirect_uri=redirect_uri,
+            form_sig=form_sig(token, redirect_uri),
+            signin_url=_with_link(str(request.url_for("link")), token, redirect_uri, locale),
+            open_url=_with_link(str(request.url_for("open_account")), token, redirect_uri, locale),
+            **values,
+        )
+
     def _signin(
         request: Request,
         locale: str,
@@ -104,18 +130,16 @@ def create_app(
         username: str = "",
         status: int = 200,
     ) -> HTMLResponse:
-        return _render(
+        return _linking_page(
             "link.html",
+            request,
             locale,
-            status,
-            action=str(request.url_for("link")),
-            token=token,
-            redirect_uri=redirect_uri,
-            form_sig=form_sig(token, redirect_uri),
+            token,
+            redirect_uri,
+            status=status,
             customers=CUSTOMERS,
             error=error,
             username=username,
-            open_url=_with_link(str(request.url_for("open_account")), token, redirect_uri, locale),
         )
 
     def _linking_form(fields: dict[str, str]) -> tuple[str, str] | None:
@@ -151,32 +175,7 @@ def create_app(
         linking = _linking_form(dict(params))
         if linking is None:
             return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
-        return _open_form(request, locale, *linking)
-
-    def _open_form(
-        request: Request,
-        locale: str,
-        token: str,
-        redirect_uri: str,
-        *,
-        error: str | None = None,
-        full_name: str = "",
-        username: str = "",
-        status: int = 200,
-    ) -> HTMLResponse:
-        return _render(
-            "open.html",
-            locale,
-            status,
-            action=str(request.url_for("open_account")),
-            token=token,
-            redirect_uri=redirect_uri,
-            form_sig=form_sig(token, redirect_uri),
-            error=error,
-            full_name=full_name,
-            username=username,
-            signin_url=_with_link(str(request.url_for("link")), token, redirect_uri, locale),
-        )
+        return _linking_page("open.html", request, locale, *linking)
 
     async def open_submit(request: Request) -> Response:
         form = await request.form()
@@ -194,14 +193,15 @@ def create_app(
                 locale=fields.get("account_locale", locale),
             )
         except AccountRefused as refused:
-            return _open_form(
+            return _linking_page(
+                "open.html",
                 request,
                 locale,
                 *linking,
+                status=400,
                 error=TEXTS[locale][refused.reason],
                 full_name=name,
                 username=username,
-                status=400,
             )
         return await _link_as(opened, *linking, locale)
 
