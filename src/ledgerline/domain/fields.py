@@ -248,10 +248,7 @@ class Moment:
             raise bad_param(param, "must be an ISO 8601 time") from None
         if parsed.tzinfo is None:
             raise bad_param(param, "must include a timezone (e.g. +07:00 or Z)")
-        try:
-            ms = to_ms(parsed)
-        except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59:59-12:00 is in year 10000
-            ms = -1
+        ms = to_ms(parsed)  # exact for any datetime (9999-12-31T23:59:59-12:00 too)
         if not in_time_range(ms):
             raise bad_param(param, f"must be {TIME_RANGE_TEXT}")
         return ms

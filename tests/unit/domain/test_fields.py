@@ -169,3 +169,16 @@ def test_the_schema_describes_what_parse_accepts() -> None:
     assert schemas["Merchant"]["properties"]["mcc"]["pattern"] == r"^\d{4}$"
     assert schemas["Merchant"]["required"] == ["mcc"]
     assert AnyObject(description="free").schema({}) == {"type": "object", "description": "free"}
+
+
+def test_the_edges_of_reading_and_describing() -> None:
+    with pytest.raises(InvalidParameter, match="param note is required"):
+        Text(required=False).read(None, "note")
+    # A time whose UTC instant is past year 9999 is out of range, not a crash.
+    with pytest.raises(InvalidParameter, match="must be between"):
+        Moment().parse("9999-12-31T23:59:59-12:00", "t")
+    # An object used twice is described once, both places referring to it.
+    place = Obj("Place", {"city": Text()})
+    schemas = json_schemas(Obj("Trip", {"start": place, "end": place}))
+    assert list(schemas) == ["Trip", "Place"]
+    assert schemas["Trip"]["properties"]["start"] == schemas["Trip"]["properties"]["end"]

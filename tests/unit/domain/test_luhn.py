@@ -12,6 +12,7 @@ from ledgerline.domain.luhn import (
     MASK,
     contains_card_number,
     find_card_number,
+    find_pans,
     luhn_valid,
     mask_card_numbers,
 )
@@ -128,3 +129,13 @@ def test_a_masked_text_holds_no_card_number_any_more(before: str, pan: str, afte
     assert not contains_card_number(masked)
     assert len(masked) == len(text)  # masked in place
     assert mask_card_numbers(masked) == (masked, 0)
+
+
+def test_the_edges_found_by_example() -> None:
+    """What the property tests reach only by chance, pinned by example: digits typed in
+    another script (fullwidth), a long run whose tail is no expiry, values that are neither
+    text nor numbers."""
+    assert contains_card_number("thẻ ４１１１ １１１１ １１１１ １１１１")
+    assert list(find_pans("41111111111111119999123")) == []  # 9999 is no month: not split
+    assert [f.spans for f in find_pans("41111111111111111228123")] == [((0, 16),)]
+    assert not find_card_number({"x": b"4111111111111111", "y": {1, 2}})

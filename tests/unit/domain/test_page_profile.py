@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.domain.page_profile import field_names, fill_greeting, for_person, normalize_profile
+from ledgerline.domain.page_profile import (
+    field_names,
+    fill_greeting,
+    for_person,
+    normalize_menu,
+    normalize_profile,
+)
 from ledgerline.domain.person_names import PersonNames, split_name
 
 AN = PersonNames(first_name="An", last_name="Nguyễn", full_name="Nguyễn Văn An")
@@ -143,3 +149,8 @@ def test_split_name(name: str, locale: str | None, first: str, last: str) -> Non
     names = split_name(name, locale)
     assert (names.first_name, names.last_name) == (first, last)
     assert names.full_name == " ".join(name.split())
+
+
+def test_a_persons_menu_must_be_given() -> None:
+    with pytest.raises(InvalidParameter, match="param persistent_menu is required"):
+        normalize_menu(None)
