@@ -42,9 +42,6 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "fraud train": ("--data", "--out", "--until", "--json", *REPORTS),
     "fraud eval": ("--data", "--model", "--test-start", "--test-days", "--json", *REPORTS),
 }
-# Contract lines whose issue is still open: strict xfail, so they fail the day they exist
-# and must then move up into CONTRACT.
-PENDING: dict[str, tuple[str, ...]] = {}
 
 
 def _options(path: str) -> set[str]:
@@ -59,11 +56,4 @@ def _options(path: str) -> set[str]:
 @pytest.mark.parametrize("path", sorted(CONTRACT))
 def test_every_command_of_the_contract_takes_its_options(path: str) -> None:
     missing = set(CONTRACT[path]) - _options(path)
-    assert not missing, f"ledgerline {path} lacks {sorted(missing)}"
-
-
-@pytest.mark.parametrize("path", sorted(PENDING))
-@pytest.mark.xfail(reason="a contract line whose issue is still open", strict=True)
-def test_pending_contract_options(path: str) -> None:
-    missing = set(PENDING[path]) - _options(path)
     assert not missing, f"ledgerline {path} lacks {sorted(missing)}"
