@@ -5,7 +5,8 @@ Bank code written for Messenger sends loosely typed bodies (``null`` for unset f
 message once, as field specs (``domain.fields``): ``normalize_page_message`` parses with it
 and returns one canonical dict, or raises ``InvalidParameter`` (``TooManyElements`` over
 Messenger's element limits) with a Messenger-style message naming the field; the OpenAPI
-document describes the same specs (``json_schemas(MESSAGE)``), so the two cannot drift.
+document describes the same specs (``json_schemas`` of ``domain.send_request.SEND_REQUEST``,
+which holds ``MESSAGE``), so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ MAX_ELEMENT_TITLE = 80
 MAX_RECEIPT_ELEMENTS = 100
 MAX_URL = 2000
 
-QUICK_REPLY_TYPES = ("text", "user_phone_number", "user_email")
 MEDIA_TYPES = ("image", "audio", "video", "file")
 MEDIA_TEMPLATE_TYPES = ("image", "video")
 
