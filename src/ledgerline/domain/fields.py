@@ -47,14 +47,6 @@ def _described(schema: dict[str, Any], description: str, example: Any) -> dict[s
     return schema
 
 
-_TEXT_KINDS: dict[tuple[bool, bool], tuple[type, ...]] = {
-    (True, True): (str, int, float),
-    (True, False): (str, int),
-    (False, True): (str,),
-    (False, False): (str,),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Text:
     """A string (a JSON integer counts as its digits, as ids often arrive), stripped."""
@@ -78,8 +70,8 @@ class Text:
             if self.required:
                 raise bad_param(param, "is required")
             return None
-        kinds = _TEXT_KINDS[self.numbers, self.floats]
-        if isinstance(value, bool) or not isinstance(value, kinds):
+        kinds = (str, int, float) if self.floats else (str, int)
+        if isinstance(value, bool) or not isinstance(value, kinds if self.numbers else str):
             raise bad_param(param, self.problem or "must be a string")
         text = str(value).strip() if self.strip else str(value)
         if not text:

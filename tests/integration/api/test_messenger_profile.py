@@ -386,12 +386,7 @@ def test_a_menu_for_one_person(live: InProcessPlatform) -> None:
 
     async def scenario(http: httpx.AsyncClient) -> None:
         for user in (an, binh):
-            written = await http.post(
-                f"/api/v1/threads/{bank['page_id']}/messages",
-                json={"text": "hi"},
-                headers={"Authorization": f"Bearer {user['access_token']}"},
-            )
-            assert written.status_code == 201
+            await _write_hi(http, bank, user)
         psid = _psid_of(live, bank, an)
         page_menu = {"get_started": {"payload": "GO"}, "persistent_menu": MENU}
         assert (
@@ -468,11 +463,7 @@ def test_a_persons_own_menus_are_erased_with_their_account(live: InProcessPlatfo
 
     async def scenario(http: httpx.AsyncClient) -> None:
         for user in (an, binh):
-            person = {"Authorization": f"Bearer {user['access_token']}"}
-            written = await http.post(
-                f"/api/v1/threads/{bank['page_id']}/messages", json={"text": "hi"}, headers=person
-            )
-            assert written.status_code == 201
+            await _write_hi(http, bank, user)
             body = {"psid": _psid_of(live, bank, user), "persistent_menu": own}
             set_menu = await http.post("/me/custom_user_settings", json=body, headers=_auth(bank))
             assert set_menu.json() == {"result": "success"}
@@ -487,6 +478,16 @@ def test_a_persons_own_menus_are_erased_with_their_account(live: InProcessPlatfo
     menu_of = live.platform.db.read_sync
     assert menu_of(get_person_menu, bank["page_id"], _psid_of(live, bank, an)) is None
     assert menu_of(get_person_menu, bank["page_id"], _psid_of(live, bank, binh)) is not None
+
+
+async def _write_hi(http: httpx.AsyncClient, bank: dict[str, str], user: dict[str, str]) -> None:
+    """``user`` writes to ``bank`` (so the bank has a thread and a PSID for them)."""
+    written = await http.post(
+        f"/api/v1/threads/{bank['page_id']}/messages",
+        json={"text": "hi"},
+        headers={"Authorization": f"Bearer {user['access_token']}"},
+    )
+    assert written.status_code == 201
 
 
 def _psid_of(live: InProcessPlatform, business: dict[str, str], user: dict[str, str]) -> str:

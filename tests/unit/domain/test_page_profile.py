@@ -14,7 +14,7 @@ from ledgerline.domain.page_profile import (
     normalize_menu,
     normalize_profile,
 )
-from ledgerline.domain.person_names import PersonNames, split_name
+from ledgerline.domain.person_names import PersonNames
 
 AN = PersonNames(first_name="An", last_name="Nguyễn", full_name="Nguyễn Văn An")
 
@@ -134,21 +134,6 @@ def test_the_person_sees_their_language_else_default() -> None:
         "persistent_menu": None,
     }
     assert fill_greeting("{{other}}", AN) == "{{other}}"
-
-
-@pytest.mark.parametrize(
-    ("name", "locale", "first", "last"),
-    [
-        ("Nguyễn Văn An", "vi", "An", "Nguyễn"),
-        ("Jane Q. Doe", "en_GB", "Jane", "Doe"),
-        ("  Minh  ", "vi", "Minh", ""),
-        ("Ada Lovelace", None, "Ada", "Lovelace"),
-    ],
-)
-def test_split_name(name: str, locale: str | None, first: str, last: str) -> None:
-    names = split_name(name, locale)
-    assert (names.first_name, names.last_name) == (first, last)
-    assert names.full_name == " ".join(name.split())
 
 
 def test_a_persons_menu_must_be_given() -> None:

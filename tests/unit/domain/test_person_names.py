@@ -17,6 +17,9 @@ from ledgerline.domain.person_names import PersonNames, split_name
         ("Jane Doe", None, PersonNames("Jane", "Doe", "Jane Doe")),
         ("Minh", "vi_VN", PersonNames("Minh", "", "Minh")),
         ("", "en_US", PersonNames("", "", "")),
+        ("Jane Q. Doe", "en_GB", PersonNames("Jane", "Doe", "Jane Q. Doe")),
+        ("  Minh  ", "vi", PersonNames("Minh", "", "Minh")),
+        ("Ada Lovelace", None, PersonNames("Ada", "Lovelace", "Ada Lovelace")),
     ],
 )
 def test_first_last_and_full_names(name: str, locale: str | None, expected: PersonNames) -> None:
