@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import Any
+
+import sqlalchemy as sa
 
 from ledgerline.chat.accounts import do_create_business, do_create_user
 from ledgerline.chat.actions import do_user_message
 from ledgerline.chat.routing import Inbound
 from ledgerline.storage.database import Database, UnitOfWork
 from ledgerline.storage.stores import webhooks as outbox
+from ledgerline.storage.tables import webhook_events
 
 NOW = 1_764_400_000_000
 LEASE = 30_000
@@ -136,5 +140,62 @@ def test_a_claim_in_progress_is_skipped_not_waited_for(postgres_url: str) -> Non
             assert [e.psid for e in other] != [held[0].psid]
             assert held[0].event_id not in {e.event_id for e in other}
             assert len(other) == 1  # the other person's head
+    finally:
+        db.close()
+
+
+def test_releasing_claims_never_waits_for_an_attempt_being_recorded(postgres_url: str) -> None:
+    """PostgreSQL: a dispatcher stopping releases its claims while one of its attempts is
+    still being recorded on a writer (a batch that locked that event and will lock the
+    next). The release skips the locked event instead of waiting for it: waiting made a
+    cycle (the batch took its events in arrival order, the release in scan order) and
+    PostgreSQL aborted one as a deadlock. Here the release must finish with the lock still
+    held (a 1 s lock timeout would fail it otherwise), and the recording then completes."""
+    db = Database(postgres_url)
+    try:
+        page_id = _outbox_with_two_people(db)
+        first, second = db.write_sync(
+            lambda uow: outbox.claim_due(
+                uow.conn,
+                page_id=page_id,
+                now=NOW,
+                limit=10,
+                batch_per_partition=1,
+                owner="a",
+                lease_until=NOW + LEASE,
+            )
+        )
+
+        def record(conn: Any, event_id: int) -> None:
+            outbox.record_attempt(
+                conn,
+                event_ids=[event_id],
+                now=NOW + 1,
+                status_code=200,
+                error=None,
+                duration_ms=5,
+                delivered=True,
+                next_attempt_at=None,
+            )
+
+        with db.engine.connect() as batch, db.engine.connect() as stopping, batch.begin():
+            record(batch, second.event_id)  # the batch holds the second event
+            with stopping.begin():
+                stopping.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+                assert outbox.release_claims(stopping, owner="a") == 1  # the first only
+            record(batch, first.event_id)  # no longer claimed: nothing to wait for
+        rows = db.read_sync(
+            lambda conn: {
+                int(r.event_id): (r.status, r.claimed_by)
+                for r in conn.execute(
+                    sa.select(
+                        webhook_events.c.event_id,
+                        webhook_events.c.status,
+                        webhook_events.c.claimed_by,
+                    ).where(webhook_events.c.event_id.in_([first.event_id, second.event_id]))
+                )
+            }
+        )
+        assert rows == {first.event_id: ("delivered", None), second.event_id: ("delivered", None)}
     finally:
         db.close()

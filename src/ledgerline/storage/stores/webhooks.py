@@ -193,10 +193,20 @@ def claim_due(
 
 
 def release_claims(conn: sa.Connection, *, owner: str) -> int:
-    """Drop ``owner``'s claims on pending events (a dispatcher stopping cleanly)."""
+    """Drop ``owner``'s claims on pending events (a dispatcher stopping cleanly).
+
+    Events another transaction holds are skipped, never waited for (PostgreSQL's ``FOR
+    UPDATE SKIP LOCKED``): they are this dispatcher's attempts being recorded, which end the
+    claim themselves. Waiting for them deadlocked: a writer batch records several attempts
+    in arrival order while this update took the same rows in scan order."""
+    free = (
+        sa.select(webhook_events.c.event_id)
+        .where(webhook_events.c.claimed_by == owner, webhook_events.c.status == PENDING)
+        .with_for_update(skip_locked=True)
+    )
     result = conn.execute(
         webhook_events.update()
-        .where(webhook_events.c.claimed_by == owner, webhook_events.c.status == PENDING)
+        .where(webhook_events.c.event_id.in_(free.scalar_subquery()))
         .values(claimed_by=None, claimed_until=None)
     )
     return int(result.rowcount or 0)
