@@ -18,7 +18,12 @@ from ledgerline.chat.routing import Inbound
 from ledgerline.chat.wire import client_message, echo_message, webhook_item
 from ledgerline.delivery.subscriptions import business_receives
 from ledgerline.domain.clock import from_ms
-from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, OutsideWindow
+from ledgerline.domain.errors import (
+    InvalidParameter,
+    NoMatchingUser,
+    OutsideWindow,
+    PersonUnavailable,
+)
 from ledgerline.domain.events import LiveFrame, MessageCreated, PageRead, WebhookQueued, inbox_of
 from ledgerline.domain.ids import new_mid, new_psid
 from ledgerline.domain.luhn import mask_card_numbers
@@ -28,6 +33,7 @@ from ledgerline.domain.window import MessageTag, MessagingType, may_send
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
+    send_targets,
     threads as thread_store,
     webhooks as outbox,
 )
@@ -89,11 +95,15 @@ def do_send_page_message(
 ) -> SentMessage:
     """The Send API: a page messages a person it has a thread with, within policy;
     ``persona_id``: under one of the page's personas (the message keeps its name)."""
-    thread = thread_store.thread_by_psid(uow.conn, page_id, psid)
-    if thread is None:
+    target = send_targets.send_target(uow.conn, page_id, psid)
+    if target is None:
         raise NoMatchingUser()
-    check_reachable(uow, page_id=page_id, user_id=thread.user_id)
-    fields = ownership.check_business_owns(uow, thread)
+    if target.unreachable:
+        raise PersonUnavailable()
+    thread = target.thread
+    ownership.check_business_owns(
+        uow, thread, recorded_owner=target.recorded_owner, assistant_on=target.assistant_on
+    )
     last = None if thread.last_user_message_at is None else from_ms(thread.last_user_message_at)
     if not may_send(messaging_type=messaging_type, tag=tag, last_user_message_at=last, now=now):
         raise OutsideWindow()
@@ -103,7 +113,7 @@ def do_send_page_message(
     if persona_id is not None:
         message = {**message, "persona": persona_of_send(uow, page_id, persona_id)}
     row = _store_page_message(uow, thread, message, int(now.timestamp() * 1000))
-    if delivers(fields, ECHO):  # only then is the business read
+    if delivers(target.fields, ECHO):  # only then is the business read
         _enqueue_echo(uow, thread, row)
     return SentMessage(recipient_id=psid, message_id=row.mid)
 
@@ -249,6 +259,18 @@ class DeliveredMark:
     user_id: str
     mids: tuple[str, ...]
     watermark: int
+
+
+def threads_to_mark_delivered(
+    uow: UnitOfWork, *, page_id: str, user_ids: list[str]
+) -> dict[str, ThreadRow]:
+    """The page's threads with these people whose delivery receipts have a reader: none when
+    the business has no webhook URL (the watermark exists for the ``delivery`` webhook
+    alone), so a flush for such a page writes nothing at all."""
+    business = business_store.get_business(uow.conn, page_id)
+    if business is None or business.webhook_url is None:
+        return {}
+    return thread_store.threads_of_users(uow.conn, page_id, user_ids)
 
 
 def do_mark_delivered_many(

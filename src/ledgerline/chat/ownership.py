@@ -99,19 +99,20 @@ def default_bot(uow: UnitOfWork, page_id: str) -> str:
     return business_app(uow, page_id)
 
 
-def check_business_owns(uow: UnitOfWork, thread: ThreadRow) -> tuple[str, ...] | None:
-    """The Send API's rule: only the owner may message the person (``10/2018300``).
-    Returns the page's subscribed webhook fields, read in the same round trip."""
-    recorded, assistant_on, fields = handover_store.send_control(
-        uow.conn, thread.page_id, thread.thread_id
-    )
-    if recorded is None and not assistant_on:
-        return fields  # the common case: the business's app owns the thread by default
+def check_business_owns(
+    uow: UnitOfWork, thread: ThreadRow, *, recorded_owner: str | None, assistant_on: bool
+) -> None:
+    """The Send API's rule: only the owner may message the person (``10/2018300``), given
+    the thread's recorded owner and the assistant switch (read with the thread:
+    ``send_targets``)."""
+    if recorded_owner is None and not assistant_on:
+        return  # the common case: the business's app owns the thread by default
     business_app_id = business_app(uow, thread.page_id)
-    owner = resolve_owner(recorded, business_app_id=business_app_id, assistant_on=assistant_on)
+    owner = resolve_owner(
+        recorded_owner, business_app_id=business_app_id, assistant_on=assistant_on
+    )
     if owner != business_app_id:
         raise NotThreadOwner()
-    return fields
 
 
 def webhook_kind(uow: UnitOfWork, thread: ThreadRow, kind: str, business_app_id: str) -> str:

@@ -11,7 +11,8 @@ person's messages and locks that thread's row alone, so every batch of every wri
 every process still locks rows in partition order. One action for a page's threads at once
 (partition: the page) locked them on another writer, in its own order, while the Send API
 locked them in theirs: on PostgreSQL they deadlocked (``bench/scale.py`` saw 6 in a
-10-second run of one process, each a stalled batch and a retry).
+10-second run of one process, each a stalled batch and a retry). A page whose business has
+no webhook URL has no reader for its receipts: its flush reads that and writes nothing.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from typing import Any
 
 import structlog
 
-from ledgerline.chat.actions import DeliveredMark, do_mark_delivered_many
+from ledgerline.chat.actions import (
+    DeliveredMark,
+    do_mark_delivered_many,
+    threads_to_mark_delivered,
+)
 from ledgerline.delivery.live import Frame
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.storage.database import Database, person_partition
-from ledgerline.storage.stores.threads import threads_of_users
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +75,9 @@ class DeliveryReceipts:
         now = to_ms(self.clock.now())
         for page_id, per_user in pending.items():
             try:
-                threads = await self.db.read(threads_of_users, page_id, list(per_user))
+                threads = await self.db.query(
+                    threads_to_mark_delivered, page_id=page_id, user_ids=list(per_user)
+                )
             except Exception:  # receipts are best effort; never break the streams
                 log.exception("delivery_mark_failed", page_id=page_id, threads=len(per_user))
                 continue

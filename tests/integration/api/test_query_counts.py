@@ -163,12 +163,13 @@ def test_one_message_through_the_send_api(services: Services) -> None:
             httpx.AsyncClient(transport=transport, base_url="http://ledgerline.test") as http,
         ):
             first = await http.post("/v19.0/me/messages", json=body, headers=headers)
-            # the thread; blocked or deleted?; who controls the thread; the message; the thread
-            # (the lifespan's push notifier may load who has push subscriptions meanwhile:
-            # a statement of its own, not the message's)
+            # the thread with whether its person is reachable, who controls it and the page's
+            # webhook fields (storage/stores/send_targets.py); the thread touched and
+            # numbered; the message (the lifespan's push notifier may load who has push
+            # subscriptions meanwhile: a statement of its own, not the message's)
             with assert_statement_count(
                 services.db,
-                5,
+                3,
                 partition=person_partition(bank.page_id, psid),
                 background=("FROM push_subscriptions",),
             ):

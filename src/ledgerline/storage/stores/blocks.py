@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -45,28 +46,28 @@ def is_blocked(conn: sa.Connection, *, page_id: str, user_id: str) -> bool:
     )
 
 
-_UNREACHABLE = Prepared(  # on every Send API call: built once, run on the driver
-    sa.select(
-        sa.case(  # 1 or 0: a boolean result would need converting on SQLite
-            (
-                sa.or_(
-                    sa.select(business_blocks.c.user_id)
-                    .where(
-                        business_blocks.c.page_id == sa.bindparam("page_id"),
-                        business_blocks.c.user_id == sa.bindparam("user_id"),
-                    )
-                    .exists(),
-                    sa.select(users.c.user_id)
-                    .where(
-                        users.c.user_id == sa.bindparam("user_id"), users.c.deleted_at.is_not(None)
-                    )
-                    .exists(),
-                ),
-                1,
+def unreachable_flag(page_id: Any, user_id: Any) -> sa.ColumnElement[int]:
+    """1 when the person ``user_id`` blocked the business ``page_id`` or deleted their
+    account, else 0 (an integer: a boolean result would need converting on SQLite). The ids
+    are bind parameters or columns of an outer query (``send_target``)."""
+    return sa.case(
+        (
+            sa.or_(
+                sa.select(business_blocks.c.user_id)
+                .where(business_blocks.c.page_id == page_id, business_blocks.c.user_id == user_id)
+                .exists(),
+                sa.select(users.c.user_id)
+                .where(users.c.user_id == user_id, users.c.deleted_at.is_not(None))
+                .exists(),
             ),
-            else_=0,
-        )
+            1,
+        ),
+        else_=0,
     )
+
+
+_UNREACHABLE = Prepared(  # built once, run on the driver
+    sa.select(unreachable_flag(sa.bindparam("page_id"), sa.bindparam("user_id")))
 )
 
 

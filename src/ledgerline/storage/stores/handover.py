@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from ledgerline.storage.prepared import Prepared
-from ledgerline.storage.stores.businesses import decode_fields
-from ledgerline.storage.tables import assistant_settings, businesses, thread_control
+from ledgerline.storage.tables import assistant_settings, thread_control
 
 
 def assistant_enabled(conn: sa.Connection, page_id: str) -> bool:
@@ -28,43 +29,33 @@ def set_assistant_enabled(conn: sa.Connection, page_id: str, *, enabled: bool, n
         )
 
 
-_OWNER = (
-    sa.select(thread_control.c.owner_app_id)
-    .where(thread_control.c.thread_id == sa.bindparam("thread_id"))
-    .scalar_subquery()
-    .label("owner")
-)
-# as an integer: a boolean column would need converting on SQLite
-_ASSISTANT_ON = sa.cast(
-    sa.select(assistant_settings.c.enabled)
-    .where(assistant_settings.c.page_id == sa.bindparam("page_id"))
-    .scalar_subquery(),
-    sa.Integer,
-).label("enabled")
-_CONTROL = Prepared(sa.select(_OWNER, _ASSISTANT_ON))  # on every webhook queued: built once
-
-_SEND_CONTROL = Prepared(  # on every Send API call: _CONTROL and the page's subscription
-    sa.select(
-        _OWNER,
-        _ASSISTANT_ON,
-        sa.select(businesses.c.subscribed_fields)
-        .where(businesses.c.page_id == sa.bindparam("page_id"))
+def recorded_owner(thread_id: Any) -> sa.ScalarSelect[Any]:
+    """The app id recorded as the thread's owner (NULL: the business's app, by default);
+    ``thread_id`` a bind parameter or an outer query's column."""
+    return (
+        sa.select(thread_control.c.owner_app_id)
+        .where(thread_control.c.thread_id == thread_id)
         .scalar_subquery()
-        .label("fields"),
+    )
+
+
+def assistant_on(page_id: Any) -> sa.Cast[int]:
+    """Whether the page's assistant is on, as an integer (a boolean column would need
+    converting on SQLite)."""
+    return sa.cast(
+        sa.select(assistant_settings.c.enabled)
+        .where(assistant_settings.c.page_id == page_id)
+        .scalar_subquery(),
+        sa.Integer,
+    )
+
+
+_CONTROL = Prepared(  # on every webhook queued: built once
+    sa.select(
+        recorded_owner(sa.bindparam("thread_id")).label("owner"),
+        assistant_on(sa.bindparam("page_id")).label("enabled"),
     )
 )
-
-
-def send_control(
-    conn: sa.Connection, page_id: str, thread_id: int
-) -> tuple[str | None, bool, tuple[str, ...] | None]:
-    """``control_of`` and the page's subscribed webhook fields, in the same one round trip
-    (the Send API echoes a message only to a page subscribed to ``message_echoes``)."""
-    row = _SEND_CONTROL.first(conn, {"thread_id": thread_id, "page_id": page_id})
-    if row is None:  # pragma: no cover - a SELECT of subqueries always answers a row
-        return None, False, None
-    owner, enabled, fields = row
-    return (None if owner is None else str(owner)), bool(enabled), decode_fields(fields)
 
 
 def control_of(conn: sa.Connection, page_id: str, thread_id: int | None) -> tuple[str | None, bool]:

@@ -38,7 +38,7 @@ class MessageRow:
     thread_seq: int
 
 
-_THREAD_COLUMNS = [
+THREAD_COLUMNS = [
     threads.c.thread_id,
     threads.c.page_id,
     threads.c.user_id,
@@ -54,12 +54,12 @@ _THREAD_COLUMNS = [
 # (storage/prepared.py): building a Core statement and its cache key on every call cost more
 # CPU than running it (see docs/benchmarks.md).
 _THREAD_BY_USER = Prepared(
-    sa.select(*_THREAD_COLUMNS).where(
+    sa.select(*THREAD_COLUMNS).where(
         threads.c.page_id == sa.bindparam("page_id"), threads.c.user_id == sa.bindparam("user_id")
     )
 )
 _THREAD_BY_PSID = Prepared(
-    sa.select(*_THREAD_COLUMNS).where(
+    sa.select(*THREAD_COLUMNS).where(
         threads.c.page_id == sa.bindparam("page_id"), threads.c.psid == sa.bindparam("psid")
     )
 )
@@ -120,7 +120,7 @@ def threads_of_users(
     unique = sorted(set(user_ids))
     for start in range(0, len(unique), 500):
         rows = conn.execute(
-            sa.select(*_THREAD_COLUMNS).where(
+            sa.select(*THREAD_COLUMNS).where(
                 threads.c.page_id == page_id, threads.c.user_id.in_(unique[start : start + 500])
             )
         )
