@@ -385,8 +385,9 @@ def build_runtime(
         if frames:
             hub.publish_threadsafe(frames)
         push.offer_threadsafe(events)
-        if any(isinstance(event, WebhookQueued) for event in events):
-            dispatcher.notify_threadsafe()
+        pages = tuple({event.page_id for event in events if isinstance(event, WebhookQueued)})
+        if pages:
+            dispatcher.notify_threadsafe(pages)
             if fanout is not None:
                 fanout.wake_threadsafe()
 

@@ -4,6 +4,13 @@ One task per business drains that business's due events; within it at most
 ``concurrency`` people are in flight at once and each person's events go strictly one after
 another (only a partition's head is ever due). A receiver that fails or hangs (up to the
 20 s timeout) only occupies its own business's task, never another's.
+
+A commit that queued events wakes the dispatcher with its pages: their tasks start (or, running,
+claim again before they end) without a look at the whole outbox. The outbox is scanned for due
+pages (retries come due, another process's events) at most every ``IDLE_POLL_SECONDS``, and on
+a wake-up that names no page (another process's, a test's) at most every ``MIN_SCAN_SECONDS``:
+that scan reads every pending event's head, and running it for each commit cost more than the
+webhooks themselves under load.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -38,6 +46,7 @@ from ledgerline.telemetry.metrics import Metrics
 log = structlog.get_logger(__name__)
 
 IDLE_POLL_SECONDS = 1.0
+MIN_SCAN_SECONDS = 0.1  # between two scans of the outbox asked for by wake-ups
 LEASE_MARGIN_SECONDS = 10.0  # a claim outlives the slowest possible POST by this much
 
 
@@ -72,6 +81,10 @@ class OutboxDispatcher:
         self._transport = transport
         self._wake = asyncio.Event()
         self._pages: dict[str, asyncio.Task[None]] = {}
+        self._scan = True  # the outbox is to be scanned for due pages
+        self._scanned_at = 0.0  # time.monotonic() of the last scan
+        self._woken: set[str] = set()  # pages whose commits queued events since the last look
+        self._news: dict[str, int] = {}  # per page: how many such wake-ups so far
         self._stopping = False
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -81,13 +94,21 @@ class OutboxDispatcher:
         self.lease_ms = int((timeout + LEASE_MARGIN_SECONDS) * 1000)
 
     # -- waking ---------------------------------------------------------------------------
-    def notify(self) -> None:
+    def notify(self, pages: Iterable[str] | None = None) -> None:
+        """Events may be due: for ``pages`` (they just queued some; their tasks start or
+        claim again, no scan), or anywhere (None: the outbox is scanned soon)."""
+        if pages is None:
+            self._scan = True
+        else:
+            for page_id in pages:
+                self._woken.add(page_id)
+                self._news[page_id] = self._news.get(page_id, 0) + 1
         self._wake.set()
 
-    def notify_threadsafe(self) -> None:
+    def notify_threadsafe(self, pages: tuple[str, ...] | None = None) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake.set)
+            loop.call_soon_threadsafe(self.notify, pages)
 
     # -- main loop ------------------------------------------------------------------------
     async def run(self) -> None:
@@ -106,12 +127,21 @@ class OutboxDispatcher:
         try:
             while not self._stopping:
                 self._wake.clear()
-                try:
-                    await self._schedule_due_pages()
-                except Exception:  # a database hiccup must not kill the loop
-                    log.exception("webhook_schedule_failed")
+                woken, self._woken = self._woken, set()
+                for page_id in woken:
+                    self._start(page_id)
+                since = time.monotonic() - self._scanned_at
+                if since >= IDLE_POLL_SECONDS or (self._scan and since >= MIN_SCAN_SECONDS):
+                    self._scan = False
+                    self._scanned_at = time.monotonic()
+                    try:
+                        await self._schedule_due_pages()
+                    except Exception:  # a database hiccup must not kill the loop
+                        log.exception("webhook_schedule_failed")
+                    since = 0.0
+                wait = (MIN_SCAN_SECONDS if self._scan else IDLE_POLL_SECONDS) - since
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), max(0.0, wait))
         finally:
             await self._shutdown()
 
@@ -133,13 +163,16 @@ class OutboxDispatcher:
 
     async def _schedule_due_pages(self) -> None:
         now = to_ms(self.clock.now())
-        pages = await self.db.read(outbox.pages_with_due_events, now=now)
-        for page_id in pages:
-            task = self._pages.get(page_id)
-            if task is None or task.done():
-                self._pages[page_id] = asyncio.create_task(
-                    self._drain_page(page_id), name=f"webhooks-{page_id}"
-                )
+        for page_id in await self.db.read(outbox.pages_with_due_events, now=now):
+            self._start(page_id)
+
+    def _start(self, page_id: str) -> None:
+        """The page's task, unless it runs (then it claims again before it ends: news)."""
+        task = self._pages.get(page_id)
+        if task is None or task.done():
+            self._pages[page_id] = asyncio.create_task(
+                self._drain_page(page_id), name=f"webhooks-{page_id}"
+            )
 
     # -- one business ---------------------------------------------------------------------
     async def _drain_page(self, page_id: str) -> None:
@@ -149,6 +182,7 @@ class OutboxDispatcher:
         in_flight: dict[str, asyncio.Task[None]] = {}
         batch = WebhookSettings.of(business).events_per_post
         while not self._stopping:
+            news = self._news.get(page_id, 0)
             free = self.concurrency - len(in_flight)
             events: list[OutboxEvent] = []
             if free > 0:
@@ -170,6 +204,8 @@ class OutboxDispatcher:
             for psid, group in groups.items():
                 in_flight[psid] = asyncio.create_task(self._deliver(business, group))
             if not in_flight:
+                if self._news.get(page_id, 0) != news:
+                    continue  # events queued while this claim ran: claim again
                 return
             done, _ = await asyncio.wait(in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
             for psid in [p for p, t in in_flight.items() if t in done]:

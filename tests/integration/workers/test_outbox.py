@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.storage.stores.webhooks import backlog
 from ledgerline.storage.tables import webhook_events
+from ledgerline.workers.outbox import IDLE_POLL_SECONDS
 from tests.support.inprocess import InProcessPlatform, in_process_platform
+from tests.support.queries import counting_statements
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 BANK = "http://bank.test/webhook"
@@ -203,3 +205,36 @@ def test_pending_webhooks_resume_after_a_restart(database_url: str, tmp_path: Pa
         live.run(lambda _: _all_sent(live))
     (event,) = _messages(back)
     assert event["message"]["text"] == "while you were down"
+
+
+def test_commits_wake_their_pages_without_scanning_the_outbox(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each commit that queues a webhook wakes the dispatcher with its page: the page's task
+    starts, or claims again before it ends, and every event goes out in order. The scan of
+    the whole outbox for due pages (every pending event's head) runs on the poll, about once
+    a second, not once a commit as it did."""
+    delivered: list[httpx.Request] = []
+
+    def bank(request: httpx.Request) -> httpx.Response:
+        delivered.append(request)
+        return httpx.Response(200, text="EVENT_RECEIVED")
+
+    with in_process_platform(database_url, tmp_path, webhooks=httpx.MockTransport(bank)) as live:
+        business = live.create_business(webhook_url=BANK)
+        user = live.create_user()
+
+        async def scenario(http: httpx.AsyncClient) -> tuple[int, float]:
+            with counting_statements(live.platform.db) as log:
+                started = time.monotonic()
+                for i in range(30):  # one commit, one wake-up each
+                    await _say(http, business["page_id"], user["access_token"], f"m{i}")
+                await _all_sent(live)
+                elapsed = time.monotonic() - started
+                scan = "GROUP BY webhook_events.page_id, webhook_events.psid"
+                scans = [sql for sql in log.statements if scan in sql]
+            return len(scans), elapsed
+
+        scans, elapsed = live.run(scenario)
+    assert [e["message"]["text"] for e in _messages(delivered)] == [f"m{i}" for i in range(30)]
+    assert scans <= 2 + elapsed / IDLE_POLL_SECONDS, (scans, elapsed)
