@@ -16,6 +16,7 @@ it depends on how a writer batched its queue, not on the work.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -135,3 +136,46 @@ def assert_statement_count(
     if len(seen) != expected:
         listing = "\n".join(f"{n:3}. {sql}" for n, sql in enumerate(seen, 1))
         raise AssertionError(f"{len(seen)} statements, expected {expected}:\n{listing}")
+
+
+@dataclass
+class RoundTrips:
+    """What a PostgreSQL connection sent, from libpq's protocol trace: ``count`` is the
+    round trips (each ends with the server's ReadyForQuery, which libpq waits for: BEGIN,
+    COMMIT and savepoints included); ``queries`` lists the simple queries and prepared
+    statements' names as sent."""
+
+    trace: str = ""
+
+    @property
+    def count(self) -> int:
+        return sum(
+            1
+            for line in self.trace.splitlines()
+            if line.split("\t")[:3:2] == ["B", "ReadyForQuery"]
+        )
+
+
+@contextmanager
+def counting_round_trips(db: Database, *, partition: str | None) -> Iterator[RoundTrips]:
+    """Count the round trips the writer of ``partition`` makes while the block runs
+    (PostgreSQL only): from the end of the attaching action to the start of the detaching
+    one, whole batches included (a batch that sends nothing costs none: psycopg begins a
+    transaction with its first statement)."""
+    from psycopg import pq
+
+    found = RoundTrips()
+    with tempfile.TemporaryFile() as out:
+
+        def attach(uow: UnitOfWork) -> None:
+            pgconn = _driver(uow).pgconn
+            pgconn.trace(out.fileno())
+            pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+        db.write_sync(attach, partition=partition)
+        try:
+            yield found
+        finally:
+            db.write_sync(lambda uow: _driver(uow).pgconn.untrace(), partition=partition)
+            out.seek(0)
+            found.trace = out.read().decode(errors="replace")
