@@ -36,7 +36,7 @@ from ledgerline.delivery.urls import UrlNotAllowed, check_url
 from ledgerline.domain.clock import Clock, to_ms
 from ledgerline.domain.ids import derive_app_secret
 from ledgerline.domain.webhook_fields import STANDBY_PREFIX
-from ledgerline.storage.database import Database, UnitOfWork
+from ledgerline.storage.database import Database, UnitOfWork, person_partition
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.storage.stores.businesses import BusinessRow
 from ledgerline.storage.stores.webhooks import OutboxEvent
@@ -288,7 +288,9 @@ class OutboxDispatcher:
                 give_up=give_up,
             )
 
-        await self.db.write(record, partition=events[0].page_id)
+        # On the person's writer (a group is one person's events): a busy business's
+        # attempts spread over every PostgreSQL writer instead of queueing on one.
+        await self.db.write(record, partition=person_partition(events[0].page_id, events[0].psid))
         if not delivered:
             log.info(
                 "webhook_failed",
