@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ledgerline.domain.scopes import Scope
 
@@ -20,11 +20,6 @@ class RecipientLookupOut(BaseModel):
         examples=["12345678901234567890"],
     )
     name: str | None = Field(default=None, description="The page's name (without fields)")
-
-
-class UnlinkAccountsIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str = Field(description="The person's PSID", examples=["12345678901234567890"])
 
 
 class UnlinkAccountsOut(BaseModel):

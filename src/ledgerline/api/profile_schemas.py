@@ -1,5 +1,6 @@
-"""Wire models of the Messenger Profile API (documentation at the edge only: the body is
-read by hand, with Messenger's loose encodings, and validated by ``domain.page_profile``)."""
+"""Answers of the Messenger Profile API, its examples, and the person side's models. The
+bodies a bank sends are declared once, as field specs, in ``domain.page_profile``: they
+validate and they are what the OpenAPI document shows."""
 
 from __future__ import annotations
 
@@ -8,72 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class GetStarted(BaseModel):
-    payload: str = Field(max_length=1000, description="Sent back in the `postback` webhook")
-
-
-class Greeting(BaseModel):
-    locale: str = Field(description="`default` (required once) or e.g. `vi_VN`, `en_US`")
-    text: str = Field(
-        max_length=160,
-        description="Shown before the first message; `{{user_first_name}}`, "
-        "`{{user_last_name}}` and `{{user_full_name}}` are filled in",
-    )
-
-
-class MenuItem(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    type: Literal["postback", "web_url", "nested"]
-    title: str = Field(max_length=30)
-    payload: str | None = Field(default=None, max_length=1000, description="postback only")
-    url: str | None = Field(default=None, description="web_url only")
-    call_to_actions: list[MenuItem] | None = Field(
-        default=None, description="nested only: at most 5 items, 3 levels in all"
-    )
-
-
-class PersistentMenu(BaseModel):
-    locale: str = Field(description="`default` (required once) or e.g. `vi_VN`")
-    composer_input_disabled: bool = Field(
-        default=False, description="Only the menu, no text box (needs call_to_actions)"
-    )
-    call_to_actions: list[MenuItem] = Field(default_factory=list, max_length=20)
-
-
-class IceBreaker(BaseModel):
+class PersonIceBreaker(BaseModel):
     question: str = Field(max_length=80)
     payload: str = Field(max_length=1000)
-
-
-class IceBreakers(BaseModel):
-    locale: str = Field(description="`default` (required once) or e.g. `vi_VN`")
-    call_to_actions: list[IceBreaker] = Field(max_length=4)
-
-
-class MessengerProfileIn(BaseModel):
-    """At least one property; each replaces what was set before."""
-
-    model_config = ConfigDict(extra="allow")
-    get_started: GetStarted | None = None
-    greeting: list[Greeting] | None = None
-    persistent_menu: list[PersistentMenu] | None = Field(
-        default=None, description="Needs a Get Started button (#100, subcode 2018145)"
-    )
-    ice_breakers: list[IceBreakers] | None = Field(
-        default=None, description="The older flat list of `{question, payload}` is accepted too"
-    )
-    whitelisted_domains: list[str] | None = Field(
-        default=None, max_length=50, description="https URLs"
-    )
-    account_linking_url: str | None = Field(
-        default=None, description="The page's account-link URL (the consent flow's target)"
-    )
-
-
-class PersonMenuIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    psid: str = Field(description="The person's PSID")
-    persistent_menu: list[PersistentMenu]
 
 
 PERSON_MENU_EXAMPLES: dict[str, Any] = {
@@ -90,10 +28,6 @@ PERSON_MENU_EXAMPLES: dict[str, Any] = {
         ],
     }
 }
-
-
-class MessengerProfileDeleteIn(BaseModel):
-    fields: list[str] = Field(description="The properties to delete")
 
 
 class ResultOut(BaseModel):
@@ -172,5 +106,5 @@ class PersonProfileOut(BaseModel):
     greeting: str | None = Field(description="With the person's name filled in")
     get_started: bool = Field(description="Whether to offer the Get Started button")
     get_started_title: str = Field(description="Its label in the person's language")
-    ice_breakers: list[IceBreaker]
+    ice_breakers: list[PersonIceBreaker]
     persistent_menu: PersonMenu | None

@@ -159,10 +159,11 @@ class Flag:
 
     required: bool = False
     description: str = ""
+    default: bool | None = None  # what an absent flag reads as
 
     def parse(self, value: Any, param: str) -> bool | None:
         if value is None and not self.required:
-            return None
+            return self.default
         return parse_bool(value, param)
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -173,6 +174,8 @@ class Flag:
                 {"type": "integer", "enum": [0, 1]},
             ]
         }
+        if self.default is not None:
+            schema["default"] = self.default
         return _described(schema, self.description, None)
 
 
@@ -355,6 +358,70 @@ class Obj:
         return {"$ref": REF.format(name=self.name)}
 
 
+@dataclass(frozen=True, slots=True)
+class Closed(Obj):
+    """An :class:`Obj` that refuses keys it does not know (a ``null`` member counts as
+    absent), in Messenger's words: ``Invalid keys "a, b" were found in param "x".``
+    ``tag`` is a key its :class:`Tagged` union reads (e.g. a menu item's ``type``)."""
+
+    tag: str | None = None
+
+    def read(self, value: Any, param: str | None = None) -> dict[str, Any]:
+        where = param or "body"
+        body = require_object(value, where)
+        unknown = sorted(
+            key
+            for key, item in body.items()
+            if item is not None and key not in self.fields and key != self.tag
+        )
+        if unknown:
+            keys = ", ".join(unknown)
+            raise InvalidParameter(f'Invalid keys "{keys}" were found in param "{where}".')
+        return Obj.read(self, body, param)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        ref = Obj.schema(self, named)
+        named[self.name]["additionalProperties"] = {"type": "null"}
+        return ref
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """``inner``'s rules for a value that is there; a missing one (``null``) is nothing, or
+    with ``required`` the error "is required" (where ``inner`` would word it otherwise)."""
+
+    inner: Spec
+    required: bool = False
+    description: str = ""
+
+    def parse(self, value: Any, param: str) -> Any:
+        if value is None:
+            if self.required:
+                raise bad_param(param, "is required")
+            return None
+        return self.inner.parse(value, param)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return _described(dict(self.inner.schema(named)), self.description, None)
+
+
+@dataclass(frozen=True, slots=True)
+class PageScopedId:
+    """A person's PSID as a parameter: text or a JSON integer, stripped, not empty."""
+
+    required: bool = True
+    description: str = "The person's page-scoped id (PSID)"
+
+    def parse(self, value: Any, param: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+            raise bad_param(param, "is required")
+        return str(value).strip()
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+        return _described(schema, self.description, "12345678901234567890")
+
+
 def too_many(param: str, limit: int, noun: str) -> InvalidParameter:
     """Over an array's limit, in the financial bodies' words (a ``#100``)."""
     return bad_param(param, f"must hold at most {limit} {noun}")
@@ -370,7 +437,8 @@ class Array:
     """A JSON array of ``items``, between ``min_length`` and ``max_length`` long (no upper
     bound when ``None``); with ``empty_absent`` an empty one is absent (left out).
     ``too_few`` words a shorter array (default: "must be a non-empty array", also said of a
-    value that is not an array); ``over`` makes the error for a longer one."""
+    value that is not an array), and of a missing one unless ``missing_is_empty`` is off
+    (then it "must be an array"); ``over`` makes the error for a longer one."""
 
     items: Spec
     max_length: int | None
@@ -380,12 +448,13 @@ class Array:
     too_few: str | None = None
     over: Callable[[str, int, str], InvalidParameter] = field(default=too_many, repr=False)
     empty_absent: bool = False
+    missing_is_empty: bool = True
 
     def parse(self, value: Any, param: str) -> list[Any] | None:
         if (value is None and not self.required) or (self.empty_absent and value == []):
             return None
         if self.too_few is not None:
-            if value is None:
+            if value is None and self.missing_is_empty:
                 value = []
             if not isinstance(value, list):
                 raise bad_param(param, "must be an array")

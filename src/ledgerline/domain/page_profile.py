@@ -1,21 +1,38 @@
 """A page's Messenger Profile: what a bank sets with ``/me/messenger_profile``.
 
 The properties are Messenger's (``get_started``, ``greeting``, ``persistent_menu``,
-``ice_breakers``, ``whitelisted_domains``, ``account_linking_url``), validated with
-Messenger's limits and normalised to one canonical form (nulls dropped, ``"true"``
-booleans read, the legacy flat ``ice_breakers`` list moved under the ``default`` locale).
-:func:`for_person` is what one person sees of it: the entries of their locale (else
-``default``) and the greeting with ``{{user_first_name}}`` and friends filled in.
+``ice_breakers``, ``whitelisted_domains``, ``account_linking_url``), declared once as field
+specs (``domain.fields``): ``PROFILE`` validates them with Messenger's limits and normalises
+them to one canonical form (nulls dropped, ``"true"`` booleans read, the legacy flat
+``ice_breakers`` list moved under the ``default`` locale), and the OpenAPI document shows
+``json_schemas(PROFILE)`` (``PERSON_MENU`` and ``PROFILE_FIELDS`` likewise for a person's
+menu and for what a ``DELETE`` names). :func:`for_person` is what one person sees of it: the
+entries of their locale (else ``default``) and the greeting with ``{{user_first_name}}`` and
+friends filled in.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from ledgerline.domain.errors import InvalidParameter, TooManyElements, require_object
-from ledgerline.domain.fields import parse_bool
+from ledgerline.domain.errors import InvalidParameter, bad_param
+from ledgerline.domain.fields import (
+    Array,
+    Checked,
+    Choice,
+    Closed,
+    Flag,
+    Given,
+    Obj,
+    PageScopedId,
+    Spec,
+    Tagged,
+    Text,
+    too_many_elements,
+)
 from ledgerline.domain.messages import MAX_PAYLOAD, message_text, message_url
 from ledgerline.domain.person_names import PersonNames
 
@@ -36,10 +53,13 @@ MAX_MENU_TITLE = 30
 MAX_ICE_BREAKERS = 4
 MAX_QUESTION = 80
 MAX_DOMAINS = 50
+MAX_DOMAIN = 2000
 WEBVIEW_RATIOS = ("compact", "tall", "full")
+SURFACES = ("CUSTOMER_CHAT_PLUGIN",)
 _LOCALE = re.compile(r"[a-z]{2,3}_[A-Z]{2}")
 GREETING_NAMES = ("user_first_name", "user_last_name", "user_full_name")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+AT_LEAST_ONE = "must have at least 1 element"
 
 
 class GetStartedRequired(InvalidParameter):
@@ -47,251 +67,315 @@ class GetStartedRequired(InvalidParameter):
     default_message = "You must set a Get Started button if you also wish to use persistent menu."
 
 
-def _bad(param: str, problem: str) -> InvalidParameter:
-    return InvalidParameter(f"param {param} {problem}")
+@dataclass(frozen=True, slots=True)
+class Locale:
+    """``default`` (also when absent) or a locale such as ``vi_VN``."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> str:
+        locale = DEFAULT_LOCALE if value is None else value
+        if not isinstance(locale, str) or not (
+            locale == DEFAULT_LOCALE or _LOCALE.fullmatch(locale)
+        ):
+            raise bad_param(param, 'must be "default" or a locale such as vi_VN or en_US')
+        return locale
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "pattern": f"^({DEFAULT_LOCALE}|{_LOCALE.pattern})$",
+            "default": DEFAULT_LOCALE,
+            "description": "`default` (required once in a list) or a locale such as `vi_VN`; "
+            "the person sees their language's entry, else `default`",
+        }
 
 
-def _as_dict(value: Any, param: str) -> dict[str, Any]:
-    """An object with its ``null`` members dropped (Messenger's "unset")."""
-    return {k: v for k, v in require_object(value, param).items() if v is not None}
+@dataclass(frozen=True, slots=True)
+class Surfaces:
+    """A menu's ``disabled_surfaces``: only ``CUSTOMER_CHAT_PLUGIN`` may be named."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> list[Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise bad_param(param, "must be an array")
+        if any(surface not in SURFACES for surface in value):
+            raise bad_param(param, f"may only contain {', '.join(SURFACES)}")
+        return list(value)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": list(SURFACES)}}
 
 
-def _as_list(value: Any, param: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _bad(param, "must be an array")
-    return value
-
-
-def _required_text(value: Any, param: str, *, limit: int) -> str:
-    return message_text(limit).read(value, param)
-
-
-def _url(value: Any, param: str) -> str:
-    return message_url().read(value, param)
-
-
-def _only(item: dict[str, Any], allowed: Sequence[str], param: str) -> None:
-    unknown = [key for key in item if key not in allowed]
-    if unknown:
-        keys = ", ".join(sorted(unknown))
-        raise InvalidParameter(f'Invalid keys "{keys}" were found in param "{param}".')
-
-
-def _locale(value: Any, param: str) -> str:
-    locale = DEFAULT_LOCALE if value is None else value
-    if not isinstance(locale, str) or not (locale == DEFAULT_LOCALE or _LOCALE.fullmatch(locale)):
-        raise _bad(param, 'must be "default" or a locale such as vi_VN or en_US')
-    return locale
-
-
-def _per_locale(raw: Any, param: str, item: Any) -> list[dict[str, Any]]:
+def _per_locale(entry: Spec, *, description: str = "") -> Checked:
     """A list of per-locale entries, one of them ``default``, each locale once."""
-    entries = _as_list(raw, param)
-    if not entries:
-        raise _bad(param, "must have at least 1 element")
-    out = [item(entry, f"{param}[{i}]") for i, entry in enumerate(entries)]
-    locales = [entry["locale"] for entry in out]
+    entries = Array(
+        entry, max_length=None, required=False, too_few=AT_LEAST_ONE, missing_is_empty=False
+    )
+    return Checked(Given(entries, description=description), _one_per_locale)
+
+
+def _one_per_locale(entries: list[dict[str, Any]], param: str) -> list[dict[str, Any]]:
+    locales = [entry["locale"] for entry in entries]
     if len(set(locales)) != len(locales):
-        raise _bad(param, "has the same locale more than once")
+        raise bad_param(param, "has the same locale more than once")
     if DEFAULT_LOCALE not in locales:
-        raise _bad(param, 'must include the "default" locale')
-    return out
+        raise bad_param(param, 'must include the "default" locale')
+    return entries
 
 
-def _get_started(raw: Any) -> dict[str, Any]:
-    value = _as_dict(raw, "get_started")
-    _only(value, ("payload",), "get_started")
-    return {
-        "payload": _required_text(value.get("payload"), "get_started[payload]", limit=MAX_PAYLOAD)
-    }
+def _items(item: Spec, limit: int, *, required: bool = True) -> Array:
+    return Array(
+        item,
+        max_length=limit,
+        required=required,
+        too_few=AT_LEAST_ONE,
+        over=too_many_elements,
+        missing_is_empty=False,
+    )
 
 
-def _greeting_entry(raw: Any, param: str) -> dict[str, Any]:
-    entry = _as_dict(raw, param)
-    _only(entry, ("locale", "text"), param)
-    text = _required_text(entry.get("text"), f"{param}[text]", limit=MAX_GREETING)
+def _known_placeholders(text: str, param: str) -> str:
     for name in _PLACEHOLDER.findall(text):
         if name not in GREETING_NAMES:
-            raise _bad(f"{param}[text]", f"has an unknown placeholder {{{{{name[:40]}}}}}")
-    return {"locale": _locale(entry.get("locale"), f"{param}[locale]"), "text": text}
+            raise bad_param(param, f"has an unknown placeholder {{{{{name[:40]}}}}}")
+    return text
 
 
-def _menu_item(raw: Any, param: str, depth: int) -> dict[str, Any]:
-    item = _as_dict(raw, param)
-    kind = item.get("type")
-    title = _required_text(item.get("title"), f"{param}[title]", limit=MAX_MENU_TITLE)
-    if kind == "postback":
-        _only(item, ("type", "title", "payload"), param)
-        payload = _required_text(item.get("payload"), f"{param}[payload]", limit=MAX_PAYLOAD)
-        return {"type": kind, "title": title, "payload": payload}
-    if kind == "web_url":
-        keys = ("type", "title", "url", "webview_height_ratio", "messenger_extensions")
-        _only(item, (*keys, "fallback_url", "webview_share_button"), param)
-        out: dict[str, Any] = {
-            "type": kind,
-            "title": title,
-            "url": _url(item.get("url"), f"{param}[url]"),
-        }
-        ratio = item.get("webview_height_ratio")
-        if ratio is not None:
-            if ratio not in WEBVIEW_RATIOS:
-                raise _bad(
-                    f"{param}[webview_height_ratio]", f"must be one of {', '.join(WEBVIEW_RATIOS)}"
-                )
-            out["webview_height_ratio"] = ratio
-        if "messenger_extensions" in item:
-            out["messenger_extensions"] = parse_bool(
-                item["messenger_extensions"], f"{param}[messenger_extensions]"
-            )
-        if "fallback_url" in item:
-            out["fallback_url"] = _url(item["fallback_url"], f"{param}[fallback_url]")
-        if "webview_share_button" in item:
-            if item["webview_share_button"] != "hide":
-                raise _bad(f"{param}[webview_share_button]", 'must be "hide"')
-            out["webview_share_button"] = "hide"
-        return out
-    if kind == "nested":
-        _only(item, ("type", "title", "call_to_actions"), param)
-        if depth >= MAX_MENU_DEPTH:
-            raise _bad(param, f"nests menus more than {MAX_MENU_DEPTH} levels deep")
-        items = _menu_items(item.get("call_to_actions"), f"{param}[call_to_actions]", depth + 1)
-        return {"type": kind, "title": title, "call_to_actions": items}
-    raise _bad(f"{param}[type]", "must be one of postback, web_url, nested")
+PAYLOAD = message_text(MAX_PAYLOAD, description="Sent back in the `postback` webhook")
+LOCALE = Locale()
+
+GET_STARTED = Closed("GetStarted", {"payload": PAYLOAD})
+
+GREETING = Closed(
+    "Greeting",
+    {
+        "locale": LOCALE,
+        "text": Checked(
+            message_text(
+                MAX_GREETING,
+                description="Shown before the first message; `{{user_first_name}}`, "
+                "`{{user_last_name}}` and `{{user_full_name}}` are filled in",
+            ),
+            _known_placeholders,
+        ),
+    },
+)
+
+MENU_TITLE = message_text(MAX_MENU_TITLE)
 
 
-def _menu_items(raw: Any, param: str, depth: int) -> list[dict[str, Any]]:
-    items = _as_list(raw, param)
-    if not items:
-        raise _bad(param, "must have at least 1 element")
-    limit = MAX_MENU_ITEMS if depth == 1 else MAX_NESTED_ITEMS
-    if len(items) > limit:
-        raise TooManyElements(f"param {param} has too many elements (at most {limit})")
-    return [_menu_item(item, f"{param}[{i}]", depth) for i, item in enumerate(items)]
+@dataclass(frozen=True, slots=True)
+class TooDeep:
+    """Where a submenu would nest one level too many: refused, naming the item."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> None:
+        item = param.removesuffix("[call_to_actions]")
+        raise bad_param(item, f"nests menus more than {MAX_MENU_DEPTH} levels deep")
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"not": {}}
 
 
-def _menu_entry(raw: Any, param: str) -> dict[str, Any]:
-    entry = _as_dict(raw, param)
-    _only(
-        entry, ("locale", "composer_input_disabled", "call_to_actions", "disabled_surfaces"), param
+def _menu_item(depth: int) -> Tagged:
+    """A menu item at ``depth`` (1 for a menu's own items): a postback, a link, or a
+    submenu of at most ``MAX_NESTED_ITEMS``, ``MAX_MENU_DEPTH`` levels in all."""
+    submenu: Spec = (
+        TooDeep() if depth >= MAX_MENU_DEPTH else _items(_menu_item(depth + 1), MAX_NESTED_ITEMS)
     )
-    disabled = parse_bool(
-        entry.get("composer_input_disabled", False), f"{param}[composer_input_disabled]"
+    return Tagged(
+        "MenuItem",
+        "type",
+        {
+            "postback": Closed(
+                "PostbackMenuItem", {"title": MENU_TITLE, "payload": PAYLOAD}, tag="type"
+            ),
+            "web_url": Closed(
+                "WebUrlMenuItem",
+                {
+                    "title": MENU_TITLE,
+                    "url": message_url(),
+                    "webview_height_ratio": Given(Choice(WEBVIEW_RATIOS, listed=True)),
+                    "messenger_extensions": Flag(),
+                    "fallback_url": Given(message_url()),
+                    "webview_share_button": Given(
+                        Text(
+                            max_length=4,
+                            pattern="hide",
+                            numbers=False,
+                            strip=False,
+                            problem='must be "hide"',
+                            empty_problem='must be "hide"',
+                        )
+                    ),
+                },
+                omit_absent=True,
+                tag="type",
+            ),
+            "nested": Closed(
+                "NestedMenuItem",
+                {"title": MENU_TITLE, "call_to_actions": submenu},
+                tag="type",
+                description=f"At most {MAX_NESTED_ITEMS} items, {MAX_MENU_DEPTH} levels in all",
+            ),
+        },
     )
-    out: dict[str, Any] = {
-        "locale": _locale(entry.get("locale"), f"{param}[locale]"),
-        "composer_input_disabled": disabled,
-    }
+
+
+def _composer_needs_items(entry: dict[str, Any], param: str) -> dict[str, Any]:
+    """A menu without items is an empty one, unless it hides the text box."""
     if "call_to_actions" in entry:
-        out["call_to_actions"] = _menu_items(
-            entry["call_to_actions"], f"{param}[call_to_actions]", 1
+        return entry
+    if entry["composer_input_disabled"]:
+        raise bad_param(
+            f"{param}[call_to_actions]", "is required when composer_input_disabled is true"
         )
-    elif disabled:
-        raise _bad(f"{param}[call_to_actions]", "is required when composer_input_disabled is true")
-    else:
-        out["call_to_actions"] = []
-    if "disabled_surfaces" in entry:
-        surfaces = _as_list(entry["disabled_surfaces"], f"{param}[disabled_surfaces]")
-        if any(s != "CUSTOMER_CHAT_PLUGIN" for s in surfaces):
-            raise _bad(f"{param}[disabled_surfaces]", "may only contain CUSTOMER_CHAT_PLUGIN")
-        out["disabled_surfaces"] = list(surfaces)
-    return out
+    return {**entry, "call_to_actions": []}
 
 
-def _ice_breaker(raw: Any, param: str) -> dict[str, Any]:
-    item = _as_dict(raw, param)
-    _only(item, ("question", "payload"), param)
-    return {
-        "question": _required_text(item.get("question"), f"{param}[question]", limit=MAX_QUESTION),
-        "payload": _required_text(item.get("payload"), f"{param}[payload]", limit=MAX_PAYLOAD),
-    }
+MENU_ENTRY = Checked(
+    Closed(
+        "PersistentMenu",
+        {
+            "locale": LOCALE,
+            "composer_input_disabled": Flag(
+                default=False, description="Only the menu, no text box (needs call_to_actions)"
+            ),
+            "call_to_actions": _items(_menu_item(1), MAX_MENU_ITEMS, required=False),
+            "disabled_surfaces": Surfaces(),
+        },
+        omit_absent=True,
+    ),
+    _composer_needs_items,
+)
+MENU = _per_locale(MENU_ENTRY, description="Needs a Get Started button (#100, subcode 2018145)")
+
+ICE_BREAKER = Closed("IceBreaker", {"question": message_text(MAX_QUESTION), "payload": PAYLOAD})
+QUESTIONS = _items(ICE_BREAKER, MAX_ICE_BREAKERS)
+ICE_BREAKER_ENTRY = Closed("IceBreakers", {"locale": LOCALE, "call_to_actions": QUESTIONS})
 
 
-def _ice_breaker_entry(raw: Any, param: str) -> dict[str, Any]:
-    entry = _as_dict(raw, param)
-    _only(entry, ("locale", "call_to_actions"), param)
-    questions = _as_list(entry.get("call_to_actions"), f"{param}[call_to_actions]")
-    if not questions:
-        raise _bad(f"{param}[call_to_actions]", "must have at least 1 element")
-    if len(questions) > MAX_ICE_BREAKERS:
-        raise TooManyElements(
-            f"param {param}[call_to_actions] has too many elements (at most {MAX_ICE_BREAKERS})"
-        )
-    return {
-        "locale": _locale(entry.get("locale"), f"{param}[locale]"),
-        "call_to_actions": [
-            _ice_breaker(q, f"{param}[call_to_actions][{i}]") for i, q in enumerate(questions)
-        ],
-    }
+@dataclass(frozen=True, slots=True)
+class IceBreakerLists:
+    """Per-locale ice breakers, or the first format Messenger had: one flat list of
+    questions for every locale (read as the ``default`` locale's)."""
+
+    per_locale: Spec
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> Any:
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(entry, Mapping) and "question" in entry for entry in value)
+        ):
+            value = [{"locale": DEFAULT_LOCALE, "call_to_actions": value}]
+        return self.per_locale.parse(value, param)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "anyOf": [self.per_locale.schema(named), QUESTIONS.schema(named)],
+            "description": "Per locale, or the older flat list of `{question, payload}`",
+        }
 
 
-def _ice_breakers(raw: Any) -> list[dict[str, Any]]:
-    entries = _as_list(raw, "ice_breakers")
-    if entries and all(isinstance(e, Mapping) and "question" in e for e in entries):
-        # The first format Messenger had: one flat list of questions, for every locale.
-        raw = [{"locale": DEFAULT_LOCALE, "call_to_actions": entries}]
-    return _per_locale(raw, "ice_breakers", _ice_breaker_entry)
+def _https(url: str, param: str) -> str:
+    if not url.lower().startswith("https://"):
+        raise bad_param(param, "must be an https URL")
+    return url
 
 
-def _domains(raw: Any) -> list[str]:
-    domains = _as_list(raw, "whitelisted_domains")
-    if len(domains) > MAX_DOMAINS:
-        raise TooManyElements(
-            f"param whitelisted_domains has too many elements (at most {MAX_DOMAINS})"
-        )
-    out = []
-    for i, value in enumerate(domains):
-        url = _required_text(value, f"whitelisted_domains[{i}]", limit=2000)
-        if not url.lower().startswith("https://"):
-            raise _bad(f"whitelisted_domains[{i}]", "must be an https URL")
-        out.append(url)
-    return out
+PROFILE = Obj(
+    "MessengerProfile",
+    {
+        "account_linking_url": Given(
+            message_url(),
+            description="The page's account-link URL (the consent flow's target)",
+        ),
+        "get_started": Given(GET_STARTED),
+        "greeting": _per_locale(GREETING),
+        "ice_breakers": IceBreakerLists(_per_locale(ICE_BREAKER_ENTRY)),
+        "persistent_menu": MENU,
+        "whitelisted_domains": Array(
+            Checked(message_text(MAX_DOMAIN, description="An https URL"), _https),
+            max_length=MAX_DOMAINS,
+            min_length=0,
+            required=False,
+            over=too_many_elements,
+        ),
+    },
+    description="At least one property; each replaces what was set before",
+    omit_absent=True,
+)
 
-
-def _account_linking_url(raw: Any) -> str:
-    return _url(raw, "account_linking_url")
+PSID = PageScopedId()
+PERSON_MENU = Obj(
+    "CustomUserSettings",
+    {"psid": PSID, "persistent_menu": Given(MENU, required=True)},
+    description="A persistent menu for one person, in place of the page's",
+)
 
 
 def normalize_profile(params: Mapping[str, Any]) -> dict[str, Any]:
     """The profile properties present in ``params`` (a request's decoded parameters), each
     validated and normalised; at least one is required."""
-    readers = {
-        "account_linking_url": _account_linking_url,
-        "get_started": _get_started,
-        "greeting": lambda raw: _per_locale(raw, "greeting", _greeting_entry),
-        "ice_breakers": _ice_breakers,
-        "persistent_menu": normalize_menu,
-        "whitelisted_domains": _domains,
-    }
-    given = {name: params[name] for name in FIELDS if params.get(name) is not None}
-    if not given:
+    values = PROFILE.read(params)
+    if not values:
         raise InvalidParameter(f"Requires one of the params: {','.join(FIELDS)}")
-    return {name: readers[name](value) for name, value in given.items()}
+    return values
 
 
 def normalize_menu(raw: Any) -> list[dict[str, Any]]:
     """A ``persistent_menu`` on its own (a person's menu, ``/me/custom_user_settings``)."""
-    if raw is None:
-        raise _bad("persistent_menu", "is required")
-    return _per_locale(raw, "persistent_menu", _menu_entry)
+    menu: list[dict[str, Any]] = PERSON_MENU.fields["persistent_menu"].parse(raw, "persistent_menu")
+    return menu
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyNames:
+    """``fields`` of a GET or DELETE: ``"a,b"`` or ``["a","b"]``; each must be a property."""
+
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> list[str]:
+        if value is None or value == "" or value == []:
+            if self.required:
+                raise bad_param(param, "is required")
+            return []
+        values = value.split(",") if isinstance(value, str) else value
+        if not isinstance(values, list):
+            raise bad_param(param, "must be an array of property names")
+        names: list[str] = []
+        for i, item in enumerate(values):
+            name = item.strip() if isinstance(item, str) else item
+            if name not in FIELDS:
+                raise bad_param(f"{param}[{i}]", f"must be one of {', '.join(FIELDS)}")
+            if name not in names:
+                names.append(name)
+        return names
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        names = {"type": "string", "enum": list(FIELDS)}
+        return {
+            "anyOf": [
+                {"type": "array", "items": names, "minItems": 1},
+                {"type": "string", "description": "Comma-separated property names"},
+            ],
+            "description": "The properties to delete",
+        }
+
+
+PROFILE_FIELDS = Obj("MessengerProfileFields", {"fields": PropertyNames()})
 
 
 def field_names(raw: Any, *, required: bool = True) -> list[str]:
     """``fields`` of a GET or DELETE: ``"a,b"``, ``["a","b"]``; each must be a property."""
-    if raw is None or raw == "" or raw == []:
-        if required:
-            raise _bad("fields", "is required")
-        return []
-    values = raw.split(",") if isinstance(raw, str) else raw
-    if not isinstance(values, list):
-        raise _bad("fields", "must be an array of property names")
-    names: list[str] = []
-    for i, value in enumerate(values):
-        name = value.strip() if isinstance(value, str) else value
-        if name not in FIELDS:
-            raise _bad(f"fields[{i}]", f"must be one of {', '.join(FIELDS)}")
-        if name not in names:
-            names.append(name)
-    return names
+    return PropertyNames(required=required).parse(raw, "fields")
 
 
 def _for_locale(entries: Sequence[Mapping[str, Any]], lang: str) -> Mapping[str, Any] | None:

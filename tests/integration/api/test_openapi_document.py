@@ -16,6 +16,14 @@ from ledgerline.config import Settings
 from ledgerline.domain.errors import InvalidParameter, TooManyElements
 from ledgerline.domain.fields import json_schemas
 from ledgerline.domain.messages import MESSAGE
+from ledgerline.domain.page_profile import (
+    MAX_GREETING,
+    MAX_MENU_ITEMS,
+    PERSON_MENU,
+    PROFILE,
+    PROFILE_FIELDS,
+    normalize_profile,
+)
 from ledgerline.domain.send_request import SEND_REQUEST
 from tests.support.aio import run_async
 
@@ -154,3 +162,46 @@ def test_the_send_api_body_is_documented_by_the_specs_that_validate_it(
     assert tags == ["postback", "web_url", "phone_number", "account_link", "account_unlink"]
     actions = schemas["SendRequest"]["properties"]["sender_action"]["enum"]
     assert actions == ["typing_on", "typing_off", "mark_seen"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body"),
+    [
+        ("/me/messenger_profile", "post", PROFILE),
+        ("/me/messenger_profile", "delete", PROFILE_FIELDS),
+        ("/me/custom_user_settings", "post", PERSON_MENU),
+    ],
+)
+def test_the_profile_bodies_are_documented_by_the_specs_that_validate_them(
+    spec: dict[str, Any], path: str, method: str, body: Any
+) -> None:
+    """The Messenger Profile API's bodies, as the Send API's: the document's schemas are the
+    field specs' own (no hand-written model beside them)."""
+    schemas = spec["components"]["schemas"]
+    for name, schema in json_schemas(body).items():
+        assert schemas[name] == schema, name
+    operation = spec["paths"][path][method]
+    media = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert media == {"$ref": f"#/components/schemas/{body.name}"}
+
+
+def test_a_profile_value_past_a_documented_bound_is_refused(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    longest = schemas["Greeting"]["properties"]["text"]["maxLength"]
+    assert longest == MAX_GREETING
+    greeting = {"greeting": [{"locale": "default", "text": "a" * longest}]}
+    assert normalize_profile(greeting)["greeting"][0]["text"] == "a" * longest
+    with pytest.raises(InvalidParameter, match=f"at most {longest} characters"):
+        normalize_profile({"greeting": [{"locale": "default", "text": "a" * (longest + 1)}]})
+    items = schemas["PersistentMenu"]["properties"]["call_to_actions"]["maxItems"]
+    assert items == MAX_MENU_ITEMS
+    item = {"type": "postback", "title": "Số dư", "payload": "BALANCE"}
+    menu = {"locale": "default", "call_to_actions": [item] * (items + 1)}
+    with pytest.raises(TooManyElements):
+        normalize_profile({"persistent_menu": [menu]})
+    kinds = schemas["MenuItem"]["oneOf"]
+    tags = [option["allOf"][0]["properties"]["type"]["enum"][0] for option in kinds]
+    assert tags == ["postback", "web_url", "nested"]
+    assert schemas["GetStarted"]["additionalProperties"] == {"type": "null"}
+    with pytest.raises(InvalidParameter, match='Invalid keys "title"'):
+        normalize_profile({"get_started": {"payload": "GO", "title": "Start"}})

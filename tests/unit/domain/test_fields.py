@@ -15,8 +15,12 @@ from ledgerline.domain.fields import (
     Array,
     Checked,
     Choice,
+    Closed,
+    Flag,
+    Given,
     Moment,
     Obj,
+    PageScopedId,
     Text,
     json_schemas,
 )
@@ -182,3 +186,49 @@ def test_the_edges_of_reading_and_describing() -> None:
     schemas = json_schemas(Obj("Trip", {"start": place, "end": place}))
     assert list(schemas) == ["Trip", "Place"]
     assert schemas["Trip"]["properties"]["start"] == schemas["Trip"]["properties"]["end"]
+
+
+def test_a_closed_object_refuses_keys_it_does_not_know_but_not_nulls() -> None:
+    closed = Closed("Start", {"payload": Text()}, tag="type")
+    assert closed.parse({"payload": "GO", "type": "x", "later": None}, "s") == {"payload": "GO"}
+    said = refused(closed, {"payload": "GO", "b": 1, "a": 2}, "s")
+    assert said == '(#100) Invalid keys "a, b" were found in param "s".'
+    assert "param s must be an object" in refused(closed, [], "s")
+    schemas = json_schemas(Obj("Body", {"start": closed}))
+    assert schemas["Start"]["additionalProperties"] == {"type": "null"}
+
+
+def test_given_is_nothing_when_missing_and_the_inner_rules_otherwise() -> None:
+    url = Given(Text(url=True), description="Where to go")
+    assert url.parse(None, "u") is None
+    assert "param u is required" in refused(url, "", "u")
+    assert "http or https URL" in refused(url, "ftp://x", "u")
+    assert "param u is required" in refused(Given(Choice(("a", "b")), required=True), None, "u")
+    assert url.schema({})["description"] == "Where to go"
+
+
+def test_a_flag_may_read_a_missing_value_as_its_default() -> None:
+    flag = Flag(default=False)
+    assert flag.parse(None, "f") is False
+    assert flag.parse("true", "f") is True
+    assert flag.schema({})["default"] is False
+    assert "default" not in Flag().schema({})
+
+
+def test_an_array_may_refuse_a_missing_value_as_not_an_array() -> None:
+    items = Array(Text(), max_length=2, too_few="must have at least 1 element")
+    assert "at least 1 element" in refused(items, None)
+    strict = Array(
+        Text(), max_length=2, too_few="must have at least 1 element", missing_is_empty=False
+    )
+    assert "param f must be an array" in refused(strict, None)
+    assert "at least 1 element" in refused(strict, [])
+
+
+def test_a_psid_parameter() -> None:
+    psid = PageScopedId()
+    assert psid.parse(" 123 ", "psid") == "123"
+    assert psid.parse(123, "psid") == "123"
+    for bad in (None, True, "  ", 1.5, ["1"]):
+        assert refused(psid, bad, "psid") == "(#100) param psid is required"
+    assert psid.schema({})["examples"] == ["12345678901234567890"]

@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 
-from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.errors import InvalidParameter, TooManyElements
+from ledgerline.domain.fields import json_schemas
 from ledgerline.domain.page_profile import (
+    PERSON_MENU,
+    PROFILE,
+    PROFILE_FIELDS,
+    TooDeep,
     field_names,
     fill_greeting,
     for_person,
@@ -139,3 +144,71 @@ def test_the_person_sees_their_language_else_default() -> None:
 def test_a_persons_menu_must_be_given() -> None:
     with pytest.raises(InvalidParameter, match="param persistent_menu is required"):
         normalize_menu(None)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    leaf = {"type": "postback", "title": "A", "payload": "P"}
+    item: dict[str, Any] = leaf
+    for _ in range(depth):
+        item = {"type": "nested", "title": "N", "call_to_actions": [item]}
+    return item
+
+
+def test_menus_nest_three_levels_at_most() -> None:
+    assert normalize_profile(_menu(_nested(2)))["persistent_menu"][0]["call_to_actions"]
+    with pytest.raises(InvalidParameter) as caught:
+        normalize_profile(_menu(_nested(3)))
+    where = "persistent_menu[0]" + "[call_to_actions][0]" * 3
+    assert str(caught.value) == f"(#100) param {where} nests menus more than 3 levels deep"
+    assert TooDeep().schema({}) == {"not": {}}
+
+
+def test_the_first_ice_breakers_format_is_the_default_locales() -> None:
+    question = {"question": "Số dư?", "payload": "BALANCE"}
+    assert normalize_profile({"ice_breakers": [question]})["ice_breakers"] == [
+        {"locale": "default", "call_to_actions": [question]}
+    ]
+    with pytest.raises(TooManyElements):
+        normalize_profile({"ice_breakers": [question] * 5})
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"greeting": [{"text": "a"}, {"locale": "default", "text": "b"}]}, "same locale"),
+        ({"greeting": [{"locale": "vi_VN", "text": "a"}]}, '"default" locale'),
+        ({"greeting": [{"text": "Hi {{user_nickname}}"}]}, "unknown placeholder"),
+        ({"whitelisted_domains": ["http://bank.example"]}, "must be an https URL"),
+        ({"whitelisted_domains": "https://bank.example"}, "must be an array"),
+        ({"get_started": {"payload": "GO", "title": "x"}}, 'Invalid keys "title"'),
+        ({"persistent_menu": [{"composer_input_disabled": True}]}, "is required when"),
+        ({"persistent_menu": [{"disabled_surfaces": "WEB"}]}, "must be an array"),
+        ({"persistent_menu": [{"call_to_actions": [{"type": "nested", "title": "N"}]}]}, "array"),
+        ({"account_linking_url": None}, "Requires one of the params"),
+    ],
+)
+def test_more_refusals(params: dict[str, Any], says: str) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        normalize_profile(params)
+    assert says in caught.value.message
+
+
+def test_the_specs_describe_what_they_accept() -> None:
+    schemas = json_schemas(PROFILE)
+    assert next(iter(schemas)) == "MessengerProfile"
+    assert set(schemas["MessengerProfile"]["properties"]) == set(PROFILE.fields)
+    assert "anyOf" in schemas["MessengerProfile"]["properties"]["ice_breakers"]
+    assert schemas["Greeting"]["properties"]["locale"]["default"] == "default"
+    fields = json_schemas(PROFILE_FIELDS)["MessengerProfileFields"]["properties"]["fields"]
+    assert fields["anyOf"][0]["items"]["enum"][0] == "account_linking_url"
+    person = json_schemas(PERSON_MENU)["CustomUserSettings"]
+    assert person["required"] == ["psid", "persistent_menu"]
+
+
+def test_a_persons_menu_and_the_pages_domains() -> None:
+    menu = [{"call_to_actions": [{"type": "postback", "title": "A", "payload": "P"}]}]
+    assert normalize_menu(menu)[0]["locale"] == "default"
+    domains = normalize_profile({"whitelisted_domains": ["https://bank.example"]})
+    assert domains == {"whitelisted_domains": ["https://bank.example"]}
+    with pytest.raises(InvalidParameter, match=r"param fields\[1\] must be one of"):
+        field_names("greeting,nickname")

@@ -9,19 +9,17 @@ from fastapi import APIRouter, Request
 from ledgerline.api.bank.body import read_params
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.deps import Context, authenticate_page
-from ledgerline.api.linking_schemas import (
-    RecipientLookupOut,
-    UnlinkAccountsIn,
-    UnlinkAccountsOut,
-)
-from ledgerline.api.openapi import documented_body
+from ledgerline.api.linking_schemas import RecipientLookupOut, UnlinkAccountsOut
+from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.schemas import ERRORS
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter, NotFound
+from ledgerline.domain.fields import Obj, PageScopedId, json_schemas
 from ledgerline.linking.actions import do_business_unlink, lookup_psid
 from ledgerline.storage.stores import businesses as business_store
 
 router = APIRouter(tags=["Account linking (bank)"])
+UNLINK_ACCOUNTS = Obj("UnlinkAccounts", {"psid": PageScopedId()})
 
 LOOKUP_DESCRIPTION = """
 During account linking, the bank's `/authorize` page receives `account_linking_token` and
@@ -99,7 +97,9 @@ async def _me(request: Request, ctx: Context, version: str | None) -> dict[str, 
     "`unlinked` follows, and the financial data the page shared about that person is "
     "erased. Idempotent for any PSID of the page; an unknown PSID is `(#100)` "
     "subcode 2018001.",
-    openapi_extra=documented_body(UnlinkAccountsIn, {"unlink": {"psid": "12345678901234567890"}}),
+    openapi_extra=documented_schemas(
+        json_schemas(UNLINK_ACCOUNTS), {"unlink": {"psid": "12345678901234567890"}}
+    ),
 )
 async def unlink_accounts(
     request: Request, ctx: Context, version: str | None = None
@@ -107,13 +107,11 @@ async def unlink_accounts(
     check_version(version)
     params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
-    psid = params.get("psid")
-    if isinstance(psid, bool) or not isinstance(psid, str | int) or not str(psid).strip():
-        raise InvalidParameter("param psid is required")
+    body = UNLINK_ACCOUNTS.read(params)
     await ctx.db.write(
         do_business_unlink,
         page_id=auth.page_id,
-        psid=str(psid).strip(),
+        psid=body["psid"],
         now=to_ms(ctx.clock.now()),
         hooks=ctx.linking_hooks,
         partition=auth.page_id,

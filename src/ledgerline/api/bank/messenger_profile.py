@@ -15,16 +15,13 @@ from fastapi import APIRouter, Request
 from ledgerline.api.bank.body import decode_json_fields, read_params
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.deps import Context, authenticate_page
-from ledgerline.api.openapi import documented_body
+from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.profile_schemas import (
     DELETE_EXAMPLES,
     GET_EXAMPLE,
     PERSON_MENU_EXAMPLES,
     PROFILE_EXAMPLES,
-    MessengerProfileDeleteIn,
-    MessengerProfileIn,
     MessengerProfileOut,
-    PersonMenuIn,
     ResultOut,
 )
 from ledgerline.api.schemas import ERRORS
@@ -39,7 +36,16 @@ from ledgerline.chat.page_profile import (
 from ledgerline.delivery.urls import UrlNotAllowed, check_url
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.domain.page_profile import FIELDS, field_names, normalize_menu, normalize_profile
+from ledgerline.domain.fields import json_schemas
+from ledgerline.domain.page_profile import (
+    FIELDS,
+    PERSON_MENU,
+    PROFILE,
+    PROFILE_FIELDS,
+    PSID,
+    field_names,
+    normalize_profile,
+)
 
 router = APIRouter(tags=["Messenger Profile"])
 PATH = "/me/messenger_profile"
@@ -85,7 +91,7 @@ async def get_profile(request: Request, ctx: Context, version: str | None = None
     "entry; the person sees their language's entry (`vi_VN` for vi), else `default`. "
     "`account_linking_url` is the page's account-link URL (https in production), the one "
     "`account_link` buttons must point at.",
-    openapi_extra=documented_body(MessengerProfileIn, PROFILE_EXAMPLES),
+    openapi_extra=documented_schemas(json_schemas(PROFILE), PROFILE_EXAMPLES),
 )
 async def set_profile(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
     check_version(version)
@@ -120,7 +126,7 @@ async def set_profile(request: Request, ctx: Context, version: str | None = None
     description='`{"fields": ["persistent_menu", ...]}` (or `?fields=a,b`). Deleting a '
     "property that is not set succeeds; the Get Started button cannot go while a "
     "persistent menu needs it (delete both together).",
-    openapi_extra=documented_body(MessengerProfileDeleteIn, DELETE_EXAMPLES),
+    openapi_extra=documented_schemas(json_schemas(PROFILE_FIELDS), DELETE_EXAMPLES),
 )
 async def delete_profile(
     request: Request, ctx: Context, version: str | None = None
@@ -144,10 +150,7 @@ USER_PATH = "/me/custom_user_settings"
 
 
 def _psid(params: dict[str, Any]) -> str:
-    psid = params.get("psid")
-    if isinstance(psid, bool) or not isinstance(psid, str | int) or not str(psid).strip():
-        raise InvalidParameter("param psid is required")
-    return str(psid).strip()
+    return PSID.parse(params.get("psid"), "psid")
 
 
 def _user_params(raw: Any) -> list[str]:
@@ -191,7 +194,7 @@ async def get_person_menu(
     description='`{"psid", "persistent_menu": [...]}` — the same rules as the page\'s '
     "menu; the person sees it in place of the page's. Another page's PSID: `(#100)` "
     "subcode 2018001.",
-    openapi_extra=documented_body(PersonMenuIn, PERSON_MENU_EXAMPLES),
+    openapi_extra=documented_schemas(json_schemas(PERSON_MENU), PERSON_MENU_EXAMPLES),
 )
 async def set_person_menu(
     request: Request, ctx: Context, version: str | None = None
@@ -200,13 +203,12 @@ async def set_person_menu(
     params = await read_params(request)
     auth = await authenticate_page(ctx, request, params)
     decode_json_fields(params, ("persistent_menu",))
-    psid = _psid(params)
-    menu = normalize_menu(params.get("persistent_menu"))
+    body = PERSON_MENU.read(params)
     await ctx.db.write(
         do_set_person_menu,
         page_id=auth.page_id,
-        psid=psid,
-        menu=menu,
+        psid=body["psid"],
+        menu=body["persistent_menu"],
         now=to_ms(ctx.clock.now()),
         partition=auth.page_id,
     )
