@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route
-from ledgerline.api.deps import Context, Page, authenticate_page
+from ledgerline.api.bank.routing import check_version, graph_call, graph_route
+from ledgerline.api.deps import Context, Page
 from ledgerline.api.openapi import documented_body
 from ledgerline.api.schemas import (
     ERRORS,
@@ -120,9 +119,7 @@ def _int_param(params: dict[str, Any], name: str) -> int | None:
 async def replay_deliveries(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     event_id = _int_param(params, "event_id")
     selection = ReplaySelection(
         event_id=event_id,
@@ -182,9 +179,7 @@ async def read_webhook_settings(
 async def change_webhook_settings(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     changes = parse_settings_change(params)
     settings = await ctx.db.write(do_set_webhook_settings, page_id=auth.page_id, **changes)
     return _settings_out(settings)

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route
+from ledgerline.api.bank.routing import graph_call, graph_route
 from ledgerline.api.context import AppContext
-from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.deps import Context
 from ledgerline.api.limits import enforce
 from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.schemas import ERRORS
@@ -117,9 +116,7 @@ async def ingest(
     idempotency_key: str | None,
 ) -> dict[str, Any]:
     """One kind of bank data in (also served by ``lane``, ahead of FastAPI's router)."""
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     await enforce(ctx.limits.ingest, auth.page_id)
     body = {k: v for k, v in params.items() if k not in ("access_token", "appsecret_proof")}
     result = await ctx.ingestor.ingest(

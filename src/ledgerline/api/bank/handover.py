@@ -8,10 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route
+from ledgerline.api.bank.routing import graph_call, graph_route
 from ledgerline.api.bank.send import recipient_psid
-from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.deps import Context
 from ledgerline.api.handover_schemas import (
     AssistantIn,
     PassThreadControlIn,
@@ -40,9 +39,7 @@ _EXAMPLE = {"recipient": {"id": "12345678901234567890"}, "metadata": "billing qu
 async def _control(
     request: Request, ctx: Context, version: str | None, action: Callable[..., None], **extra: Any
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     psid = recipient_psid(params)
     for key, reader in extra.items():
         params[key] = reader(params)
@@ -129,9 +126,7 @@ async def request_thread_control(
 async def thread_owner(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     recipient = params.get("recipient")
     if isinstance(recipient, dict):
         recipient = recipient.get("id")
@@ -166,9 +161,7 @@ def _enabled(params: dict[str, Any]) -> bool:
     openapi_extra=documented_body(AssistantIn, {"on": {"enabled": True}}),
 )
 async def assistant(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     await ctx.db.write(
         set_assistant_enabled,
         page_id=auth.page_id,

@@ -6,9 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route
-from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.bank.routing import graph_call, graph_route
+from ledgerline.api.deps import Context
 from ledgerline.api.linking_schemas import RecipientLookupOut, UnlinkAccountsOut
 from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.schemas import ERRORS
@@ -68,9 +67,7 @@ async def me_by_post(request: Request, ctx: Context, version: str | None = None)
 
 
 async def _me(request: Request, ctx: Context, version: str | None) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     fields = _fields(params)
     token = params.get("account_linking_token")
     if "recipient" not in fields and token is None:
@@ -104,9 +101,7 @@ async def _me(request: Request, ctx: Context, version: str | None) -> dict[str, 
 async def unlink_accounts(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     body = UNLINK_ACCOUNTS.read(params)
     await ctx.db.write(
         do_business_unlink,

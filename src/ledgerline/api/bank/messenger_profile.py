@@ -12,9 +12,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ledgerline.api.bank.body import decode_json_fields, read_params
-from ledgerline.api.bank.routing import check_version, graph_route
-from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.bank.body import decode_json_fields
+from ledgerline.api.bank.routing import graph_call, graph_route
+from ledgerline.api.deps import Context
 from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.profile_schemas import (
     DELETE_EXAMPLES,
@@ -68,9 +68,7 @@ def _answer(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     f"property is `(#100)`. Properties: {', '.join(f'`{f}`' for f in FIELDS)}.",
 )
 async def get_profile(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     names = field_names(params.get("fields"))
     found = await ctx.db.query(page_profile, page_id=auth.page_id, names=names)
     return {"data": [found] if found else []}
@@ -94,9 +92,7 @@ async def get_profile(request: Request, ctx: Context, version: str | None = None
     openapi_extra=documented_schemas(json_schemas(PROFILE), PROFILE_EXAMPLES),
 )
 async def set_profile(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     decode_json_fields(params, FIELDS)
     values = normalize_profile(params)
     if "account_linking_url" in values:
@@ -131,9 +127,7 @@ async def set_profile(request: Request, ctx: Context, version: str | None = None
 async def delete_profile(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     decode_json_fields(params, ("fields",))
     names = field_names(params.get("fields"))
     await ctx.db.write(
@@ -177,9 +171,7 @@ def _user_params(raw: Any) -> list[str]:
 async def get_person_menu(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     found = await ctx.db.query(person_menus, page_id=auth.page_id, psid=_psid(params))
     return {"data": [found] if found else []}
 
@@ -199,9 +191,7 @@ async def get_person_menu(
 async def set_person_menu(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     decode_json_fields(params, ("persistent_menu",))
     body = PERSON_MENU.read(params)
     await ctx.db.write(
@@ -227,9 +217,7 @@ async def set_person_menu(
 async def delete_person_menu(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     decode_json_fields(params, ("params",))
     _user_params(params.get("params"))
     await ctx.db.write(

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route
+from ledgerline.api.bank.routing import check_version, graph_call, graph_route
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.openapi import documented_body
 from ledgerline.api.persona_schemas import (
@@ -62,9 +61,7 @@ def _check_node(node: str, page_id: str) -> None:
 async def create_persona(
     request: Request, ctx: Context, node: Node, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     _check_node(node, auth.page_id)
     name, url = check_new_persona(params)
     persona = await ctx.db.write(
@@ -109,8 +106,6 @@ async def delete_persona(
     persona: Annotated[int, Path(alias="persona_id", description="The persona's id")],
     version: str | None = None,
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    _, auth = await graph_call(request, ctx, version)
     await ctx.db.write(do_delete_persona, page_id=auth.page_id, persona_id=str(persona))
     return {"success": True}

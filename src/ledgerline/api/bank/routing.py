@@ -6,8 +6,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from ledgerline.api.bank.body import read_params
+from ledgerline.api.context import AppContext
+from ledgerline.api.deps import PageAuth, authenticate_page
 from ledgerline.domain.errors import NotFound, UnknownPathComponents
 
 _VERSION = re.compile(r"v\d{1,3}(\.\d{1,3})?")
@@ -32,6 +35,16 @@ def check_version(version: str | None) -> None:
             f"Unknown path components: /{version} is not a Graph API version"
         )
     raise NotFound(f"Unknown path component: {version[:40]}")
+
+
+async def graph_call(
+    request: Request, ctx: AppContext, version: str | None
+) -> tuple[dict[str, Any], PageAuth]:
+    """A Graph call's first steps: its version prefix checked, its parameters read (query and
+    body, Messenger's encodings), then the page its access token belongs to."""
+    check_version(version)
+    params = await read_params(request)
+    return params, await authenticate_page(ctx, request, params)
 
 
 def version_number(version: str | None) -> tuple[int, int] | None:

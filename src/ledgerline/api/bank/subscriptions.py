@@ -7,9 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route, version_number
-from ledgerline.api.deps import Context, Page, authenticate_page
+from ledgerline.api.bank.routing import check_version, graph_call, graph_route, version_number
+from ledgerline.api.deps import Context, Page
 from ledgerline.api.openapi import documented_body
 from ledgerline.api.schemas import ERRORS
 from ledgerline.api.subscription_schemas import (
@@ -72,9 +71,7 @@ async def _named_fields(request: Request, params: dict[str, Any]) -> Any:
 async def subscribe_app(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    params, auth = await graph_call(request, ctx, version)
     named = await _named_fields(request, params)
     number = version_number(version)
     old_call = number is None or number < FIELDS_REQUIRED_FROM
@@ -115,8 +112,6 @@ async def subscribed_apps(ctx: Context, page: Page, version: str | None = None) 
 async def unsubscribe_app(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    check_version(version)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
+    _, auth = await graph_call(request, ctx, version)
     await ctx.db.write(do_unsubscribe_app, page_id=auth.page_id)
     return {"success": True}

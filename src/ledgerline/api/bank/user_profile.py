@@ -13,9 +13,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from ledgerline.api.bank.body import read_params
-from ledgerline.api.bank.routing import check_version, graph_route
-from ledgerline.api.deps import Context, authenticate_page
+from ledgerline.api.bank.routing import graph_call, graph_route
+from ledgerline.api.deps import Context
 from ledgerline.api.schemas import ERRORS
 from ledgerline.chat.personas import find_persona, persona_wire
 from ledgerline.chat.user_profile import person_for_page
@@ -58,10 +57,8 @@ async def get_user_profile(
     node: Annotated[int, Path(alias="psid", description="The person's PSID (or the page's id)")],
     version: str | None = None,
 ) -> dict[str, Any]:
-    check_version(version)
+    params, auth = await graph_call(request, ctx, version)
     psid = str(node)
-    params = await read_params(request)
-    auth = await authenticate_page(ctx, request, params)
     if psid == auth.page_id:
         business = await ctx.db.read(business_store.get_business, auth.page_id)
         if business is None:  # pragma: no cover - token rows reference businesses
