@@ -100,11 +100,18 @@ def _babel_locale(lang: str) -> Locale:
 
 
 @cache
-def _zone(name: str | None) -> ZoneInfo:
+def person_zone(name: str | None) -> ZoneInfo:
+    """A person's timezone; one that is missing or unknown reads as the platform's default
+    for people (``Asia/Ho_Chi_Minh``), never as the server's."""
     try:
         return ZoneInfo(name or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_TZ)
+
+
+def long_date_at(ms: int, lang: str, timezone: str | None) -> str:
+    """The day it is at ``ms`` where the person lives, as a sentence says it."""
+    return long_date(from_ms(ms).astimezone(person_zone(timezone)).date(), lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +138,7 @@ class Formatter:
         return f"{sign}{text}" if sign and value > 0 else text
 
     def when(self, ms: int) -> str:
-        zone = _zone(self.timezone)
+        zone = person_zone(self.timezone)
         moment: datetime = from_ms(ms).astimezone(zone)
         locale = _babel_locale(self.lang)
         date = format_date(moment, DATE_FORMATS.get(self.lang, "medium"), locale=locale)
@@ -152,7 +159,7 @@ class Formatter:
         return format_percent(share, locale=_babel_locale(self.lang))
 
     def local(self, ms: int) -> datetime:
-        return from_ms(ms).astimezone(_zone(self.timezone))
+        return from_ms(ms).astimezone(person_zone(self.timezone))
 
     @staticmethod
     def card(last4: str | None) -> str | None:

@@ -11,14 +11,12 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledgerline.domain.scopes import Scope
-from ledgerline.language.formatter import long_date
+from ledgerline.language.formatter import long_date_at
 
 SUPPORTED_LOCALES = ("vi", "en")
 FALLBACK_LOCALE = "en"
@@ -69,12 +67,7 @@ class Catalogue:
         return ", ".join(self.scope_name(s) for s in SCOPE_ORDER if s in chosen)
 
     def date(self, ms: int, timezone: str | None = None) -> str:
-        try:
-            zone = ZoneInfo(timezone or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        moment = datetime.fromtimestamp(ms / 1000, tz=zone)
-        return long_date(moment.date(), self.locale)
+        return long_date_at(ms, self.locale, timezone)
 
 
 def _read(package: str, name: str) -> bytes:

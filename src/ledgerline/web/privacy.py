@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_time
 from fastapi import APIRouter, Request
@@ -27,7 +26,7 @@ from ledgerline.domain.errors import NotFound
 from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
 from ledgerline.identity.errors import CsrfRejected
 from ledgerline.identity.sessions import PERSON
-from ledgerline.language.formatter import long_date
+from ledgerline.language.formatter import long_date, long_date_at, person_zone
 from ledgerline.linking.queries import LinkView, get_link, list_links
 from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.access_log import WHO, AccessLogPage, GroupLine, LogQuery
@@ -67,18 +66,8 @@ class LinkCard:
     ended: str | None
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _date(ms: int | None, person: Person) -> str:
-    if ms is None:
-        return "—"
-    moment = datetime.fromtimestamp(ms / 1000, tz=_zone(person.timezone))
-    return long_date(moment.date(), person.locale)
+    return "—" if ms is None else long_date_at(ms, person.locale, person.timezone)
 
 
 def _card(link: LinkView, person: Person) -> LinkCard:
@@ -145,7 +134,7 @@ def _day_title(day: date, today: date, locale: str) -> str:
 
 
 def _log_days(page: AccessLogPage, person: Person, now: datetime) -> list[LogDay]:
-    zone = _zone(person.timezone)
+    zone = person_zone(person.timezone)
     today = now.astimezone(zone).date()
     days: list[LogDay] = []
     current: date | None = None
@@ -159,7 +148,7 @@ def _log_days(page: AccessLogPage, person: Person, now: datetime) -> list[LogDay
 
 
 def _group_view(group: GroupLine, person: Person) -> dict[str, Any]:
-    zone = _zone(person.timezone)
+    zone = person_zone(person.timezone)
     newest = datetime.fromtimestamp(group.newest / 1000, tz=zone)
     oldest = datetime.fromtimestamp(group.oldest / 1000, tz=zone)
     when = str(format_time(newest, "short", locale=person.locale))
@@ -194,7 +183,7 @@ async def _page(
     now = config.clock.now()
     links = await config.db.query(list_links, person.user_id, to_ms(now))
     query = _log_query(request, links)
-    zone = _zone(person.timezone)
+    zone = person_zone(person.timezone)
     log = await config.db.write(
         centre_of(request).access_log,
         user_id=person.user_id,
