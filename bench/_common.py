@@ -93,6 +93,22 @@ def server_process(
 
 
 @contextlib.contextmanager
+def ledgerline_server(
+    port: int, data_dir: Path, *, database_url: str | None = None, **settings: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``ledgerline serve`` on ``port`` (development, its data in ``data_dir``), once it
+    serves its OpenAPI document. ``settings`` are more ``LEDGERLINE_*`` variables by their
+    lower-case names, e.g. ``rate_limit_send_per_second="0"``."""
+    env = {"LEDGERLINE_ENV": "development", "LEDGERLINE_DATA_DIR": str(data_dir)}
+    if database_url:
+        env["LEDGERLINE_DATABASE_URL"] = database_url
+    env.update({f"LEDGERLINE_{name.upper()}": value for name, value in settings.items()})
+    command = [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)]
+    with server_process(command, port, env=env, ready_path="/openapi.json") as process:
+        yield process
+
+
+@contextlib.contextmanager
 def profiling(pid: int, out: Path | None, seconds: int) -> Iterator[None]:
     """Record ``pid`` with py-spy (raw collapsed stacks, threads named) while the block runs."""
     if out is None:
@@ -226,6 +242,33 @@ def seed_bank_and_people(
         for i in range(people)
     ]
     return platform, bank, users, now
+
+
+def seed_threads(
+    data_dir: Path, people: int, *, database_url: str | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """One bank and ``people`` persons who each wrote to it once (so it may answer them):
+    the page token and [(psid, user access token)]."""
+    from ledgerline.chat.actions import do_user_message
+    from ledgerline.chat.routing import Inbound
+    from ledgerline.storage.stores import threads
+
+    platform, bank, users, now = seed_bank_and_people(data_dir, people, database_url=database_url)
+    pairs = []
+    for user in users:
+        platform.db.write_sync(
+            do_user_message,
+            user_id=user.user_id,
+            page_id=bank.page_id,
+            body={"text": "hi"},
+            now=now,
+            inbound=Inbound(),
+        )
+        thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
+        assert thread is not None
+        pairs.append((thread.psid, user.access_token))
+    platform.close()
+    return bank.page_access_token, pairs
 
 
 def seed_linked(

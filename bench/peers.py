@@ -41,7 +41,17 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, UVICORN_FLAGS, emit, free_port, peak_rss_mb, server_process, write_section
+from _common import (
+    ROOT,
+    UVICORN_FLAGS,
+    emit,
+    free_port,
+    ledgerline_server,
+    peak_rss_mb,
+    seed_threads,
+    server_process,
+    write_section,
+)
 from _load import Receivers, percentile, stamp_text
 from scale import fresh_database
 
@@ -360,48 +370,17 @@ def run_synapse(database: str, senders: int, seconds: int) -> Outcome:
 # --- Ledgerline ----------------------------------------------------------------------------
 
 
-def seed_ledgerline(
-    data_dir: Path, database_url: str | None, people: int
-) -> tuple[str, list[tuple[str, str]]]:
-    from _common import seed_bank_and_people
-
-    from ledgerline.chat.actions import do_user_message
-    from ledgerline.chat.routing import Inbound
-    from ledgerline.storage.stores import threads
-
-    platform, bank, users, now = seed_bank_and_people(data_dir, people, database_url=database_url)
-    pairs = []
-    for user in users:
-        platform.db.write_sync(
-            do_user_message,
-            user_id=user.user_id,
-            page_id=bank.page_id,
-            body={"text": "hi"},
-            now=now,
-            inbound=Inbound(),
-        )
-        thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
-        pairs.append((thread.psid, user.access_token))
-    platform.close()
-    return bank.page_access_token, pairs
-
-
 def run_ledgerline(database: str, senders: int, seconds: int) -> Outcome:
     outcome = Outcome("ledgerline", database)
     with fresh_database(database) as database_url, tempfile.TemporaryDirectory() as home:
-        token, pairs = seed_ledgerline(Path(home), database_url, senders)
+        token, pairs = seed_threads(Path(home), senders, database_url=database_url)
         port = free_port()
-        env = {
-            "LEDGERLINE_ENV": "development",
-            "LEDGERLINE_DATA_DIR": home,
-            "LEDGERLINE_RATE_LIMIT_SEND_PER_SECOND": "0",
-        }
-        if database_url:
-            env["LEDGERLINE_DATABASE_URL"] = database_url
         base = f"http://127.0.0.1:{port}"
-        args = [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)]
+        serving = ledgerline_server(
+            port, Path(home), database_url=database_url, rate_limit_send_per_second="0"
+        )
         with (
-            server_process(args, port, env=env, ready_path="/openapi.json") as server,
+            serving as server,
             Receivers(f"ws://127.0.0.1:{port}", [t for _, t in pairs]) as receivers,
         ):
             headers = {"Authorization": f"Bearer {token}"}

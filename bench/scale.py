@@ -41,6 +41,7 @@ from _common import (
     UVICORN_FLAGS,
     emit,
     free_port,
+    ledgerline_server,
     peak_rss_mb,
     run_wrk,
     seed_linked,
@@ -303,28 +304,19 @@ def run_config(
         token, pairs = seed(tmp, database_url, args.people, sink)
         psids = [psid for psid, _ in pairs]
         lua = lua_script(tmp / "send.lua", token, psids)
-        env = {
-            "LEDGERLINE_ENV": "development",
-            "LEDGERLINE_DATA_DIR": str(tmp),
-            "LEDGERLINE_RATE_LIMIT_SEND_PER_SECOND": "0",  # one bank sends thousands a second
-            "LEDGERLINE_RATE_LIMIT_INGEST_PER_SECOND": "0",
-            "LEDGERLINE_BROKER_NAMESPACE": namespace,
+        settings = {
+            "rate_limit_send_per_second": "0",  # one bank sends thousands a second
+            "rate_limit_ingest_per_second": "0",
+            "broker_namespace": namespace,
         }
-        if database_url:
-            env["LEDGERLINE_DATABASE_URL"] = database_url
         if config.broker:
-            env["LEDGERLINE_BROKER_URL"] = BROKERS[config.broker]
+            settings["broker_url"] = BROKERS[config.broker]
         ports = [free_port() for _ in range(config.processes)]
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         with contextlib.ExitStack() as stack:
             servers = [
                 stack.enter_context(
-                    server_process(
-                        [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)],
-                        port,
-                        env=env,
-                        ready_path="/openapi.json",
-                    )
+                    ledgerline_server(port, tmp, database_url=database_url, **settings)
                 )
                 for port in ports
             ]

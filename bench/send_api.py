@@ -27,46 +27,22 @@ from _common import (
     cpu_seconds,
     emit,
     free_port,
+    ledgerline_server,
     peak_rss_mb,
     profiling,
     run_wrk,
-    seed_bank_and_people,
+    seed_threads,
     self_peak_rss_mb,
     server_process,
     write_section,
 )
 from _load import STAMP, Receivers, paced_posts, percentile
 
-from ledgerline.chat.actions import do_user_message
-from ledgerline.chat.routing import Inbound
-from ledgerline.storage.stores import threads
-
 
 def loop_thread_cpu_seconds(pid: int) -> float:
     """CPU used so far by the server's main thread (the event loop: HTTP, WebSockets,
     handlers); the rest of the process's CPU is the writer and other threads."""
     return cpu_seconds(pid, thread=pid)
-
-
-def seed(data_dir: Path, people: int) -> tuple[str, list[tuple[str, str]]]:
-    """One bank and ``people`` persons who each wrote once; returns the page token and
-    (psid, user token) pairs."""
-    platform, bank, users, now = seed_bank_and_people(data_dir, people)
-    pairs = []
-    for user in users:
-        platform.db.write_sync(
-            do_user_message,
-            user_id=user.user_id,
-            page_id=bank.page_id,
-            body={"text": "hi"},
-            now=now,
-            inbound=Inbound(),
-        )
-        thread = platform.db.read_sync(threads.get_thread, bank.page_id, user.user_id)
-        assert thread is not None
-        pairs.append((thread.psid, user.access_token))
-    platform.close()
-    return bank.page_access_token, pairs
 
 
 def lua_script(path: Path, token: str, psids: list[str]) -> Path:
@@ -111,7 +87,7 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="ll-bench-"))
-    token, pairs = seed(tmp, args.people)
+    token, pairs = seed_threads(tmp, args.people)
     psids = [p for p, _ in pairs]
     lua = lua_script(tmp / "send.lua", token, psids)
 
@@ -141,19 +117,9 @@ def main() -> None:
         hello_rss = peak_rss_mb(hello.pid)
 
     port = free_port()
-    env = {
-        "LEDGERLINE_ENV": "development",
-        "LEDGERLINE_DATA_DIR": str(tmp),
-        # One page sends thousands of messages a second: lift its 300/s Send API limit.
-        "LEDGERLINE_RATE_LIMIT_SEND_PER_SECOND": "0",
-    }
     with (
-        server_process(
-            [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)],
-            port,
-            env=env,
-            ready_path="/openapi.json",
-        ) as server,
+        # One page sends thousands of messages a second: lift its 300/s Send API limit.
+        ledgerline_server(port, tmp, rate_limit_send_per_second="0") as server,
         Receivers(f"ws://127.0.0.1:{port}", [t for _, t in pairs]) as receivers,
     ):
         frames_before = receivers.frames

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, free_port, peak_rss_mb, seed_linked, server_process
+from _common import emit, free_port, ledgerline_server, peak_rss_mb, seed_linked
 
 HEAVY = ("pandas", "sklearn", "scipy", "pyarrow", "lightgbm")
 
@@ -140,14 +140,9 @@ def main() -> None:
         seeded = seed(tmp, args.people)
         token, psids = seeded.page_access_token, seeded.psids
         port = free_port()
-        env = {
-            "LEDGERLINE_ENV": "development",
-            "LEDGERLINE_DATA_DIR": str(tmp),
-            "LEDGERLINE_FRAUD_MODEL": args.model,
-            "LEDGERLINE_RATE_LIMIT_INGEST_PER_SECOND": "0",
-        }
-        command = [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)]
-        with server_process(command, port, env=env, ready_path="/openapi.json") as server:
+        with ledgerline_server(
+            port, tmp, fraud_model=args.model, rate_limit_ingest_per_second="0"
+        ) as server:
             started_mb = peak_rss_mb(server.pid)
             accepted = alerts = 0
             headers = {"Authorization": f"Bearer {token}"}

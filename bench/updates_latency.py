@@ -27,10 +27,10 @@ from _common import (
     cpu_seconds,
     emit,
     free_port,
+    ledgerline_server,
     peak_rss_mb,
     profiling,
     seed_linked,
-    server_process,
     write_section,
 )
 from _load import STAMP, Receivers, SendResult, paced_posts, percentile
@@ -143,18 +143,9 @@ def main() -> None:
         tmp = Path(tmp_name)
         token, pairs = seed(tmp, args.people)
         port = free_port()
-        env = {
-            "LEDGERLINE_ENV": "development",
-            "LEDGERLINE_DATA_DIR": str(tmp),
-            # One page drives the load: lift the per-page limits.
-            "LEDGERLINE_RATE_LIMIT_SEND_PER_SECOND": "0",
-            "LEDGERLINE_RATE_LIMIT_INGEST_PER_SECOND": "0",
-        }
-        with server_process(
-            [sys.executable, "-m", "ledgerline", "serve", "--port", str(port)],
-            port,
-            env=env,
-            ready_path="/openapi.json",
+        # One page drives the load: lift the per-page limits.
+        with ledgerline_server(
+            port, tmp, rate_limit_send_per_second="0", rate_limit_ingest_per_second="0"
         ) as server:
             server_cpu = cpu_seconds(server.pid)
             loop_cpu = cpu_seconds(server.pid, thread=server.pid)  # the event loop's thread
