@@ -2,97 +2,88 @@
 who, what and why — "Demo Bank sent you 12 transactions", "Minh at Demo Bank saw 5 of your
 transactions while helping you". A push the person's consent turned away says so in words,
 not as an error. Entries that stand alone read as ``privacy.texts.describe`` says them.
+
+English is the source language; the Vietnamese texts live in the gettext catalogue
+``privacy/locales/vi/LC_MESSAGES/access_log.po`` (read as ``language.formatter`` reads the
+updates' one), where translation tools see them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from ledgerline.language.formatter import Catalogue, translations
 from ledgerline.privacy.log_groups import AccessGroup
 from ledgerline.privacy.texts import A_BUSINESS, AND_MORE, REFUSED, SINCE_ERASED, describe
 
-# "{n} <kind>" with the plural where the language has one: (one, many); none found: "no …"
-# in English, "0 …" in Vietnamese (ZERO).
+ACCESS_LOG = Catalogue(Path(__file__).parent / "locales", "access_log")
+LANGUAGES = ("en", "vi")
+
+
+def N_(msgid: str) -> str:
+    """Marks a source text for extraction; translated where it is used."""
+    return msgid
+
+
+# "{n} <kind>" with the plural where the language has one (singular, plural); none found:
+# "no …" in English, "0 …" in Vietnamese (the "none counted" word).
 COUNTED = {
-    "en": {
-        "transaction": ("1 transaction", "{n} transactions"),
-        "balance": ("1 balance", "{n} balances"),
-        "receipt": ("1 receipt", "{n} receipts"),
-        "shipment": ("1 delivery update", "{n} delivery updates"),
-        "fraud_alert": ("1 fraud alert", "{n} fraud alerts"),
-        "chat_message": ("1 update", "{n} updates"),
-        None: ("your data", "your data"),
-    },
-    "vi": {
-        "transaction": ("1 giao dịch", "{n} giao dịch"),
-        "balance": ("1 số dư", "{n} số dư"),
-        "receipt": ("1 hóa đơn", "{n} hóa đơn"),
-        "shipment": ("1 cập nhật giao hàng", "{n} cập nhật giao hàng"),
-        "fraud_alert": ("1 cảnh báo gian lận", "{n} cảnh báo gian lận"),
-        "chat_message": ("1 cập nhật", "{n} cập nhật"),
-        None: ("dữ liệu của bạn", "dữ liệu của bạn"),
-    },
+    "transaction": (N_("{n} transaction"), N_("{n} transactions")),
+    "balance": (N_("{n} balance"), N_("{n} balances")),
+    "receipt": (N_("{n} receipt"), N_("{n} receipts")),
+    "shipment": (N_("{n} delivery update"), N_("{n} delivery updates")),
+    "fraud_alert": (N_("{n} fraud alert"), N_("{n} fraud alerts")),
+    "chat_message": (N_("{n} update"), N_("{n} updates")),
 }
+YOUR_DATA = N_("your data")
 # (actor kind or component, action, purpose, outcome) -> the sentence; {things} counted.
 SENTENCES = {
-    "en": {
-        ("business", "store", None, "allowed"): "{business} sent you {things}",
-        ("business", "store", None, "refused"): "{business} tried to send you {things}; "
-        "it was not accepted, because you do not share that kind of information with "
-        "{business}",
-        ("notify", "read", "notify", "allowed"): "Ledgerline read {things} from {business} "
-        "to send you updates",
-        ("notify", "store", None, "allowed"): "Ledgerline kept {things} from {business} in "
-        "your chat, encrypted",
-        ("fraud", "read", "fraud_detection", "allowed"): "{business}'s fraud check read {things}",
-        ("agent", "read", "customer_service", "allowed"): "{agent} at {business} saw {things} "
-        "while helping you",
-        ("agent_unnamed", "read", "customer_service", "allowed"): "An agent at {business} saw "
-        "{things} while helping you",
-        ("assistant", "read", "customer_service", "allowed"): "{business}'s assistant read "
-        "{things} to answer you",
-        ("person", "read", "user_access", "allowed"): "You viewed {things} from {business}",
-    },
-    "vi": {
-        ("business", "store", None, "allowed"): "{business} đã gửi cho bạn {things}",
-        ("business", "store", None, "refused"): "{business} muốn gửi cho bạn {things} "
-        "nhưng không được nhận, vì bạn không chia sẻ loại thông tin này với {business}",
-        ("notify", "read", "notify", "allowed"): "Ledgerline đã đọc {things} từ {business} "
-        "để gửi thông báo cho bạn",
-        ("notify", "store", None, "allowed"): "Ledgerline đã lưu {things} từ {business} trong "
-        "cuộc trò chuyện của bạn (đã mã hóa)",
-        ("fraud", "read", "fraud_detection", "allowed"): "Hệ thống kiểm tra gian lận của "
-        "{business} đã đọc {things}",
-        ("agent", "read", "customer_service", "allowed"): "{agent}, nhân viên của {business}, "
-        "đã xem {things} khi hỗ trợ bạn",
-        ("agent_unnamed", "read", "customer_service", "allowed"): "Một nhân viên của "
-        "{business} đã xem {things} khi hỗ trợ bạn",
-        ("assistant", "read", "customer_service", "allowed"): "Trợ lý của {business} đã đọc "
-        "{things} để trả lời bạn",
-        ("person", "read", "user_access", "allowed"): "Bạn đã xem {things} từ {business}",
-    },
+    ("business", "store", None, "allowed"): N_("{business} sent you {things}"),
+    ("business", "store", None, "refused"): N_(
+        "{business} tried to send you {things}; it was not accepted, because you do not "
+        "share that kind of information with {business}"
+    ),
+    ("notify", "read", "notify", "allowed"): N_(
+        "Ledgerline read {things} from {business} to send you updates"
+    ),
+    ("notify", "store", None, "allowed"): N_(
+        "Ledgerline kept {things} from {business} in your chat, encrypted"
+    ),
+    ("fraud", "read", "fraud_detection", "allowed"): N_("{business}'s fraud check read {things}"),
+    ("agent", "read", "customer_service", "allowed"): N_(
+        "{agent} at {business} saw {things} while helping you"
+    ),
+    ("agent_unnamed", "read", "customer_service", "allowed"): N_(
+        "An agent at {business} saw {things} while helping you"
+    ),
+    ("assistant", "read", "customer_service", "allowed"): N_(
+        "{business}'s assistant read {things} to answer you"
+    ),
+    ("person", "read", "user_access", "allowed"): N_("You viewed {things} from {business}"),
 }
 # A refusal of another kind: the sentence, then why nothing happened.
-NOT_ALLOWED = {
-    "en": "; not allowed, because your consent does not cover it",
-    "vi": "; không được phép vì bạn không đồng ý việc này",
-}
+NOT_ALLOWED = N_("; not allowed, because your consent does not cover it")
 NAMED_COMPONENTS = frozenset({"notify", "fraud", "assistant"})
 
 
 def _lang(locale: str) -> str:
-    return locale if locale in COUNTED else "en"
+    return locale if locale in LANGUAGES else "en"
 
 
-ZERO = {"en": "no", "vi": "0"}
+def _text(msgid: str, lang: str) -> str:
+    return translations(lang, ACCESS_LOG).gettext(msgid)
 
 
 def counted(kind: str | None, n: int, locale: str) -> str:
     lang = _lang(locale)
-    one, many = COUNTED[lang].get(kind, COUNTED[lang][None])
-    if n == 0 and kind is not None:
-        return many.format(n=ZERO[lang])
-    return one if n == 1 else many.format(n=n)
+    forms = COUNTED.get(kind) if kind is not None else None
+    if forms is None:
+        return _text(YOUR_DATA, lang)
+    texts = translations(lang, ACCESS_LOG)
+    if n == 0:
+        return texts.ngettext(*forms, 0).format(n=texts.pgettext("none counted", "no"))
+    return texts.ngettext(*forms, n).format(n=n)
 
 
 KIND_ORDER = ("transaction", "balance", "receipt", "shipment", "fraud_alert", "chat_message")
@@ -127,8 +118,9 @@ def describe_group(
     entry = group.first
     business = business_names.get(entry.page_id or "", A_BUSINESS[lang])
     key = (_who(group, agent_names), entry.action, entry.purpose, entry.outcome)
-    template = SENTENCES[lang].get(key)
-    if template is not None:
+    msgid = SENTENCES.get(key)
+    if msgid is not None:
+        template = _text(msgid, lang)
         n = group.records
         text = template.format(
             business=business,
@@ -149,7 +141,7 @@ def describe_group(
 def _plain_refusal(sentence: str, outcome: str, lang: str) -> str:
     if outcome != "refused" or not sentence.endswith(REFUSED[lang]):
         return sentence
-    return sentence[: -len(REFUSED[lang])] + NOT_ALLOWED[lang]
+    return sentence[: -len(REFUSED[lang])] + _text(NOT_ALLOWED, lang)
 
 
 def values_line(shown: Sequence[str], total: int, locale: str, *, limit: int = 3) -> str:

@@ -19,7 +19,7 @@ CATALOGUES = [
     ROOT / "src/ledgerline/language/locales/vi/LC_MESSAGES/updates.po",
     ROOT / "src/ledgerline/customer_service/assistant/locales/vi/LC_MESSAGES/assistant.po",
     ROOT / "src/ledgerline/privacy/texts.py",
-    ROOT / "src/ledgerline/privacy/log_texts.py",
+    ROOT / "src/ledgerline/privacy/locales/vi/LC_MESSAGES/access_log.po",
     ROOT / "src/ledgerline/privacy/export_texts.py",
     ROOT / "src/demobank/texts.py",
 ]
