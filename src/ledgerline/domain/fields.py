@@ -90,13 +90,6 @@ class Text:
             raise bad_param(param, "must be an http or https URL")
         return text
 
-    def read(self, value: Any, param: str) -> str:
-        """``parse`` of a text that must be there."""
-        text = self.parse(value, param)
-        if text is None:
-            raise bad_param(param, "is required")
-        return text
-
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
         if self.pattern is not None:
