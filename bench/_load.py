@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STAMP = "__TS__"
+NUMBER = "__N__"  # in a path: the request's number (e.g. a unique transaction id)
 _STAMP_RE = re.compile(rb"#(\d+)_(\d{9})\b")
 
 
@@ -44,8 +45,8 @@ class SendResult:
         return sum(n for status, n in self.statuses.items() if 200 <= status < 300)
 
 
-def _request_bytes(path: str, headers: dict[str, str], body: bytes) -> bytes:
-    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+def _request_bytes(path: str, headers: dict[str, str], body: bytes, method: str = "POST") -> bytes:
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
     head += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
@@ -65,12 +66,13 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 async def _send(
     port: int,
-    path: str,
+    path: str | list[str],
     headers: dict[str, str],
     bodies: list[str],
     rate: float,
     seconds: float,
     connections: int,
+    method: str = "POST",
 ) -> SendResult:
     result = SendResult()
     due: asyncio.Queue[int | None] = asyncio.Queue()
@@ -79,10 +81,15 @@ async def _send(
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while (scheduled := await due.get()) is not None:
-                body = bodies[result.scheduled % len(bodies)].replace(STAMP, stamp_text(scheduled))
+                n = result.scheduled
+                body = bodies[n % len(bodies)].replace(STAMP, stamp_text(scheduled))
+                target = path if isinstance(path, str) else path[n % len(path)]
                 result.scheduled += 1
                 try:
-                    writer.write(_request_bytes(path, headers, body.encode()))
+                    request = _request_bytes(
+                        target.replace(NUMBER, str(n)), headers, body.encode(), method
+                    )
+                    writer.write(request)
                     status = await _read_response(reader)
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     result.errors += 1
@@ -125,19 +132,22 @@ def _send_main(args: tuple[Any, ...], out: Any) -> None:
 
 def paced_posts(
     port: int,
-    path: str,
+    path: str | list[str],
     headers: dict[str, str],
     bodies: list[str],
     *,
     rate: float,
     seconds: float,
     connections: int = 64,
+    method: str = "POST",
 ) -> SendResult:
-    """POST ``bodies`` round robin at ``rate``/s for ``seconds`` from a process of its own."""
+    """POST (or ``method``) ``bodies`` round robin at ``rate``/s for ``seconds`` from a
+    process of its own; ``path`` may be a list, also taken round robin, where ``__N__``
+    becomes the request's number."""
     parent, child = mp.Pipe()
     process = mp.get_context("spawn").Process(
         target=_send_main,
-        args=((port, path, headers, bodies, rate, seconds, connections), child),
+        args=((port, path, headers, bodies, rate, seconds, connections, method), child),
         daemon=True,
     )
     process.start()

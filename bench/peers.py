@@ -6,10 +6,11 @@ Synapse is installed from PyPI into an environment of its own, cached
 PostgreSQL with its rate limits raised. Ledgerline runs ``ledgerline serve`` on SQLite and
 on PostgreSQL. For each:
 
-* durable messages/s from ``--senders`` senders at once (closed loop, ``--seconds``): a
-  Synapse user each in a room of their own (``PUT …/rooms/{room}/send/m.room.message``),
-  or one bank sending to as many people through the Send API; a message counts once
-  answered 200 (stored);
+* durable messages/s from ``--senders`` connections at once (closed loop, ``--seconds``),
+  posted by ``wrk`` (C, its own process: the Python generator this replaced was the ceiling,
+  98 hello-world requests/s under load): Synapse users each in a room of their own (``PUT
+  …/rooms/{room}/send/m.room.message/{txn}``, round robin), or one bank sending to as many
+  people through the Send API; a message counts once answered 2xx (stored);
 * send → receive latency p50/p99 at fixed rates (10, 100, 1,000 messages/s, where each can
   keep up): every message carries its send time; Synapse's arrive on a reader's ``/sync``
   (a user in every room), Ledgerline's on the people's WebSockets.
@@ -24,7 +25,6 @@ a chart, docs/peers.png.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,20 +47,20 @@ from _common import (
     free_port,
     ledgerline_server,
     peak_rss_mb,
+    run_wrk,
     seed_threads,
     server_process,
     write_section,
 )
-from _load import Receivers, percentile, stamp_text
+from _load import NUMBER, STAMP, Receivers, paced_posts, percentile
 from scale import fresh_database
+from send_api import lua_script
 
 SYNAPSE_VERSION = "1.163.2"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ledgerline-bench"
 RATES = (10, 100, 1000)
 LATENCY_SECONDS = 5
 _STAMP = re.compile(r"#(\d+)_(\d{9})\b")
-
-Send = Callable[[httpx.AsyncClient, int, str], Awaitable[bool]]
 
 
 def synapse_python() -> Path:
@@ -181,45 +180,6 @@ class Outcome:
     peak_rss_mb: float = 0.0
 
 
-async def closed_loop(send: Send, senders: int, seconds: float) -> tuple[int, int]:
-    """``senders`` at once, each sending as soon as its last was answered: (ok, errors)."""
-    counts = [0, 0]
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=senders)) as client:
-
-        async def sender(index: int) -> None:
-            n = 0
-            while time.monotonic() < deadline:
-                n += 1
-                ok = await send(client, index, f"m{index}-{n} #{stamp_text(time.monotonic_ns())}")
-                counts[0 if ok else 1] += 1
-
-        await asyncio.gather(*(sender(i) for i in range(senders)))
-    return counts[0], counts[1]
-
-
-async def paced(send: Send, senders: int, rate: int, seconds: float) -> tuple[int, float, int]:
-    """Open loop at ``rate``/s, round robin over the senders: (ok, seconds taken, errors)."""
-    ok = errors = 0
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as client:
-        tasks = []
-        begin = time.monotonic_ns()
-        for i in range(int(rate * seconds)):
-            target = begin + int(i * 1e9 / rate)
-            delay = (target - time.monotonic_ns()) / 1e9
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(
-                asyncio.create_task(send(client, i % senders, f"p{i} #{stamp_text(target)}"))
-            )
-        for done in await asyncio.gather(*tasks, return_exceptions=True):
-            if done is True:
-                ok += 1
-            else:
-                errors += 1
-    return ok, (time.monotonic_ns() - begin) / 1e9, errors
-
-
 @dataclass
 class Window:
     rate: int
@@ -229,20 +189,63 @@ class Window:
     seconds: float
 
 
-def drive(outcome: Outcome, send: Send, senders: int, seconds: int) -> list[Window]:
-    """The same generator for every system: throughput, then each fixed rate it can keep up
-    with; the latencies come from the arrivals afterwards (``latencies``)."""
-    ok, errors = asyncio.run(closed_loop(send, senders, seconds))
-    outcome.durable_per_s = round(ok / seconds, 1)
-    outcome.errors += errors
+def durable(outcome: Outcome, base: str, lua: Path, senders: int, seconds: int) -> None:
+    """Durable messages/s: ``wrk`` with ``senders`` connections, each request built by
+    ``lua`` (one thread: its request counter, and so Synapse's transaction ids, never repeat)."""
+    load = run_wrk(base, lua, connections=senders, seconds=seconds)
+    outcome.durable_per_s = round((load["requests"] - load["non_2xx"]) / seconds, 1)
+    outcome.errors += int(load["non_2xx"])
+
+
+def synapse_lua(path: Path, rooms: list[str], tokens: list[str]) -> Path:
+    """PUT a message to each sender's room in turn, a transaction id of its own each."""
+    listed = ",".join(f"{{[==[{r}]==], [==[{t}]==]}}" for r, t in zip(rooms, tokens, strict=True))
+    path.write_text(f"""
+local senders = {{{listed}}}
+local n = 0
+request = function()
+  n = n + 1
+  local sender = senders[(n % #senders) + 1]
+  return wrk.format("PUT", "/_matrix/client/v3/rooms/" .. sender[1] .. "/send/m.room.message/w" .. n,
+    {{["Authorization"] = "Bearer " .. sender[2], ["Content-Type"] = "application/json"}},
+    '{{"msgtype":"m.text","body":"w' .. n .. '"}}')
+end
+""")
+    return path
+
+
+@dataclass(frozen=True)
+class Paced:
+    """What the paced generator sends to one system: requests round robin over ``paths``
+    (``__N__``: the request's number) and ``bodies`` (``__TS__``: its send time)."""
+
+    port: int
+    paths: list[str]
+    headers: dict[str, str]
+    bodies: list[str]
+    method: str = "POST"
+
+
+def drive(outcome: Outcome, paced: Paced) -> list[Window]:
+    """The same open-loop generator (``_load.paced_posts``: raw HTTP/1.1 from a process of
+    its own) for every system, at each fixed rate it can keep up with (after ``durable``);
+    the latencies come from the arrivals afterwards (``latencies``)."""
     windows = []
     for rate in RATES:
         if rate > 2 * outcome.durable_per_s:
             continue  # it cannot keep up: nothing to measure
         started = time.monotonic_ns()
-        sent, took, errors = asyncio.run(paced(send, senders, rate, LATENCY_SECONDS))
-        outcome.errors += errors
-        windows.append(Window(rate, started, time.monotonic_ns(), sent, took))
+        sent = paced_posts(
+            paced.port,
+            paced.paths,
+            paced.headers,
+            paced.bodies,
+            rate=rate,
+            seconds=LATENCY_SECONDS,
+            method=paced.method,
+        )
+        outcome.errors += sent.errors + sent.completed - sent.ok
+        windows.append(Window(rate, started, time.monotonic_ns(), sent.ok, sent.seconds))
         time.sleep(1.0)
     return windows
 
@@ -348,19 +351,25 @@ def run_synapse(database: str, senders: int, seconds: int) -> Outcome:
                     ).raise_for_status()
                     tokens.append(token)
                     rooms.append(room)
-            txn = iter(range(10**9))
-
-            async def send(client: httpx.AsyncClient, i: int, text: str) -> bool:
-                answer = await client.put(
-                    f"{base}/_matrix/client/v3/rooms/{rooms[i]}/send/m.room.message/t{next(txn)}",
-                    headers={"Authorization": f"Bearer {tokens[i]}"},
-                    json={"msgtype": "m.text", "body": text},
-                    timeout=60,
-                )
-                return answer.status_code == 200
-
+                for room in rooms[1:]:  # the paced sender writes in every room
+                    http.post(
+                        f"/_matrix/client/v3/join/{room}",
+                        headers={"Authorization": f"Bearer {tokens[0]}"},
+                    ).raise_for_status()
+            paced = Paced(
+                port,
+                [
+                    f"/_matrix/client/v3/rooms/{room}/send/m.room.message/p{NUMBER}"
+                    for room in rooms
+                ],
+                {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"},
+                [json.dumps({"msgtype": "m.text", "body": f"p #{STAMP}"})],
+                method="PUT",
+            )
+            lua = synapse_lua(Path(home) / "send.lua", rooms, tokens)
             with SyncReader(base, reader) as sync:
-                windows = drive(outcome, send, senders, seconds)
+                durable(outcome, base, lua, senders, seconds)
+                windows = drive(outcome, paced)
                 time.sleep(2.0)
                 outcome.latency = latencies(windows, dict(sync.arrived))
             outcome.peak_rss_mb = peak_rss_mb(server.pid)
@@ -383,18 +392,18 @@ def run_ledgerline(database: str, senders: int, seconds: int) -> Outcome:
             serving as server,
             Receivers(f"ws://127.0.0.1:{port}", [t for _, t in pairs]) as receivers,
         ):
-            headers = {"Authorization": f"Bearer {token}"}
-
-            async def send(client: httpx.AsyncClient, i: int, text: str) -> bool:
-                answer = await client.post(
-                    f"{base}/v15.0/me/messages",
-                    headers=headers,
-                    json={"recipient": {"id": pairs[i][0]}, "message": {"text": text}},
-                    timeout=60,
-                )
-                return answer.status_code == 200
-
-            windows = drive(outcome, send, senders, seconds)
+            paced = Paced(
+                port,
+                ["/v15.0/me/messages"],
+                {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                [
+                    json.dumps({"recipient": {"id": psid}, "message": {"text": f"p #{STAMP}"}})
+                    for psid, _ in pairs
+                ],
+            )
+            lua = lua_script(Path(home) / "send.lua", token, [psid for psid, _ in pairs])
+            durable(outcome, base, lua, senders, seconds)
+            windows = drive(outcome, paced)
             time.sleep(2.0)
             outcome.peak_rss_mb = peak_rss_mb(server.pid)
             outcome.latency = latencies(windows, receivers.finish().arrived_at)
@@ -405,23 +414,18 @@ def run_hello(senders: int, seconds: int) -> Outcome:
     outcome = Outcome("hello_asgi", "none")
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "hello_asgi:app"]
-    with server_process([*args, "--port", str(port), *UVICORN_FLAGS], port) as server:
-
-        async def send(client: httpx.AsyncClient, i: int, text: str) -> bool:
-            answer = await client.post(
-                f"http://127.0.0.1:{port}/", json={"recipient": {"id": str(i)}, "text": text}
-            )
-            return answer.status_code == 200
-
-        ok, errors = asyncio.run(closed_loop(send, senders, seconds))
-        outcome.durable_per_s = round(ok / seconds, 1)
-        outcome.errors = errors
+    with (
+        server_process([*args, "--port", str(port), *UVICORN_FLAGS], port) as server,
+        tempfile.TemporaryDirectory() as home,
+    ):
+        lua = lua_script(Path(home) / "hello.lua", "t", [str(i) for i in range(senders)])
+        durable(outcome, f"http://127.0.0.1:{port}", lua, senders, seconds)
         outcome.peak_rss_mb = peak_rss_mb(server.pid)
     return outcome
 
 
 def ratio(a: float, b: float) -> float | None:
-    return round(a / b, 2) if b else None
+    return round(a / b, 4) if b else None
 
 
 def chart(result: dict[str, Any], path: Path) -> None:
@@ -517,10 +521,11 @@ def write_docs(result: dict[str, Any]) -> None:
         f"""
 `bench/peers.py` — Matrix Synapse {result["synapse_version"]} (from PyPI, in a cached
 environment of its own, on loopback, rate limits raised) and `ledgerline serve`, each on
-SQLite and on PostgreSQL, driven by the same generator (Python, asyncio + httpx, in the
-benchmark's process): {result["senders"]} senders at once for {result["seconds"]} s (a
-Synapse user each in a room of their own; one bank sending to {result["senders"]} people
-through the Send API), a message counted once answered 200 (stored); then fixed rates of
+SQLite and on PostgreSQL, driven by the same generators: `wrk` (C, a process of its own)
+with {result["senders"]} connections at once for {result["seconds"]} s (Synapse users each in a
+room of their own, round robin; one bank sending to {result["senders"]} people through the
+Send API), a message counted once answered 2xx (stored); then, from a process of its own
+(`bench/_load.py`: raw HTTP/1.1 on asyncio, open loop), fixed rates of
 {", ".join(str(r) for r in RATES)} messages/s for {LATENCY_SECONDS} s each, where the system
 kept up with at least half of it, send → receive (Synapse: a reader's `/sync` in every room;
 Ledgerline: the people's WebSockets). The plain ASGI hello-world under the same generator is
