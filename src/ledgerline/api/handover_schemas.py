@@ -1,39 +1,14 @@
-"""Wire models of the handover protocol and the assistant switch (documentation only)."""
+"""Answers of the handover protocol (its bodies are field specs: ``api.bank.handover``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 PSID = "12345678901234567890"
 
 
-class Recipient(BaseModel):
-    id: str = Field(description="The person's PSID", examples=[PSID])
-
-
-class PassThreadControlIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    recipient: Recipient
-    target_app_id: str = Field(
-        description="The app to receive control: the page's own app id, `263902037430900` "
-        "(the Page Inbox: human agents) or the built-in assistant's id"
-    )
-    metadata: str | None = Field(default=None, max_length=1000)
-
-
-class ThreadControlIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    recipient: Recipient
-    metadata: str | None = Field(default=None, max_length=1000)
-
-
 class SuccessOut(BaseModel):
     success: bool = True
-
-
-class AssistantIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    enabled: bool = Field(description="Turn the built-in assistant on or off for this page")
 
 
 class AppRef(BaseModel):

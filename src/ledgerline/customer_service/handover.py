@@ -26,6 +26,7 @@ from ledgerline.customer_service import conversations
 from ledgerline.delivery.subscriptions import business_receives
 from ledgerline.domain.errors import InvalidParameter, NoMatchingUser, NotThreadOwner
 from ledgerline.domain.events import LiveFrame, WebhookQueued, inbox_of
+from ledgerline.domain.fields import Text
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
@@ -49,14 +50,18 @@ def _thread(uow: UnitOfWork, page_id: str, user_id: str) -> ThreadRow:
     return thread
 
 
+# A handover's ``metadata``: free text for the receiving app, as sent (empty is none).
+METADATA = Text(
+    max_length=MAX_METADATA,
+    required=False,
+    numbers=False,
+    strip=False,
+    description="Free text for the app receiving the thread",
+)
+
+
 def check_metadata(metadata: Any) -> str | None:
-    if metadata is None or metadata == "":
-        return None
-    if not isinstance(metadata, str):
-        raise InvalidParameter("param metadata must be a string")
-    if len(metadata) > MAX_METADATA:
-        raise InvalidParameter(f"param metadata must be at most {MAX_METADATA} characters")
-    return metadata
+    return METADATA.parse(metadata, "metadata")
 
 
 def _queue_handover(uow: UnitOfWork, thread: ThreadRow, now: int, **event: Any) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from ledgerline.api.bank.handover import ASSISTANT_SWITCH, PASS_THREAD_CONTROL, THREAD_CONTROL
+from ledgerline.api.bank.linking import UNLINK_ACCOUNTS
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.domain.errors import InvalidParameter, TooManyElements
@@ -170,13 +172,18 @@ def test_the_send_api_body_is_documented_by_the_specs_that_validate_it(
         ("/me/messenger_profile", "post", PROFILE),
         ("/me/messenger_profile", "delete", PROFILE_FIELDS),
         ("/me/custom_user_settings", "post", PERSON_MENU),
+        ("/me/pass_thread_control", "post", PASS_THREAD_CONTROL),
+        ("/me/take_thread_control", "post", THREAD_CONTROL),
+        ("/me/request_thread_control", "post", THREAD_CONTROL),
+        ("/me/assistant", "post", ASSISTANT_SWITCH),
+        ("/me/unlink_accounts", "post", UNLINK_ACCOUNTS),
     ],
 )
-def test_the_profile_bodies_are_documented_by_the_specs_that_validate_them(
+def test_more_bank_bodies_are_documented_by_the_specs_that_validate_them(
     spec: dict[str, Any], path: str, method: str, body: Any
 ) -> None:
-    """The Messenger Profile API's bodies, as the Send API's: the document's schemas are the
-    field specs' own (no hand-written model beside them)."""
+    """The Messenger Profile, handover, assistant and unlink bodies, as the Send API's: the
+    document's schemas are the field specs' own (no hand-written model beside them)."""
     schemas = spec["components"]["schemas"]
     for name, schema in json_schemas(body).items():
         assert schemas[name] == schema, name

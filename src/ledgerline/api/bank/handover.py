@@ -4,24 +4,19 @@ built-in assistant's switch. Any version prefix, page-token auth, Messenger's bo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from ledgerline.api.bank.routing import graph_call, graph_route
-from ledgerline.api.bank.send import recipient_psid
 from ledgerline.api.deps import Context
-from ledgerline.api.handover_schemas import (
-    AssistantIn,
-    PassThreadControlIn,
-    SuccessOut,
-    ThreadControlIn,
-    ThreadOwnerOut,
-)
-from ledgerline.api.openapi import documented_body
+from ledgerline.api.handover_schemas import SuccessOut, ThreadOwnerOut
+from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.schemas import ERRORS
 from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
 from ledgerline.customer_service.handover import (
+    METADATA,
     api_thread_owner,
     do_api_pass_thread_control,
     do_api_request_thread_control,
@@ -29,37 +24,44 @@ from ledgerline.customer_service.handover import (
     set_assistant_enabled,
 )
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.errors import InvalidParameter, bad_param
+from ledgerline.domain.fields import Flag, Obj, PageScopedId, json_schemas
+from ledgerline.domain.send_request import RECIPIENT
 
 router = APIRouter(tags=["Handover protocol"])
 
 _EXAMPLE = {"recipient": {"id": "12345678901234567890"}, "metadata": "billing question"}
 
 
+THREAD_CONTROL = Obj("ThreadControl", {"recipient": RECIPIENT, "metadata": METADATA})
+PASS_THREAD_CONTROL = Obj(
+    "PassThreadControl",
+    {
+        "recipient": RECIPIENT,
+        "target_app_id": PageScopedId(
+            description="The app to receive control: the page's own app id, "
+            f"`{PAGE_INBOX_APP_ID}` (the Page Inbox: human agents) or `{ASSISTANT_APP_ID}` "
+            "(the built-in assistant)"
+        ),
+        "metadata": METADATA,
+    },
+)
+
+
 async def _control(
-    request: Request, ctx: Context, version: str | None, action: Callable[..., None], **extra: Any
+    request: Request, ctx: Context, version: str | None, action: Callable[..., None], body: Obj
 ) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
-    psid = recipient_psid(params)
-    for key, reader in extra.items():
-        params[key] = reader(params)
+    call = body.read(params)
     await ctx.db.write(
         action,
         page_id=auth.page_id,
-        psid=psid,
-        metadata=params.get("metadata"),
+        psid=call.pop("recipient"),
         now=to_ms(ctx.clock.now()),
         partition=auth.page_id,
-        **{key: params[key] for key in extra},
+        **call,
     )
     return {"success": True}
-
-
-def _target(params: dict[str, Any]) -> str:
-    target = params.get("target_app_id")
-    if isinstance(target, bool) or not isinstance(target, str | int) or not str(target).strip():
-        raise InvalidParameter("param target_app_id is required")
-    return str(target).strip()
 
 
 @graph_route(
@@ -73,14 +75,15 @@ def _target(params: dict[str, Any]) -> str:
     f"id, `{PAGE_INBOX_APP_ID}` (the Page Inbox: human agents) or `{ASSISTANT_APP_ID}` "
     "(the built-in assistant, when enabled). The receiving app gets the person's messages "
     "from then on; the business's app receives them on `standby`.",
-    openapi_extra=documented_body(
-        PassThreadControlIn, {"to_agents": {**_EXAMPLE, "target_app_id": PAGE_INBOX_APP_ID}}
+    openapi_extra=documented_schemas(
+        json_schemas(PASS_THREAD_CONTROL),
+        {"to_agents": {**_EXAMPLE, "target_app_id": PAGE_INBOX_APP_ID}},
     ),
 )
 async def pass_thread_control(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    return await _control(request, ctx, version, do_api_pass_thread_control, target_app_id=_target)
+    return await _control(request, ctx, version, do_api_pass_thread_control, PASS_THREAD_CONTROL)
 
 
 @graph_route(
@@ -90,12 +93,12 @@ async def pass_thread_control(
     response_model=SuccessOut,
     responses=ERRORS,
     summary="Take the thread back at once (the page's app is the primary receiver)",
-    openapi_extra=documented_body(ThreadControlIn, {"take": _EXAMPLE}),
+    openapi_extra=documented_schemas(json_schemas(THREAD_CONTROL), {"take": _EXAMPLE}),
 )
 async def take_thread_control(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    return await _control(request, ctx, version, do_api_take_thread_control)
+    return await _control(request, ctx, version, do_api_take_thread_control, THREAD_CONTROL)
 
 
 @graph_route(
@@ -107,12 +110,12 @@ async def take_thread_control(
     summary="Ask the thread's owner to pass it to the page's app",
     description="The Page Inbox shows the request to agents (who may hand the thread back); "
     "the assistant passes it at once.",
-    openapi_extra=documented_body(ThreadControlIn, {"request": _EXAMPLE}),
+    openapi_extra=documented_schemas(json_schemas(THREAD_CONTROL), {"request": _EXAMPLE}),
 )
 async def request_thread_control(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
-    return await _control(request, ctx, version, do_api_request_thread_control)
+    return await _control(request, ctx, version, do_api_request_thread_control, THREAD_CONTROL)
 
 
 @graph_route(
@@ -136,15 +139,27 @@ async def thread_owner(
     return {"data": [{"thread_owner": {"app_id": owner}}]}
 
 
-def _enabled(params: dict[str, Any]) -> bool:
-    value = params.get("enabled")
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
-        return value.strip().lower() in ("true", "1")
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise InvalidParameter("param enabled must be true or false")
+@dataclass(frozen=True, slots=True)
+class OnOff:
+    """The assistant's switch: a boolean, or its text (``"true"``, ``" 0 "``, any case)."""
+
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
+            return value.strip().lower() in ("true", "1")
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise bad_param(param, "must be true or false")
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        schema = Flag(required=True).schema(named)
+        return {**schema, "description": "Turn the built-in assistant on or off for this page"}
+
+
+ASSISTANT_SWITCH = Obj("AssistantSwitch", {"enabled": OnOff()})
 
 
 @graph_route(
@@ -158,14 +173,14 @@ def _enabled(params: dict[str, Any]) -> bool:
     "consent) until it passes control to the page's app or to an agent; the page's app "
     "receives those threads' events on `standby`. Turning it off gives the threads it owns "
     "back to the page's app.",
-    openapi_extra=documented_body(AssistantIn, {"on": {"enabled": True}}),
+    openapi_extra=documented_schemas(json_schemas(ASSISTANT_SWITCH), {"on": {"enabled": True}}),
 )
 async def assistant(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
     await ctx.db.write(
         set_assistant_enabled,
         page_id=auth.page_id,
-        enabled=_enabled(params),
+        enabled=ASSISTANT_SWITCH.read(params)["enabled"],
         now=to_ms(ctx.clock.now()),
     )
     return {"success": True}
