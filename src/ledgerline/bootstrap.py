@@ -224,7 +224,12 @@ def linking_hooks(vault: Vault, audit: AuditLog) -> LinkingHooks:
             ),
         )
 
-    return LinkingHooks(on_unlink=[erase, forget_updates, forget_service_notes], on_audit=[record])
+    def held(uow: UnitOfWork, page_id: str, user_id: str) -> dict[str, int]:
+        return vault.held_kinds(uow, page_id=page_id, user_id=user_id)
+
+    return LinkingHooks(
+        on_unlink=[erase, forget_updates, forget_service_notes], on_audit=[record], held=held
+    )
 
 
 def master_keys(settings: Settings, loaded: MasterKey) -> MasterKeys:

@@ -193,6 +193,11 @@ class VaultPort(Protocol[UnitOfWorkT]):
         self, uow: UnitOfWorkT, *, actor: Actor, user_id: str, reason: str = "account_deleted"
     ) -> list[ErasureResult]: ...
 
+    def held_kinds(self, uow: UnitOfWorkT, *, page_id: str, user_id: str) -> dict[str, int]:
+        """How many records of each kind are held for (business, person): kinds and counts,
+        kept in clear, and no value read (what ending their link would erase)."""
+        ...
+
     def purge_expired(
         self,
         uow: UnitOfWorkT,

@@ -26,17 +26,16 @@ from ledgerline.domain.errors import (
 )
 from ledgerline.domain.ids import new_psid
 from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope, scopes_of
+from ledgerline.language.counts import held_list
 from ledgerline.linking.hooks import LinkAudit, LinkingHooks, Unlinked, UnlinkedBy
 from ledgerline.linking.texts import catalogue, known_versions, ordered
 from ledgerline.linking.tokens import TOKEN_LIFETIME_MS, append_query, digest, new_secret
-from ledgerline.privacy.log_texts import held_list
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import (
     businesses as business_store,
     linking as store,
     people as people_store,
     threads as thread_store,
-    vault as vault_store,
 )
 from ledgerline.storage.stores.businesses import BusinessRow
 from ledgerline.storage.stores.linking import ConsentRow
@@ -408,7 +407,7 @@ def _end_link(
     enqueue_webhook(uow, thread, "account_linking", now, account_linking={"status": "unlinked"})
     # What the erasure below takes, counted by kind (kinds switched off earlier included),
     # so the person is told in words; counts only, no value read.
-    erased = vault_store.kind_counts(uow.conn, consent.page_id, consent.user_id)
+    erased = hooks.held_kinds(uow, consent.page_id, consent.user_id)
     hooks.unlinked(
         uow, Unlinked(page_id=consent.page_id, user_id=consent.user_id, psid=thread.psid, by=by,
                       at=now),

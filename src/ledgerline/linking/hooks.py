@@ -48,6 +48,8 @@ class LinkAudit:
 
 UnlinkHook = Callable[[UnitOfWork, Unlinked], None]
 AuditHook = Callable[[UnitOfWork, LinkAudit], None]
+# What (business, person) has held, counted by kind (the vault's ``held_kinds``).
+HeldHook = Callable[[UnitOfWork, str, str], Mapping[str, int]]
 
 
 @dataclass
@@ -56,6 +58,11 @@ class LinkingHooks:
 
     on_unlink: list[UnlinkHook] = field(default_factory=list)
     on_audit: list[AuditHook] = field(default_factory=list)
+    held: HeldHook | None = None
+
+    def held_kinds(self, uow: UnitOfWork, page_id: str, user_id: str) -> Mapping[str, int]:
+        """What ending this link would erase, by kind; nothing when no vault is wired."""
+        return {} if self.held is None else self.held(uow, page_id, user_id)
 
     def unlinked(self, uow: UnitOfWork, event: Unlinked) -> None:
         for hook in self.on_unlink:

@@ -16,7 +16,6 @@ from ledgerline.privacy.access_log import AccessLogPage, LogQuery, do_access_log
 from ledgerline.privacy.account import do_delete_account
 from ledgerline.privacy.actions import do_export_person
 from ledgerline.storage.database import UnitOfWork
-from ledgerline.storage.stores import vault as vault_store
 from ledgerline.storage.stores.linking import ConsentRow
 
 
@@ -50,7 +49,7 @@ class PrivacyCentre:
         """How many records of each kind the business shared that are still held (what
         unlinking erases, kinds switched off since included): counts kept in clear, no
         value read."""
-        return vault_store.kind_counts(uow.conn, page_id, user_id)
+        return self.vault.held_kinds(uow, page_id=page_id, user_id=user_id)
 
     def change_scopes(
         self,

@@ -5,7 +5,8 @@ not as an error. Entries that stand alone read as ``privacy.texts.describe`` say
 
 English is the source language; the Vietnamese texts live in the gettext catalogue
 ``privacy/locales/vi/LC_MESSAGES/access_log.po`` (read as ``language.formatter`` reads the
-updates' one), where translation tools see them.
+updates' one), where translation tools see them; the counts ("12 transactions") are
+``language.counts``'.
 """
 
 from __future__ import annotations
@@ -13,30 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ledgerline.language.counts import N_, counted, language as _lang
 from ledgerline.language.formatter import Catalogue, translations
 from ledgerline.privacy.log_groups import AccessGroup
 from ledgerline.privacy.texts import A_BUSINESS, AND_MORE, REFUSED, SINCE_ERASED, describe
 
 ACCESS_LOG = Catalogue(Path(__file__).parent / "locales", "access_log")
-LANGUAGES = ("en", "vi")
 
 
-def N_(msgid: str) -> str:
-    """Marks a source text for extraction; translated where it is used."""
-    return msgid
-
-
-# "{n} <kind>" with the plural where the language has one (singular, plural); none found:
-# "no …" in English, "0 …" in Vietnamese (the "none counted" word).
-COUNTED = {
-    "transaction": (N_("{n} transaction"), N_("{n} transactions")),
-    "balance": (N_("{n} balance"), N_("{n} balances")),
-    "receipt": (N_("{n} receipt"), N_("{n} receipts")),
-    "shipment": (N_("{n} delivery update"), N_("{n} delivery updates")),
-    "fraud_alert": (N_("{n} fraud alert"), N_("{n} fraud alerts")),
-    "chat_message": (N_("{n} update"), N_("{n} updates")),
-}
-YOUR_DATA = N_("your data")
 # (actor kind or component, action, purpose, outcome) -> the sentence; {things} counted.
 SENTENCES = {
     ("business", "store", None, "allowed"): N_("{business} sent you {things}"),
@@ -67,32 +52,8 @@ NOT_ALLOWED = N_("; not allowed, because your consent does not cover it")
 NAMED_COMPONENTS = frozenset({"notify", "fraud", "assistant"})
 
 
-def _lang(locale: str) -> str:
-    return locale if locale in LANGUAGES else "en"
-
-
 def _text(msgid: str, lang: str) -> str:
     return translations(lang, ACCESS_LOG).gettext(msgid)
-
-
-def counted(kind: str | None, n: int, locale: str) -> str:
-    lang = _lang(locale)
-    forms = COUNTED.get(kind) if kind is not None else None
-    if forms is None:
-        return _text(YOUR_DATA, lang)
-    texts = translations(lang, ACCESS_LOG)
-    if n == 0:
-        return texts.ngettext(*forms, 0).format(n=texts.pgettext("none counted", "no"))
-    return texts.ngettext(*forms, n).format(n=n)
-
-
-KIND_ORDER = ("transaction", "balance", "receipt", "shipment", "fraud_alert", "chat_message")
-
-
-def held_list(counts: Mapping[str, int], locale: str) -> str:
-    """ "12 transactions, 1 receipt, 12 updates": what a business shared that is held."""
-    kinds = [kind for kind in KIND_ORDER if counts.get(kind)]
-    return ", ".join(counted(kind, counts[kind], locale) for kind in kinds)
 
 
 def _who(group: AccessGroup, agent_names: Mapping[str, str]) -> str:

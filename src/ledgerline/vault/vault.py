@@ -182,6 +182,11 @@ class Vault:
             for key in store.keys_for_user(uow.conn, user_id)
         ]
 
+    def held_kinds(self, uow: UnitOfWork, *, page_id: str, user_id: str) -> dict[str, int]:
+        """Counts by kind for (business, person): no value is read, so no purpose is named
+        and nothing is audited."""
+        return store.kind_counts(uow.conn, page_id, user_id)
+
     # -- retention ------------------------------------------------------------------------
     def retention_days(self, uow: UnitOfWork, page_id: str) -> int:
         """The business's retention period (default 400 days)."""

@@ -26,12 +26,12 @@ from ledgerline.domain.errors import NotFound
 from ledgerline.domain.scopes import DEFAULT_CONSENT_DAYS, Scope
 from ledgerline.identity.errors import CsrfRejected
 from ledgerline.identity.sessions import PERSON
+from ledgerline.language.counts import held_list
 from ledgerline.language.formatter import long_date, long_date_at, person_zone
 from ledgerline.linking.queries import LinkView, get_link, list_links
 from ledgerline.linking.texts import SCOPE_ORDER, catalogue
 from ledgerline.privacy.access_log import WHO, AccessLogPage, GroupLine, LogQuery
 from ledgerline.privacy.centre import PrivacyCentre
-from ledgerline.privacy.log_texts import held_list
 from ledgerline.web.config import web_config
 from ledgerline.web.pages import Person, signed_in_person, to_sign_in
 from ledgerline.web.render import redirect, render

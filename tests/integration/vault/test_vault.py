@@ -980,3 +980,17 @@ def test_a_record_id_repeated_within_one_batch(
     ]
     with pytest.raises(ValueError, match="record_id"):
         db.write_sync(put, other_ref)
+
+
+def test_held_kinds_counts_without_reading_or_auditing(
+    db: Database, vault: Vault, clock: FrozenClock
+) -> None:
+    _put(db, vault, _tx(clock, "tx-a"))
+    _put(db, vault, _tx(clock, "tx-b"))
+    _barrier(db)
+    entries = len(_audit_rows(db))
+    held = db.write_sync(lambda uow: vault.held_kinds(uow, page_id=BANK, user_id=ANN))
+    assert held == {"transaction": 2}
+    assert db.write_sync(lambda uow: vault.held_kinds(uow, page_id=BANK, user_id="nobody")) == {}
+    _barrier(db)
+    assert len(_audit_rows(db)) == entries

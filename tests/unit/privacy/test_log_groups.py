@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from ledgerline.audit.entries import Actor, AuditEntry
+from ledgerline.language.counts import held_list
 from ledgerline.privacy.log_groups import AccessGroup, group_entries
-from ledgerline.privacy.log_texts import describe_group, held_list, values_line
+from ledgerline.privacy.log_texts import describe_group, values_line
 
 NAMES = {"p1": "Demo Bank", "p2": "Other Bank"}
 AGENTS = {"ag_1": "Minh"}
