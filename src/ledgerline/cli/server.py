@@ -26,6 +26,8 @@ from ledgerline.logging import configure_logging
 
 log = structlog.get_logger("ledgerline.server")
 
+YOUNG_COLLECTION_ALLOCATIONS = 20_000
+
 
 def _version() -> str:
     try:
@@ -96,6 +98,11 @@ def run_server(
         # it (it took ~70 ms, a pause of every request and frame under way).
         gc.collect()
         gc.freeze()
+        # A request's objects are freed by reference counting, not by the collector: at
+        # Python's default (a young collection every 700 allocations) the Send API ran one
+        # every few messages, ~13 µs of CPU a message; every 20,000 it is ~2 µs, and the
+        # cyclic garbage waiting meanwhile is a few MB at most.
+        gc.set_threshold(YOUNG_COLLECTION_ALLOCATIONS, *gc.get_threshold()[1:])
         config = uvicorn.Config(
             app,
             host=host,

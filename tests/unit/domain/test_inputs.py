@@ -60,3 +60,18 @@ def test_bodies_breaking_a_rule_are_refused(raw: bytes, problem: str) -> None:
 def test_an_escaped_backslash_is_not_an_escape() -> None:
     assert decode_json(b'"\\\\u0000"') == "\\u0000"  # a backslash, then the text u0000
     assert check_document({"k": "\x00"}, strings=False) == {"k": "\x00"}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # more brackets than the depth limit, but shallow: the value is walked, and passes
+        [[] for _ in range(MAX_DEPTH + 1)],
+        # a long run of digits in a text, not a number: walked, and passes
+        {"card_hint": "1" * (MAX_INT_DIGITS + 1), "n": 10**MAX_INT_DIGITS - 1},
+        # brackets inside texts count too (the walk decides)
+        {"text": "[" * (MAX_DEPTH + 1)},
+    ],
+)
+def test_documents_that_look_suspect_on_their_face_are_walked_and_pass(document: object) -> None:
+    assert decode_json(json.dumps(document).encode()) == document
