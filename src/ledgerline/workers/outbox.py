@@ -47,6 +47,7 @@ log = structlog.get_logger(__name__)
 
 IDLE_POLL_SECONDS = 1.0
 MIN_SCAN_SECONDS = 0.1  # between two scans of the outbox asked for by wake-ups
+RECLAIM_PAUSE_SECONDS = 0.02  # before claiming again after a claim that took nothing
 LEASE_MARGIN_SECONDS = 10.0  # a claim outlives the slowest possible POST by this much
 
 
@@ -204,9 +205,13 @@ class OutboxDispatcher:
             for psid, group in groups.items():
                 in_flight[psid] = asyncio.create_task(self._deliver(business, group))
             if not in_flight:
-                if self._news.get(page_id, 0) != news:
-                    continue  # events queued while this claim ran: claim again
-                return
+                if self._news.get(page_id, 0) == news:
+                    return
+                # Events were queued while this claim (which took nothing) ran: claim again,
+                # after a pause. Their heads may all be held by another process's
+                # dispatcher, and claiming at once cost a claim for every commit meanwhile.
+                await asyncio.sleep(RECLAIM_PAUSE_SECONDS)
+                continue
             done, _ = await asyncio.wait(in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
             for psid in [p for p, t in in_flight.items() if t in done]:
                 del in_flight[psid]
