@@ -85,13 +85,27 @@ def create_app(
         return pick_locale(request.headers.get("accept-language"), override)
 
     # -- account linking ----------------------------------------------------------------------
+    async def person_locale(token: str) -> str | None:
+        """The language the person uses in the messenger, asked of the platform as a
+        Messenger bot would (the token's PSID, then its ``locale``); None if it won't say."""
+        try:
+            locale = await bank.client.locale_of(await bank.client.recipient_for(token))
+        except (PlatformError, httpx.HTTPError):
+            return None
+        return None if locale is None else locale.split("_")[0].lower()
+
     async def link_page(request: Request) -> Response:
         params = request.query_params
-        locale = locale_of(request, params.get("lang"))
         token = params.get("account_linking_token", "")
         redirect_uri = params.get("redirect_uri", "")
         if not token or len(token) > 500 or not redirect_allowed(redirect_uri):
+            locale = locale_of(request, params.get("lang"))
             return _render("notice.html", locale, 400, message=TEXTS[locale]["bad_request"])
+        # The page opens in the language the person uses in the chat (?lang= and then the
+        # browser's preference only when the platform does not say); the pages after it carry
+        # ?lang= on.
+        override = params.get("lang") or await person_locale(token)
+        locale = locale_of(request, override)
         return _signin(request, locale, token, redirect_uri)
 
     def _linking_page(

@@ -80,6 +80,12 @@ class PlatformClient:
         )
         return str(body["recipient"])
 
+    async def locale_of(self, psid: str) -> str | None:
+        """The person's language as Messenger's User Profile API gives it (``vi_VN``)."""
+        body = await self._call("GET", f"/{psid}", params={"fields": "locale"})
+        locale = body.get("locale")
+        return locale if isinstance(locale, str) else None
+
     async def send(
         self,
         psid: str,

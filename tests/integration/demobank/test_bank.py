@@ -204,6 +204,28 @@ def test_linking_through_the_bank_sign_in_page(live: RunningPlatform, demo: Runn
     assert demo.bank.state.link_of(psid) is not None
 
 
+def test_the_bank_page_speaks_the_language_the_person_uses_in_the_chat(
+    live: RunningPlatform, demo: RunningDemo
+) -> None:
+    """The bank asks the platform for the person's locale (the token's PSID, then the User
+    Profile API), as a Messenger bot would: a browser set to another language does not
+    decide; ``?lang=`` still does."""
+    for locale, browser_language, title in (
+        ("vi", "en", "Đăng nhập để liên kết tài khoản"),
+        ("en", "vi", "Sign in to link your account"),
+    ):
+        user = live.create_user(f"Person {locale}", locale=locale)
+        _say(demo, user, {"text": "Hello"})
+        redirect_url = _start_link(demo, user, ALL_SCOPES)
+        with in_app_browser(live.url, user["access_token"]) as browser:
+            page = browser.get(redirect_url, headers={"Accept-Language": browser_language})
+            assert page.status_code == 200
+            assert f'<html lang="{locale}">' in page.text
+            assert title in page.text
+            chosen = browser.get(redirect_url + "&lang=" + browser_language)
+            assert f'<html lang="{browser_language}">' in chosen.text
+
+
 def test_a_suspicious_payment_asks_was_it_you_and_the_bank_freezes_the_card(
     live: RunningPlatform, demo: RunningDemo
 ) -> None:
