@@ -1,22 +1,16 @@
-"""Wire models of the Personas API (documentation and response shaping)."""
+"""Answers of the Personas API (the body a bank sends is ``chat.personas.NEW_PERSONA``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 PERSONA: dict[str, Any] = {
     "name": "Minh",
     "profile_picture_url": "https://bank.example/staff/minh.png",
     "id": "1234567890123456",
 }
-
-
-class PersonaIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str = Field(max_length=100, description="Shown to the person as “Minh · Demo Bank”")
-    profile_picture_url: str = Field(max_length=2000, description="An http(s) URL")
 
 
 class PersonaCreated(BaseModel):

@@ -4,9 +4,11 @@ one with ``persona_id`` on a send; the message keeps the name it was sent under.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ledgerline.domain.errors import InvalidParameter, NotFound
+from ledgerline.domain.errors import InvalidParameter, NotFound, bad_param
+from ledgerline.domain.fields import Obj, Text
 from ledgerline.domain.ids import new_persona_id
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import personas as persona_store
@@ -17,24 +19,47 @@ MAX_URL = 2000
 MAX_PERSONAS = 100  # per page
 
 
-def _text(value: Any, param: str, limit: int) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidParameter(f"The parameter {param} is required")
-    if not isinstance(value, str):
-        raise InvalidParameter(f"param {param} must be a string")
-    text = value.strip()
-    if len(text) > limit:
-        raise InvalidParameter(f"param {param} must be at most {limit} characters")
-    return text
+@dataclass(frozen=True, slots=True)
+class PersonaText:
+    """A persona's text field as Messenger words it: "The parameter name is required" when
+    missing or blank, stripped, at most ``max_length``; with ``url`` an http(s) URL."""
+
+    max_length: int
+    url: bool = False
+    description: str = ""
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise InvalidParameter(f"The parameter {param} is required")
+        if not isinstance(value, str):
+            raise bad_param(param, "must be a string")
+        text = value.strip()
+        if len(text) > self.max_length:
+            raise bad_param(param, f"must be at most {self.max_length} characters")
+        if self.url and not text.lower().startswith(("https://", "http://")):
+            raise bad_param(param, "must be an http(s) URL")
+        return text
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        shape = Text(max_length=self.max_length, url=self.url, description=self.description)
+        return {**shape.schema(named), "minLength": 1}
+
+
+NEW_PERSONA = Obj(
+    "NewPersona",
+    {
+        "name": PersonaText(MAX_NAME, description="Shown to the person as “Minh · Demo Bank”"),
+        "profile_picture_url": PersonaText(MAX_URL, url=True, description="An http(s) URL"),
+    },
+    description="Both required, as on Messenger",
+)
 
 
 def check_new_persona(params: dict[str, Any]) -> tuple[str, str]:
     """``{"name", "profile_picture_url"}`` (both required, as on Messenger) → checked."""
-    name = _text(params.get("name"), "name", MAX_NAME)
-    url = _text(params.get("profile_picture_url"), "profile_picture_url", MAX_URL)
-    if not url.lower().startswith(("https://", "http://")):
-        raise InvalidParameter("param profile_picture_url must be an http(s) URL")
-    return name, url
+    persona = NEW_PERSONA.read(params)
+    return persona["name"], persona["profile_picture_url"]
 
 
 def do_create_persona(

@@ -14,6 +14,7 @@ import pytest
 from ledgerline.api.bank.handover import ASSISTANT_SWITCH, PASS_THREAD_CONTROL, THREAD_CONTROL
 from ledgerline.api.bank.linking import UNLINK_ACCOUNTS
 from ledgerline.bootstrap import build_app, build_services
+from ledgerline.chat.personas import NEW_PERSONA
 from ledgerline.config import Settings
 from ledgerline.domain.errors import InvalidParameter, TooManyElements
 from ledgerline.domain.fields import json_schemas
@@ -177,12 +178,13 @@ def test_the_send_api_body_is_documented_by_the_specs_that_validate_it(
         ("/me/request_thread_control", "post", THREAD_CONTROL),
         ("/me/assistant", "post", ASSISTANT_SWITCH),
         ("/me/unlink_accounts", "post", UNLINK_ACCOUNTS),
+        ("/{node}/personas", "post", NEW_PERSONA),
     ],
 )
 def test_more_bank_bodies_are_documented_by_the_specs_that_validate_them(
     spec: dict[str, Any], path: str, method: str, body: Any
 ) -> None:
-    """The Messenger Profile, handover, assistant and unlink bodies, as the Send API's: the
+    """The Messenger Profile, handover, assistant, unlink and persona bodies, as the Send API's: the
     document's schemas are the field specs' own (no hand-written model beside them)."""
     schemas = spec["components"]["schemas"]
     for name, schema in json_schemas(body).items():

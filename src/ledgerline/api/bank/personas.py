@@ -11,16 +11,16 @@ from fastapi import APIRouter, Path, Request
 
 from ledgerline.api.bank.routing import check_version, graph_call, graph_route
 from ledgerline.api.deps import Context, authenticate_page
-from ledgerline.api.openapi import documented_body
+from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.persona_schemas import (
     PERSONA,
     PersonaCreated,
     PersonaDeleted,
-    PersonaIn,
     PersonaList,
 )
 from ledgerline.api.schemas import ERRORS
 from ledgerline.chat.personas import (
+    NEW_PERSONA,
     check_new_persona,
     do_create_persona,
     do_delete_persona,
@@ -29,6 +29,7 @@ from ledgerline.chat.personas import (
 )
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import PermissionDenied
+from ledgerline.domain.fields import json_schemas
 
 router = APIRouter(tags=["Personas"])
 
@@ -54,8 +55,8 @@ def _check_node(node: str, page_id: str) -> None:
     "and `message`: the person sees “Minh · Demo Bank” above the message. The picture "
     "is kept for your listing; the person's app does not load it (no bank URL is ever "
     "loaded by a person's browser).",
-    openapi_extra=documented_body(
-        PersonaIn, {"a persona": {k: v for k, v in PERSONA.items() if k != "id"}}
+    openapi_extra=documented_schemas(
+        json_schemas(NEW_PERSONA), {"a persona": {k: v for k, v in PERSONA.items() if k != "id"}}
     ),
 )
 async def create_persona(
