@@ -24,6 +24,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+@pytest.fixture(params=["sqlite"])
+def database_url(database_url: str) -> str:
+    """SQLite only: a browser test checks what a person sees and does in Chromium, which does
+    not depend on the platform's database; the same requests run on both backends in the
+    integration tests (in process). Each browser test ran twice before, once a backend."""
+    return database_url
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One Chromium a test module, stopped with the module: Playwright's sync API holds an
