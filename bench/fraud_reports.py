@@ -41,27 +41,70 @@ from ledgerline.fraud.offline.dataset import day_of, load_transactions
 from ledgerline.fraud.offline.evaluate import chapter3_split, metrics
 from ledgerline.fraud.offline.features import compute_features
 from ledgerline.fraud.offline.reports import (
+    Reports,
     ReportSettings,
     compute_features_with_reports,
+    report_features as _report_features,
     simulate_reports,
 )
-from ledgerline.fraud.offline.training import LGBM_PARAMS, train_model
+from ledgerline.fraud.offline.training import LGBM_PARAMS, REPORT_PARAMS, train_model
 from ledgerline.fraud.online.budget import MinPrecision
 from ledgerline.fraud.online.features import DELAY_DAYS
 from ledgerline.fraud.online.model import FraudModel
 
 TEST_DAYS = 7
-_cache: dict[tuple[int, Any, Any], pd.DataFrame] = {}
 
 
-def _cached_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """``compute_features``, once per window (the base features do not depend on reports)."""
-    # Windows are prefixes of one sorted table: length and end ids identify them.
-    ids = frame["TRANSACTION_ID"]
-    key = (len(frame), ids.iloc[0], ids.iloc[-1])
-    if key not in _cache:
-        _cache[key] = compute_features(frame)
-    return _cache[key].copy()
+class PrefixFeatures:
+    """Every window is a prefix of one time-sorted table, and every feature (base and report)
+    uses only what came before its transaction, so a window's features are the first rows of
+    the whole table's: computed once per table (and once per report setting), then sliced.
+    ``check`` compares the reports drawn on a window with the whole table's."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.base = compute_features(frame)
+        self.reports: dict[ReportSettings, tuple[Reports, dict[str, np.ndarray]]] = {}
+        self.current: ReportSettings | None = None
+
+    def _prefix(self, window: pd.DataFrame) -> int:
+        n = len(window)
+        ids = self.frame["TRANSACTION_ID"]
+        if not (
+            window["TRANSACTION_ID"].iloc[0] == ids.iloc[0]
+            and window["TRANSACTION_ID"].iloc[-1] == ids.iloc[n - 1]
+        ):
+            raise RuntimeError("a window that is not a prefix of the table")
+        return n
+
+    def features(self, window: pd.DataFrame) -> pd.DataFrame:
+        return self.base.iloc[: self._prefix(window)].copy()
+
+    def report_features(
+        self, window: pd.DataFrame, reports: Reports, _volume: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        assert self.current is not None
+        n = self._prefix(window)
+        if self.current not in self.reports:
+            whole = simulate_reports(self.frame, self.current)
+            volume = self.base["TERMINAL_NB_TX_LIVE_7DAY"].to_numpy()
+            self.reports[self.current] = (whole, _report_features(self.frame, whole, volume))
+        whole, columns = self.reports[self.current]
+        kept = whole.rows < n
+        if not np.array_equal(reports.rows, whole.rows[kept]):
+            raise RuntimeError("the window's reports differ from the table's")
+        return {name: values[:n] for name, values in columns.items()}
+
+
+_features: PrefixFeatures | None = None
+
+
+def _use_prefix_features(frame: pd.DataFrame) -> PrefixFeatures:
+    global _features
+    _features = PrefixFeatures(frame)
+    reports_module.compute_features = _features.features  # type: ignore[attr-defined,assignment]
+    reports_module.report_features = _features.report_features  # type: ignore[assignment]
+    return _features
 
 
 def time_to_catch(
@@ -93,17 +136,31 @@ def time_to_catch(
         "caught": len(hours),
         "median_hours": statistics.median(hours) if hours else None,
         "mean_hours": statistics.fmean(hours) if hours else None,
+        "hours": [round(h, 2) for h in hours],
     }
 
 
 def run_one(
-    frame: pd.DataFrame, start: dt.date, rate: float, delay: float, seed: int
+    frame: pd.DataFrame,
+    start: dt.date,
+    rate: float,
+    delay: float,
+    seed: int,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     t0 = time.monotonic()
     settings = ReportSettings(rate=rate, delay_minutes=delay, seed=seed)
+    if _features is not None:
+        _features.current = settings
     until = start - dt.timedelta(days=DELAY_DAYS + 1)
     LGBM_PARAMS["seed"] = seed
-    model: FraudModel = train_model(frame, until, reports=settings)
+    saved = dict(REPORT_PARAMS)
+    REPORT_PARAMS.update(params or {})
+    try:
+        model: FraudModel = train_model(frame, until, reports=settings)
+    finally:
+        REPORT_PARAMS.clear()
+        REPORT_PARAMS.update(saved)
     end = start + dt.timedelta(days=TEST_DAYS - 1)
     days_all = day_of(frame)
     keep = (days_all <= pd.Timestamp(end)).to_numpy()
@@ -131,11 +188,13 @@ def run_one(
         "delay_minutes": delay,
         "false_rate": settings.false_rate,
         "seed": seed,
+        "params": model.params,
         "auc_roc": result["auc_roc"],
         "average_precision": result["average_precision"],
         "card_precision_at_100": result["card_precision_at_100"],
         "perfect_card_precision_at_100": perfect["card_precision_at_100"],
         "trees": model.training["trees"],
+        "validation_average_precision": model.training["validation_average_precision"],
         "reported_frauds": int((simulated.fraud & in_test).sum()),
         "false_reports": int((~simulated.fraud & in_test).sum()),
         "threshold_min_precision_0_8": threshold,
@@ -144,28 +203,74 @@ def run_one(
     }
 
 
+def _plan(args: argparse.Namespace) -> list[tuple[str, float, float, int]]:
+    if args.config:
+        return [
+            (w, float(r), float(d), int(s)) for w, r, d, s in (c.split(",") for c in args.config)
+        ]
+    return [
+        (w, float(r), float(d), int(s))
+        for w, r, d, s in itertools.product(args.week, args.rate, args.delay, args.seed)
+    ]
+
+
+def _done(path: Path) -> set[tuple[str, float, float, int, str]]:
+    """The runs already in RESULTS (a sweep resumes where it stopped)."""
+    if not path.exists():
+        return set()
+    done = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            overrides = json.dumps(r.get("overrides", {}), sort_keys=True)
+            done.add((r["week"], r["rate"], r["delay_minutes"], r["seed"], overrides))
+    return done
+
+
 def measure(args: argparse.Namespace) -> None:
-    reports_module.compute_features = _cached_features  # type: ignore[attr-defined]
-    frame = load_transactions(args.data)
-    plan = [tuple(c.split(",")) for c in args.config] or list(
-        itertools.product(args.week, args.rate, args.delay, args.seed)
-    )
-    for week, rate, delay, seed in plan:
-        start = dt.date.fromisoformat(str(week))
-        rate, delay, seed = float(rate), float(delay), int(seed)
-        row = run_one(frame, start, rate, delay, seed)
-        print(json.dumps(row), flush=True)
-        with args.out.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(row) + "\n")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    sets = [json.loads(text) for text in args.params] or [{}]
+    plan = [
+        (*run, json.dumps(overrides, sort_keys=True)) for run in _plan(args) for overrides in sets
+    ]
+    done = _done(args.out)
+    todo = [run for run in plan if run not in done]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn()) as progress:
+        task = progress.add_task("features of the whole table", total=len(plan))
+        progress.advance(task, len(plan) - len(todo))
+        frame = load_transactions(args.data)
+        _use_prefix_features(frame)
+        for week, rate, delay, seed, overrides in todo:
+            label = f"week {week} p={rate:g} m={delay:g} seed {seed}"
+            if overrides != "{}":
+                label += f" {overrides}"
+            progress.update(task, description=label)
+            start = dt.date.fromisoformat(week)
+            row = run_one(frame, start, rate, delay, seed, json.loads(overrides))
+            row["overrides"] = json.loads(overrides)
+            with args.out.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(row) + "\n")
+            progress.console.print(
+                f"{label}: AUC {row['auc_roc']:.3f} AP {row['average_precision']:.3f} "
+                f"CP@100 {row['card_precision_at_100']:.3f} "
+                f"({row['trees']} trees, {row['seconds']:.0f} s)"
+            )
+            progress.advance(task)
 
 
-def chart(results: Path, png: Path) -> None:
+def _rows(results: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+
+
+def chart(rows: list[dict[str, Any]], png: Path) -> None:
+    """CP@100 against the report rate at m = 60 (mean and each seed), per test week."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     for i, week in enumerate(sorted({r["week"] for r in rows})):
         color = f"C{i}"
@@ -184,7 +289,7 @@ def chart(results: Path, png: Path) -> None:
             ax.axhline(means[0], color=color, linestyle=":", linewidth=1)
         ax.axhline(at[0]["perfect_card_precision_at_100"], color=color, linestyle="--", linewidth=1)
     ax.set_xlabel('report rate p (share of frauds reported "Not me", mean delay 60 min)')
-    ax.set_ylabel("card precision@100")
+    ax.set_ylabel("card precision@100 (line: mean over seeds; dots: seeds)")
     ax.set_title("Chat-speed labels: CP@100 against the report rate")
     ax.plot([], [], color="gray", linestyle=":", label="7-day labels only (p = 0)")
     ax.plot([], [], color="gray", linestyle="--", label="perfect scorer")
@@ -194,58 +299,99 @@ def chart(results: Path, png: Path) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
     plt.close(fig)
-    table(rows)
 
 
 def _spread(values: list[float]) -> str:
+    """Mean ± sample standard deviation over seeds (the value alone for one seed)."""
     if len(values) == 1:
         return f"{values[0]:.3f}"
-    return f"{statistics.fmean(values):.3f} ({min(values):.3f}–{max(values):.3f}, n={len(values)})"
+    return f"{statistics.fmean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
-def table(rows: list[dict[str, Any]]) -> None:
-    groups: dict[tuple[str, float, float], list[dict[str, Any]]] = {}
+def _caught(rs: list[dict[str, Any]]) -> str:
+    """New compromises caught within the week over all seeds, and the median hours pooled."""
+    caught = sum(r["time_to_catch"]["caught"] for r in rs)
+    new = sum(r["time_to_catch"]["new_compromises"] for r in rs)
+    hours = [h for r in rs for h in r["time_to_catch"].get("hours", [])]
+    return f"{caught}/{new}" + (f" ({statistics.median(hours):.0f} h)" if hours else "")
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The model card's table: one line per test week, p, m (and tree overrides, if any)."""
+    groups: dict[tuple[str, float, float, str], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault((r["week"], r["rate"], r["delay_minutes"]), []).append(r)
-    print(
-        "| test week | p | m | AUC ROC | AP | CP@100 | perfect | frauds reported | caught (median h) |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for (week, rate, delay), rs in sorted(groups.items()):
-        catch = rs[0]["time_to_catch"]
-        median = catch["median_hours"]
-        caught = f"{catch['caught']}/{catch['new_compromises']}" + (
-            f" ({median:.1f} h)" if median is not None else ""
-        )
-        print(
-            f"| {week} | {rate} | {delay:g} | {_spread([r['auc_roc'] for r in rs])} | "
+        overrides = json.dumps(r.get("overrides", {}), sort_keys=True)
+        groups.setdefault((r["week"], r["rate"], r["delay_minutes"], overrides), []).append(r)
+    tuned = any(key[3] != "{}" for key in groups)
+    head = "| test week | p | m |" + (" trees |" if tuned else "")
+    lines = [
+        head + " seeds | AUC ROC | AP | CP@100 | perfect | frauds reported | caught (median h) |",
+        "|---" * (head.count("|") - 1 + 7) + "|",
+    ]
+    for (week, rate, delay, overrides), rs in sorted(groups.items()):
+        seeds = ",".join(str(r["seed"]) for r in sorted(rs, key=lambda r: r["seed"]))
+        reported = statistics.fmean(r["reported_frauds"] for r in rs)
+        lines.append(
+            f"| {week} | {rate:g} | {delay:g} |"
+            + (f" {overrides} |" if tuned else "")
+            + f" {seeds} | {_spread([r['auc_roc'] for r in rs])} | "
             f"{_spread([r['average_precision'] for r in rs])} | "
             f"{_spread([r['card_precision_at_100'] for r in rs])} | "
-            f"{rs[0]['perfect_card_precision_at_100']:.3f} | {rs[0]['reported_frauds']} | {caught} |"
+            f"{rs[0]['perfect_card_precision_at_100']:.3f} | {reported:.0f} | {_caught(rs)} |"
         )
+    return "\n".join(lines)
+
+
+ISSUE_RATES = (0.0, 0.1, 0.25, 0.5, 0.9)
+ISSUE_DELAYS = (10.0, 1440.0)
+ISSUE_WEEKS = ("2018-08-08", "2018-08-15", "2018-08-22", "2018-08-29")
+
+
+def _issue_plan(seeds: list[int]) -> list[str]:
+    """Every row issue 20 asks for: p in ISSUE_RATES at m = 60, and m in ISSUE_DELAYS at
+    p = 0.5, on each test week (the chapter-3 week first), for each seed."""
+    rows = [(p, 60.0) for p in ISSUE_RATES] + [(0.5, m) for m in ISSUE_DELAYS]
+    return [f"{w},{p},{m},{s}" for w in ISSUE_WEEKS for p, m in rows for s in seeds]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--data", type=Path)
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, help="RESULTS.jsonl: one line per run, appended")
     parser.add_argument("--week", action="append", default=[])
     parser.add_argument("--rate", type=float, action="append", default=[])
     parser.add_argument("--delay", type=float, action="append", default=[])
     parser.add_argument("--seed", type=int, action="append", default=[])
     parser.add_argument("--config", action="append", default=[], help="WEEK,RATE,DELAY,SEED")
-    parser.add_argument("--chart", type=Path)
+    parser.add_argument(
+        "--issue", action="store_true", help="every row issue 20 asks for, for each --seed"
+    )
+    parser.add_argument(
+        "--params",
+        action="append",
+        default=[],
+        help='JSON object: tree parameters of report models over REPORT_PARAMS, e.g. {"lambda_l2": 50}',
+    )
+    parser.add_argument("--chart", type=Path, help="RESULTS.jsonl to draw and tabulate")
     parser.add_argument("--png", type=Path)
+    parser.add_argument("--table", type=Path, help="write the markdown table here too")
     args = parser.parse_args(argv)
     if args.chart:
-        chart(args.chart, args.png or Path("docs/fraud-chat-speed-labels.png"))
+        rows = _rows(args.chart)
+        chart(rows, args.png or Path("docs/fraud-chat-speed-labels.png"))
+        text = table(rows)
+        print(text)
+        if args.table:
+            args.table.write_text(text + "\n", encoding="utf-8")
         return
     if not (args.data and args.out):
         parser.error("--data and --out are needed to measure")
+    args.seed = args.seed or ([0, 1, 2, 3, 4] if args.issue else [0])
+    if args.issue:
+        args.config = _issue_plan(args.seed)
     args.week = args.week or ["2018-08-08"]
     args.rate = args.rate or [0.5]
     args.delay = args.delay or [60.0]
-    args.seed = args.seed or [0]
     measure(args)
 
 
