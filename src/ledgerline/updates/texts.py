@@ -39,11 +39,15 @@ SHIPMENT_STATUS = {
 }
 
 
-def transaction_text(fmt: Formatter, tx: dict[str, Any]) -> str:
-    amount = fmt.money(tx["amount"])
-    when = fmt.when(int(tx["booked_at"]))
-    merchant = (tx.get("merchant") or {}).get("name")
-    card = fmt.card(tx.get("card_last4"))
+def transaction_text(
+    fmt: Formatter, tx: dict[str, Any], summary: dict[str, Any] | None = None
+) -> str:
+    """The transaction in a sentence; ``summary``: its :func:`payment_summary` when the
+    caller has it already (the amount, time and card are formatted once a message)."""
+    if summary is None:
+        summary = payment_summary(fmt, tx, "payment")
+    amount, when = summary["amount"], summary["time"]
+    merchant, card = summary.get("merchant"), summary.get("card")
     if tx.get("credit_debit") == "credit":
         text = fmt._("You received {amount} on {time}.", amount=amount, time=when)
     elif merchant and card:
@@ -97,11 +101,13 @@ def transaction_message(fmt: Formatter, tx: dict[str, Any], mid: str) -> dict[st
     """A transaction in chat (``mid``: the message's own). A payment (a debit) carries
     "Not me": one tap tells the bank it was not the person (``fraud.online.reports``);
     money received is just a text."""
-    text = transaction_text(fmt, tx)
-    if tx.get("credit_debit") == "credit":
-        return {"text": text, "update": payment_summary(fmt, tx, "credit")}
+    credit = tx.get("credit_debit") == "credit"
+    summary = payment_summary(fmt, tx, "credit" if credit else "payment")
+    text = transaction_text(fmt, tx, summary)
+    if credit:
+        return {"text": text, "update": summary}
     return {
-        "update": payment_summary(fmt, tx, "payment"),
+        "update": summary,
         "attachment": {
             "type": "template",
             "payload": {
@@ -114,7 +120,7 @@ def transaction_message(fmt: Formatter, tx: dict[str, Any], mid: str) -> dict[st
                         "payload": f"{NOT_ME_PREFIX}{mid}:{tx['transaction_id']}",
                     }
                 ],
-                "summary": payment_summary(fmt, tx, "payment"),
+                "summary": dict(summary),
             },
         },
     }

@@ -71,18 +71,18 @@ def fraud_alert_message(
     fmt: Formatter, alert_id: str, reason: str | None, tx: dict[str, Any] | None
 ) -> dict[str, Any]:
     """The alert: a button template whose two postbacks answer it."""
+    summary: dict[str, Any] = (
+        {"kind": "fraud_alert"} if tx is None else payment_summary(fmt, tx, "fraud_alert")
+    )
     parts = [fmt._("Suspicious activity on your account.")]
     if tx is not None:
-        parts.append(transaction_text(fmt, tx))
+        parts.append(transaction_text(fmt, tx, summary))
     if reason:
         # The bank's own words: end them as a sentence so "Was it you?" does not run on.
         reason = reason.strip()[:MAX_REASON]
         sentence = reason if reason[-1:] in (".", "!", "?", "…") else f"{reason}."
         parts.append(fmt._("Reason: {reason}", reason=sentence))
     parts.append(fmt._("Was it you?"))
-    summary: dict[str, Any] = (
-        {"kind": "fraud_alert"} if tx is None else payment_summary(fmt, tx, "fraud_alert")
-    )
     summary["alert_id"] = alert_id
     if reason:
         summary["reason"] = reason
