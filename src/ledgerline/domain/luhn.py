@@ -147,6 +147,8 @@ def find_pans(text: str, *, grouped_only: bool = False) -> Iterator[Found]:
     """Every PAN in ``text``. ``grouped_only``: only PANs written in two or more groups
     (in an identifier field a single run of digits is the identifier)."""
     for chain in _CHAIN.finditer(text):
+        if chain.end() - chain.start() < 13:
+            continue  # fewer than 13 digits (amounts, dates, codes): no PAN, glued or not
         groups = [
             (m.start() + chain.start(), m.end() + chain.start(), _ascii(m.group()))
             for m in _GROUP.finditer(chain.group())
