@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     ROOT,
     UVICORN_FLAGS,
+    cpu_seconds,
     emit,
     free_port,
     ledgerline_server,
@@ -168,6 +169,70 @@ def storage_figures(database_url: str | None) -> dict[str, Any] | None:
     finally:
         engine.dispose()
     return figures
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by every PostgreSQL process on this machine (its backends serve the
+    benchmark's servers; on a shared machine, also anyone else's work: a figure to compare
+    within one run)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if (entry / "comm").read_text().startswith("postgres"):
+                    total += cpu_seconds(int(entry.name))
+    return total
+
+
+class LockWaits:
+    """Samples, every 0.1 s while the load runs, how many of the database's backends wait
+    for a lock (``pg_stat_activity.wait_event_type = 'Lock'``): rows one writer holds that
+    another writer (of this process or another) needs."""
+
+    def __init__(self, database_url: str | None) -> None:
+        self.url = database_url
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import sqlalchemy as sa
+
+        from ledgerline.storage.engine import normalize_url
+
+        assert self.url is not None  # started only for PostgreSQL
+        engine = sa.create_engine(normalize_url(self.url), isolation_level="AUTOCOMMIT")
+        query = sa.text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        try:
+            with engine.connect() as conn:
+                while not self._stop.wait(0.1):
+                    self.samples.append(int(conn.execute(query).scalar() or 0))
+        finally:
+            engine.dispose()
+
+    def __enter__(self) -> LockWaits:
+        if self.url is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def figures(self) -> dict[str, float] | None:
+        if not self.samples:
+            return None
+        return {
+            "mean_backends_waiting": round(sum(self.samples) / len(self.samples), 2),
+            "max_backends_waiting": max(self.samples),
+            "share_of_samples_with_a_wait": round(
+                sum(1 for n in self.samples if n) / len(self.samples), 3
+            ),
+        }
 
 
 def current_rss_mb(pid: int) -> float:
@@ -336,6 +401,9 @@ def run_config(
             frames_before = sum(r.frames for r in receivers)
             connections = max(1, args.connections // config.processes)
             tx_bodies = transaction_bodies(psids)
+            cpu_before = [cpu_seconds(server.pid) for server in servers]
+            postgres_before = postgres_cpu_seconds()
+            waits = LockWaits(database_url).__enter__()
             started = time.perf_counter()
             results = in_threads(
                 *(
@@ -362,6 +430,12 @@ def run_config(
             )
             loads: list[dict[str, float]] = results[: config.processes]
             ingests: list[SendResult] = results[config.processes :]
+            waits.__exit__()
+            server_cpu = sum(
+                cpu_seconds(server.pid) - before
+                for server, before in zip(servers, cpu_before, strict=True)
+            )
+            postgres_cpu = postgres_cpu_seconds() - postgres_before
             time.sleep(1.0)
             elapsed = time.perf_counter() - started - 1.0
             sent = sum(load["requests"] - load["non_2xx"] for load in loads)
@@ -431,6 +505,15 @@ def run_config(
         },
         "websocket_disconnects": sum(a.disconnects for a in arrivals),
         "peak_rss_mb": rss,
+        # CPU while the load ran (Send API, ingestion, webhooks, receipts), per Send API
+        # message accepted: what a second process has to find on this machine's cores.
+        "cpu_ms_per_message": {
+            "servers": round(1000 * server_cpu / max(1, sent), 3),
+            "postgresql": None
+            if database_url is None
+            else round(1000 * postgres_cpu / max(1, sent), 3),
+        },
+        "lock_waits": waits.figures(),
         "rss_kb_per_websocket": round(socket_kb, 1),
         "storage": stored,
     }
@@ -514,6 +597,21 @@ def write_docs(result: dict[str, Any]) -> None:
         f"{r['latency']['frames_missing']} | {', '.join(str(m) for m in r['peak_rss_mb'])} |"
         for r in result["runs"]
     )
+
+    def waits(r: dict[str, Any]) -> str:
+        found = r.get("lock_waits")
+        if not found:
+            return "–"
+        return (
+            f"{found['mean_backends_waiting']} / {found['max_backends_waiting']} "
+            f"({found['share_of_samples_with_a_wait']})"
+        )
+
+    costs = "\n".join(
+        f"| {r['config']} | {r['cpu_ms_per_message']['servers']} | "
+        f"{r['cpu_ms_per_message']['postgresql'] or '–'} | {waits(r)} |"
+        for r in result["runs"]
+    )
     ratios = result["ratios"]
     hello1, hello2 = result["baseline_hello_asgi"]
     load = result["load_average_1min"]
@@ -536,6 +634,15 @@ the ratios, taken in the same run, are the figures to compare.
 | configuration | Send API accepted/s | frames/s | ingested/s | echo webhooks stored / received in time / expected | p50 / p99 | errors | deadlocks | frames missing | peak RSS per process (MB) |
 |---|---|---|---|---|---|---|---|---|---|
 {rows}
+
+Where the time goes, while the load ran: CPU of the servers and of PostgreSQL (every
+PostgreSQL process on the machine) per Send API message accepted (ingestion, webhooks out
+and delivery receipts included), and the database's backends waiting for a row lock, sampled
+every 0.1 s (mean / max, and the share of samples with any).
+
+| configuration | servers' CPU ms a message | PostgreSQL CPU ms a message | backends waiting for a lock |
+|---|---|---|---|
+{costs}
 
 | ratio (same run) | value |
 |---|---|
