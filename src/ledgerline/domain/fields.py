@@ -398,6 +398,17 @@ class Given:
         return _described(dict(self.inner.schema(named)), self.description, None)
 
 
+def psid_text(value: Any) -> str | None:
+    """A PSID as sent — text or a JSON integer (not a boolean) — stripped; ``None`` when it
+    is not one (missing, blank, another type). The one PSID check (``PageScopedId``, the
+    Send API's ``Recipient``)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class PageScopedId:
     """A person's PSID as a parameter: text or a JSON integer, stripped, not empty."""
@@ -406,9 +417,10 @@ class PageScopedId:
     description: str = "The person's page-scoped id (PSID)"
 
     def parse(self, value: Any, param: str) -> str:
-        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        psid = psid_text(value)
+        if psid is None:
             raise bad_param(param, "is required")
-        return str(value).strip()
+        return psid
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
         schema = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledgerline.domain.errors import InvalidParameter, bad_param
-from ledgerline.domain.fields import Choice, Obj, Text
+from ledgerline.domain.fields import Choice, Obj, PageScopedId, Text, psid_text
 from ledgerline.domain.messages import MESSAGE
 from ledgerline.domain.window import LEGACY_TAGS, MessageTag, MessagingType
 
@@ -19,41 +19,28 @@ SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
 NOTIFICATION_TYPES = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
 
 
+_RECIPIENT_SHAPE = Obj("Recipient", {"id": PageScopedId()})
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """``{"id": <PSID>}``; Messenger's other recipients (``user_ref``, ``phone_number``)
-    are refused by name."""
+    """``{"id": <PSID>}`` (the PSID checked by ``fields.psid_text``, as every PSID is);
+    Messenger's other recipients (``user_ref``, ``phone_number``) are refused by name."""
 
     required: bool = True
 
     def parse(self, value: Any, param: str) -> str:
         if not isinstance(value, dict):
             raise InvalidParameter(f"param {param} must be an object with an id")
-        psid = value.get("id")
-        if isinstance(psid, bool) or not isinstance(psid, str | int) or not str(psid).strip():
+        psid = psid_text(value.get("id"))
+        if psid is None:
             if value.get("user_ref") or value.get("phone_number"):
                 raise InvalidParameter(f"Only {param}.id (a PSID) is supported")
             raise bad_param(f"{param}[id]", "is required")
-        return str(psid).strip()
+        return psid
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        named.setdefault(
-            "Recipient",
-            {
-                "title": "Recipient",
-                "type": "object",
-                "required": ["id"],
-                "properties": {
-                    "id": {
-                        "anyOf": [{"type": "string", "maxLength": 64}, {"type": "integer"}],
-                        "description": "The person's page-scoped id (PSID)",
-                        "examples": ["12345678901234567890"],
-                    }
-                },
-                "additionalProperties": True,
-            },
-        )
-        return {"$ref": "#/components/schemas/Recipient"}
+        return _RECIPIENT_SHAPE.schema(named)
 
 
 @dataclass(frozen=True, slots=True)

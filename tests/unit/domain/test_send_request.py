@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.fields import PageScopedId, json_schemas, psid_text
 from ledgerline.domain.send_request import (
     NOTIFICATION_TYPE,
     PERSONA_ID,
     RECIPIENT,
+    SEND_REQUEST,
     SENDER_ACTION,
     messaging_policy,
 )
@@ -36,6 +38,22 @@ def test_the_recipient_is_a_psid_as_text_or_number() -> None:
     assert _refused(RECIPIENT.parse, {"user_ref": "r"}, "recipient") == (
         "Only recipient.id (a PSID) is supported"
     )
+
+
+def test_the_recipient_id_is_checked_and_documented_as_every_psid() -> None:
+    """One PSID rule (``fields.psid_text``): what ``PageScopedId`` takes, the recipient
+    takes, and its documented ``id`` is ``PageScopedId``'s schema."""
+    for value in (" 123 ", 123, "0", True, 1.5, None, "  ", ["1"]):
+        try:
+            expected: str | None = PageScopedId().parse(value, "psid")
+        except InvalidParameter:
+            expected = None
+        assert psid_text(value) == expected
+        if expected is not None:
+            assert RECIPIENT.parse({"id": value}, "recipient") == expected
+    recipient = json_schemas(SEND_REQUEST)["Recipient"]
+    assert recipient["properties"]["id"] == PageScopedId().schema({})
+    assert recipient["required"] == ["id"]
 
 
 def test_the_messaging_policy_reads_types_and_tags_in_any_case() -> None:
