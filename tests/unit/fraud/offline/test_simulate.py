@@ -13,13 +13,15 @@ from ledgerline.fraud.errors import FraudInputError
 from ledgerline.fraud.offline import simulate as sim
 from ledgerline.fraud.offline.dataset import day_of, load_transactions
 from ledgerline.fraud.offline.evaluate import chapter3_split
+from tests.support.built_once import built_once
 
 SMALL = sim.SimulationConfig(customers=150, terminals=400, days=40, seed=7)
 
 
-# The tests share the module's simulated datasets (the handbook's: 1.75 million rows, ~7 s
-# of CPU): one test process builds them once (pytest-xdist --dist loadgroup), not every
-# process that draws one of the tests.
+# The tests share the module's simulated datasets: one test process builds them once
+# (pytest-xdist --dist loadgroup), not every process that draws one of the tests. The
+# handbook's (1.75 million rows, ~7 s of CPU) is built once a run whatever the distribution
+# (built_once: loadgroup does not group under pytest 9.2, pytest-dev/pytest-xdist#1386).
 pytestmark = pytest.mark.xdist_group("unit.fraud.offline.test_simulate")
 
 
@@ -111,8 +113,12 @@ def test_profiles_for_seed_0_are_the_handbooks() -> None:
 
 
 @pytest.fixture(scope="module")
-def handbook() -> tuple[pd.DataFrame, dict[str, object]]:
-    return sim.simulate(sim.SimulationConfig())
+def handbook(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    return built_once(
+        tmp_path_factory, "handbook-dataset", lambda: sim.simulate(sim.SimulationConfig())
+    )
 
 
 def test_seed_0_reproduces_the_handbooks_dataset(
