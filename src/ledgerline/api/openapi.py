@@ -3,8 +3,10 @@
 ``documented_body(Model, examples)`` gives a route's ``openapi_extra`` describing a body the
 route reads by hand (Messenger's loose encodings) with a pydantic model, and
 ``documented_schemas`` with the JSON schemas of the field specs that validate it
-(``domain/fields.py``); ``install_openapi`` merges them into the components and then, over
-the generated document:
+(``domain/fields.py``); ``documented_query(spec)`` describes query parameters the same way,
+from the :class:`~ledgerline.domain.fields.Obj` whose ``read`` validates them.
+``install_openapi`` merges the schemas into the components and then, over the generated
+document:
 
 * declares the security schemes — a page access token (``?access_token=`` or
   ``Authorization: Bearer``) for the bank API, a person's token (Bearer) for ``/api/v1`` —
@@ -23,6 +25,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+
+from ledgerline.domain.fields import Obj, is_required
 
 _REF = "#/components/schemas/{model}"
 # The JSON schemas of the model behind a body read by hand travel in the route's
@@ -147,6 +151,34 @@ def documented_schemas(
         "requestBody": {"required": required, "content": {"application/json": media}},
         _BODY_SCHEMAS: json.dumps(schemas),
     }
+
+
+def query_parameters(spec: Obj) -> list[dict[str, Any]]:
+    """OpenAPI ``parameters`` (in the query) for each field of ``spec``: its name, whether it
+    is required, and the field's own schema (its description and example lifted out, as
+    OpenAPI puts them on the parameter)."""
+    parameters: list[dict[str, Any]] = []
+    for name, field in spec.fields.items():
+        named: dict[str, dict[str, Any]] = {}
+        schema = field.schema(named)
+        if named:
+            raise ValueError(f"query parameter {name} would refer to objects: {sorted(named)}")
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": is_required(field)}
+        if "description" in schema:
+            parameter["description"] = schema.pop("description")
+        examples = schema.pop("examples", None)
+        if examples:
+            parameter["example"] = examples[0]
+        parameter["schema"] = schema
+        parameters.append(parameter)
+    return parameters
+
+
+def documented_query(spec: Obj, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A route's ``openapi_extra`` for query parameters read by hand (``spec.read(params)``):
+    documented from the same field specs that validate them; ``extra`` (e.g. a
+    ``documented_schemas`` body) is kept beside them."""
+    return {**(extra or {}), "parameters": query_parameters(spec)}
 
 
 def _is_bank(path: str) -> bool:

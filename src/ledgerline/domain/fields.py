@@ -342,7 +342,7 @@ class Obj:
             named[self.name] = {}  # reserved first: recursion and order of the components
             properties = {key: spec.schema(named) for key, spec in self.fields.items()}
             body: dict[str, Any] = {"title": self.name, "type": "object"}
-            required = [key for key, spec in self.fields.items() if _needed(spec)]
+            required = [key for key, spec in self.fields.items() if is_required(spec)]
             if required:
                 body["required"] = required
             body["properties"] = properties
@@ -549,7 +549,8 @@ class Checked:
         return self.inner.schema(named)
 
 
-def _needed(spec: Spec) -> bool:
+def is_required(spec: Spec) -> bool:
+    """Whether a request must give this field (required, and no default stands in)."""
     return spec.required and getattr(spec, "default", None) is None
 
 

@@ -341,6 +341,8 @@ class PropertyNames:
     """``fields`` of a GET or DELETE: ``"a,b"`` or ``["a","b"]``; each must be a property."""
 
     required: bool = True
+    description: str = "The properties to delete"
+    query: bool = False  # documented as a query parameter: the comma-separated text only
 
     def parse(self, value: Any, param: str) -> list[str]:
         if value is None or value == "" or value == []:
@@ -361,16 +363,58 @@ class PropertyNames:
 
     def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
         names = {"type": "string", "enum": list(FIELDS)}
+        if self.query:
+            one = "|".join(FIELDS)
+            return {
+                "type": "string",
+                "pattern": f"^ *({one}) *(, *({one}) *)*$",
+                "description": f"{self.description}, comma-separated",
+                "examples": ["get_started,greeting"],
+            }
         return {
             "anyOf": [
                 {"type": "array", "items": names, "minItems": 1},
                 {"type": "string", "description": "Comma-separated property names"},
             ],
-            "description": "The properties to delete",
+            "description": self.description,
         }
 
 
 PROFILE_FIELDS = Obj("MessengerProfileFields", {"fields": PropertyNames()})
+PROFILE_QUERY = Obj(
+    "MessengerProfileQuery",
+    {"fields": PropertyNames(description="The properties to read", query=True)},
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMenuParams:
+    """``params`` of ``DELETE /me/custom_user_settings``: ``["persistent_menu"]``,
+    ``(persistent_menu)`` (ampalibe) or ``persistent_menu``; the persistent menu is the one
+    a person can have."""
+
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> list[str]:
+        names = value if isinstance(value, list) else str(value or "").strip("[]()").split(",")
+        cleaned = [str(name).strip().strip("'\"") for name in names if str(name).strip()]
+        if cleaned != ["persistent_menu"]:
+            raise InvalidParameter(f'param {param} must be ["persistent_menu"]')
+        return cleaned
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "enum": ['["persistent_menu"]', "persistent_menu", "(persistent_menu)"],
+            "description": "What to delete: the person's persistent menu",
+            "examples": ['["persistent_menu"]'],
+        }
+
+
+PERSON_MENU_QUERY = Obj("CustomUserSettingsQuery", {"psid": PSID})
+DELETE_PERSON_MENU = Obj(
+    "DeleteCustomUserSettings", {"params": PersonMenuParams(), "psid": PSID}
+)  # params checked first, as Messenger answers
 
 
 def field_names(raw: Any, *, required: bool = True) -> list[str]:

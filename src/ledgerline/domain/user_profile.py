@@ -15,11 +15,13 @@ The rules (``docs/privacy.md``, "What a business learns about a person"):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.fields import Obj
 from ledgerline.domain.person_names import PersonNames
 
 FIELDS = ("first_name", "last_name", "name", "profile_pic", "locale", "timezone", "gender")
@@ -58,6 +60,34 @@ def requested_fields(raw: Any) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+_ONE_OF = "|".join(FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileFieldNames:
+    """``?fields=`` of the User Profile API (``requested_fields``), as a field spec: the
+    same declaration reads the query and documents it."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> list[str]:
+        return requested_fields(value)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "pattern": f"^ *({_ONE_OF}) *(, *({_ONE_OF}) *)*$",
+            "default": ",".join(DEFAULT_FIELDS),
+            "description": "Comma-separated, any of "
+            + ", ".join(f"`{name}`" for name in FIELDS)
+            + ". An unknown field: `(#100) Tried accessing nonexisting field`",
+            "examples": ["first_name,last_name,profile_pic,locale"],
+        }
+
+
+PROFILE_QUERY = Obj("UserProfileQuery", {"fields": ProfileFieldNames()})
 
 
 def utc_offset_hours(zone: str, now: datetime) -> float | int | None:

@@ -9,9 +9,11 @@ import pytest
 from ledgerline.domain.errors import InvalidParameter, TooManyElements
 from ledgerline.domain.fields import json_schemas
 from ledgerline.domain.page_profile import (
+    DELETE_PERSON_MENU,
     PERSON_MENU,
     PROFILE,
     PROFILE_FIELDS,
+    PROFILE_QUERY,
     TooDeep,
     field_names,
     fill_greeting,
@@ -118,6 +120,46 @@ def test_field_names() -> None:
         field_names({"a": 1})
     with pytest.raises(InvalidParameter, match="is required"):
         field_names("")
+
+
+def test_the_read_query_is_comma_separated_names_as_documented() -> None:
+    names = PROFILE_QUERY.fields["fields"]
+    schema = names.schema({})
+    assert schema["type"] == "string"
+    assert schema["description"].startswith("The properties to read")
+    assert PROFILE_QUERY.read({"fields": schema["examples"][0]}) == {
+        "fields": ["get_started", "greeting"]
+    }
+    assert PROFILE_FIELDS.fields["fields"].schema({})["description"] == "The properties to delete"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        '["persistent_menu"]',
+        "(persistent_menu)",
+        " persistent_menu ",
+        ["persistent_menu"],
+        "['persistent_menu']",
+    ],
+)
+def test_deleting_a_person_menu_names_the_persistent_menu(given: Any) -> None:
+    assert DELETE_PERSON_MENU.read({"params": given, "psid": " 7 "}) == {
+        "params": ["persistent_menu"],
+        "psid": "7",
+    }
+
+
+def test_deleting_a_person_menu_checks_params_before_the_psid() -> None:
+    for wrong in (None, "", "greeting", ["persistent_menu", "greeting"]):
+        with pytest.raises(InvalidParameter) as caught:
+            DELETE_PERSON_MENU.read({"params": wrong})
+        assert caught.value.message == 'param params must be ["persistent_menu"]'
+    with pytest.raises(InvalidParameter, match="param psid is required"):
+        DELETE_PERSON_MENU.read({"params": "persistent_menu"})
+    schema = DELETE_PERSON_MENU.fields["params"].schema({})
+    for documented in schema["enum"]:
+        assert DELETE_PERSON_MENU.read({"params": documented, "psid": 1})["psid"] == "1"
 
 
 def test_the_person_sees_their_language_else_default() -> None:

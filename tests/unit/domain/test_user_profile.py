@@ -8,7 +8,12 @@ import pytest
 
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.person_names import PersonNames
-from ledgerline.domain.user_profile import requested_fields, user_profile, utc_offset_hours
+from ledgerline.domain.user_profile import (
+    PROFILE_QUERY,
+    requested_fields,
+    user_profile,
+    utc_offset_hours,
+)
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -21,6 +26,15 @@ def test_requested_fields() -> None:
         requested_fields(["name"])
     with pytest.raises(InvalidParameter, match=r"nonexisting field \(email\)"):
         requested_fields("name,email")
+
+
+def test_the_fields_query_reads_and_documents_requested_fields() -> None:
+    assert PROFILE_QUERY.read({}) == {"fields": ["first_name", "last_name", "profile_pic"]}
+    assert PROFILE_QUERY.read({"fields": "locale,name"}) == {"fields": ["locale", "name"]}
+    schema = PROFILE_QUERY.fields["fields"].schema({})
+    assert schema["default"] == "first_name,last_name,profile_pic"
+    assert "`timezone`" in schema["description"]
+    assert PROFILE_QUERY.read({"fields": schema["examples"][0]})["fields"][-1] == "locale"
 
 
 def test_offsets_follow_the_zone_and_its_summer_time() -> None:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from ledgerline.api.bank.routing import graph_call, graph_route
 from ledgerline.api.deps import Context
 from ledgerline.api.handover_schemas import SuccessOut, ThreadOwnerOut
-from ledgerline.api.openapi import documented_schemas
+from ledgerline.api.openapi import documented_query, documented_schemas
 from ledgerline.api.schemas import ERRORS
 from ledgerline.chat.ownership import ASSISTANT_APP_ID, PAGE_INBOX_APP_ID
 from ledgerline.customer_service.handover import (
@@ -118,6 +118,27 @@ async def request_thread_control(
     return await _control(request, ctx, version, do_api_request_thread_control, THREAD_CONTROL)
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerRecipient:
+    """``recipient`` of ``GET /me/thread_owner``: a PSID (``?recipient=PSID``), or
+    ``{"id": PSID}`` as a JSON body or a JSON-encoded query value sends it."""
+
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> str:
+        if isinstance(value, dict):
+            value = value.get("id")
+        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value):
+            raise InvalidParameter(f"param {param} (a PSID) is required")
+        return str(value)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return PageScopedId(description="The person's PSID").schema(named)
+
+
+THREAD_OWNER_QUERY = Obj("ThreadOwnerQuery", {"recipient": OwnerRecipient()})
+
+
 @graph_route(
     router,
     "/me/thread_owner",
@@ -125,17 +146,14 @@ async def request_thread_control(
     response_model=ThreadOwnerOut,
     responses=ERRORS,
     summary="The app that owns a thread (`?recipient=PSID`)",
+    openapi_extra=documented_query(THREAD_OWNER_QUERY),
 )
 async def thread_owner(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
-    recipient = params.get("recipient")
-    if isinstance(recipient, dict):
-        recipient = recipient.get("id")
-    if not isinstance(recipient, str | int) or isinstance(recipient, bool) or not str(recipient):
-        raise InvalidParameter("param recipient (a PSID) is required")
-    owner = await ctx.db.query(api_thread_owner, page_id=auth.page_id, psid=str(recipient))
+    recipient = THREAD_OWNER_QUERY.read(params)["recipient"]
+    owner = await ctx.db.query(api_thread_owner, page_id=auth.page_id, psid=recipient)
     return {"data": [{"thread_owner": {"app_id": owner}}]}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Request
 from ledgerline.api.bank.routing import graph_call, graph_route
 from ledgerline.api.deps import Context
 from ledgerline.api.linking_schemas import RecipientLookupOut, UnlinkAccountsOut
-from ledgerline.api.openapi import documented_schemas
+from ledgerline.api.openapi import documented_query, documented_schemas
 from ledgerline.api.schemas import ERRORS
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter, NotFound
@@ -29,11 +30,52 @@ token expired` (HTTP 400).
 """
 
 
-def _fields(params: dict[str, Any]) -> set[str]:
-    raw = params.get("fields") or ""
-    if isinstance(raw, list):
-        raw = ",".join(str(x) for x in raw)
-    return {f.strip() for f in str(raw).split(",") if f.strip()}
+@dataclass(frozen=True, slots=True)
+class NodeFields:
+    """``fields`` of ``/me``: comma-separated (or a list); only ``recipient`` means anything."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> set[str]:
+        raw = value or ""
+        if isinstance(raw, list):
+            raw = ",".join(str(x) for x in raw)
+        return {f.strip() for f in str(raw).split(",") if f.strip()}
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "description": "`recipient`: the PSID behind `account_linking_token`; without it "
+            "(and without a token) the page's `id` and `name`",
+            "examples": ["recipient"],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LinkingToken:
+    """``account_linking_token``: when given, a non-empty text (required with
+    ``fields=recipient``, which the route checks)."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise InvalidParameter(f"param {param} is required")
+        return value
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "description": "The token the bank's `/authorize` page received",
+        }
+
+
+ME_QUERY = Obj(
+    "RecipientLookupQuery", {"fields": NodeFields(), "account_linking_token": LinkingToken()}
+)
 
 
 _ME = {
@@ -41,6 +83,7 @@ _ME = {
     "response_model_exclude_none": True,
     "responses": ERRORS,
     "description": LOOKUP_DESCRIPTION,
+    "openapi_extra": documented_query(ME_QUERY),
 }
 
 
@@ -68,14 +111,14 @@ async def me_by_post(request: Request, ctx: Context, version: str | None = None)
 
 async def _me(request: Request, ctx: Context, version: str | None) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
-    fields = _fields(params)
-    token = params.get("account_linking_token")
-    if "recipient" not in fields and token is None:
+    query = ME_QUERY.read(params)
+    token = query["account_linking_token"]
+    if "recipient" not in query["fields"] and token is None:
         business = await ctx.db.read(business_store.get_business, auth.page_id)
         if business is None:  # pragma: no cover - token rows reference businesses
             raise NotFound()
         return {"id": auth.page_id, "name": business.name}
-    if not isinstance(token, str) or not token:
+    if token is None:
         raise InvalidParameter("param account_linking_token is required")
     psid = await ctx.db.query(
         lookup_psid, token=token, page_id=auth.page_id, now=to_ms(ctx.clock.now())

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from ledgerline.api.bank.body import decode_json_fields
 from ledgerline.api.bank.routing import graph_call, graph_route
 from ledgerline.api.deps import Context
-from ledgerline.api.openapi import documented_schemas
+from ledgerline.api.openapi import documented_query, documented_schemas
 from ledgerline.api.profile_schemas import (
     DELETE_EXAMPLES,
     GET_EXAMPLE,
@@ -38,11 +38,13 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.fields import json_schemas
 from ledgerline.domain.page_profile import (
+    DELETE_PERSON_MENU,
     FIELDS,
     PERSON_MENU,
+    PERSON_MENU_QUERY,
     PROFILE,
     PROFILE_FIELDS,
-    PSID,
+    PROFILE_QUERY,
     field_names,
     normalize_profile,
 )
@@ -66,10 +68,11 @@ def _answer(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     description="`?fields=get_started,greeting,...` (required): the properties asked for "
     "that are set, as one object in `data` (`data` is empty when none is). An unknown "
     f"property is `(#100)`. Properties: {', '.join(f'`{f}`' for f in FIELDS)}.",
+    openapi_extra=documented_query(PROFILE_QUERY),
 )
 async def get_profile(request: Request, ctx: Context, version: str | None = None) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
-    names = field_names(params.get("fields"))
+    names = PROFILE_QUERY.read(params)["fields"]
     found = await ctx.db.query(page_profile, page_id=auth.page_id, names=names)
     return {"data": [found] if found else []}
 
@@ -143,20 +146,6 @@ async def delete_profile(
 USER_PATH = "/me/custom_user_settings"
 
 
-def _psid(params: dict[str, Any]) -> str:
-    return PSID.parse(params.get("psid"), "psid")
-
-
-def _user_params(raw: Any) -> list[str]:
-    """``params`` of a DELETE: ``["persistent_menu"]``, ``(persistent_menu)`` (ampalibe) or
-    ``persistent_menu``; the persistent menu is the one a person can have."""
-    names = raw if isinstance(raw, list) else str(raw or "").strip("[]()").split(",")
-    cleaned = [str(name).strip().strip("'\"") for name in names if str(name).strip()]
-    if cleaned != ["persistent_menu"]:
-        raise InvalidParameter('param params must be ["persistent_menu"]')
-    return cleaned
-
-
 @graph_route(
     router,
     USER_PATH,
@@ -167,12 +156,14 @@ def _user_params(raw: Any) -> list[str]:
     summary="A person's own persistent menu, and the page's",
     description='`?psid=` (required): `{"data": [{"user_level_persistent_menu", '
     '"page_level_persistent_menu"}]}`, each when set.',
+    openapi_extra=documented_query(PERSON_MENU_QUERY),
 )
 async def get_person_menu(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
-    found = await ctx.db.query(person_menus, page_id=auth.page_id, psid=_psid(params))
+    psid = PERSON_MENU_QUERY.read(params)["psid"]
+    found = await ctx.db.query(person_menus, page_id=auth.page_id, psid=psid)
     return {"data": [found] if found else []}
 
 
@@ -213,17 +204,18 @@ async def set_person_menu(
     responses=_answer(SUCCESS),
     summary="Delete a person's own persistent menu (the page's applies again)",
     description='`?psid=…&params=["persistent_menu"]`.',
+    openapi_extra=documented_query(DELETE_PERSON_MENU),
 )
 async def delete_person_menu(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
     decode_json_fields(params, ("params",))
-    _user_params(params.get("params"))
+    query = DELETE_PERSON_MENU.read(params)
     await ctx.db.write(
         do_delete_person_menu,
         page_id=auth.page_id,
-        psid=_psid(params),
+        psid=query["psid"],
         now=to_ms(ctx.clock.now()),
         partition=auth.page_id,
     )

@@ -15,12 +15,13 @@ from fastapi import APIRouter, Path, Request
 
 from ledgerline.api.bank.routing import graph_call, graph_route
 from ledgerline.api.deps import Context
+from ledgerline.api.openapi import documented_query
 from ledgerline.api.schemas import ERRORS
 from ledgerline.chat.personas import find_persona, persona_wire
 from ledgerline.chat.user_profile import person_for_page
 from ledgerline.domain.clock import to_ms
 from ledgerline.domain.errors import NotFound
-from ledgerline.domain.user_profile import AVATAR_PATH, FIELDS, requested_fields, user_profile
+from ledgerline.domain.user_profile import AVATAR_PATH, PROFILE_QUERY, user_profile
 from ledgerline.storage.stores import businesses as business_store
 
 router = APIRouter(tags=["User Profile"])
@@ -40,9 +41,8 @@ EXAMPLE = {
     ["GET"],
     responses={**ERRORS, 200: {"content": {"application/json": {"example": EXAMPLE}}}},
     summary="A person's profile, as far as the page may know (User Profile API)",
-    description="`?fields=` any of "
-    + ", ".join(f"`{f}`" for f in FIELDS)
-    + " (default `first_name,last_name,profile_pic`). The id of one of the page's personas "
+    description="`?fields=` (default `first_name,last_name,profile_pic`). The id of one of the "
+    "page's personas "
     "answers that persona (`name`, `profile_picture_url`, `id`), as Messenger's Personas API "
     "does. What each field reveals is in "
     "`docs/privacy.md`: names and locale to a page the person wrote to; `profile_pic` is "
@@ -50,6 +50,7 @@ EXAMPLE = {
     "linked with the page; `gender` is never answered. Another page's PSID, an unknown "
     "one, or a person who blocked the page: `(#100)` subcode 33, as Graph answers for an "
     "object it will not show. An unknown field: `(#100) Tried accessing nonexisting field`.",
+    openapi_extra=documented_query(PROFILE_QUERY),
 )
 async def get_user_profile(
     request: Request,
@@ -67,7 +68,7 @@ async def get_user_profile(
     persona = await ctx.db.query(find_persona, auth.page_id, psid)
     if persona is not None:  # GET /{PERSONA_ID} (Messenger's Personas API)
         return persona_wire(persona)
-    fields = requested_fields(params.get("fields"))
+    fields = PROFILE_QUERY.read(params)["fields"]
     now = ctx.clock.now()
     seen = await ctx.db.query(person_for_page, page_id=auth.page_id, psid=psid, now=to_ms(now))
     return user_profile(

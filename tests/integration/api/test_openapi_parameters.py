@@ -1,0 +1,85 @@
+"""Query parameters read by hand are documented by the field specs that read them (issue 14
+part 4): each operation's parameters are ``query_parameters(spec)`` of the ``Obj`` the route
+reads with, and every documented example is accepted by that spec."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledgerline.api.bank.handover import THREAD_OWNER_QUERY
+from ledgerline.api.bank.linking import ME_QUERY
+from ledgerline.api.openapi import query_parameters
+from ledgerline.bootstrap import build_app, build_services
+from ledgerline.config import Settings
+from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.fields import Obj
+from ledgerline.domain.page_profile import DELETE_PERSON_MENU, PERSON_MENU_QUERY, PROFILE_QUERY
+from ledgerline.domain.user_profile import PROFILE_QUERY as USER_PROFILE_QUERY
+
+pytestmark = pytest.mark.xdist_group("integration.api.test_openapi_parameters")
+
+QUERIES = [
+    ("/{psid}", "get", USER_PROFILE_QUERY),
+    ("/me/thread_owner", "get", THREAD_OWNER_QUERY),
+    ("/me/messenger_profile", "get", PROFILE_QUERY),
+    ("/me/custom_user_settings", "get", PERSON_MENU_QUERY),
+    ("/me/custom_user_settings", "delete", DELETE_PERSON_MENU),
+    ("/me", "get", ME_QUERY),
+    ("/me", "post", ME_QUERY),
+]
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp: Path = tmp_path_factory.mktemp("openapi-parameters")
+    services = build_services(
+        Settings(env="development", data_dir=tmp, database_url=f"sqlite:///{tmp / 'l.db'}")
+    )
+    try:
+        document: dict[str, Any] = build_app(services, run_workers=False).openapi()
+        yield document
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize(("path", "method", "query"), QUERIES)
+def test_query_parameters_are_documented_by_the_specs_that_read_them(
+    spec: dict[str, Any], path: str, method: str, query: Obj
+) -> None:
+    parameters = {
+        parameter["name"]: parameter
+        for parameter in spec["paths"][path][method]["parameters"]
+        if parameter["in"] == "query" and parameter["name"] != "version"
+    }
+    assert parameters == {p["name"]: p for p in query_parameters(query)}
+    for name, parameter in parameters.items():
+        field = query.fields[name]
+        assert parameter["required"] == field.required
+        if "example" in parameter:
+            field.parse(parameter["example"], name)  # accepted as documented
+        pattern = parameter["schema"].get("pattern")
+        if pattern is not None and "example" in parameter:
+            assert re.fullmatch(pattern, parameter["example"])
+
+
+def test_a_value_outside_a_documented_pattern_is_refused_by_the_same_spec() -> None:
+    (fields,) = query_parameters(USER_PROFILE_QUERY)
+    assert re.fullmatch(fields["schema"]["pattern"], "name, locale")
+    assert USER_PROFILE_QUERY.read({"fields": "name, locale"}) == {"fields": ["name", "locale"]}
+    assert not re.fullmatch(fields["schema"]["pattern"], "name,email")
+    with pytest.raises(InvalidParameter, match="nonexisting field"):
+        USER_PROFILE_QUERY.read({"fields": "name,email"})
+    (names,) = query_parameters(PROFILE_QUERY)
+    assert not re.fullmatch(names["schema"]["pattern"], "greeting,nickname")
+    with pytest.raises(InvalidParameter, match=r"fields\[1\] must be one of"):
+        PROFILE_QUERY.read({"fields": "greeting,nickname"})
+
+
+def test_a_query_parameter_may_not_refer_to_an_object() -> None:
+    with pytest.raises(ValueError, match="would refer to objects"):
+        query_parameters(Obj("Nested", {"inner": Obj("Inner", {})}))
