@@ -1,26 +1,11 @@
-"""Wire models of ``/me/subscribed_apps`` (documentation and response shaping)."""
+"""Answers of ``/me/subscribed_apps`` (the body a bank sends is
+``domain.webhook_fields.subscribe_body``)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledgerline.domain.webhook_fields import DEFAULT_FIELDS, DELIVERED_FIELDS
-
-_FIELDS_HELP = (
-    "Messenger webhook fields: "
-    + ", ".join(f"`{name}`" for name in DELIVERED_FIELDS)
-    + " (Ledgerline's own: `fraud_alert_responses` for `fraud_alert_response` events, `fraud_reports` for `fraud_report` events). Meta's other page fields "
-    "are accepted and kept, but Ledgerline has no event for them. A JSON array, or a "
-    "comma-separated string (form bodies and the query work too). Required from Graph v3.2; "
-    "an older version (or none) without it keeps the current fields."
-)
-
-
-class SubscribedAppsIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    subscribed_fields: list[str] | str | None = Field(
-        default=None, description=_FIELDS_HELP, examples=[list(DEFAULT_FIELDS)]
-    )
+from ledgerline.domain.webhook_fields import DEFAULT_FIELDS
 
 
 class SubscribeOut(BaseModel):

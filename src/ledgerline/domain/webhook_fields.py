@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.fields import Obj
 
 STANDBY_PREFIX = "standby:"  # outbox kinds of events for a business app that is not the owner
 STANDBY = "standby"
@@ -150,3 +152,48 @@ def parse_subscribed_fields(value: Any) -> tuple[str, ...]:
         if name not in fields:
             fields.append(name)
     return tuple(fields)
+
+
+_FIELDS_HELP = (
+    "Messenger webhook fields: "
+    + ", ".join(f"`{name}`" for name in DELIVERED_FIELDS)
+    + " (Ledgerline's own: `fraud_alert_responses` for `fraud_alert_response` events, "
+    "`fraud_reports` for `fraud_report` events). Meta's other page fields are accepted and "
+    "kept, but Ledgerline has no event for them. A JSON array, or a comma-separated string "
+    "(form bodies and the query work too, as do repeated `subscribed_fields[]` values). "
+    "Required from Graph v3.2; an older version (or none) without it keeps the current fields."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribedFields:
+    """``subscribed_fields`` as a field spec (``parse_subscribed_fields``); not ``required``,
+    a missing one is nothing (an old Graph version keeps the page's fields)."""
+
+    required: bool = True
+
+    def parse(self, value: Any, param: str) -> tuple[str, ...] | None:
+        if value is None and not self.required:
+            return None
+        return parse_subscribed_fields(value)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        names = {"type": "string", "enum": [*DELIVERED_FIELDS, *ACCEPTED_ONLY_FIELDS]}
+        return {
+            "anyOf": [
+                {"type": "array", "items": names, "minItems": 1},
+                {"type": "string", "minLength": 1, "description": "Comma-separated"},
+            ],
+            "description": _FIELDS_HELP,
+            "examples": [list(DEFAULT_FIELDS)],
+        }
+
+
+def subscribe_body(*, required: bool) -> Obj:
+    """The body of ``POST /me/subscribed_apps``; ``subscribed_fields`` is required from Graph
+    v3.2 (the document shows the unversioned call's, where it may be left out)."""
+    return Obj(
+        "SubscribeApp",
+        {"subscribed_fields": SubscribedFields(required=required)},
+        description="The fields replace the page's previous list",
+    )

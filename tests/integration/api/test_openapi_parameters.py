@@ -1,6 +1,7 @@
-"""Query parameters read by hand are documented by the field specs that read them (issue 14
-part 4): each operation's parameters are ``query_parameters(spec)`` of the ``Obj`` the route
-reads with, and every documented example is accepted by that spec."""
+"""Query parameters and bodies read by hand are documented by the field specs that read
+them (issue 14 part 4): each operation's parameters are ``query_parameters(spec)`` of the
+``Obj`` the route reads with, its body's schemas are that ``Obj``'s ``json_schemas``, and
+every documented example is accepted by that spec."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import pytest
 
 from ledgerline.api.bank.handover import THREAD_OWNER_QUERY
 from ledgerline.api.bank.linking import ME_QUERY
+from ledgerline.api.bank.subscriptions import SUBSCRIBE_OLD
 from ledgerline.api.openapi import query_parameters
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.domain.errors import InvalidParameter
-from ledgerline.domain.fields import Obj
+from ledgerline.domain.fields import Obj, json_schemas
 from ledgerline.domain.page_profile import DELETE_PERSON_MENU, PERSON_MENU_QUERY, PROFILE_QUERY
 from ledgerline.domain.user_profile import PROFILE_QUERY as USER_PROFILE_QUERY
 
@@ -31,6 +33,10 @@ QUERIES = [
     ("/me/custom_user_settings", "delete", DELETE_PERSON_MENU),
     ("/me", "get", ME_QUERY),
     ("/me", "post", ME_QUERY),
+]
+
+BODIES = [
+    ("/me/subscribed_apps", "post", SUBSCRIBE_OLD),
 ]
 
 
@@ -83,3 +89,16 @@ def test_a_value_outside_a_documented_pattern_is_refused_by_the_same_spec() -> N
 def test_a_query_parameter_may_not_refer_to_an_object() -> None:
     with pytest.raises(ValueError, match="would refer to objects"):
         query_parameters(Obj("Nested", {"inner": Obj("Inner", {})}))
+
+
+@pytest.mark.parametrize(("path", "method", "body"), BODIES)
+def test_bodies_are_documented_by_the_specs_that_read_them(
+    spec: dict[str, Any], path: str, method: str, body: Obj
+) -> None:
+    schemas = spec["components"]["schemas"]
+    for name, schema in json_schemas(body).items():
+        assert schemas[name] == schema, name
+    content = spec["paths"][path][method]["requestBody"]["content"]
+    assert content["application/json"]["schema"] == {"$ref": f"#/components/schemas/{body.name}"}
+    for example in content["application/json"]["examples"].values():
+        body.read(example["value"])  # every documented example is accepted

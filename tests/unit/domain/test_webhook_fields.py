@@ -8,9 +8,11 @@ import pytest
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.webhook_fields import (
     DEFAULT_FIELDS,
+    KNOWN_FIELDS,
     delivers,
     field_of,
     parse_subscribed_fields,
+    subscribe_body,
 )
 
 
@@ -81,3 +83,19 @@ def test_an_unsubscribed_page_receives_only_what_it_asked_for_there_and_then() -
     assert delivers(None, "test")  # the console's test event
     assert delivers(("standby",), "standby:postback")
     assert not delivers(("standby",), "postback")
+
+
+def test_the_subscribe_body_is_required_from_v3_2_and_documents_every_known_field() -> None:
+    assert subscribe_body(required=False).read({}) == {"subscribed_fields": None}
+    with pytest.raises(InvalidParameter, match="subscribed_fields is required"):
+        subscribe_body(required=True).read({})
+    with pytest.raises(InvalidParameter, match="subscribed_fields is required"):
+        subscribe_body(required=False).read({"subscribed_fields": ""})
+    body = subscribe_body(required=False)
+    assert body.read({"subscribed_fields": "feed,messages"}) == {
+        "subscribed_fields": ("feed", "messages")
+    }
+    documented = body.fields["subscribed_fields"].schema({})
+    listed = documented["anyOf"][0]["items"]["enum"]
+    assert set(listed) == KNOWN_FIELDS
+    assert body.read({"subscribed_fields": documented["examples"][0]})["subscribed_fields"]

@@ -9,24 +9,23 @@ from fastapi import APIRouter, Request
 
 from ledgerline.api.bank.routing import check_version, graph_call, graph_route, version_number
 from ledgerline.api.deps import Context, Page
-from ledgerline.api.openapi import documented_body
+from ledgerline.api.openapi import documented_schemas
 from ledgerline.api.schemas import ERRORS
-from ledgerline.api.subscription_schemas import (
-    SubscribedAppsIn,
-    SubscribedAppsOut,
-    SubscribeOut,
-)
+from ledgerline.api.subscription_schemas import SubscribedAppsOut, SubscribeOut
 from ledgerline.delivery.subscriptions import (
     FIELDS_REQUIRED_FROM,
     do_subscribe_app,
     do_unsubscribe_app,
     get_subscription,
 )
-from ledgerline.domain.webhook_fields import DEFAULT_FIELDS, parse_subscribed_fields
+from ledgerline.domain.fields import json_schemas
+from ledgerline.domain.webhook_fields import DEFAULT_FIELDS, subscribe_body
 
 router = APIRouter(tags=["Webhooks"])
 
 _LIST_KEY = "subscribed_fields[]"  # the array form some clients send (Rails, PHP)
+SUBSCRIBE = subscribe_body(required=True)  # Graph v3.2 and later
+SUBSCRIBE_OLD = subscribe_body(required=False)  # before v3.2, or no version: the documented one
 
 
 async def _named_fields(request: Request, params: dict[str, Any]) -> Any:
@@ -56,8 +55,8 @@ async def _named_fields(request: Request, params: dict[str, Any]) -> Any:
     "(`(#100) The parameter subscribed_fields is required`); an older version, or none, "
     "without it keeps the page's fields (the default ones if it was unsubscribed). An "
     'unknown field: `(#100) Param subscribed_fields[i] must be one of {…} - got "x"`.',
-    openapi_extra=documented_body(
-        SubscribedAppsIn,
+    openapi_extra=documented_schemas(
+        json_schemas(SUBSCRIBE_OLD),
         {
             "the default fields": {"subscribed_fields": list(DEFAULT_FIELDS)},
             "with handover events and standby": {
@@ -74,8 +73,8 @@ async def subscribe_app(
     params, auth = await graph_call(request, ctx, version)
     named = await _named_fields(request, params)
     number = version_number(version)
-    old_call = number is None or number < FIELDS_REQUIRED_FROM
-    fields = None if named is None and old_call else parse_subscribed_fields(named)
+    body = SUBSCRIBE_OLD if number is None or number < FIELDS_REQUIRED_FROM else SUBSCRIBE
+    fields = body.read({"subscribed_fields": named})["subscribed_fields"]
     await ctx.db.write(do_subscribe_app, page_id=auth.page_id, fields=fields)
     return {"success": True}
 
