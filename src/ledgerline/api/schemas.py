@@ -404,18 +404,6 @@ class BlockList(BaseModel):
     data: list[BlockedBusiness]
 
 
-class WebhookSettingsIn(BaseModel):
-    """Change how webhooks are delivered. Form-encoded bodies and query parameters work too."""
-
-    model_config = ConfigDict(extra="allow")
-    batching: bool | None = Field(
-        default=None,
-        description="`true`: up to `max_events` consecutive events of one person per POST, in "
-        "order; `false` (the default): one event per POST",
-    )
-    max_events: int | None = Field(default=None, ge=1, le=100, description="1–100 (default 20)")
-
-
 class WebhookSettingsOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"success": True, "batching": True, "max_events": 20}]}
@@ -423,26 +411,6 @@ class WebhookSettingsOut(BaseModel):
     success: bool = True
     batching: bool
     max_events: int
-
-
-class ReplayIn(BaseModel):
-    """One event (`event_id`) or a time range (`since`, `until`: epoch ms). Form-encoded bodies
-    and query parameters work too."""
-
-    model_config = ConfigDict(extra="allow")
-    event_id: str | None = Field(default=None, description="An `id` from the delivery log")
-    since: int | None = Field(default=None, ge=0, description="Events queued from (epoch ms)")
-    until: int | None = Field(
-        default=None, ge=0, description="… until (exclusive; default now); at most 31 days"
-    )
-    kind: str | list[str] | None = Field(
-        default=None,
-        description="Only these kinds (comma-separated or a list; `all` for every kind). By "
-        "default every kind but `read` and `delivery`.",
-    )
-    status: Literal["delivered", "failed"] | None = Field(
-        default=None, description="Only events that ended so (default both)"
-    )
 
 
 class ReplayedEvent(BaseModel):

@@ -13,9 +13,11 @@ a range replay unless asked for by kind (``NOISE_KINDS``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.events import WebhookQueued
+from ledgerline.domain.fields import Obj
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import businesses as business_store, webhooks as outbox
 from ledgerline.storage.stores.webhooks import DELIVERED, FAILED, StoredEvent
@@ -37,6 +39,108 @@ def parse_kinds(raw: object) -> list[str] | None:
     if len(kinds) > 20 or any(len(kind) > 40 for kind in kinds):
         raise InvalidParameter("param kind: at most 20 kinds")
     return kinds
+
+
+def statuses_of(raw: object) -> tuple[str, ...]:
+    """``status`` of a range replay: delivered, failed, or both (the default)."""
+    if raw is None or raw == "":
+        return (DELIVERED, FAILED)
+    if raw not in (DELIVERED, FAILED):
+        raise InvalidParameter("param status must be delivered or failed")
+    return (str(raw),)
+
+
+@dataclass(frozen=True, slots=True)
+class EventNumber:
+    """An event id or a time in epoch ms: an integer, or its digits as text (surrounding
+    blanks allowed); empty is absent."""
+
+    description: str
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> int | None:
+        if value is None or value == "":
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise InvalidParameter(f"param {param} must be an integer") from None
+        if not 0 <= number < 2**62:
+            raise InvalidParameter(f"param {param} is out of range")
+        return number
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": 2**62 - 1},
+                {"type": "string", "pattern": r"^\s*[0-9]{1,18}\s*$"},
+            ],
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EventKinds:
+    """``kind`` (``parse_kinds``) as a field spec."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> list[str] | None:
+        return parse_kinds(value)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 20},
+            ],
+            "description": "Only these kinds (comma-separated or a list, at most 20; `all` "
+            "for every kind). By default every kind but `read` and `delivery`.",
+            "examples": ["message,postback"],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EndedAs:
+    """``status`` (``statuses_of``) as a field spec."""
+
+    required: bool = False
+
+    def parse(self, value: Any, param: str) -> tuple[str, ...]:
+        return statuses_of(value)
+
+    def schema(self, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "enum": [DELIVERED, FAILED],
+            "description": "Only events that ended so (default both)",
+        }
+
+
+REPLAY = Obj(
+    "Replay",
+    {
+        "event_id": EventNumber("An `id` from the delivery log"),
+        "since": EventNumber("Events queued from (epoch ms)"),
+        "until": EventNumber("… until (exclusive; default now); at most 31 days"),
+        "kind": EventKinds(),
+        "status": EndedAs(),
+    },
+    description="One event (`event_id`) or a time range (`since`, `until`: epoch ms). "
+    "Form-encoded bodies and query parameters work too.",
+)
+
+
+def replay_selection(params: dict[str, Any]) -> ReplaySelection:
+    """A replay call's parameters (``REPLAY``) → what to replay."""
+    call = REPLAY.read(params)
+    return ReplaySelection(
+        event_id=call["event_id"],
+        since=call["since"],
+        until=call["until"],
+        kinds=call["kind"],
+        statuses=call["status"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +220,3 @@ def do_replay_webhooks(
     if replayed:
         uow.emit(WebhookQueued(page_id))
     return replayed
-
-
-def statuses_of(raw: object) -> tuple[str, ...]:
-    """``status`` of a range replay: delivered, failed, or both (the default)."""
-    if raw is None or raw == "":
-        return (DELIVERED, FAILED)
-    if raw not in (DELIVERED, FAILED):
-        raise InvalidParameter("param status must be delivered or failed")
-    return (str(raw),)

@@ -18,6 +18,8 @@ from ledgerline.api.bank.subscriptions import SUBSCRIBE_OLD
 from ledgerline.api.openapi import query_parameters
 from ledgerline.bootstrap import build_app, build_services
 from ledgerline.config import Settings
+from ledgerline.delivery.replay import REPLAY
+from ledgerline.delivery.settings import SETTINGS_CHANGE
 from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.fields import Obj, json_schemas
 from ledgerline.domain.page_profile import DELETE_PERSON_MENU, PERSON_MENU_QUERY, PROFILE_QUERY
@@ -37,6 +39,8 @@ QUERIES = [
 
 BODIES = [
     ("/me/subscribed_apps", "post", SUBSCRIBE_OLD),
+    ("/me/webhook_deliveries/replay", "post", REPLAY),
+    ("/me/webhook_settings", "post", SETTINGS_CHANGE),
 ]
 
 

@@ -10,30 +10,24 @@ from fastapi import APIRouter, Query, Request
 
 from ledgerline.api.bank.routing import check_version, graph_call, graph_route
 from ledgerline.api.deps import Context, Page
-from ledgerline.api.openapi import documented_body
-from ledgerline.api.schemas import (
-    ERRORS,
-    DeliveryLog,
-    ReplayIn,
-    ReplayOut,
-    WebhookSettingsIn,
-    WebhookSettingsOut,
-)
+from ledgerline.api.openapi import documented_schemas
+from ledgerline.api.schemas import ERRORS, DeliveryLog, ReplayOut, WebhookSettingsOut
 from ledgerline.delivery.replay import (
     NOISE_KINDS,
-    ReplaySelection,
+    REPLAY,
     do_replay_webhooks,
     parse_kinds,
-    statuses_of,
+    replay_selection,
 )
 from ledgerline.delivery.settings import (
+    SETTINGS_CHANGE,
     WebhookSettings,
     do_set_webhook_settings,
     get_webhook_settings,
     parse_settings_change,
 )
 from ledgerline.domain.clock import to_ms
-from ledgerline.domain.errors import InvalidParameter
+from ledgerline.domain.fields import json_schemas
 from ledgerline.storage.stores import webhooks as outbox
 
 router = APIRouter(tags=["Webhooks"])
@@ -79,19 +73,6 @@ async def delivery_log(
     return {"data": rows}
 
 
-def _int_param(params: dict[str, Any], name: str) -> int | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise InvalidParameter(f"param {name} must be an integer") from None
-    if not 0 <= value < 2**62:
-        raise InvalidParameter(f"param {name} is out of range")
-    return value
-
-
 @graph_route(
     router,
     "/me/webhook_deliveries/replay",
@@ -99,8 +80,8 @@ def _int_param(params: dict[str, Any], name: str) -> int | None:
     response_model=ReplayOut,
     responses=ERRORS,
     summary="Deliver events again, with their original mid: one event, or a time range",
-    openapi_extra=documented_body(
-        ReplayIn,
+    openapi_extra=documented_schemas(
+        json_schemas(REPLAY),
         {
             "one event": {"event_id": "42"},
             "what failed last night": {
@@ -120,14 +101,7 @@ async def replay_deliveries(
     request: Request, ctx: Context, version: str | None = None
 ) -> dict[str, Any]:
     params, auth = await graph_call(request, ctx, version)
-    event_id = _int_param(params, "event_id")
-    selection = ReplaySelection(
-        event_id=event_id,
-        since=_int_param(params, "since"),
-        until=_int_param(params, "until"),
-        kinds=parse_kinds(params.get("kind")),
-        statuses=statuses_of(params.get("status")),
-    )
+    selection = replay_selection(params)
     replayed = await ctx.db.write(
         do_replay_webhooks,
         page_id=auth.page_id,
@@ -168,8 +142,8 @@ async def read_webhook_settings(
     response_model=WebhookSettingsOut,
     responses=ERRORS,
     summary="Turn webhook batching on or off (one event per POST is the default)",
-    openapi_extra=documented_body(
-        WebhookSettingsIn,
+    openapi_extra=documented_schemas(
+        json_schemas(SETTINGS_CHANGE),
         {
             "batching on": {"batching": True, "max_events": 50},
             "one event per POST": {"batching": False},
