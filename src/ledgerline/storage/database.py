@@ -1,8 +1,10 @@
 """The one door to the database: transactions, group-committing writers, after-commit events.
 
 Writes run as *actions* — ``fn(uow, *args)`` — on writer threads. A writer takes every action
-waiting in its queue (up to a batch), runs each inside its own SAVEPOINT of one transaction,
-and commits once: many requests share one fsync, yet an action that fails rolls back alone.
+waiting in its queue (up to a batch), runs them in one transaction and commits once: many
+requests share one fsync, yet an action that fails rolls back alone (the batch is run first
+without a savepoint per action, a round trip each on PostgreSQL; when an action fails it is
+rolled back and run again with one SAVEPOINT per action).
 The caller's future resolves only after the commit, so an answered request is durable.
 Events an action emits are published only after that commit.
 
@@ -270,13 +272,23 @@ class _Writer(threading.Thread):
         # The batch takes the rows its actions lock in one order for every writer of every
         # process: actions sorted by partition key (stable, so each key's order holds).
         batch = sorted(batch, key=_lock_order)
-        for attempt in range(CONFLICT_RETRIES + 1):
+        # First without a savepoint per action (each is a round trip on PostgreSQL); when
+        # an action fails, the batch is rolled back and run again with one per action, so
+        # the failed action is rolled back alone as before and the others see what they
+        # saw the first time (a batch may be run again anyway: see conflicts).
+        isolate = False
+        attempt = 0
+        while True:
             try:
-                done = self._attempt_batch(conn, batch)
+                done = self._attempt_batch(conn, batch, isolate=isolate)
+            except _ActionFailed:
+                isolate = True
+                continue
             except _Conflict as conflict:
                 if attempt < CONFLICT_RETRIES:
                     log.info("writer_batch_conflict_retried", attempt=attempt + 1, size=len(batch))
                     time.sleep(_backoff(attempt))
+                    attempt += 1
                     continue
                 self.db.observe_batch(len(batch), len(batch), time.perf_counter() - started)
                 _settle([(job, False, conflict.error) for job in batch])
@@ -297,12 +309,15 @@ class _Writer(threading.Thread):
         _settle([(job, ok, value) for job, ok, value, _ in done])
 
     def _attempt_batch(
-        self, conn: sa.Connection, batch: list[_Job]
+        self, conn: sa.Connection, batch: list[_Job], *, isolate: bool
     ) -> list[tuple[_Job, bool, Any, list[Event]]]:
-        """One try at the batch, committed; raises ``_Conflict`` when it must be tried again."""
+        """One try at the batch, committed; raises ``_Conflict`` when it must be tried again,
+        ``_ActionFailed`` when an action of a batch of several failed without ``isolate``
+        (a savepoint per action)."""
         outcomes: list[tuple[_Job, bool, Any, list[Event]]] = []
         deferred: dict[str, list[Any]] = {}
-        isolate = len(batch) > 1
+        several = len(batch) > 1
+        isolate = isolate and several
         try:
             with conn.begin():
                 # Savepoints go straight to the driver: SQLAlchemy's begin_nested() cost more
@@ -328,6 +343,9 @@ class _Writer(threading.Thread):
                             _control(driver, joined, _ROLLBACK_TO, _RELEASE)
                             outcomes.append((job, False, exc, []))
                             continue
+                        if several:  # the batch again, each action in a savepoint
+                            _rollback_keeping_prepared(conn)
+                            raise _ActionFailed(exc) from exc
                         raise
                     held = driver is not None
                     outcomes.append((job, True, result, uow.events))
@@ -336,7 +354,7 @@ class _Writer(threading.Thread):
                 conn.info.pop(_SCRATCH, None)
                 for name, items in deferred.items():  # e.g. the batch's audit entries
                     self.db.before_commit[name](conn, items)
-        except _Conflict:
+        except (_Conflict, _ActionFailed):
             raise
         except BaseException as exc:
             if is_conflict(exc):  # e.g. in a before-commit step, or at COMMIT
@@ -355,12 +373,30 @@ _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT ledgerline_action"
 def _control(driver: Any, joined: bool, *statements: str) -> None:
     """The writer's savepoint statements: on PostgreSQL in one round trip (a query without
     parameters may hold several; every round trip counts on a writer that waits for each),
-    one at a time elsewhere (SQLite's driver takes one statement a call)."""
+    sent to libpq directly (psycopg deallocates every prepared statement after a command
+    that reports ROLLBACK, as ROLLBACK TO SAVEPOINT does: a round trip, then each hot
+    statement parsed again until prepared anew; savepoints never change the schema, which
+    is what psycopg guards against). One at a time elsewhere (SQLite's driver takes one
+    statement a call)."""
     if joined:
-        driver.execute("; ".join(statements))
+        _exec_libpq(driver, "; ".join(statements))
     else:
         for statement in statements:
             driver.execute(statement)
+
+
+def _exec_libpq(driver: Any, sql: str) -> None:
+    """Run a query without parameters on psycopg's libpq connection, past psycopg (within
+    a transaction: outside one, psycopg runs it and begins the transaction first)."""
+    from psycopg import OperationalError, pq
+
+    if driver.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        driver.execute(sql)
+        return
+    result = driver.pgconn.exec_(sql.encode())
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        message = result.error_message.decode(errors="replace") or "failed"
+        raise OperationalError(f"{sql}: {message}")
 
 
 # How many times a writer runs a batch again after a conflict with another writer, and the
@@ -372,6 +408,25 @@ class _Conflict(Exception):
     def __init__(self, error: BaseException) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _rollback_keeping_prepared(conn: sa.Connection) -> None:
+    """Roll back the writer's transaction without losing psycopg's prepared statements:
+    ``Connection.rollback()`` deallocates them all (a round trip, then each hot statement is
+    parsed again until prepared anew), in case the transaction changed the schema, which a
+    writer's actions never do. The ROLLBACK goes to libpq directly; SQLAlchemy's rollback
+    that follows finds the connection idle and sends nothing. Elsewhere: nothing here."""
+    if conn.dialect.name != "postgresql":
+        return
+    from psycopg import pq
+
+    driver = conn.connection.driver_connection
+    if driver is not None and driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        _exec_libpq(driver, "ROLLBACK")
+
+
+class _ActionFailed(Exception):
+    """An action of a batch run without a savepoint per action failed: run it again with them."""
 
 
 def _backoff(attempt: int) -> float:

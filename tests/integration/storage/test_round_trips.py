@@ -3,10 +3,11 @@ API's writer work, transaction control included (``tests/integration/api/test_qu
 pins its statements; this pins what a writer waits for on PostgreSQL, where each round trip is
 a wait for the server and for the interpreter lock again after it).
 
-A batch of one: BEGIN, the message's statements, COMMIT. A batch of several: BEGIN, then for
-each action its savepoint (created together with the release of the previous one, in one
-round trip: ``storage.database._control``) and its statements, then COMMIT, which releases
-the last savepoint.
+A batch of one: BEGIN, the message's statements, COMMIT. A batch of several: BEGIN, each
+action's statements, COMMIT: no savepoint per action while none fails. When one fails, the
+batch is rolled back and run again with a savepoint per action (created together with the
+release of the previous one, in one round trip: ``storage.database._control``; COMMIT
+releases the last), so only the failed action is undone.
 """
 
 from __future__ import annotations
@@ -58,9 +59,12 @@ def _person(db: Database) -> tuple[str, str]:
     return bank.page_id, thread.psid
 
 
-def _batch_of_sends(db: Database, page_id: str, psid: str, size: int) -> list[Any]:
+def _batch_of_sends(
+    db: Database, page_id: str, psid: str, size: int, *, unknown_at: int | None = None
+) -> list[Any]:
     """``size`` Send API actions run by the person's writer as one batch: queued while the
-    writer is held by an action that waits for them, then let go."""
+    writer is held by an action that waits for them, then let go. ``unknown_at``: that one
+    goes to a PSID that does not exist (it fails: NoMatchingUser); each answer or error."""
     partition = person_partition(page_id, psid)
     running, go = threading.Event(), threading.Event()
 
@@ -74,7 +78,7 @@ def _batch_of_sends(db: Database, page_id: str, psid: str, size: int) -> list[An
         db.submit(
             do_send_page_message,
             page_id=page_id,
-            psid=psid,
+            psid="nobody" if n == unknown_at else psid,
             message={"text": f"m{n}"},
             messaging_type=MessagingType.MESSAGE_TAG,
             tag=MessageTag.ACCOUNT_UPDATE,
@@ -85,7 +89,7 @@ def _batch_of_sends(db: Database, page_id: str, psid: str, size: int) -> list[An
     ]
     go.set()
     assert held.result(timeout=60)
-    return [future.result(timeout=60) for future in futures]
+    return [future.exception(timeout=60) or future.result() for future in futures]
 
 
 @pytest.mark.parametrize("size", [1, 4])
@@ -98,8 +102,32 @@ def test_send_api_round_trips_per_batch(postgres_url: str, size: int) -> None:
         with counting_round_trips(db, partition=person_partition(page_id, psid)) as trips:
             sent = _batch_of_sends(db, page_id, psid, size)
         assert len(sent) == size
-        savepoints = size if size > 1 else 0
-        assert trips.count == 1 + savepoints + STATEMENTS * size + 1, trips.trace
+        assert trips.count == 1 + STATEMENTS * size + 1, trips.trace
+    finally:
+        db.close()
+
+
+def test_a_failed_action_costs_its_batch_a_second_run_with_savepoints(postgres_url: str) -> None:
+    """Four sends in a batch, the second to an unknown PSID: the first run stops at it (BEGIN,
+    the first send's statements, the failed lookup, ROLLBACK); the second run gives each
+    action a savepoint (one round trip each), rolls the failed one back to it (one more) and
+    commits the other three."""
+    db = Database(postgres_url)
+    try:
+        page_id, psid = _person(db)
+        for _ in range(6):  # past psycopg's preparing, as above
+            _batch_of_sends(db, page_id, psid, 1)
+        with counting_round_trips(db, partition=person_partition(page_id, psid)) as trips:
+            sent = _batch_of_sends(db, page_id, psid, 4, unknown_at=1)
+        assert [type(answer).__name__ for answer in sent] == [
+            "SentMessage",
+            "NoMatchingUser",
+            "SentMessage",
+            "SentMessage",
+        ]
+        first_run = 1 + STATEMENTS + 1 + 1
+        second_run = 1 + 3 * (1 + STATEMENTS) + (1 + 1 + 1) + 1
+        assert trips.count == first_run + second_run, trips.trace
     finally:
         db.close()
 
