@@ -31,6 +31,7 @@ from ledgerline.customer_service.assistant.training import (
     train,
     train_model,
 )
+from tests.support.built_once import built_once
 
 ROOT = Path(__file__).resolve().parents[4]
 TRAINING_STACK = ("sklearn", "scipy", "pandas")
@@ -64,19 +65,21 @@ ODD = [
 
 
 # One test process runs these tests (pytest-xdist --dist loadgroup): the module's
-# trained intent model built once, not in every process that draws one of them.
+# trained intent model built once, not in every process that draws one of them. Under
+# pytest 9.2 loadgroup does not group (pytest-dev/pytest-xdist#1386): the two trainings are
+# built once a run whatever the distribution (built_once), then read by the other processes.
 pytestmark = pytest.mark.xdist_group("unit.customer_service.assistant.test_model")
 
 
 @pytest.fixture(scope="module")
-def fitted() -> Any:
-    return train(load_utterances())
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return built_once(tmp_path_factory, "intent-pipeline", lambda: train(load_utterances()))
 
 
 @pytest.fixture(scope="module")
-def trained() -> IntentModel:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> IntentModel:
     """What the build command trains: the serving model of the shipped utterances."""
-    return train_model()
+    return built_once(tmp_path_factory, "intent-model", train_model)
 
 
 @pytest.fixture(scope="module")
