@@ -529,9 +529,15 @@ def build_app(
     *,
     run_workers: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
+    sync_transport: httpx.BaseTransport | None = None,
     intervals: WorkerIntervals | None = None,
 ) -> FastAPI:
-    """The whole server: API, web app and the runtime (hub, workers), on one database."""
+    """The whole server: API, web app and the runtime (hub, workers), on one database.
+
+    ``transport`` and ``sync_transport`` replace the network for the platform's outgoing
+    requests to the URLs businesses give (webhooks and Web Push; the console's subscription
+    handshake): tests route them to apps in process. None (always, outside tests) is the
+    network through ``delivery.egress``'s SSRF guard."""
     # Imported here so one-shot CLI commands don't pay for the web stack.
     from ledgerline.api.app import create_app
     from ledgerline.api.context import AppContext, MetricsAccess
@@ -645,6 +651,7 @@ def build_app(
             ),
             fraud=fraud,
             page_tokens_revoked=ctx.page_tokens.clear,
+            webhook_transport=sync_transport,
         ),
     )
     return app

@@ -1,4 +1,4 @@
-"""A bank stub on loopback, written the way a bank integrates Messenger account linking:
+"""A bank stub, on loopback or in process, written the way a bank integrates Messenger account linking:
 ``/authorize`` looks up the PSID behind ``account_linking_token`` with its page token, then
 sends the browser back to ``redirect_uri`` with (or, when cancelling, without)
 ``&authorization_code=``; ``/webhook`` records the signed webhook events."""
@@ -29,12 +29,16 @@ class BankStub:
     lookups: list[dict[str, Any]] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # How the bank reaches the platform: the network (None) or in process.
+    transport: httpx.AsyncBaseTransport | None = None
 
     def asgi(self) -> Starlette:
         async def authorize(request: Request) -> Response:
             token = request.query_params.get("account_linking_token", "")
             redirect_uri = request.query_params.get("redirect_uri", "")
-            async with httpx.AsyncClient(base_url=self.platform_url, timeout=10) as client:
+            async with httpx.AsyncClient(
+                base_url=self.platform_url, timeout=10, transport=self.transport
+            ) as client:
                 answer = await client.get(
                     "/v15.0/me",
                     params={"fields": "recipient", "account_linking_token": token},
@@ -55,26 +59,32 @@ class BankStub:
         return Starlette(routes=[*hooks.routes, Route("/authorize", authorize)])
 
 
+class BankSite:
+    """Where a bank stub is served: its URLs (``url`` is the base)."""
+
+    def __init__(self, bank: BankStub, url: str) -> None:
+        self.bank = bank
+        self.url = url
+
+    @property
+    def authorize_url(self) -> str:
+        return self.url + "/authorize"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.url + "/webhook"
+
+
 class RunningBank:
+    """A bank stub on a real uvicorn on loopback (``with RunningBank(stub) as site``)."""
+
     def __init__(self, bank: BankStub) -> None:
         self.bank = bank
         self.server = ThreadedUvicorn(bank.asgi())
 
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def authorize_url(self) -> str:
-        return self.server.url + "/authorize"
-
-    @property
-    def webhook_url(self) -> str:
-        return self.server.url + "/webhook"
-
-    def __enter__(self) -> RunningBank:
+    def __enter__(self) -> BankSite:
         self.server.start()
-        return self
+        return BankSite(self.bank, self.server.url)
 
     def __exit__(self, *exc: object) -> None:
         self.server.stop()

@@ -3,18 +3,20 @@
 ``in_process_platform``: ``run(scenario)`` drives an async scenario against it from a
 synchronous test (workers off, or on with ``webhooks=httpx.MockTransport(...)`` and a
 ``FrozenClock``). ``in_process_server``: ``running_platform``'s synchronous interface
-(``client()``) with the app on an event loop thread of its own, for tests written against a
-server that need no socket. Real uvicorn stays for what needs one (WebSockets, client
-libraries, subprocesses, the browser: the tests marked ``slow``)."""
+(``client()``) with the app on an event loop thread of its own, and the banks and webhook
+receivers a test serves beside it in process too (``tests.support.hosts``), for tests
+written against a server that need no socket. Real uvicorn stays for what needs one (client
+libraries over sockets, subprocesses, the browser: the tests marked ``slow``)."""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,8 @@ from ledgerline.bootstrap import Runtime, build_app, build_services
 from ledgerline.config import Settings
 from ledgerline.domain.clock import Clock
 from tests.support.aio import run_async
+from tests.support.hosts import Hosts
+from tests.support.receiver import WebhookReceiver
 from tests.support.server import RunningPlatform
 
 T = TypeVar("T")
@@ -113,77 +117,88 @@ def in_process_platform(
         platform.close()
 
 
-class _AppOnALoop(httpx.BaseTransport):
-    """A synchronous transport to the app, which runs (with its lifespan: hub and workers)
-    on an event loop thread of its own, as under uvicorn, but without a socket."""
+@dataclass
+class ServedReceiver:
+    """A webhook receiver served in process (``RunningReceiver``'s interface)."""
 
-    def __init__(self, app: Any) -> None:
-        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        self._app = app
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._stop: asyncio.Event | None = None
-        self._served: concurrent.futures.Future[None] | None = None
+    receiver: WebhookReceiver
+    base_url: str
 
-    def start(self) -> None:
-        self._thread.start()
-        started = threading.Event()
-
-        async def serve() -> None:
-            self._stop = asyncio.Event()
-            async with self._app.router.lifespan_context(self._app):
-                started.set()
-                await self._stop.wait()
-
-        self._served = asyncio.run_coroutine_threadsafe(serve(), self._loop)
-        while not started.wait(0.05):
-            if self._served.done():
-                self._served.result()  # the lifespan failed: its exception
-
-    def close(self) -> None:
-        """Each ``httpx.Client`` closes its transport; the app runs on until ``shutdown``."""
-
-    def shutdown(self) -> None:
-        if self._served is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-            self._served.result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=30)
-        self._loop.close()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        async def call() -> httpx.Response:
-            answer = await self._asgi.handle_async_request(request)
-            content = await answer.aread()
-            return httpx.Response(answer.status_code, headers=answer.headers, content=content)
-
-        request.read()
-        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=60)
+    @property
+    def url(self) -> str:
+        return self.base_url + "/webhook"
 
 
 @dataclass
 class InProcessServer(RunningPlatform):
     """``running_platform``'s interface (``client()``, ``platform``, ``create_…``) with the
-    app in process: for tests whose own requests need no socket (webhooks still go out to
-    real receivers on loopback)."""
+    app in process, on an event loop thread of its own with its lifespan (hub and workers),
+    as under uvicorn but without a socket. The banks and receivers a test serves beside it
+    (``receiver``, ``serve``) are reached in process too, by the test's clients and by the
+    platform's webhooks and handshakes (``tests.support.hosts``)."""
 
-    transport: _AppOnALoop | None = None
+    hosts: Hosts = field(default_factory=Hosts)
+    # Notified after each writer commit (``until``).
+    _committed: threading.Condition = field(default_factory=threading.Condition, init=False)
+    _commits: int = field(default=0, init=False)
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, transport=self.transport, **kwargs)
+    def on_batch(self, size: int, failed: int, seconds: float) -> None:
+        """A writer committed (``Database.observe_batches``, on the writer's thread)."""
+        with self._committed:
+            self._commits += 1
+            self._committed.notify_all()
+
+    def until(self, check: Callable[[], T | None], what: str, seconds: float = 30.0) -> T:
+        """``check()``'s first answer that is not None (nor False), asked again after each
+        commit (what the platform's workers do shows in the database): no polling."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._committed:
+                seen = self._commits
+            found = check()
+            if found is not None and found is not False:
+                return found
+            with self._committed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"still waiting after {seconds} s for {what}")
+                self._committed.wait_for(partial(self._committed_since, seen), left)
+
+    def _committed_since(self, seen: int) -> bool:
+        return self._commits != seen
+
+    def wait_until_webhooks_sent(self, timeout: float = 30.0) -> None:
+        self.until(lambda: not self.pending_webhooks() or None, "every webhook to be sent", timeout)
+
+    def serve(self, app: Any, name: str) -> str:
+        """Serve another app (a bank) beside the platform; its base URL."""
+        return self.hosts.serve(app, name=name)
+
+    def receiver(self, receiver: WebhookReceiver) -> ServedReceiver:
+        return ServedReceiver(receiver, self.serve(receiver.asgi(), "receiver"))
 
 
 @contextlib.contextmanager
 def in_process_server(
     database_url: str, data_dir: Path, *, clock: Clock | None = None, **settings: Any
 ) -> Iterator[InProcessServer]:
+    hosts = Hosts()
+    url = hosts.new_url("ledgerline")
+    settings.setdefault("public_url", url)
     config = Settings(env="development", data_dir=data_dir, database_url=database_url, **settings)
     platform = build_services(config, clock=clock)
-    app = build_app(platform)
-    transport = _AppOnALoop(app)
     try:
-        transport.start()
-        yield InProcessServer(url=BASE_URL, platform=platform, app=app, transport=transport)
+        app = build_app(
+            platform, transport=hosts.async_transport(), sync_transport=hosts.transport()
+        )
+        hosts.serve(app, url=url, lifespan=True)
+        server = InProcessServer(
+            url=url, platform=platform, app=app, transport=hosts.transport(), hosts=hosts
+        )
+        platform.db.observe_batches(server.on_batch)
+        yield server
     finally:
-        transport.shutdown()
-        platform.close()
+        try:
+            hosts.close()
+        finally:
+            platform.close()

@@ -15,7 +15,8 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.domain.scopes import Scope
 from ledgerline.linking.actions import do_complete_link, do_start_link
 from ledgerline.storage.stores import identity as web_store, threads as thread_store
-from tests.support.bank import BankStub, RunningBank
+from tests.support.bank import BankSite, BankStub, RunningBank
+from tests.support.inprocess import InProcessServer
 from tests.support.server import RunningPlatform
 
 
@@ -35,7 +36,7 @@ def in_app_browser(platform_url: str, access_token: str, **kwargs: Any) -> httpx
 @dataclass
 class LinkedWorld:
     live: RunningPlatform
-    bank: RunningBank
+    bank: BankSite
     business: dict[str, str]
 
     def link(self, user: dict[str, str], scopes: list[str]) -> str:
@@ -47,7 +48,12 @@ class LinkedWorld:
                 json={"url": self.bank.authorize_url, "scopes": scopes},
             )
         assert started.status_code == 200, started.text
-        with in_app_browser(self.live.url, user["access_token"], follow_redirects=True) as app:
+        with in_app_browser(
+            self.live.url,
+            user["access_token"],
+            follow_redirects=True,
+            transport=self.live.transport,
+        ) as app:
             page = app.get(started.json()["redirect_url"])
         assert 'data-outcome="linked"' in page.text, page.text[:500]
         thread = self.live.platform.db.read_sync(
@@ -77,8 +83,15 @@ class LinkedWorld:
 
 @contextlib.contextmanager
 def linked_world(live: RunningPlatform, name: str = "Ngân hàng Demo") -> Iterator[LinkedWorld]:
-    stub = BankStub(platform_url=live.url)
-    with RunningBank(stub) as bank:
+    """A business whose bank (a ``BankStub``) takes its webhooks and links people: served
+    in process beside an ``in_process_server``, on loopback beside a real server."""
+    with contextlib.ExitStack() as stack:
+        if isinstance(live, InProcessServer):
+            stub = BankStub(platform_url=live.url, transport=live.hosts.async_transport())
+            bank = BankSite(stub, live.serve(stub.asgi(), "bank"))
+        else:
+            stub = BankStub(platform_url=live.url)
+            bank = stack.enter_context(RunningBank(stub))
         business = live.create_business(
             name, webhook_url=bank.webhook_url, account_link_url=bank.authorize_url
         )

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,8 @@ class WebhookReceiver:
     # Called per POST; return a status code (default 200) — lets tests simulate failures.
     behaviour: Callable[[Delivery], int] | None = None
     delay_seconds: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Held while ``deliveries`` is read or added to; notified on each delivery.
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     def asgi(self) -> Starlette:
         async def verify(request: Request) -> Response:
@@ -65,6 +65,7 @@ class WebhookReceiver:
             if status == 200:
                 with self.lock:
                     self.deliveries.append(delivery)
+                    self.lock.notify_all()
             return PlainTextResponse("EVENT_RECEIVED", status_code=status)
 
         return Starlette(
@@ -93,20 +94,24 @@ class WebhookReceiver:
             ]
 
     def wait_for_events(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.events()) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} webhook events, got {len(self.events())}")
-            time.sleep(0.02)
+        self.wait_until(lambda: len(self.events()) >= count, f"{count} webhook events", timeout)
         return self.events()
 
     def wait_for_standby(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.standby_events()) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} standby events")
-            time.sleep(0.02)
+        self.wait_until(
+            lambda: len(self.standby_events()) >= count, f"{count} standby events", timeout
+        )
         return self.standby_events()
+
+    def wait_until(self, done: Callable[[], bool], what: str = "", timeout: float = 30.0) -> None:
+        """Until ``done()``, asked again on each delivery (no polling interval)."""
+        with self.lock:
+            if not self.lock.wait_for(done, timeout):
+                raise AssertionError(
+                    f"expected {what or 'a condition on the deliveries'}, got "
+                    f"{len(self.events())} events and "
+                    f"{len(self.standby_events())} standby after {timeout} s"
+                )
 
 
 class RunningReceiver:

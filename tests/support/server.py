@@ -66,29 +66,38 @@ class RunningPlatform:
     url: str
     platform: Services
     app: FastAPI
+    # How a test's clients reach the platform and the apps beside it: the network (None),
+    # or in process (``tests.support.hosts``).
+    transport: httpx.BaseTransport | None = None
 
     def client(self, **kwargs: Any) -> httpx.Client:
+        kwargs.setdefault("transport", self.transport)
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
 
     def wait_until_webhooks_sent(self, timeout: float = 30.0) -> None:
         """Return once the outbox holds nothing pending: every webhook queued so far was
         answered by its receiver. A test that checks a bank was *not* told something looks
         at the receiver after this, instead of waiting out a timeout."""
+        deadline = time.monotonic() + timeout
+        while waiting := self.pending_webhooks():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"webhooks still pending after {timeout} s: {waiting}")
+            time.sleep(0.02)
+
+    def pending_webhooks(self) -> list[str]:
+        """The pages whose outbox still holds events to send (a business without a webhook
+        URL keeps its own: they are not counted)."""
         from ledgerline.storage.stores.businesses import get_business
         from ledgerline.storage.stores.webhooks import backlog
 
-        def pending(conn: Any) -> list[str]:  # a business without a webhook URL keeps its own
+        def pending(conn: Any) -> list[str]:
             return [
                 page_id
                 for page_id, _count, _oldest in backlog(conn)
                 if (business := get_business(conn, page_id)) is not None and business.webhook_url
             ]
 
-        deadline = time.monotonic() + timeout
-        while waiting := self.platform.db.read_sync(pending):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"webhooks still pending after {timeout} s: {waiting}")
-            time.sleep(0.02)
+        return list(self.platform.db.read_sync(pending))
 
     def subscribe(self, business: dict[str, str], *extra_fields: str) -> None:
         """Subscribe the business's app, as a bank does, to the default webhook fields and

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from ledgerline.storage.stores import threads
 from ledgerline.storage.tables import messages, users, vault_records
+from tests.support.inprocess import in_process_server
 from tests.support.linking import linked_world
-from tests.support.receiver import RunningReceiver, WebhookReceiver
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.receiver import WebhookReceiver
+from tests.support.server import RunningPlatform
 
 
 def _bearer(user: dict[str, str]) -> dict[str, str]:
@@ -53,10 +54,8 @@ def _assert_551(response: httpx.Response) -> None:
 def test_a_blocked_business_gets_551_until_the_person_unblocks_it(
     database_url: str, tmp_path: Path
 ) -> None:
-    with (
-        RunningReceiver(WebhookReceiver()) as receiver,
-        running_platform(database_url, tmp_path) as live,
-    ):
+    with in_process_server(database_url, tmp_path) as live:
+        receiver = live.receiver(WebhookReceiver())
         bank = live.create_business("Bank A", webhook_url=receiver.url)
         other = live.create_business("Bank B")
         receiver.receiver.app_secret = bank["app_secret"]
@@ -104,7 +103,7 @@ def test_a_blocked_business_gets_551_until_the_person_unblocks_it(
 
 
 def test_blocking_an_unknown_business_is_a_404(database_url: str, tmp_path: Path) -> None:
-    with running_platform(database_url, tmp_path) as live:
+    with in_process_server(database_url, tmp_path) as live:
         user = live.create_user()
         with live.client() as http:
             for method in ("POST", "DELETE"):
@@ -119,7 +118,7 @@ def test_blocking_an_unknown_business_is_a_404(database_url: str, tmp_path: Path
 def test_a_person_who_deleted_their_account_is_unavailable_and_forgotten(
     database_url: str, tmp_path: Path
 ) -> None:
-    with running_platform(database_url, tmp_path) as live, linked_world(live) as world:
+    with in_process_server(database_url, tmp_path) as live, linked_world(live) as world:
         user = live.create_user()
         psid = world.link(user, ["balances"])
         bank_token = world.business["page_access_token"]
@@ -172,7 +171,7 @@ def test_a_person_who_deleted_their_account_is_unavailable_and_forgotten(
 
 
 def test_the_block_endpoints_are_in_the_openapi_document(database_url: str, tmp_path: Path) -> None:
-    with running_platform(database_url, tmp_path) as live, live.client() as http:
+    with in_process_server(database_url, tmp_path) as live, live.client() as http:
         paths = http.get("/openapi.json").json()["paths"]
     assert set(paths["/api/v1/threads/{page_id}/block"]) == {"post", "delete"}
     assert "get" in paths["/api/v1/blocks"]

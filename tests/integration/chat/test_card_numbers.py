@@ -8,17 +8,15 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.support.inprocess import in_process_server
-from tests.support.receiver import RunningReceiver, WebhookReceiver
+from tests.support.receiver import WebhookReceiver
 
 PAN = "4111111111111111"
 TYPED = "Thẻ của tôi 4111 1111 1111 1111 12/28 123 bị trừ tiền 2 lần"
 
 
 def test_a_pan_typed_in_chat_is_masked_everywhere(database_url: str, tmp_path: Path) -> None:
-    with (
-        RunningReceiver(WebhookReceiver()) as receiver,
-        in_process_server(database_url, tmp_path) as live,
-    ):
+    with in_process_server(database_url, tmp_path) as live:
+        receiver = live.receiver(WebhookReceiver())
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
         user = live.create_user()

@@ -15,13 +15,13 @@ from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
 from ledgerline.customer_service import handover
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import threads as thread_store
-from tests.support.inprocess import in_process_server
-from tests.support.receiver import RunningReceiver, WebhookReceiver
+from tests.support.inprocess import ServedReceiver, in_process_server
+from tests.support.receiver import WebhookReceiver
 from tests.support.server import RunningPlatform
 
 
 class Bank:
-    def __init__(self, live: RunningPlatform, receiver: RunningReceiver) -> None:
+    def __init__(self, live: RunningPlatform, receiver: ServedReceiver) -> None:
         self.live = live
         self.receiver = receiver.receiver
         self.business = live.create_business(webhook_url=receiver.url)
@@ -52,11 +52,8 @@ class Bank:
 
 @pytest.fixture
 def bank(database_url: str, tmp_path: Path) -> Iterator[Bank]:
-    with (
-        RunningReceiver(WebhookReceiver()) as receiver,
-        in_process_server(database_url, tmp_path) as live,
-    ):
-        b = Bank(live, receiver)
+    with in_process_server(database_url, tmp_path) as live:
+        b = Bank(live, live.receiver(WebhookReceiver()))
         try:
             yield b
         finally:

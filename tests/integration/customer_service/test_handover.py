@@ -1,10 +1,9 @@
 """Messenger's handover protocol end to end: pass, take and request thread control, the
 ``messaging_handovers`` events, ``standby`` for the app that does not own the thread, and
-the ``10/2018300`` refusal of its sends. A real webhook receiver on loopback."""
+the ``10/2018300`` refusal of its sends. A webhook receiver served in process."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,25 +18,24 @@ from ledgerline.domain.clock import to_ms
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import inbox as inbox_store, threads as thread_store
 from ledgerline.storage.stores.threads import MessageRow, ThreadRow
-from tests.support.inprocess import in_process_server
-from tests.support.receiver import RunningReceiver, WebhookReceiver
+from tests.support.inprocess import InProcessServer, ServedReceiver, in_process_server
+from tests.support.receiver import WebhookReceiver
 from tests.support.server import RunningPlatform
 
 
 @pytest.fixture
-def receiver() -> Iterator[RunningReceiver]:
-    with RunningReceiver(WebhookReceiver()) as running:
-        yield running
-
-
-@pytest.fixture
-def live(database_url: str, tmp_path: Path) -> Iterator[RunningPlatform]:
+def live(database_url: str, tmp_path: Path) -> Iterator[InProcessServer]:
     with in_process_server(database_url, tmp_path) as running:
         yield running
 
 
+@pytest.fixture
+def receiver(live: InProcessServer) -> ServedReceiver:
+    return live.receiver(WebhookReceiver())
+
+
 class World:
-    def __init__(self, live: RunningPlatform, receiver: RunningReceiver) -> None:
+    def __init__(self, live: RunningPlatform, receiver: ServedReceiver) -> None:
         self.live = live
         self.receiver = receiver.receiver
         self.business = live.create_business(webhook_url=receiver.url)
@@ -93,19 +91,12 @@ class World:
 
 
 @pytest.fixture
-def world(live: RunningPlatform, receiver: RunningReceiver) -> Iterator[World]:
+def world(live: RunningPlatform, receiver: ServedReceiver) -> Iterator[World]:
     w = World(live, receiver)
     try:
         yield w
     finally:
         w.http.close()
-
-
-def _wait(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def _handovers(receiver: WebhookReceiver) -> list[dict[str, Any]]:
@@ -134,7 +125,7 @@ def test_pass_to_the_inbox_routes_messages_to_standby_and_refuses_the_banks_send
 
     # The person's next message reaches the bank on standby, not messaging.
     world.person_says("Tôi muốn gặp nhân viên")
-    _wait(lambda: len(world.receiver.standby_events()) == 1)
+    world.receiver.wait_until(lambda: len(world.receiver.standby_events()) == 1)
     (standby,) = world.receiver.standby_events()
     assert standby["message"]["text"] == "Tôi muốn gặp nhân viên"
     assert standby["sender"] == {"id": world.psid}
@@ -186,7 +177,7 @@ def test_take_thread_control_ends_the_inbox_conversation(world: World) -> None:
     assert (closed.status, closed.close_reason) == ("closed", "taken")
     assert world.send("Tôi quay lại rồi").status_code == 200
     world.person_says("Cảm ơn")
-    _wait(lambda: len(world.receiver.events()) == 2)
+    world.receiver.wait_until(lambda: len(world.receiver.events()) == 2)
     assert world.receiver.events()[-1]["message"]["text"] == "Cảm ơn"
 
 
@@ -201,7 +192,7 @@ def test_the_inbox_taking_and_requesting_send_the_banks_handover_events(world: W
         metadata="khách cần hỗ trợ",
         now=world.now(),
     )
-    _wait(lambda: len(_handovers(world.receiver)) == 1)
+    world.receiver.wait_until(lambda: len(_handovers(world.receiver)) == 1)
     (request,) = _handovers(world.receiver)
     assert request["request_thread_control"] == {
         "requested_owner_app_id": PAGE_INBOX_APP_ID,
@@ -218,7 +209,7 @@ def test_the_inbox_taking_and_requesting_send_the_banks_handover_events(world: W
         metadata=None,
         now=world.now(),
     )
-    _wait(lambda: len(_handovers(world.receiver)) == 2)
+    world.receiver.wait_until(lambda: len(_handovers(world.receiver)) == 2)
     assert _handovers(world.receiver)[1]["take_thread_control"] == {
         "previous_owner_app_id": world.app_id,
         "new_owner_app_id": PAGE_INBOX_APP_ID,
@@ -231,7 +222,7 @@ def test_the_inbox_taking_and_requesting_send_the_banks_handover_events(world: W
         metadata="resolved",
         now=world.now(),
     )
-    _wait(lambda: len(_handovers(world.receiver)) == 3)
+    world.receiver.wait_until(lambda: len(_handovers(world.receiver)) == 3)
     assert _handovers(world.receiver)[2]["pass_thread_control"] == {
         "previous_owner_app_id": PAGE_INBOX_APP_ID,
         "new_owner_app_id": world.app_id,
@@ -265,13 +256,13 @@ def test_the_assistant_owns_threads_while_enabled_and_passes_them_on(world: Worl
         world.person_says("số dư")
         assert seen == ["số dư"]
         assert world.owner() == ASSISTANT_APP_ID
-        _wait(lambda: len(world.receiver.standby_events()) == 1)
+        world.receiver.wait_until(lambda: len(world.receiver.standby_events()) == 1)
         assert world.receiver.events() == []
         assert world.send("xin chào").json()["error"]["error_subcode"] == 2018300
 
         world.person_says("gặp nhân viên")
         assert seen == ["số dư", "gặp nhân viên"]
-        _wait(lambda: len(_handovers(world.receiver)) == 1)
+        world.receiver.wait_until(lambda: len(_handovers(world.receiver)) == 1)
         assert _handovers(world.receiver)[0]["pass_thread_control"] == {
             "previous_owner_app_id": ASSISTANT_APP_ID,
             "new_owner_app_id": world.app_id,
@@ -294,7 +285,7 @@ def test_turning_the_assistant_off_gives_its_threads_back_and_bad_requests_are_c
         "success": True
     }
     assert world.owner() == world.app_id
-    _wait(lambda: len(_handovers(world.receiver)) == 1)
+    world.receiver.wait_until(lambda: len(_handovers(world.receiver)) == 1)
     assert world.graph(
         "pass_thread_control", {"recipient": {"id": world.psid}, "target_app_id": ASSISTANT_APP_ID}
     ).json() == {"success": True}

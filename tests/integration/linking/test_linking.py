@@ -22,17 +22,17 @@ from ledgerline.linking.queries import consent_records
 from ledgerline.storage.database import UnitOfWork
 from ledgerline.storage.stores import threads as thread_store
 from ledgerline.storage.stores.linking import consent_scopes
-from tests.support.bank import BankStub, RunningBank
+from tests.support.bank import BankSite, BankStub
+from tests.support.inprocess import InProcessServer, in_process_server
 from tests.support.linking import in_app_browser
-from tests.support.server import RunningPlatform, running_platform
 
 START = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
 
 @dataclass
 class World:
-    live: RunningPlatform
-    bank: RunningBank
+    live: InProcessServer
+    bank: BankSite
     clock: FrozenClock
     business: dict[str, str]
     user: dict[str, str]
@@ -53,11 +53,13 @@ class World:
         """The person's app following the bank's redirects: their bearer token goes to the
         linking callback only (CONTRACTS §3)."""
         token = (user or self.user)["access_token"]
-        return in_app_browser(self.live.url, token, follow_redirects=True)
+        return in_app_browser(
+            self.live.url, token, follow_redirects=True, transport=self.live.transport
+        )
 
     def anonymous(self) -> httpx.Client:
         """A browser with no Ledgerline credentials at all (no cookie, no token)."""
-        return httpx.Client(timeout=30, follow_redirects=True)
+        return httpx.Client(timeout=30, follow_redirects=True, transport=self.live.transport)
 
     def lookup(self, token: str) -> httpx.Response:
         """The bank's PSID lookup for ``token`` (``GET /me?fields=recipient``)."""
@@ -109,12 +111,9 @@ class World:
         return [e for e in self.bank.bank.receiver.events() if "account_linking" in e]
 
     def wait_link_events(self, count: int) -> list[dict[str, Any]]:
-        import time
-
-        deadline = time.monotonic() + 15
-        while len(self.link_events()) < count:
-            assert time.monotonic() < deadline, f"expected {count} linking events"
-            time.sleep(0.02)
+        self.bank.bank.receiver.wait_until(
+            lambda: len(self.link_events()) >= count, f"{count} linking events", timeout=15
+        )
         return self.link_events()
 
     def linked(self, scopes: list[str] | None = None) -> httpx.Response:
@@ -130,30 +129,30 @@ class World:
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     clock = FrozenClock(START)
-    with running_platform(database_url, tmp_path, clock=clock) as live:
-        stub = BankStub(platform_url=live.url)
-        with RunningBank(stub) as bank:
-            business = live.create_business(
-                "Ngân hàng Demo",
-                webhook_url=bank.webhook_url,
-                account_link_url=bank.authorize_url,
-            )
-            stub.page_access_token = business["page_access_token"]
-            stub.receiver.app_secret = business["app_secret"]
-            unlinked: list[Unlinked] = []
-            audits: list[LinkAudit] = []
-            hooks = live.app.state.ctx.linking_hooks
+    with in_process_server(database_url, tmp_path, clock=clock) as live:
+        stub = BankStub(platform_url=live.url, transport=live.hosts.async_transport())
+        bank = BankSite(stub, live.serve(stub.asgi(), "bank"))
+        business = live.create_business(
+            "Ngân hàng Demo",
+            webhook_url=bank.webhook_url,
+            account_link_url=bank.authorize_url,
+        )
+        stub.page_access_token = business["page_access_token"]
+        stub.receiver.app_secret = business["app_secret"]
+        unlinked: list[Unlinked] = []
+        audits: list[LinkAudit] = []
+        hooks = live.app.state.ctx.linking_hooks
 
-            def erase(uow: UnitOfWork, event: Unlinked) -> None:
-                unlinked.append(event)
+        def erase(uow: UnitOfWork, event: Unlinked) -> None:
+            unlinked.append(event)
 
-            def audit(uow: UnitOfWork, event: LinkAudit) -> None:
-                audits.append(event)
+        def audit(uow: UnitOfWork, event: LinkAudit) -> None:
+            audits.append(event)
 
-            hooks.on_unlink.append(erase)
-            hooks.on_audit.append(audit)
-            yield World(live, bank, clock, business, live.create_user("An", "vi"),
-                        unlinked, audits)  # fmt: skip
+        hooks.on_unlink.append(erase)
+        hooks.on_audit.append(audit)
+        yield World(live, bank, clock, business, live.create_user("An", "vi"),
+                    unlinked, audits)  # fmt: skip
 
 
 # -- the Messenger flow ---------------------------------------------------------------------

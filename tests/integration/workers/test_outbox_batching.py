@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.inprocess import in_process_server
-from tests.support.receiver import Delivery, RunningReceiver, WebhookReceiver
+from tests.support.receiver import Delivery, WebhookReceiver
 from tests.support.server import RunningPlatform
 
 
@@ -49,10 +49,8 @@ def test_a_business_that_turns_batching_on_gets_several_events_per_post_in_order
             release.wait(20)
         return 200
 
-    with (
-        RunningReceiver(WebhookReceiver(behaviour=hold_the_first)) as receiver,
-        in_process_server(database_url, tmp_path) as live,
-    ):
+    with in_process_server(database_url, tmp_path) as live:
+        receiver = live.receiver(WebhookReceiver(behaviour=hold_the_first))
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
         user = live.create_user()

@@ -4,7 +4,6 @@ and hides read/delivery receipts by default."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,8 @@ import httpx
 from ledgerline.domain.clock import to_ms
 from ledgerline.storage.stores import webhooks as outbox
 from tests.support.forms import console_sign_in
-from tests.support.inprocess import in_process_server
-from tests.support.receiver import RunningReceiver, WebhookReceiver
+from tests.support.inprocess import InProcessServer, in_process_server
+from tests.support.receiver import WebhookReceiver
 from tests.support.server import RunningPlatform
 
 
@@ -43,21 +42,20 @@ def _replay(live: RunningPlatform, token: str, body: dict[str, Any]) -> httpx.Re
         )
 
 
-def _settled(live: RunningPlatform, token: str, count: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 30
-    while True:
+def _settled(live: InProcessServer, token: str, count: int) -> list[dict[str, Any]]:
+    """The delivery log once it holds ``count`` events and none is pending (asked again
+    after each commit)."""
+
+    def settled() -> list[dict[str, Any]] | None:
         log = _log(live, token, kind="all")
-        if len(log) >= count and all(e["status"] != "pending" for e in log):
-            return log
-        assert time.monotonic() < deadline, log
-        time.sleep(0.1)
+        return log if len(log) >= count and all(e["status"] != "pending" for e in log) else None
+
+    return live.until(settled, f"{count} webhook events delivered or failed")
 
 
 def test_one_event_is_delivered_again_with_its_mid(database_url: str, tmp_path: Path) -> None:
-    with (
-        RunningReceiver(WebhookReceiver()) as receiver,
-        in_process_server(database_url, tmp_path) as live,
-    ):
+    with in_process_server(database_url, tmp_path) as live:
+        receiver = live.receiver(WebhookReceiver())
         bank = live.create_business(webhook_url=receiver.url)
         other = live.create_business("Other Bank", webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
@@ -100,12 +98,10 @@ def test_a_range_replays_what_failed_and_receipts_stay_out_of_the_way(
     database_url: str, tmp_path: Path
 ) -> None:
     refusing = {"on": True}
-    with (
-        RunningReceiver(
+    with in_process_server(database_url, tmp_path) as live:
+        receiver = live.receiver(
             WebhookReceiver(behaviour=lambda _: 500 if refusing["on"] else 200)
-        ) as receiver,
-        in_process_server(database_url, tmp_path) as live,
-    ):
+        )
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
         token = bank["page_access_token"]
@@ -168,10 +164,8 @@ def test_a_range_replays_what_failed_and_receipts_stay_out_of_the_way(
 
 
 def test_the_console_replays_an_event(database_url: str, tmp_path: Path) -> None:
-    with (
-        RunningReceiver(WebhookReceiver()) as receiver,
-        in_process_server(database_url, tmp_path) as live,
-    ):
+    with in_process_server(database_url, tmp_path) as live:
+        receiver = live.receiver(WebhookReceiver())
         bank = live.create_business(webhook_url=receiver.url)
         receiver.receiver.app_secret = bank["app_secret"]
         user = live.create_user()
