@@ -86,6 +86,7 @@ class OutboxDispatcher:
         self._scanned_at = 0.0  # time.monotonic() of the last scan
         self._woken: set[str] = set()  # pages whose commits queued events since the last look
         self._news: dict[str, int] = {}  # per page: how many such wake-ups so far
+        self._page_events: dict[str, asyncio.Event] = {}  # set on a page's news
         self._stopping = False
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -104,6 +105,9 @@ class OutboxDispatcher:
             for page_id in pages:
                 self._woken.add(page_id)
                 self._news[page_id] = self._news.get(page_id, 0) + 1
+                event = self._page_events.get(page_id)
+                if event is not None:
+                    event.set()
         self._wake.set()
 
     def notify_threadsafe(self, pages: tuple[str, ...] | None = None) -> None:
@@ -203,7 +207,7 @@ class OutboxDispatcher:
             for event in events:
                 groups.setdefault(event.psid, []).append(event)
             for psid, group in groups.items():
-                in_flight[psid] = asyncio.create_task(self._deliver(business, group))
+                in_flight[psid] = asyncio.create_task(self._deliver_person(business, group, batch))
             if not in_flight:
                 if self._news.get(page_id, 0) == news:
                     return
@@ -212,11 +216,48 @@ class OutboxDispatcher:
                 # dispatcher, and claiming at once cost a claim for every commit meanwhile.
                 await asyncio.sleep(RECLAIM_PAUSE_SECONDS)
                 continue
-            done, _ = await asyncio.wait(in_flight.values(), return_when=asyncio.FIRST_COMPLETED)
-            for psid in [p for p, t in in_flight.items() if t in done]:
+            # A person's task goes on with their next events by itself; the page claims
+            # again when one ends, when a commit queues news for the page (another person
+            # may be waiting) while a slot is free, or on the poll (retries come due).
+            waiters: list[asyncio.Future[Any]] = list(in_flight.values())
+            news_waiter: asyncio.Task[None] | None = None
+            if len(in_flight) < self.concurrency:
+                news_waiter = asyncio.create_task(self._page_news(page_id, news))
+                waiters.append(news_waiter)
+            try:
+                done, _ = await asyncio.wait(
+                    waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                if news_waiter is not None:
+                    news_waiter.cancel()
+            ended = [p for p, t in in_flight.items() if t in done]
+            for psid in ended:
                 del in_flight[psid]
+            if not ended and news_waiter in done:
+                # News alone: claim once for what a burst of commits queued, not per commit.
+                await asyncio.sleep(RECLAIM_PAUSE_SECONDS)
 
-    async def _deliver(self, business: BusinessRow, events: list[OutboxEvent]) -> None:
+    async def _page_news(self, page_id: str, seen: int) -> None:
+        """Returns once a commit queued events for ``page_id`` after ``seen`` wake-ups."""
+        while self._news.get(page_id, 0) == seen:
+            event = self._page_events.setdefault(page_id, asyncio.Event())
+            event.clear()
+            await event.wait()
+
+    async def _deliver_person(
+        self, business: BusinessRow, events: list[OutboxEvent], batch: int
+    ) -> None:
+        """One person's events, one POST at a time: each attempt is recorded together with
+        the claim of what comes next for them (one writer action), until nothing is due."""
+        while events:
+            events = await self._deliver(business, events, batch)
+
+    async def _deliver(
+        self, business: BusinessRow, events: list[OutboxEvent], batch: int
+    ) -> list[OutboxEvent]:
+        """POST ``events`` (one person's), record the attempt; the person's next events,
+        claimed in the same transaction (none while stopping or once this one failed)."""
         assert self._client is not None  # noqa: S101 - set in run()
         url = business.webhook_url or ""
         app_secret = derive_app_secret(self.secret_key, business.app_id, business.secret_version)
@@ -259,7 +300,7 @@ class OutboxDispatcher:
                 if error is not None:
                     span.set_status(StatusCode.ERROR, error)
         seconds = time.perf_counter() - started
-        await self._record(events, status_code, error, int(seconds * 1000), seconds)
+        return await self._record(events, status_code, error, int(seconds * 1000), seconds, batch)
 
     async def _record(
         self,
@@ -268,7 +309,8 @@ class OutboxDispatcher:
         error: str | None,
         duration_ms: int,
         seconds: float,
-    ) -> None:
+        batch: int,
+    ) -> list[OutboxEvent]:
         now = to_ms(self.clock.now())
         delivered = error is None
         attempts = max(e.attempts for e in events) + 1
@@ -280,7 +322,10 @@ class OutboxDispatcher:
         next_at = None if delivered else now + int(retry_delay(attempts) * 1000)
         ids = [e.event_id for e in events]
 
-        def record(uow: UnitOfWork) -> None:
+        go_on = delivered and not self._stopping
+        head = events[0]
+
+        def record(uow: UnitOfWork) -> list[OutboxEvent]:
             outbox.record_attempt(
                 uow.conn,
                 event_ids=ids,
@@ -292,16 +337,28 @@ class OutboxDispatcher:
                 next_attempt_at=next_at,
                 give_up=give_up,
             )
+            if not go_on:
+                return []
+            return outbox.claim_next_of_person(
+                uow.conn,
+                page_id=head.page_id,
+                psid=head.psid,
+                now=now,
+                batch_per_partition=batch,
+                owner=self.owner,
+                lease_until=now + self.lease_ms,
+            )
 
         # On the person's writer (a group is one person's events): a busy business's
         # attempts spread over every PostgreSQL writer instead of queueing on one.
-        await self.db.write(record, partition=person_partition(events[0].page_id, events[0].psid))
+        following = await self.db.write(record, partition=person_partition(head.page_id, head.psid))
         if not delivered:
             log.info(
                 "webhook_failed",
-                page_id=events[0].page_id,
+                page_id=head.page_id,
                 events=len(ids),
                 status_code=status_code,
                 error=error,
                 attempts=attempts,
             )
+        return following

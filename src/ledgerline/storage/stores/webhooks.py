@@ -12,7 +12,7 @@ mid-send loses its lease when it runs out and another one sends the event (at-le
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,6 +217,65 @@ def claim_due(
     return claimed
 
 
+_OUTBOX_COLUMNS = tuple(webhook_events.c)
+_PERSONS_PENDING = Prepared(  # a person's next events, in order, locked (PostgreSQL)
+    sa.select(*_OUTBOX_COLUMNS)
+    .where(
+        webhook_events.c.status == PENDING,
+        webhook_events.c.page_id == sa.bindparam("page_id"),
+        webhook_events.c.psid == sa.bindparam("psid"),
+    )
+    .order_by(webhook_events.c.event_id)
+    .limit(sa.bindparam("limit"))
+    .with_for_update()
+)
+_CLAIM_ONE = Prepared(
+    webhook_events.update()
+    .where(webhook_events.c.event_id == sa.bindparam("id"))
+    .values(claimed_by=sa.bindparam("owner"), claimed_until=sa.bindparam("until"))
+)
+
+
+def claim_next_of_person(
+    conn: sa.Connection,
+    *,
+    page_id: str,
+    psid: str,
+    now: int,
+    batch_per_partition: int,
+    owner: str,
+    lease_until: int,
+) -> list[OutboxEvent]:
+    """Claim one person's next events for ``owner``: their oldest pending event (the head)
+    and, with ``batch_per_partition`` > 1, the pending events after it, in order; nothing
+    unless the head is due and unclaimed. Read through ``ix_webhook_events_pending`` (this
+    person's pending events alone, not the page's backlog).
+
+    For a dispatcher that has just recorded this person's previous attempt in the same
+    transaction: their events go on one after another without a claim of the whole page.
+    The rows are locked in event order before they are checked (PostgreSQL's ``FOR
+    UPDATE``, not ``SKIP LOCKED``, which could skip the head and hand out the event after
+    it); a claim of the page (``claim_due``) only ever skips locked rows, so it never waits
+    for this one."""
+    rows = _PERSONS_PENDING.all(
+        conn, {"page_id": page_id, "psid": psid, "limit": max(1, batch_per_partition)}
+    )
+    if not rows:
+        return []
+    head = dict(zip((c.name for c in _OUTBOX_COLUMNS), rows[0], strict=True))
+    claimed_until = head["claimed_until"]
+    if int(head["next_attempt_at"]) > now or (
+        claimed_until is not None and int(claimed_until) > now
+    ):
+        return []
+    events = [
+        _event(dict(zip((c.name for c in _OUTBOX_COLUMNS), row, strict=True))) for row in rows
+    ]
+    for event in events:
+        _CLAIM_ONE.run(conn, {"id": event.event_id, "owner": owner, "until": lease_until})
+    return events
+
+
 def release_claims(conn: sa.Connection, *, owner: str) -> int:
     """Drop ``owner``'s claims on pending events (a dispatcher stopping cleanly).
 
@@ -268,7 +327,7 @@ def next_due_time(conn: sa.Connection) -> int | None:
     ).scalar()
 
 
-def _event(row: sa.RowMapping) -> OutboxEvent:
+def _event(row: Mapping[Any, Any]) -> OutboxEvent:
     return OutboxEvent(
         event_id=int(row["event_id"]),
         page_id=str(row["page_id"]),
@@ -279,6 +338,30 @@ def _event(row: sa.RowMapping) -> OutboxEvent:
         created_at=int(row["created_at"]),
         traceparent=row["traceparent"],
     )
+
+
+_RECORD_ATTEMPT = Prepared(  # a delivered attempt
+    webhook_attempts.insert().values(
+        event_id=sa.bindparam("event_id"),
+        attempted_at=sa.bindparam("now"),
+        status_code=sa.bindparam("status_code"),
+        error=None,
+        duration_ms=sa.bindparam("duration_ms"),
+    )
+)
+_DELIVERED = Prepared(
+    webhook_events.update()
+    .where(webhook_events.c.event_id == sa.bindparam("event_id"))
+    .values(
+        claimed_by=None,
+        claimed_until=None,
+        attempts=webhook_events.c.attempts + 1,
+        last_status_code=sa.bindparam("status_code"),
+        last_error=None,
+        status=DELIVERED,
+        delivered_at=sa.bindparam("now"),
+    )
+)
 
 
 def record_attempt(
@@ -293,6 +376,19 @@ def record_attempt(
     next_attempt_at: int | None,
     give_up: bool = False,
 ) -> None:
+    if delivered:  # the common case, on prepared statements
+        for event_id in event_ids:
+            _RECORD_ATTEMPT.run(
+                conn,
+                {
+                    "event_id": event_id,
+                    "now": now,
+                    "status_code": status_code,
+                    "duration_ms": duration_ms,
+                },
+            )
+            _DELIVERED.run(conn, {"event_id": event_id, "now": now, "status_code": status_code})
+        return
     for event_id in event_ids:
         conn.execute(
             webhook_attempts.insert().values(
@@ -310,9 +406,7 @@ def record_attempt(
         "last_status_code": status_code,
         "last_error": None if error is None else error[:500],
     }
-    if delivered:
-        values.update(status=DELIVERED, delivered_at=now)
-    elif give_up:
+    if give_up:
         values.update(status=FAILED)
     else:
         values.update(next_attempt_at=next_attempt_at)
