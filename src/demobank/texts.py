@@ -13,8 +13,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "bank_name": "Ngân hàng Demo",
         "greeting_unlinked": (
-            "Xin chào! Đây là Ngân hàng Demo. Liên kết tài khoản để nhận biến động thẻ, "
-            "cảnh báo gian lận, số dư và hóa đơn ngay trong cuộc trò chuyện này."
+            "Xin chào! Đây là Ngân hàng Demo. Hãy liên kết tài khoản để nhận thông báo giao "
+            "dịch thẻ, cảnh báo gian lận, số dư và hóa đơn ngay trong cuộc trò chuyện này."
         ),
         "greeting_linked": "Chào {name}! Bạn cần gì hôm nay?",
         "qr_balance": "Số dư",
@@ -23,16 +23,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_what_linking": "Liên kết để làm gì?",
         "qr_person": "Gặp nhân viên",
         "help_unlinked": (
-            "Khi liên kết, Ngân hàng Demo gửi đến đây biến động thẻ, cảnh báo gian lận, số dư "
+            "Khi liên kết, Ngân hàng Demo gửi đến đây giao dịch thẻ, cảnh báo gian lận, số dư "
             "và hóa đơn, và bạn hỏi được số dư ngay trong cuộc trò chuyện. Bạn chọn dữ liệu "
             "nào được chia sẻ và có thể hủy liên kết bất cứ lúc nào."
         ),
         "help": (
-            "Tôi có thể cho bạn xem số dư và tình trạng thẻ. Biến động thẻ và cảnh báo "
-            "gian lận sẽ tự đến đây."
+            "Tôi có thể cho bạn xem số dư và tình trạng thẻ. Giao dịch thẻ và cảnh báo "
+            "gian lận sẽ tự động được gửi đến đây."
         ),
-        "fallback": "Cảm ơn bạn! Tôi là trợ lý đơn giản của Ngân hàng Demo: chọn một mục bên dưới.",
-        "to_agents": "Tôi đang chuyển bạn đến một nhân viên của Ngân hàng Demo. Xin chờ một chút.",
+        "fallback": "Cảm ơn bạn! Tôi là trợ lý tự động của Ngân hàng Demo, bạn hãy chọn một mục bên dưới.",
+        "to_agents": "Tôi đang chuyển bạn đến một nhân viên của Ngân hàng Demo. Bạn vui lòng chờ trong giây lát.",
         "cards_active": "Thẻ •••• {last4} đang hoạt động.",
         "cards_frozen": "Thẻ •••• {last4} đang bị khóa. Thẻ mới đang được gửi đến bạn.",
         "balance_sent": "Đây là số dư mới nhất của bạn.",
@@ -42,7 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "scope_balances": "số dư",
         "linked_welcome": (
-            "Đã liên kết tài khoản {account} của {name}. Biến động thẻ •••• {last4} sẽ hiện ở đây."
+            "Đã liên kết tài khoản {account} của {name}. Giao dịch thẻ •••• {last4} sẽ hiện ở đây."
         ),
         "verdict_fraud": (
             "Thẻ •••• {last4} đã bị khóa. Giao dịch tại {merchant} sẽ được hoàn tiền và thẻ "
@@ -51,14 +51,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_fraud_card": (
             "Thẻ •••• {last4} đã bị khóa. Thẻ mới sẽ được gửi đến bạn trong 5 ngày làm việc."
         ),
-        "verdict_genuine": "Cảm ơn bạn, không cần làm gì thêm.",
+        "verdict_genuine": "Cảm ơn bạn, bạn không cần làm gì thêm.",
         "suspicious_reason": "Giao dịch lớn bất thường tại một nơi bạn chưa từng mua sắm.",
         # Requests the built-in assistant passes to the bank.
         "as_frozen": (
             "Ngân hàng Demo: thẻ •••• {last4} đã được tạm khóa. Khi cần dùng lại, bạn chỉ cần "
             "nhờ trợ lý mở khóa thẻ."
         ),
-        "as_already_frozen": "Ngân hàng Demo: thẻ •••• {last4} đã đang bị khóa.",
+        "as_already_frozen": "Ngân hàng Demo: thẻ •••• {last4} vẫn đang tạm khóa.",
         "as_unfrozen": "Ngân hàng Demo: thẻ •••• {last4} đã được mở khóa và dùng lại được.",
         "as_not_frozen": "Ngân hàng Demo: thẻ •••• {last4} không bị khóa, bạn vẫn dùng được.",
         "as_lost": (
@@ -70,11 +70,11 @@ TEXTS: dict[str, dict[str, str]] = {
             "•••• {last4}. Hãy hỏi lại trợ lý với đúng số thẻ."
         ),
         "as_dispute": (
-            "Ngân hàng Demo đã ghi nhận khiếu nại của bạn, mã hồ sơ {case}. Chúng tôi sẽ liên "
+            "Ngân hàng Demo đã ghi nhận yêu cầu tra soát của bạn, mã hồ sơ {case}. Chúng tôi sẽ liên "
             "hệ trong 7 ngày làm việc."
         ),
         "as_dispute_payment": (
-            "Ngân hàng Demo đã ghi nhận khiếu nại khoản {amount} tại {merchant}, mã hồ sơ "
+            "Ngân hàng Demo đã ghi nhận yêu cầu tra soát giao dịch {amount} tại {merchant}, mã hồ sơ "
             "{case}. Chúng tôi sẽ liên hệ trong 7 ngày làm việc."
         ),
         "as_branches": (
@@ -106,20 +106,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_username_hint": "3–32 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
         "open_password": "Mật khẩu bạn chọn",
         "open_password_hint": "Ít nhất 8 ký tự.",
-        "open_language": "Ngân hàng nhắn cho bạn bằng",
+        "open_language": "Ngôn ngữ ngân hàng dùng khi nhắn cho bạn",
         "open_submit": "Mở tài khoản và liên kết",
         "open_have_account": "Đã có tài khoản?",
         "open_signin": "Đăng nhập",
-        "open_bad_name": "Hãy nhập họ và tên (tối đa 80 ký tự).",
+        "open_bad_name": "Vui lòng nhập họ và tên (tối đa 80 ký tự).",
         "open_bad_username": "Tên đăng nhập gồm 3–32 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
-        "open_username_taken": "Tên đăng nhập này đã được dùng. Hãy chọn tên khác.",
+        "open_username_taken": "Tên đăng nhập này đã được dùng. Vui lòng chọn tên khác.",
         "open_bad_password": "Mật khẩu cần từ 8 đến 128 ký tự.",
-        "bad_request": "Yêu cầu liên kết không hợp lệ. Hãy quay lại cuộc trò chuyện và thử lại.",
+        "bad_request": "Yêu cầu liên kết không hợp lệ. Vui lòng quay lại cuộc trò chuyện và thử lại.",
         "expired": (
-            "Yêu cầu liên kết đã hết hạn. Hãy quay lại cuộc trò chuyện và bấm "
+            "Yêu cầu liên kết đã hết hạn. Vui lòng quay lại cuộc trò chuyện và bấm "
             "“Liên kết tài khoản” lần nữa."
         ),
-        "backoffice_title": "Ngân hàng Demo — bàn làm việc",
+        "backoffice_title": "Ngân hàng Demo — trang quản trị",
         "backoffice_intro": "Khách hàng đã liên kết qua Ledgerline và các cập nhật gửi cho họ.",
         "no_links": "Chưa có khách hàng nào liên kết.",
         "send": "Gửi",
@@ -136,7 +136,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "assistant_title": "Trợ lý tích hợp của Ledgerline",
         "assistant_on": (
             "đang bật: trợ lý trả lời khách và chuyển các yêu cầu về "
-            "thẻ, khiếu nại, chi nhánh cho ngân hàng"
+            "thẻ, tra soát, chi nhánh cho ngân hàng"
         ),
         "assistant_off": "đang tắt: bot của ngân hàng trả lời khách",
         "assistant_unknown": "chưa rõ (chưa bật/tắt từ đây)",

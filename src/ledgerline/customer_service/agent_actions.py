@@ -54,7 +54,8 @@ SATISFACTION_TTL_MS = 7 * 24 * 3600 * 1000  # CUSTOMER_FEEDBACK: within 7 days
 # Texts the person sees, in their language.
 _TEXTS = {
     "csat_question": {
-        "vi": "Cuộc trò chuyện với nhân viên đã kết thúc. Bạn hài lòng với sự hỗ trợ ở mức nào?",
+        "vi": "Cuộc trò chuyện với nhân viên đã kết thúc. Bạn đánh giá thế nào về sự hỗ trợ "
+        "vừa rồi?",
         "en": "Your conversation with our agent has ended. How satisfied are you with the help?",
     },
     "csat_thanks": {
@@ -72,7 +73,7 @@ _TEXTS = {
         "passed on to {bank}; you will be answered here.",
     },
     "csat_closed": {
-        "vi": "Câu hỏi đánh giá này đã đóng (sau 7 ngày).",
+        "vi": "Phần đánh giá này đã đóng (sau 7 ngày).",
         "en": "This feedback question has closed (after 7 days).",
     },
 }

@@ -22,7 +22,7 @@ SOURCES = {
         "person": "You (“Not me”)",
     },
     "vi": {
-        "score": "Hệ thống kiểm tra gian lận cho {business}",
+        "score": "Hệ thống kiểm tra gian lận của Ledgerline cho {business}",
         "bank": "{business}",
         "person": "Bạn (“Không phải tôi”)",
     },

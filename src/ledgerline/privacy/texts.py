@@ -44,7 +44,7 @@ PURPOSES = {
         "user_access": "at your request",
     },
     "vi": {
-        "notify": "để gửi thông báo cho bạn",
+        "notify": "để gửi cập nhật cho bạn",
         "fraud_detection": "để kiểm tra gian lận",
         "customer_service": "để trả lời câu hỏi của bạn",
         "user_access": "theo yêu cầu của bạn",
@@ -152,10 +152,10 @@ CONSENT = {
     "vi": {
         "link": "Bạn đã liên kết tài khoản tại {business} (chia sẻ: {scopes})",
         "change_scopes": "Bạn đã thay đổi những gì {business} được chia sẻ: {scopes}",
-        "renew_consent": "Bạn đã gia hạn đồng ý cho {business} (chia sẻ: {scopes})",
+        "renew_consent": "Bạn đã gia hạn sự đồng ý với {business} (chia sẻ: {scopes})",
         "unlink:person": "Bạn đã hủy liên kết tài khoản tại {business}",
         "unlink:business": "{business} đã hủy liên kết tài khoản của bạn",
-        "expire_consent": "Sự đồng ý của bạn cho {business} đã hết hạn",
+        "expire_consent": "Sự đồng ý của bạn với {business} đã hết hạn",
         "link_refused": "Một yêu cầu liên kết với {business} đã bị từ chối",
     },
 }
@@ -182,7 +182,7 @@ SERVICE_ERASURE = {  # a consequence of the entry before it (an unlink, a deleti
         "more than {days} days ago were deleted, at the end of their retention period",
     },
     "vi": {
-        "notes": "Các ghi chú bộ phận chăm sóc khách hàng của {business} lưu về bạn đã được xóa",
+        "notes": "Các ghi chú mà bộ phận chăm sóc khách hàng của {business} lưu về bạn đã được xóa",
         "all": "Hồ sơ chăm sóc khách hàng của {business} về bạn (các cuộc trò chuyện và ghi chú "
         "của nhân viên) đã được xóa",
         "retention": "Hồ sơ chăm sóc khách hàng của {business} về các cuộc trò chuyện của bạn đã "

@@ -258,7 +258,7 @@ def test_a_genuine_verdict_gets_thanks_in_vietnamese(
     demo.simulate(psid, "suspicious")
     alert = _wait_for(demo, user, is_alert)
     _say(demo, user, press(answer_button(alert, "genuine")))
-    _wait_for(demo, user, _text_has("Cảm ơn bạn, không cần làm gì thêm."))
+    _wait_for(demo, user, _text_has("Cảm ơn bạn, bạn không cần làm gì thêm."))
     assert not demo.bank.state.is_frozen("1234")
 
 

@@ -80,7 +80,8 @@ def test_asking_the_demo_bank_for_a_person_reaches_an_agent_and_back(
         time.sleep(0.5)
         page_messages = [m for m in messages() if m["from"] == "page"]
         assert [m.get("text") for m in page_messages] == [
-            "Tôi đang chuyển bạn đến một nhân viên của Ngân hàng Demo. Xin chờ một chút.",
+            "Tôi đang chuyển bạn đến một nhân viên của Ngân hàng Demo. Bạn vui lòng chờ trong giây "
+            "lát.",
             "Chào An, em là Lan.",
         ]
 

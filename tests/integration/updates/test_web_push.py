@@ -141,7 +141,7 @@ def test_an_alert_is_pushed_encrypted_signed_and_only_as_chosen(
     note = browser.decrypt(body)
     assert note["title"] == "⚠ Ngân hàng Demo"
     assert note["body"].startswith("125.000\xa0₫ · Highlands Coffee Tràng Tiền\n")
-    assert "Có phải bạn đã thực hiện không?" in note["body"]
+    assert "Có phải bạn đã thực hiện giao dịch này không?" in note["body"]
     assert note["topic"] == "alerts"
     assert note["page_id"] == p.page_id
     assert b"Highlands" not in body

@@ -181,7 +181,7 @@ def test_the_banks_answers_to_the_assistants_requests() -> None:
         "Ngân hàng Demo: thẻ •••• 1234 đã được tạm khóa. Khi cần dùng lại, bạn chỉ cần nhờ "
         "trợ lý mở khóa thẻ.",
     )
-    assert handle(assistant.FREEZE, {}, frozen=True).text.endswith("đã đang bị khóa.")
+    assert handle(assistant.FREEZE, {}, frozen=True).text.endswith("vẫn đang tạm khóa.")
     other = handle(assistant.FREEZE, {"card_last4": "9999"})
     assert (other.freeze, "•••• 9999" in other.text) == (None, True)  # not theirs: nothing
     unfrozen = handle(assistant.UNFREEZE, {}, frozen=True, customer=claire, locale="en")
@@ -194,7 +194,8 @@ def test_the_banks_answers_to_the_assistants_requests() -> None:
     tx = SharedTransaction("dbtx_1", "psid", "1234", "Highlands Coffee", 125_000, False)
     dispute = handle(assistant.DISPUTE, {"transaction_id": "dbtx_1"}, transaction=tx)
     assert dispute.text.startswith(
-        "Ngân hàng Demo đã ghi nhận khiếu nại khoản 125.000 ₫ tại Highlands Coffee, mã hồ sơ "
+        "Ngân hàng Demo đã ghi nhận yêu cầu tra soát giao dịch 125.000 ₫ tại Highlands Coffee, "
+        "mã hồ sơ "
         "DB-000042."
     )
     assert "case number DB-000042" in handle(assistant.DISPUTE, {}, locale="en").text

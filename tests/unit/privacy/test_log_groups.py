@@ -140,7 +140,7 @@ def test_a_push_the_consent_turned_away_says_why_in_words() -> None:
     assert "(refused)" not in say(group)
     assert "(bị từ chối)" not in say(group, "vi")
     assert say(group, "vi") == (
-        "Demo Bank muốn gửi cho bạn 3 cập nhật giao hàng nhưng không được nhận, vì bạn không "
+        "Demo Bank muốn gửi cho bạn 3 cập nhật giao hàng nhưng đã bị từ chối vì bạn không "
         "chia sẻ loại thông tin này với Demo Bank"
     )
     # Any other refusal: the plain sentence and why nothing happened.

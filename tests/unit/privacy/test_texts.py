@@ -123,7 +123,7 @@ def test_erased_customer_service_records_in_both_languages() -> None:
         "The notes Demo Bank's customer service kept about you were erased"
     )
     assert describe(notes, locale="vi", business_names=NAMES) == (
-        "Các ghi chú bộ phận chăm sóc khách hàng của Demo Bank lưu về bạn đã được xóa"
+        "Các ghi chú mà bộ phận chăm sóc khách hàng của Demo Bank lưu về bạn đã được xóa"
     )
     everything = entry(Actor.person("u1"), "erase_service_records", extent="all")
     assert describe(everything, locale="en", business_names=NAMES) == (

@@ -51,7 +51,7 @@ def test_money_times_and_cards_in_each_locale() -> None:
     assert en.when(moment) == "Nov 29, 2026, 8:15\u202fAM"  # never "11/29/26"
     assert Formatter.card("1234") == "•••• 1234"
     assert language_of("fr") == "en"
-    assert vi._("Was it you?") == "Có phải bạn đã thực hiện không?"
+    assert vi._("Was it you?") == "Có phải bạn đã thực hiện giao dịch này không?"
 
 
 def test_numbers_are_written_the_locale_s_way() -> None:
