@@ -153,6 +153,36 @@ def documented_schemas(
     }
 
 
+def documented_upload(
+    schemas: dict[str, dict[str, Any]], examples: dict[str, Any], file_field: str
+) -> dict[str, Any]:
+    """A body as ``documented_schemas`` describes it, whose multipart form also carries a
+    file in ``file_field`` (beside the same fields, objects as JSON text)."""
+    extra = documented_schemas(schemas, examples)
+    content = extra["requestBody"]["content"]
+    file_part = {
+        "type": "object",
+        "properties": {file_field: {"type": "string", "format": "binary"}},
+    }
+    multipart: dict[str, Any] = {
+        "schema": {"allOf": [copy.deepcopy(content["application/json"]["schema"]), file_part]}
+    }
+    encoding = _json_encoded(next(iter(schemas.values())).get("properties", {}))
+    if encoding:
+        multipart["encoding"] = encoding
+    content["multipart/form-data"] = multipart
+    return extra
+
+
+def _json_encoded(properties: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a form that carry JSON text: objects, arrays and alternatives."""
+    return {
+        field: {"contentType": "application/json"}
+        for field, spec in properties.items()
+        if spec.get("type") in ("object", "array") or "$ref" in spec or "anyOf" in spec
+    }
+
+
 def query_parameters(spec: Obj) -> list[dict[str, Any]]:
     """OpenAPI ``parameters`` (in the query) for each field of ``spec``: its name, whether it
     is required, and the field's own schema (its description and example lifted out, as
@@ -193,13 +223,7 @@ def _forms(body: dict[str, Any], components: dict[str, Any]) -> None:
     if media is None or "$ref" not in media.get("schema", {}):
         return
     name = media["schema"]["$ref"].rsplit("/", 1)[-1]
-    properties = components.get(name, {}).get("properties", {})
-    objects = [
-        field
-        for field, spec in properties.items()
-        if spec.get("type") in ("object", "array") or "$ref" in spec or "anyOf" in spec
-    ]
-    encoding = {field: {"contentType": "application/json"} for field in objects}
+    encoding = _json_encoded(components.get(name, {}).get("properties", {}))
     for kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form: dict[str, Any] = {"schema": copy.deepcopy(media["schema"])}
         if encoding:

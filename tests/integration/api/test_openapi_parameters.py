@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from ledgerline.api.bank.attachments import BY_URL
+from ledgerline.api.bank.body import UPLOAD_FIELD
 from ledgerline.api.bank.handover import THREAD_OWNER_QUERY
 from ledgerline.api.bank.linking import ME_QUERY
 from ledgerline.api.bank.subscriptions import SUBSCRIBE_OLD
@@ -41,6 +43,7 @@ BODIES = [
     ("/me/subscribed_apps", "post", SUBSCRIBE_OLD),
     ("/me/webhook_deliveries/replay", "post", REPLAY),
     ("/me/webhook_settings", "post", SETTINGS_CHANGE),
+    ("/me/message_attachments", "post", BY_URL),
 ]
 
 
@@ -106,3 +109,12 @@ def test_bodies_are_documented_by_the_specs_that_read_them(
     assert content["application/json"]["schema"] == {"$ref": f"#/components/schemas/{body.name}"}
     for example in content["application/json"]["examples"].values():
         body.read(example["value"])  # every documented example is accepted
+
+
+def test_the_upload_multipart_body_is_the_same_fields_and_the_file(spec: dict[str, Any]) -> None:
+    content = spec["paths"]["/me/message_attachments"]["post"]["requestBody"]["content"]
+    multipart = content["multipart/form-data"]
+    same, file_part = multipart["schema"]["allOf"]
+    assert same == {"$ref": f"#/components/schemas/{BY_URL.name}"}
+    assert file_part["properties"] == {UPLOAD_FIELD: {"type": "string", "format": "binary"}}
+    assert multipart["encoding"] == {"message": {"contentType": "application/json"}}

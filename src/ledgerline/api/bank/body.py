@@ -22,6 +22,7 @@ from ledgerline.domain.errors import InvalidParameter
 from ledgerline.domain.inputs import check_document, decode_json
 
 MAX_BODY_BYTES = BANK_BODY_BYTES  # enforced while the body streams in (api.gate)
+UPLOAD_FIELD = "filedata"  # the multipart file of an upload or a send (Messenger's name)
 STRUCTURED = ("recipient", "message", "sender_action_payload", "payload")
 
 
@@ -72,7 +73,7 @@ async def read_upload(request: Request) -> tuple[dict[str, Any], UploadedFile | 
         for key, value in form.multi_items():
             if isinstance(value, str):
                 params.setdefault(key, value)
-            elif key == "filedata" and isinstance(value, UploadFile):
+            elif key == UPLOAD_FIELD and isinstance(value, UploadFile):
                 data = await value.read(UPLOAD_BODY_BYTES + 1)
                 upload = UploadedFile(data, value.content_type, value.filename)
     finally:
