@@ -111,10 +111,22 @@ def test_bodies_are_documented_by_the_specs_that_read_them(
         body.read(example["value"])  # every documented example is accepted
 
 
-def test_the_upload_multipart_body_is_the_same_fields_and_the_file(spec: dict[str, Any]) -> None:
-    content = spec["paths"]["/me/message_attachments"]["post"]["requestBody"]["content"]
+@pytest.mark.parametrize(
+    ("path", "body", "encoded"),
+    [
+        ("/me/message_attachments", BY_URL.name, {"message"}),
+        ("/{node}/messages", "SendRequest", {"recipient", "message"}),
+    ],
+)
+def test_a_multipart_body_is_the_same_fields_and_the_file(
+    spec: dict[str, Any], path: str, body: str, encoded: set[str]
+) -> None:
+    """The attachment upload and the Send API (pymessenger2's send_attachment) take a
+    ``filedata`` file beside the body's fields, objects as JSON text."""
+    content = spec["paths"][path]["post"]["requestBody"]["content"]
     multipart = content["multipart/form-data"]
     same, file_part = multipart["schema"]["allOf"]
-    assert same == {"$ref": f"#/components/schemas/{BY_URL.name}"}
+    assert same == {"$ref": f"#/components/schemas/{body}"}
     assert file_part["properties"] == {UPLOAD_FIELD: {"type": "string", "format": "binary"}}
-    assert multipart["encoding"] == {"message": {"contentType": "application/json"}}
+    assert encoded <= set(multipart["encoding"])
+    assert multipart["encoding"]["message"] == {"contentType": "application/json"}

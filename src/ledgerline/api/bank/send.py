@@ -6,13 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from ledgerline.api.bank.body import UploadedFile, is_multipart, read_params, read_upload
+from ledgerline.api.bank.body import (
+    UPLOAD_FIELD,
+    UploadedFile,
+    is_multipart,
+    read_params,
+    read_upload,
+)
 from ledgerline.api.bank.media import rehost_media
 from ledgerline.api.bank.routing import check_version, graph_route
 from ledgerline.api.context import AppContext
 from ledgerline.api.deps import Context, authenticate_page
 from ledgerline.api.limits import enforce
-from ledgerline.api.openapi import documented_schemas
+from ledgerline.api.openapi import documented_upload
 from ledgerline.api.schemas import ERRORS, SEND_EXAMPLES, SendResponse
 from ledgerline.chat.actions import do_page_mark_seen, do_send_page_message
 from ledgerline.chat.blocking import access_reachable_thread
@@ -47,7 +53,7 @@ def recipient_psid(params: dict[str, Any]) -> str:
     response_model_exclude_none=True,
     responses=ERRORS,
     summary="Send a message or a sender action to a person",
-    openapi_extra=documented_schemas(json_schemas(SEND_REQUEST), SEND_EXAMPLES),
+    openapi_extra=documented_upload(json_schemas(SEND_REQUEST), SEND_EXAMPLES, UPLOAD_FIELD),
 )
 async def send_message(
     request: Request,
