@@ -15,6 +15,7 @@ Prints JSON (throughput, p99, every process's peak RSS, webhooks out and missing
 2 / 1 and PostgreSQL / SQLite) and writes docs/benchmarks.md ("Scale-out").
 
     .venv/bin/python bench/scale.py [--people 200] [--seconds 10] [--connections 64]
+    .venv/bin/python bench/scale.py --webhook-drain   # one bank's webhook deliveries a second
 """
 
 from __future__ import annotations
@@ -519,6 +520,92 @@ def run_config(
     }
 
 
+def webhook_drain(database: str, people: int, per_person: int) -> dict[str, Any]:
+    """One bank's webhook deliveries a second: ``people`` × ``per_person`` events queued, then
+    drained by the dispatcher in this process, the bank an ``httpx.MockTransport`` that
+    answers 200 at once (what the dispatcher and the database cost, not the network). Every
+    person's events are checked to arrive in order."""
+    import asyncio
+
+    from ledgerline.chat.accounts import do_create_business
+    from ledgerline.domain.clock import SystemClock
+    from ledgerline.storage.database import Database, UnitOfWork
+    from ledgerline.storage.stores import webhooks as outbox
+    from ledgerline.workers.outbox import OutboxDispatcher
+
+    tmp = Path(tempfile.mkdtemp(prefix="ll-drain-"))
+    with fresh_database(database) as url:
+        db = Database(url or f"sqlite:///{tmp / 'ledgerline.db'}")
+        now = int(time.time() * 1000)
+        bank = db.write_sync(
+            do_create_business,
+            secret_key=b"k" * 32,
+            name="Drain Bank",
+            webhook_url="http://bank.test/webhook",
+            verify_token=None,
+            account_link_url=None,
+            now=now,
+        )
+
+        def fill(uow: UnitOfWork) -> None:
+            for n in range(per_person):
+                for p in range(people):
+                    event = {"sender": {"id": f"p{p}"}, "message": {"mid": f"m{p}.{n}", "text": n}}
+                    outbox.enqueue(
+                        uow.conn, page_id=bank.page_id, psid=f"p{p}", kind="message",
+                        event=event, now=now,
+                    )  # fmt: skip
+
+        db.write_sync(fill)
+        last: dict[str, int] = {}
+        out_of_order = 0
+        total = people * per_person
+        received = {"events": 0}
+
+        async def drain() -> tuple[float, float]:
+            nonlocal out_of_order
+            all_in = asyncio.Event()
+
+            def receive(request: httpx.Request) -> httpx.Response:
+                nonlocal out_of_order
+                (event,) = json.loads(request.content)["entry"][0]["messaging"]
+                psid, n = event["sender"]["id"], int(event["message"]["text"])
+                out_of_order += last.get(psid, -1) != n - 1
+                last[psid] = n
+                received["events"] += 1
+                if received["events"] >= total:
+                    all_in.set()
+                return httpx.Response(200)
+
+            dispatcher = OutboxDispatcher(
+                db=db,
+                clock=SystemClock(),
+                secret_key=b"s" * 32,
+                allow_insecure=True,
+                transport=httpx.MockTransport(receive),
+            )
+            task = asyncio.create_task(dispatcher.run())
+            cpu, started = time.process_time(), time.perf_counter()
+            await all_in.wait()
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            await dispatcher.stop()
+            await task
+            return seconds, cpu
+
+        load = os.getloadavg()[0]
+        seconds, cpu = asyncio.run(drain())
+        db.close()
+    return {
+        "database": database,
+        "events": total,
+        "people": people,
+        "deliveries_per_s": round(total / seconds, 1),
+        "cpu_ms_per_delivery": round(1000 * cpu / total, 2),
+        "out_of_order": out_of_order,
+        "load_average_1min": {"start": round(load, 2), "end": round(os.getloadavg()[0], 2)},
+    }
+
+
 def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else float("nan")
 
@@ -533,7 +620,15 @@ def main() -> None:
         nargs="*",
         help="configurations to run (default all): " + ", ".join(c.name for c in CONFIGS),
     )
+    parser.add_argument(
+        "--webhook-drain",
+        action="store_true",
+        help="only one bank's webhook deliveries a second (SQLite, then PostgreSQL): JSON",
+    )
     args = parser.parse_args()
+    if args.webhook_drain:
+        print(json.dumps([webhook_drain(d, 100, 10) for d in ("sqlite", "postgresql")]))
+        return
     load_before = os.getloadavg()[0]
     configs = [c for c in CONFIGS if not args.only or c.name in args.only]
 
