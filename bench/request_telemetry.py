@@ -1,7 +1,8 @@
-"""Benchmark: what the request telemetry (metrics, access line) costs a request, in-process.
+"""Benchmark: what the app's front door costs a request, in-process: the request telemetry
+(metrics, access line), the security headers and the input checks (``api.front_door``).
 
-The same minimal ASGI endpoint is called with and without ``api.telemetry.RequestTelemetry``
-around it, alternately, in one process: the difference is the middleware's CPU time per
+The same minimal ASGI endpoint is called with and without ``api.front_door.FrontDoor`` (no
+hot lane) around it, alternately, in one process: the difference is the middleware's CPU time per
 request (process time, so other processes' load counts less than on a wall clock). Access
 lines are JSON, written to /dev/null. Prints JSON; writes docs/benchmarks.md ("Request
 telemetry").
@@ -24,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, self_peak_rss_mb, write_section
 
 from ledgerline.api.errors import unexpected_error
+from ledgerline.api.front_door import FrontDoor
+from ledgerline.api.headers import security_headers
 from ledgerline.api.telemetry import RequestTelemetry, annotate_page, annotate_route
 from ledgerline.domain.ids import new_trace_id
 from ledgerline.logging import AccessLog, configure_logging
@@ -55,11 +58,13 @@ async def per_request_us(app: Any, requests: int) -> float:
 
 
 async def measure(requests: int, rounds: int) -> dict[str, Any]:
-    wrapped = RequestTelemetry(
+    wrapped = FrontDoor(
         endpoint,
-        metrics=Metrics(),
-        access_log=AccessLog(),
-        hash_id=IdHasher(b"k" * 32),
+        telemetry=RequestTelemetry(
+            metrics=Metrics(), access_log=AccessLog(), hash_id=IdHasher(b"k" * 32)
+        ),
+        headers=security_headers(hsts=False),
+        lane=None,
         unexpected=unexpected_error,
         new_trace_id=new_trace_id,
     )
@@ -91,10 +96,11 @@ def main() -> None:
     emit(result)
     write_section(
         "Request telemetry",
-        f"`bench/request_telemetry.py`: the metrics and the access line (JSON, batched) cost "
+        f"`bench/request_telemetry.py`: the front door (metrics, the access line (JSON, "
+        f"batched), the security headers and the input checks) costs "
         f"**{overhead:.1f} µs of CPU a request** in-process (a minimal endpoint "
         f"{figures['bare_us']:.2f} µs alone, {figures['with_telemetry_us']:.2f} µs with the "
-        f"middleware; median of {args.rounds} rounds of {args.requests:,} requests, load "
+        f"front door; median of {args.rounds} rounds of {args.requests:,} requests, load "
         f"average {load:.1f}). For scale: the Send API's event loop spends 110–160 µs a "
         "message on a quiet machine (above), so about 6–8 %; tracing off adds a flag check.",
     )

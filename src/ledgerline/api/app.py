@@ -13,7 +13,6 @@ from ledgerline.api.bank import (
     deliveries as platform_deliveries,
     financial as platform_financial,
     handover as platform_handover,
-    hot_path,
     linking as platform_linking,
     messenger_profile as platform_profile,
     personas as platform_personas,
@@ -24,8 +23,8 @@ from ledgerline.api.bank import (
 from ledgerline.api.bank.hot_path import HotPath
 from ledgerline.api.context import AppContext
 from ledgerline.api.errors import install_error_handlers, unexpected_error
-from ledgerline.api.gate import InputGate
-from ledgerline.api.headers import SecurityHeaders
+from ledgerline.api.front_door import FrontDoor
+from ledgerline.api.headers import security_headers
 from ledgerline.api.openapi import install_openapi
 from ledgerline.api.person import (
     account as client_account,
@@ -81,20 +80,18 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    app.add_middleware(HotPath, ctx=ctx)  # the hot bank endpoints, ahead of the router
-    # Body limits and input checks before anything reads the request (api.gate).
-    app.add_middleware(InputGate, takes_body=hot_path.serves)
-    # Measures and logs every request, the hot path's included.
+    # Every HTTP request: telemetry, security headers, input checks, then the hot bank
+    # endpoints' lane or FastAPI's router (api.front_door).
     app.add_middleware(
-        RequestTelemetry,
-        metrics=ctx.metrics,
-        access_log=ctx.access_log,
-        hash_id=IdHasher(ctx.secret_key),
+        FrontDoor,
+        telemetry=RequestTelemetry(
+            metrics=ctx.metrics, access_log=ctx.access_log, hash_id=IdHasher(ctx.secret_key)
+        ),
+        headers=security_headers(hsts=ctx.production),
+        lane=HotPath(ctx),
         unexpected=unexpected_error,
         new_trace_id=new_trace_id,
     )
-    # Outermost: nosniff (and HSTS in production) on every answer, a 500 of the above too.
-    app.add_middleware(SecurityHeaders, hsts=ctx.production)
     app.include_router(operations.router)
     app.include_router(platform_send.router)
     app.include_router(platform_deliveries.router)

@@ -1,7 +1,7 @@
 """The front door: what every HTTP request must be before anything else reads it.
 
-``InputGate`` is the outermost of the app's own middleware, ahead of the bank API's hot
-path, the router and authentication:
+The app's front door (``api.front_door``) applies these checks to every HTTP request,
+ahead of the bank API's hot path, the router and authentication:
 
 * **Body size**, per surface (:func:`body_limit`): 2 MiB on the bank API (a 1,000-transaction
   batch is ~0.5 MB), 64 KiB everywhere else (the person API, the web app's forms), and
@@ -23,12 +23,10 @@ Errors have the platform's usual ``{"error": {...}}`` shape (``api.errors``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from fastapi import HTTPException
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
 from ledgerline.api.errors import error_body
 from ledgerline.domain.errors import InvalidParameter
@@ -65,66 +63,68 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse(error_body(100, message), status_code=status)
 
 
-def _content_length(headers: Headers) -> int | None:
-    value = headers.get("content-length")
-    if value is None or not value.isdigit():
-        return None  # absent (chunked), or malformed (the server refuses those)
-    return int(value)
+def content_headers(scope: Scope) -> tuple[str, int | None]:
+    """The request's media type (lower case, without parameters) and its ``Content-Length``
+    (None when absent or malformed: chunked, or refused by the server), read in one pass over
+    the raw headers (ASGI servers hand header names in lower case)."""
+    content_type: str | None = None
+    length: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            if content_type is None:
+                content_type = value.decode("latin-1").split(";")[0].strip().lower()
+        elif name == b"content-length" and length is None:
+            length = value
+    return content_type or "", int(length) if length is not None and length.isdigit() else None
 
 
-class InputGate:
-    """ASGI middleware: see the module doc. ``takes_body(scope)`` tells which requests read
-    and check their own body (the hot path's)."""
+def refusal(scope: Scope, limit: int, length: int | None) -> JSONResponse | None:
+    """The answer to a request refused before a byte of its body is read: NUL in the path or
+    query (400), a ``Content-Length`` over ``limit`` (413); None when it may go on."""
+    query = scope.get("query_string", b"")
+    if _BAD_PATH.search(scope["path"]) or b"%00" in query or b"\x00" in query:
+        return _error(400, "The path and query must not contain NUL characters")
+    if length is not None and length > limit:
+        return _error(413, f"The request body is larger than {limit:,} bytes")
+    return None
 
-    def __init__(self, app: ASGIApp, *, takes_body: Callable[[Scope], bool]) -> None:
-        self.app = app
-        self.takes_body = takes_body
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)  # WebSocket frames: uvicorn's ws_max_size
-            return
-        query = scope.get("query_string", b"")
-        if _BAD_PATH.search(scope["path"]) or b"%00" in query or b"\x00" in query:
-            await _error(400, "The path and query must not contain NUL characters")(
-                scope, receive, send
-            )
-            return
-        headers = Headers(scope=scope)
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        limit = body_limit(scope["path"], content_type)
-        length = _content_length(headers)
-        if length is not None and length > limit:
-            await _error(413, f"The request body is larger than {limit:,} bytes")(
-                scope, receive, send
-            )
-            return
-        received = 0
+def limited(receive: Receive, limit: int) -> Receive:
+    """``receive``, raising :class:`BodyTooLarge` once the body passes ``limit`` bytes (a
+    body streamed without a ``Content-Length`` is counted as it arrives)."""
+    received = 0
 
-        async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
+    async def limited_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+        return message
 
-        form = content_type == "application/x-www-form-urlencoded"
-        if not (form or _JSON.fullmatch(content_type)) or self.takes_body(scope):
-            await self.app(scope, limited, send)
-            return
-        try:
-            body = await _read_all(limited)
-        except BodyTooLarge as exc:
-            await _error(413, str(exc.detail))(scope, receive, send)
-            return
-        try:
-            _check(body, form=form)
-        except InvalidParameter as exc:
-            await _error(400, exc.message)(scope, receive, send)
-            return
-        await self.app(scope, _replay(body, receive), send)
+    return limited_receive
+
+
+def reads_body(content_type: str) -> bool:
+    """Whether the gate reads and checks a body of this type itself (JSON and forms)."""
+    return content_type == "application/x-www-form-urlencoded" or bool(
+        _JSON.fullmatch(content_type)
+    )
+
+
+async def checked_body(receive: Receive, content_type: str) -> Receive | JSONResponse:
+    """Reads a JSON or form body whole (``receive`` already limited) and checks it by the
+    rules above: a ``receive`` that hands the same body on, or the error to answer."""
+    try:
+        body = await _read_all(receive)
+    except BodyTooLarge as exc:
+        return _error(413, str(exc.detail))
+    try:
+        _check(body, form=content_type == "application/x-www-form-urlencoded")
+    except InvalidParameter as exc:
+        return _error(400, exc.message)
+    return _replay(body, receive)
 
 
 async def _read_all(receive: Receive) -> bytes:

@@ -1,10 +1,10 @@
-"""Every HTTP request, measured and logged: the outermost middleware of the app.
+"""Every HTTP request, measured and logged (called by the app's front door, ``api.front_door``,
+around the bank API's hot path and FastAPI's router alike).
 
 For each request it counts ``ledgerline_http_requests_total{method,route,status}``, observes
 its duration, and writes one access line (method, route template, status, duration, the
-business's and person's ids hashed, the ``fbtrace_id`` of an error). It wraps the bank API's
-hot path (``api.bank.hot_path``) as well as FastAPI's router. A request that raises answers
-500 in Messenger's shape here, with a log line carrying the same ``fbtrace_id`` and the stack.
+business's and person's ids hashed, the ``fbtrace_id`` of an error). A request that raises
+is logged with the ``fbtrace_id`` of its 500 answer and the stack.
 
 What the inner layers know is noted on the request's :class:`RequestInfo` (``annotate_*``):
 the route (the hot path knows it before FastAPI would), who is calling (``api.deps``), and
@@ -13,14 +13,14 @@ the trace id of an error body (``api.errors``, through a context variable).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import structlog
 from opentelemetry.trace import SpanKind
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ledgerline.logging import AccessLog
 from ledgerline.telemetry import tracing
@@ -90,46 +90,35 @@ def route_template(scope: Scope, info: RequestInfo) -> str:
     return path.removeprefix("/{version}") or "/"
 
 
-ErrorResponder = Callable[[str], tuple[int, list[tuple[bytes, bytes]], bytes]]
-
-
 class RequestTelemetry:
-    """ASGI middleware: metrics and the access log for every HTTP request.
-
-    ``unexpected``: builds the 500 answer for an exception (status, headers, body) given
-    the trace id to put in it (``api.errors.unexpected_error``)."""
+    """Metrics and the access line of every HTTP request, and its span when tracing is on;
+    the app's front door (``api.front_door``) calls it around each request."""
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         metrics: Metrics,
         access_log: AccessLog,
         hash_id: Callable[[str | None], str | None],
-        unexpected: ErrorResponder,
-        new_trace_id: Callable[[], str],
     ) -> None:
-        self.app = app
-        self.metrics = metrics
+        self.requests = metrics.http
         self.access_log = access_log
         self.hash_id = hash_id
-        self.unexpected = unexpected
-        self.new_trace_id = new_trace_id
-        # The metrics' children by label values: prometheus_client's ``labels()`` costs more
-        # than the increment itself.
-        self._counters: dict[tuple[str, str, int], Any] = {}
-        self._histograms: dict[tuple[str, str], Any] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if tracing.enabled():
-            await self._traced(scope, receive, send)
-            return
-        await self._serve(scope, receive, send, None)
+    @staticmethod
+    def begin(scope: Scope) -> tuple[RequestInfo, contextvars.Token[RequestInfo | None]]:
+        """A new request's :class:`RequestInfo`, on its scope and current for its errors."""
+        info = RequestInfo()
+        scope[KEY] = info
+        return info, _current.set(info)
 
-    async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    def end(token: contextvars.Token[RequestInfo | None]) -> None:
+        _current.reset(token)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def server_span(scope: Scope) -> Iterator[Any]:
         """The request as a SERVER span, continuing the caller's ``traceparent``."""
         carrier = {
             key.decode("latin-1"): value.decode("latin-1")
@@ -142,63 +131,25 @@ class RequestTelemetry:
             headers=carrier,
             attributes={"http.request.method": scope["method"]},
         ) as current:
-            await self._serve(scope, receive, send, current)
+            yield current
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: Any) -> None:
-        info = RequestInfo()
-        scope[KEY] = info
-        token = _current.set(info)
-        started = time.perf_counter()
-        status = 500
-        response_started = False
+    @staticmethod
+    def unhandled(scope: Scope, info: RequestInfo, exc: Exception, trace_id: str) -> None:
+        """A request raised: its line, with the trace id its 500 answer carries, and the stack."""
+        info.trace_id = trace_id
+        log.error(
+            "unhandled_error",
+            method=scope["method"],
+            path=scope["path"],
+            fbtrace_id=trace_id,
+            exc_info=exc,
+        )
 
-        async def send_and_note(message: Message) -> None:
-            nonlocal status, response_started
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        except Exception as exc:
-            trace_id = info.trace_id or self.new_trace_id()
-            info.trace_id = trace_id
-            log.error(
-                "unhandled_error",
-                method=scope["method"],
-                path=scope["path"],
-                fbtrace_id=trace_id,
-                exc_info=exc,
-            )
-            if response_started:
-                raise
-            status, headers, body = self.unexpected(trace_id)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-        finally:
-            _current.reset(token)
-            route = self._record(scope, info, status, time.perf_counter() - started)
-            if span is not None:
-                span.update_name(f"{scope['method']} {route}")
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                if info.trace_id is not None:
-                    span.set_attribute("ledgerline.fbtrace_id", info.trace_id)
-
-    def _record(self, scope: Scope, info: RequestInfo, status: int, seconds: float) -> str:
+    def record(self, scope: Scope, info: RequestInfo, status: int, seconds: float) -> str:
+        """Counts and logs a finished request; returns its route template."""
         method: str = scope["method"]
         route = route_template(scope, info)
-        counter = self._counters.get((method, route, status))
-        if counter is None:
-            counter = self.metrics.http_requests.labels(method, route, str(status))
-            self._counters[(method, route, status)] = counter
-        counter.inc()
-        histogram = self._histograms.get((method, route))
-        if histogram is None:
-            histogram = self.metrics.http_duration.labels(method, route)
-            self._histograms[(method, route)] = histogram
-        histogram.observe(seconds)
+        self.requests.observe(method, route, status, seconds)
         if scope["path"] in QUIET_PATHS:
             return route
         extra: dict[str, Any] = {}
@@ -213,3 +164,11 @@ class RequestTelemetry:
         level = "error" if status >= 500 else "warning" if status >= 400 else "info"
         self.access_log.request(level, method, route, status, round(seconds * 1000, 2), extra)
         return route
+
+    @staticmethod
+    def annotate_span(span: Any, scope: Scope, info: RequestInfo, route: str, status: int) -> None:
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attribute("http.route", route)
+        span.set_attribute("http.response.status_code", status)
+        if info.trace_id is not None:
+            span.set_attribute("ledgerline.fbtrace_id", info.trace_id)

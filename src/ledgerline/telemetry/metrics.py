@@ -9,6 +9,8 @@ hot paths pay nothing for them. Every name starts with ``ledgerline_``; labels s
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,8 +23,9 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from ledgerline.domain.events import FraudAlertAnswered, FraudAlertRaised
 
@@ -116,6 +119,51 @@ class _SnapshotCollector(Collector):
             )
 
 
+class RequestStats(Collector):
+    """``ledgerline_http_requests_total`` and ``ledgerline_http_request_duration_seconds``:
+    counted in plain dictionaries by the one thread that serves requests (the event loop), and
+    turned into Prometheus families when scraped. prometheus_client's children take a lock
+    for each increment (four a request), a measurable share of a Send API call's CPU; here
+    a request costs two dictionary updates. A scrape copies each dictionary in one step."""
+
+    def __init__(self, buckets: Sequence[float] = _LATENCY) -> None:
+        self.bounds = tuple(sorted(buckets))
+        self._counts: dict[tuple[str, str, int], int] = {}
+        # per (method, route): a count per bucket (the last for +Inf), then the sum
+        self._durations: dict[tuple[str, str], list[float]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        histogram = self._durations.get((method, route))
+        if histogram is None:
+            histogram = self._durations[(method, route)] = [0.0] * (len(self.bounds) + 2)
+        histogram[bisect.bisect_left(self.bounds, seconds)] += 1
+        histogram[-1] += seconds
+
+    def collect(self) -> Iterable[CounterMetricFamily | HistogramMetricFamily]:
+        requests = CounterMetricFamily(
+            "ledgerline_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            labels=["method", "route", "status"],
+        )
+        for (method, route, status), count in list(self._counts.items()):
+            requests.add_metric([method, route, str(status)], count)
+        durations = HistogramMetricFamily(
+            "ledgerline_http_request_duration_seconds",
+            "Time from a request's arrival to its last byte, by method and route template",
+            labels=["method", "route"],
+        )
+        labels = [*(floatToGoString(b) for b in self.bounds), "+Inf"]  # type: ignore[no-untyped-call]
+        for (method, route), histogram in list(self._durations.items()):
+            counts = list(itertools.accumulate(histogram[:-1]))
+            durations.add_metric(
+                [method, route], list(zip(labels, counts, strict=True)), histogram[-1]
+            )
+        yield requests
+        yield durations
+
+
 class Metrics:
     """Every instrument of one process. ``render()`` is the ``/metrics`` body."""
 
@@ -130,19 +178,8 @@ class Metrics:
         self.snapshot = Snapshot()
         r.register(_SnapshotCollector(self.snapshot))
         # -- HTTP ---------------------------------------------------------------------------
-        self.http_requests = Counter(
-            "ledgerline_http_requests",
-            "HTTP requests answered, by method, route template and status",
-            ["method", "route", "status"],
-            registry=r,
-        )
-        self.http_duration = Histogram(
-            "ledgerline_http_request_duration_seconds",
-            "Time from a request's arrival to its last byte, by method and route template",
-            ["method", "route"],
-            buckets=_LATENCY,
-            registry=r,
-        )
+        self.http = RequestStats(_LATENCY)
+        r.register(self.http)
         # -- the bank API -------------------------------------------------------------------
         self.send_api = Counter(
             "ledgerline_send_api_calls",

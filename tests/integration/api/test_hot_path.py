@@ -14,19 +14,27 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ledgerline.api.bank.hot_path import HotPath
+from ledgerline.api.front_door import FrontDoor
 from ledgerline.domain.ids import appsecret_proof
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.server import ThreadedUvicorn, running_platform
 
 
 def _without_lane(app: FastAPI) -> ASGIApp:
-    """The app's middleware stack minus the lane (the lifespan already runs in the app)."""
-    lane: object = HotPath
+    """The app's middleware stack with a front door that has no lane (the lifespan already
+    runs in the app)."""
+    door: object = FrontDoor
     saved = app.user_middleware
-    app.user_middleware = [m for m in saved if m.cls is not lane]
+    app.user_middleware = [
+        Middleware(FrontDoor, *m.args, **{**m.kwargs, "lane": None})  # type: ignore[arg-type]
+        if m.cls is door
+        else m
+        for m in saved
+    ]
+    assert app.user_middleware != saved
     try:
         stack = app.build_middleware_stack()
     finally:

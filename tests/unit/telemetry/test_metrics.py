@@ -36,8 +36,7 @@ def _full() -> Metrics:
     snapshot.pool = lambda: {"size": 8, "checked_out": 1}
     snapshot.broker_queue = lambda: 0
     snapshot.broker_dropped = lambda: 0
-    metrics.http_requests.labels("GET", "/healthz", "200").inc()
-    metrics.http_duration.labels("GET", "/healthz").observe(0.01)
+    metrics.http.observe("GET", "/healthz", 200, 0.01)
     metrics.send_api.labels("message").inc()
     metrics.ingested.labels("transaction").inc()
     metrics.ingest_duplicates.labels("transaction").inc()
@@ -91,3 +90,55 @@ def test_ids_in_logs_are_keyed_hashes() -> None:
     assert hasher("123456") != hasher("123457")
     assert len(hasher("123456") or "") == 12
     assert hasher(None) is None
+
+
+def test_request_stats_expose_what_prometheus_clients_own_instruments_would() -> None:
+    """``RequestStats`` counts in plain dictionaries; scraped, it reads exactly as a
+    prometheus_client Counter and Histogram fed the same requests (names, labels, cumulative
+    buckets with a value on a bucket's bound counted in that bucket, +Inf, sum, count)."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from ledgerline.telemetry.metrics import RequestStats
+
+    buckets = (0.001, 0.01, 0.1, 1.0)
+    registry = CollectorRegistry()
+    counter = Counter(
+        "ledgerline_http_requests", "x", ["method", "route", "status"], registry=registry
+    )
+    histogram = Histogram(
+        "ledgerline_http_request_duration_seconds",
+        "x",
+        ["method", "route"],
+        buckets=buckets,
+        registry=registry,
+    )
+    ours = RequestStats(buckets)
+    requests = [
+        ("POST", "/{node}/messages", 200, 0.0004),
+        ("POST", "/{node}/messages", 200, 0.01),  # on a bound: in that bucket
+        ("POST", "/{node}/messages", 400, 0.05),
+        ("GET", "/healthz", 200, 2.5),  # past every bound: +Inf only
+    ]
+    for method, route, status, seconds in requests:
+        counter.labels(method, route, str(status)).inc()
+        histogram.labels(method, route).observe(seconds)
+        ours.observe(method, route, status, seconds)
+
+    def samples(families: object) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
+        return {
+            (s.name, tuple(sorted(s.labels.items())), round(s.value, 9))
+            for family in families  # type: ignore[attr-defined]
+            for s in family.samples
+            if not s.name.endswith("_created")
+        }
+
+    theirs = samples(text_string_to_metric_families(generate_latest(registry).decode()))
+    mine_registry = CollectorRegistry()
+    mine_registry.register(ours)
+    mine = samples(text_string_to_metric_families(generate_latest(mine_registry).decode()))
+    assert mine == theirs
+    assert (
+        "ledgerline_http_request_duration_seconds_bucket",
+        (("le", "0.01"), ("method", "POST"), ("route", "/{node}/messages")),
+        2.0,
+    ) in mine

@@ -2,8 +2,8 @@
 
 ``POST /me/messages``, ``/{PAGE_ID}/messages`` and ``/me/{balances,transactions,receipts,
 shipments,fraud_alerts}``, with or without a ``/vN.M`` prefix, are matched by one compiled
-regex and handed straight to the same functions FastAPI's routes call (``send.send``,
-``financial.ingest``): no route-by-route matching, no dependency solving. The answer is the
+regex (the app's front door, ``api.front_door``, asks after its input checks) and handed
+straight to the same functions FastAPI's routes call (``send.send``, ``financial.ingest``): no route-by-route matching, no dependency solving. The answer is the
 same bytes FastAPI would send (validated by the route's response model and dumped by
 pydantic), and errors go through the same Messenger-shaped mapping (``errors``).
 
@@ -24,7 +24,7 @@ from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ledgerline.api.bank.financial import PATHS, IngestOut, ingest
 from ledgerline.api.bank.send import send
@@ -81,34 +81,32 @@ def _endpoint_for(edge: str, node: str) -> _Endpoint | None:
     return _INGEST.get(edge) if node == "me" else None
 
 
-def serves(scope: Scope) -> bool:
-    """Whether the hot path answers this request (it then reads and checks its own body)."""
-    if scope["type"] != "http" or scope["method"] != "POST":
-        return False
-    match = _PATH.fullmatch(get_route_path(scope))
-    return match is not None and _endpoint_for(match["edge"], match["node"]) is not None
-
-
 class HotPath:
-    """ASGI middleware: the hot bank endpoints above, everything else to ``app``."""
+    """The lane: :meth:`route` tells whether it answers a request, :meth:`serve` answers it
+    (the app's front door, ``api.front_door``, asks before FastAPI's stack)."""
 
-    def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
-        self.app = app
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            match = _PATH.fullmatch(get_route_path(scope))
-            if match is not None:
-                endpoint = _endpoint_for(match["edge"], match["node"])
-                if endpoint is not None:
-                    await self._serve(endpoint, match, scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+    @staticmethod
+    def route(scope: Scope) -> tuple[_Endpoint, re.Match[str]] | None:
+        """The endpoint for this request and its path's match, or None: FastAPI's turn."""
+        if scope["method"] != "POST":
+            return None
+        match = _PATH.fullmatch(get_route_path(scope))
+        if match is None:
+            return None
+        endpoint = _endpoint_for(match["edge"], match["node"])
+        return None if endpoint is None else (endpoint, match)
 
-    async def _serve(
-        self, endpoint: _Endpoint, match: re.Match[str], scope: Scope, receive: Receive, send: Send
+    async def serve(
+        self,
+        lane: tuple[_Endpoint, re.Match[str]],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
+        endpoint, match = lane
         annotate_route(scope, endpoint.route)
         request = Request(scope, receive, send)
         version = match["version"]
