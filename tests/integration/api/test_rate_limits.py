@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from ledgerline.domain.clock import FrozenClock
 from ledgerline.storage.stores import threads
 from ledgerline.storage.tables import messages, vault_records
+from tests.support.inprocess import in_process_server
 from tests.support.linking import linked_world
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 
 def _clock() -> FrozenClock:
@@ -47,7 +48,7 @@ def test_the_send_api_refuses_over_the_page_limit_and_stores_nothing(
     database_url: str, tmp_path: Path
 ) -> None:
     clock = _clock()
-    with running_platform(
+    with in_process_server(
         database_url,
         tmp_path,
         clock=clock,
@@ -92,7 +93,7 @@ def test_financial_data_is_refused_over_the_page_limit_before_it_is_stored(
 ) -> None:
     clock = _clock()
     with (
-        running_platform(
+        in_process_server(
             database_url,
             tmp_path,
             clock=clock,
@@ -138,7 +139,7 @@ def test_financial_data_is_refused_over_the_page_limit_before_it_is_stored(
 
 def test_the_person_api_answers_429_per_person(database_url: str, tmp_path: Path) -> None:
     clock = _clock()
-    with running_platform(
+    with in_process_server(
         database_url,
         tmp_path,
         clock=clock,

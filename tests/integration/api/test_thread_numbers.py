@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
-from tests.support.server import running_platform
 
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[tuple[LinkedWorld, dict[str, Any]]]:
-    with running_platform(database_url, tmp_path) as live, linked_world(live) as linked:
+    with in_process_server(database_url, tmp_path) as live, linked_world(live) as linked:
         user = live.create_user()
         psid = linked.link(user, ["transactions"])
         yield linked, {"user": user, "psid": psid}

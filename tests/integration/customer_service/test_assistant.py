@@ -25,8 +25,8 @@ from ledgerline.storage.stores import (
     threads as thread_store,
 )
 from ledgerline.storage.tables import messages
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
-from tests.support.server import running_platform
 
 SCOPES = ["balances", "transactions", "customer_service"]
 
@@ -112,7 +112,7 @@ class Person:
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
-    with running_platform(database_url, tmp_path) as live, linked_world(live) as linked:
+    with in_process_server(database_url, tmp_path) as live, linked_world(live) as linked:
         with live.client() as http:
             enabled = http.post(
                 "/v2.6/me/assistant",

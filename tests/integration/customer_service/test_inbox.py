@@ -18,9 +18,10 @@ from ledgerline.chat.ownership import PAGE_INBOX_APP_ID
 from ledgerline.domain.clock import FrozenClock
 from ledgerline.storage.stores import audit as audit_store
 from tests.support.inbox import AgentClient, create_agent, graph, pass_to_inbox, psid_of
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.messages import buttons_of, press
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 START = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[RunningPlatform]:
-    with running_platform(database_url, tmp_path, clock=clock) as running:
+    with in_process_server(database_url, tmp_path, clock=clock) as running:
         yield running
 
 
@@ -228,10 +229,11 @@ def test_human_agent_replies_for_seven_days_and_hand_back_returns_the_thread(
         assert late.json()["error"]["code"] == 10
         assert agent.post(f"/conversations/{cid}/hand_back").json() == {"success": True}
         assert agent.queue() == []
-    owner = httpx.get(
-        f"{live.url}/v2.6/me/thread_owner",
-        params={"recipient": psid, "access_token": world.business["page_access_token"]},
-    ).json()
+    with live.client() as http:
+        owner = http.get(
+            "/v2.6/me/thread_owner",
+            params={"recipient": psid, "access_token": world.business["page_access_token"]},
+        ).json()
     assert owner["data"][0]["thread_owner"]["app_id"] == world.business["app_id"]
 
 

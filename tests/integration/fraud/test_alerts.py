@@ -20,9 +20,9 @@ from ledgerline.storage.stores import fraud as fraud_store
 from ledgerline.storage.tables import fraud_alerts
 from tests.integration.updates.test_updates import ALL, Person, tx
 from tests.support.inbox import AgentClient, create_agent, pass_to_inbox
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.messages import answer_button, buttons_of, press, summary_of, text_of
-from tests.support.server import running_platform
 
 START = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
 
@@ -35,7 +35,7 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def world(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[LinkedWorld]:
     with (
-        running_platform(database_url, tmp_path, clock=clock) as live,
+        in_process_server(database_url, tmp_path, clock=clock) as live,
         linked_world(live) as linked,
     ):
         yield linked

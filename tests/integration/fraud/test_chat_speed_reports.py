@@ -17,9 +17,10 @@ from ledgerline.fraud.online.state import TerminalState
 from ledgerline.fraud.online.transactions import terminal_key
 from ledgerline.storage.tables import fraud_terminal_state
 from tests.support.fraud import START, Person, history, person, tx
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.messages import answer_button, buttons_of, press
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 NOT_ME = "LEDGERLINE_NOT_ME:"
 TERMINAL = terminal_key({"terminal_id": "term-1"})
@@ -28,7 +29,7 @@ TERMINAL = terminal_key({"terminal_id": "term-1"})
 @pytest.fixture
 def banks(database_url: str, tmp_path: Path) -> Iterator[tuple[LinkedWorld, LinkedWorld]]:
     with (
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
         linked_world(live) as first,
         linked_world(live, "Ngân hàng Hai") as second,
     ):

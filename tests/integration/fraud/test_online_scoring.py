@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -33,14 +32,15 @@ from ledgerline.vault import PurposeNotAllowed
 from tests.support.cli import InProcessCli
 from tests.support.forms import console_sign_in
 from tests.support.fraud import START, Person, history, person, tx
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.messages import answer_button, buttons_of, is_alert, press, text_of
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
-    with running_platform(database_url, tmp_path) as live, linked_world(live) as linked:
+    with in_process_server(database_url, tmp_path) as live, linked_world(live) as linked:
         yield linked
 
 
@@ -134,11 +134,11 @@ def replayed_scores(items: list[dict[str, Any]]) -> list[float]:
 
 def test_state_survives_a_platform_restart(database_url: str, tmp_path: Path) -> None:
     items = [*history(12), tx("late", "400000", START + dt.timedelta(days=12, hours=2))]
-    with running_platform(database_url, tmp_path) as live, linked_world(live) as world:
+    with in_process_server(database_url, tmp_path) as live, linked_world(live) as world:
         p = person(world)
         set_policy(live, p.page_id, "threshold", 0.0)  # every score shows in the answer
         first = p.send(items[:6])
-    with running_platform(database_url, tmp_path) as live:
+    with in_process_server(database_url, tmp_path) as live:
         p.live = live
         second = p.send(items[6:])
     scores = [a["score"] for a in first["alerts"] + second["alerts"]]
@@ -271,7 +271,7 @@ def test_card_and_terminal_state_stay_under_a_kilobyte(world: LinkedWorld) -> No
 def test_the_console_sets_the_policy_and_charts_alerts_and_verdicts(world: LinkedWorld) -> None:
     p = person(world)
     live = world.live
-    with httpx.Client(base_url=live.url, timeout=30, headers={"Origin": live.url}) as http:
+    with live.client(headers={"Origin": live.url}) as http:
         csrf = console_sign_in(http, world.business["page_access_token"])
         page = http.get("/console?lang=en").text
         assert "Default policy (you have not chosen one):" in page

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from ledgerline.fraud.online.state import TerminalState
 from ledgerline.storage.tables import fraud_terminal_state
 from tests.support.fraud import START, Person, person, tx
+from tests.support.inprocess import in_process_server
 from tests.support.linking import linked_world
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 PEOPLE = 3
 EACH = 6  # transactions per person and process
@@ -43,8 +44,8 @@ def test_a_terminal_shared_by_people_on_two_processes_counts_every_transaction(
     postgres_url: str, tmp_path: Path
 ) -> None:
     with (
-        running_platform(postgres_url, tmp_path) as one,
-        running_platform(postgres_url, tmp_path) as two,
+        in_process_server(postgres_url, tmp_path) as one,
+        in_process_server(postgres_url, tmp_path) as two,
         linked_world(one) as world,
     ):
         people = [person(world) for _ in range(PEOPLE)]

@@ -18,9 +18,10 @@ from ledgerline.domain.clock import FrozenClock
 from ledgerline.privacy.texts import SERVICE_ERASE
 from ledgerline.storage.stores import audit as audit_store, inbox as inbox_store
 from tests.support.inbox import AgentClient, create_agent, pass_to_inbox
+from tests.support.inprocess import in_process_server
 from tests.support.linking import LinkedWorld, linked_world
 from tests.support.messages import buttons_of, press
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.server import RunningPlatform
 
 START = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 NOTE = "Khách hỏi giao dịch 125.000đ tại Highlands, hẹn gọi lại"
@@ -34,7 +35,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[RunningPlatform]:
-    with running_platform(database_url, tmp_path, clock=clock) as running:
+    with in_process_server(database_url, tmp_path, clock=clock) as running:
         yield running
 
 

@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ledgerline.domain.clock import FrozenClock, to_ms
 from ledgerline.privacy.retention import do_purge
 from ledgerline.privacy.webhook_records import ERASE_ACTION, PURGE_ACTION
 from ledgerline.storage.stores import audit as audit_store, businesses as business_store
+from tests.support.inprocess import InProcessServer, in_process_server
 from tests.support.linking import LinkedWorld, linked_world
-from tests.support.receiver import Delivery, RunningReceiver, WebhookReceiver
-from tests.support.server import RunningPlatform, running_platform
+from tests.support.receiver import Delivery, WebhookReceiver
+from tests.support.server import RunningPlatform
 
 SECRET = "Mã OTP của tôi là 482913"
 
@@ -73,7 +73,7 @@ def _audit(live: RunningPlatform, action: str) -> list[audit_store.AuditRow]:
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
     with (
-        running_platform(database_url, tmp_path) as live,
+        in_process_server(database_url, tmp_path) as live,
         linked_world(live, "Demo Bank") as w,
     ):
         yield w
@@ -157,76 +157,74 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def live(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[RunningPlatform]:
-    with running_platform(database_url, tmp_path, clock=clock) as running:
+def live(database_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[InProcessServer]:
+    with in_process_server(database_url, tmp_path, clock=clock) as running:
         yield running
 
 
 def test_retention_erases_payloads_after_a_week_and_log_entries_after_a_month(
-    live: RunningPlatform, clock: FrozenClock
+    live: InProcessServer, clock: FrozenClock
 ) -> None:
     down = {"on": False}
 
     def answer(_: Delivery) -> int:
         return 500 if down["on"] else 200
 
-    with (
-        RunningReceiver(WebhookReceiver(behaviour=answer)) as up,
-        RunningReceiver(WebhookReceiver(behaviour=lambda _: 500)) as broken,
-    ):
-        bank = live.create_business("Demo Bank", webhook_url=up.url)
-        up.receiver.app_secret = bank["app_secret"]
-        other = live.create_business("Other Bank", webhook_url=broken.url)
-        user = live.create_user("An")
-        _say(live, user, bank["page_id"], SECRET)
-        _wait(lambda: _log(live, bank)[0]["status"] == "delivered", "the delivery")
-        # Another bank's receiver fails, then the bank removes its webhook URL: its event
-        # is never tried again.
-        _say(live, user, other["page_id"], "never sent")
-        _wait(lambda: _log(live, other)[0]["attempts"], "a failed attempt")
-        live.platform.db.write_sync(
-            lambda uow: business_store.update_business(uow.conn, other["page_id"], webhook_url=None)
-        )
+    up = live.receiver(WebhookReceiver(behaviour=answer))
+    broken = live.receiver(WebhookReceiver(behaviour=lambda _: 500))
+    bank = live.create_business("Demo Bank", webhook_url=up.url)
+    up.receiver.app_secret = bank["app_secret"]
+    other = live.create_business("Other Bank", webhook_url=broken.url)
+    user = live.create_user("An")
+    _say(live, user, bank["page_id"], SECRET)
+    _wait(lambda: _log(live, bank)[0]["status"] == "delivered", "the delivery")
+    # Another bank's receiver fails, then the bank removes its webhook URL: its event
+    # is never tried again.
+    _say(live, user, other["page_id"], "never sent")
+    _wait(lambda: _log(live, other)[0]["attempts"], "a failed attempt")
+    live.platform.db.write_sync(
+        lambda uow: business_store.update_business(uow.conn, other["page_id"], webhook_url=None)
+    )
 
-        clock.advance(timedelta(days=8))
-        down["on"] = True
-        _say(live, user, bank["page_id"], "fresh")  # pending: it may still go out
-        _wait(lambda: _log(live, bank)[0]["attempts"], "a failed attempt")
-        now = to_ms(clock.now())
-        report = live.platform.db.write_sync(do_purge, vault=live.platform.vault, now=now)
-        assert (report.webhooks.payloads_erased, report.webhooks.unsent_given_up) == (1, 1)
-        assert report.webhooks.entries_deleted == 0
+    clock.advance(timedelta(days=8))
+    down["on"] = True
+    _say(live, user, bank["page_id"], "fresh")  # pending: it may still go out
+    _wait(lambda: _log(live, bank)[0]["attempts"], "a failed attempt")
+    now = to_ms(clock.now())
+    report = live.platform.db.write_sync(do_purge, vault=live.platform.vault, now=now)
+    assert (report.webhooks.payloads_erased, report.webhooks.unsent_given_up) == (1, 1)
+    assert report.webhooks.entries_deleted == 0
 
-        fresh, old = _log(live, bank)
-        assert (fresh["status"], _text(fresh), fresh["erased"]) == ("pending", "fresh", None)
-        assert old["status"] == "delivered"
-        assert old["event"] == {}
-        assert old["erased"] == {"at": now, "reason": "retention"}
-        assert [a["status_code"] for a in old["attempts"]] == [200]  # the log still shows it
-        (unsent,) = _log(live, other)
-        assert (unsent["status"], unsent["event"], unsent["erased"]["reason"]) == (
-            "failed",
-            {},
-            "retention",
-        )
+    fresh, old = _log(live, bank)
+    assert (fresh["status"], _text(fresh), fresh["erased"]) == ("pending", "fresh", None)
+    assert old["status"] == "delivered"
+    assert old["event"] == {}
+    assert old["erased"] == {"at": now, "reason": "retention"}
+    assert [a["status_code"] for a in old["attempts"]] == [200]  # the log still shows it
+    (unsent,) = _log(live, other)
+    assert (unsent["status"], unsent["event"], unsent["erased"]["reason"]) == (
+        "failed",
+        {},
+        "retention",
+    )
 
-        # The pending event still goes out, whole, once the receiver is back.
-        down["on"] = False
-        clock.advance(timedelta(minutes=1))
-        _wait(lambda: _log(live, bank)[0]["status"] == "delivered", "the delivery")
-        assert [e["message"]["text"] for e in up.receiver.events()] == [SECRET, "fresh"]
+    # The pending event still goes out, whole, once the receiver is back.
+    down["on"] = False
+    clock.advance(timedelta(minutes=1))
+    _wait(lambda: _log(live, bank)[0]["status"] == "delivered", "the delivery")
+    assert [e["message"]["text"] for e in up.receiver.events()] == [SECRET, "fresh"]
 
-        clock.advance(timedelta(days=23))
-        later = to_ms(clock.now())
-        report = live.platform.db.write_sync(do_purge, vault=live.platform.vault, now=later)
-        assert (report.webhooks.payloads_erased, report.webhooks.entries_deleted) == (1, 2)
-        (left,) = _log(live, bank)
-        assert (left["status"], left["event"], left["erased"]["reason"]) == (
-            "delivered",
-            {},
-            "retention",
-        )
-        assert _log(live, other) == []
+    clock.advance(timedelta(days=23))
+    later = to_ms(clock.now())
+    report = live.platform.db.write_sync(do_purge, vault=live.platform.vault, now=later)
+    assert (report.webhooks.payloads_erased, report.webhooks.entries_deleted) == (1, 2)
+    (left,) = _log(live, bank)
+    assert (left["status"], left["event"], left["erased"]["reason"]) == (
+        "delivered",
+        {},
+        "retention",
+    )
+    assert _log(live, other) == []
 
     purges = _audit(live, PURGE_ACTION)
     assert len(purges) == 4
@@ -241,7 +239,7 @@ def test_retention_erases_payloads_after_a_week_and_log_entries_after_a_month(
 
 
 def test_the_delivery_log_documents_the_erasure(live: RunningPlatform) -> None:
-    with httpx.Client(base_url=live.url) as http:
+    with live.client() as http:
         schema = http.get("/openapi.json").json()["components"]["schemas"]
     assert set(schema["DeliveryErasure"]["properties"]) == {"at", "reason"}
     assert "erased" in schema["Delivery"]["properties"]

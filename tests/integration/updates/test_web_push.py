@@ -26,8 +26,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.integration.updates.test_updates import ALL, Person, tx
+from tests.support.inprocess import InProcessServer, in_process_server
 from tests.support.linking import LinkedWorld, linked_world
-from tests.support.server import ThreadedUvicorn, running_platform
 
 
 def b64url(data: bytes) -> str:
@@ -63,42 +63,42 @@ class PushService:
 
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     status: int = 201
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     def asgi(self) -> Starlette:
         async def push(request: Request) -> Response:
             body = await request.body()
             with self.lock:
                 self.received.append((dict(request.headers), body))
+                self.lock.notify_all()
             return Response(status_code=self.status)
 
         return Starlette(routes=[Route("/push/{token}", push, methods=["POST"])])
 
     def wait(self, n: int) -> list[tuple[dict[str, str], bytes]]:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.received) >= n:
-                    return list(self.received)
-            time.sleep(0.05)
+        """What was pushed, once ``n`` pushes arrived (or after 15 s)."""
         with self.lock:
+            self.lock.wait_for(lambda: len(self.received) >= n, 15)
             return list(self.received)
 
 
 @pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[LinkedWorld]:
-    with running_platform(database_url, tmp_path) as live, linked_world(live) as linked:
+def live(database_url: str, tmp_path: Path) -> Iterator[InProcessServer]:
+    with in_process_server(database_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def world(live: InProcessServer) -> Iterator[LinkedWorld]:
+    with linked_world(live) as linked:
         yield linked
 
 
 @pytest.fixture
-def service() -> Iterator[tuple[PushService, str]]:
+def service(live: InProcessServer) -> tuple[PushService, str]:
+    """A push service served beside the platform."""
     svc = PushService()
-    server = ThreadedUvicorn(svc.asgi()).start()
-    try:
-        yield svc, server.url
-    finally:
-        server.stop()
+    return svc, live.serve(svc.asgi(), "push")
 
 
 def test_an_alert_is_pushed_encrypted_signed_and_only_as_chosen(
@@ -148,7 +148,7 @@ def test_an_alert_is_pushed_encrypted_signed_and_only_as_chosen(
 
 
 def test_a_gone_subscription_is_forgotten_and_bad_ones_are_refused(
-    world: LinkedWorld, service: tuple[PushService, str]
+    live: InProcessServer, world: LinkedWorld, service: tuple[PushService, str]
 ) -> None:
     svc, url = service
     svc.status = 410
@@ -164,10 +164,11 @@ def test_a_gone_subscription_is_forgotten_and_bad_ones_are_refused(
     )
     p.bank("transactions", {"transactions": [tx("p-2", "99000")]})  # payments: a default
     svc.wait(1)
-    deadline = time.monotonic() + 10
-    while p.api("GET", "/push/subscriptions").json()["data"] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert p.api("GET", "/push/subscriptions").json()["data"] == []
+    live.until(
+        lambda: p.api("GET", "/push/subscriptions").json()["data"] == [],
+        "the gone subscription to be forgotten",
+        10,
+    )
 
     bad_keys = {"p256dh": b64url(b"\x04" + b"1" * 64), "auth": b64url(b"x" * 16)}
     for body, problem in (
