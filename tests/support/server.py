@@ -27,7 +27,14 @@ def free_port() -> int:
 
 
 class ThreadedUvicorn:
-    """Run an ASGI app on 127.0.0.1 in a thread; ``stop()`` shuts it down gracefully."""
+    """Run an ASGI app on 127.0.0.1 in a thread; ``stop()`` shuts it down gracefully and
+    returns once the server's thread and event loop are gone.
+
+    The loop is asyncio's, not uvloop: a connection a worker was opening when shutdown
+    cancelled it leaves uvloop's name lookup running in libuv's thread pool, so uvloop's
+    ``loop.close`` failed with EBUSY and the loop's handles were reported as unraisable
+    when collected later, during some other test of the same process. asyncio's lookups
+    run in the loop's default executor, which ``asyncio.run`` waits for before closing."""
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -37,8 +44,12 @@ class ThreadedUvicorn:
                 host="127.0.0.1",
                 port=self.port,
                 log_level="warning",
+                loop="asyncio",
                 ws="websockets-sansio",
                 lifespan="on",
+                # Open connections (a WebSocket a test left open) are closed after this,
+                # instead of holding the shutdown up.
+                timeout_graceful_shutdown=5,
             )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -59,6 +70,8 @@ class ThreadedUvicorn:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+        if self.thread.is_alive():  # reported here, not in whichever test runs next
+            raise RuntimeError(f"the server on port {self.port} did not stop in 30 s")
 
 
 @dataclass
